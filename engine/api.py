@@ -1,0 +1,134 @@
+"""The engine's service API: what the portal, the workers and the commands call.
+
+Functions, not views. Every function that changes something takes the acting
+user, checks what they may do, and either changes everything it says or
+nothing, raising one of ``engine.errors``.
+"""
+
+from typing import Any
+
+from django.db.models import F
+
+from .deploy import Deployed, Source, deploy_paths, deploy_sources
+from .errors import NotFound
+from .models import (
+    AuditEvent,
+    DueTimer,
+    Incident,
+    IncidentStatus,
+    ItemStatus,
+    ProcessInstance,
+    WorkItem,
+)
+from .runtime import (
+    StepResult,
+    cancel,
+    complete,
+    correlate_message,
+    fire_due_timers,
+    retry_due_incidents,
+    retry_incident,
+    start,
+    user_by_name,
+)
+from .workitems import (
+    Inbox,
+    assign,
+    claim,
+    counts_for,
+    create_item,
+    dismiss,
+    inbox_for,
+    item_visible_to,
+    release,
+)
+
+__all__ = [
+    "Deployed", "Inbox", "Source", "StepResult", "assign", "cancel", "claim", "complete", "correlate_message",
+    "counts_for", "create_item", "deploy_paths", "deploy_sources", "dismiss", "fire_due_timers", "inbox_for",
+    "incidents", "instance_detail", "item_as_dict", "item_visible_to", "release", "retry_due_incidents",
+    "retry_incident", "start", "user_by_name",
+]
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def item_as_dict(item: WorkItem) -> dict[str, Any]:
+    """The stable JSON form of a work item (documented in the README)."""
+    return {
+        "id": item.pk,
+        "kind": item.kind,
+        "title": item.title,
+        "process_id": item.process_id,
+        "instance_id": item.instance_id,
+        "element_id": item.element_id,
+        "role": item.role,
+        "store_id": item.store_id,
+        "assignee": item.assignee.get_username() if item.assignee_id else None,
+        "claimed": item.claimed,
+        "subject": {"label": item.subject_label, "ref": item.subject_ref},
+        "due_at": _iso(item.due_at),
+        "priority": item.priority,
+        "form": item.form or None,
+        "status": item.status,
+        "created_at": _iso(item.created_at),
+    }
+
+
+def instance_detail(instance_id: int) -> dict[str, Any]:
+    """Status, version, open tasks, timers, incidents and the audit trail of an instance."""
+    row = ProcessInstance.objects.select_related("deployment").filter(pk=instance_id).first()
+    if row is None:
+        raise NotFound(f"instance {instance_id} does not exist")
+    callee_versions = {
+        pid: version
+        for pid, version in ProcessInstance.deployment.field.related_model.objects.filter(
+            pk__in=row.callees.values()).values_list("process_id", "version")
+    }
+    return {
+        "id": row.pk,
+        "process_id": row.process_id,
+        "version": row.deployment.version,
+        "business_key": row.business_key,
+        "store_id": row.store_id,
+        "status": row.status,
+        "end_reason": row.end_reason,
+        "started_at": _iso(row.started_at),
+        "ended_at": _iso(row.ended_at),
+        "state_version": row.version,
+        "state_bytes": len(row.state),
+        "called_process_versions": callee_versions,
+        "open_tasks": [item_as_dict(i) for i in WorkItem.objects.filter(instance=row, status=ItemStatus.OPEN)
+                       .select_related("assignee").order_by("id")],
+        "timers": [{"element_id": t.element_id, "due_at": _iso(t.due_at)}
+                   for t in DueTimer.objects.filter(instance=row).order_by("due_at")],
+        "incidents": [_incident_dict(i) for i in Incident.objects.filter(instance=row).order_by("id")],
+        "audit": [
+            {"at": _iso(e.at), "action": e.action, "element_id": e.element_id,
+             "actor": e.actor_name, "work_item": e.work_item_id, "data": e.data}
+            for e in AuditEvent.objects.filter(instance=row).annotate(actor_name=F("actor__username"))
+            .order_by("at", "id")
+        ],
+    }
+
+
+def _incident_dict(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.pk,
+        "instance_id": incident.instance_id,
+        "element_id": incident.element_id,
+        "error": incident.error,
+        "attempts": incident.attempts,
+        "status": incident.status,
+        "next_attempt_at": _iso(incident.next_attempt_at),
+        "created_at": _iso(incident.created_at),
+    }
+
+
+def incidents(*, open_only: bool = True) -> list[dict[str, Any]]:
+    rows = Incident.objects.order_by("id")
+    if open_only:
+        rows = rows.filter(status__in=[IncidentStatus.RETRYING, IncidentStatus.WAITING])
+    return [_incident_dict(i) for i in rows]

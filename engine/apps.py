@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class EngineConfig(AppConfig):
+    name = "engine"
+    verbose_name = "Process engine"
+
+    def ready(self) -> None:
+        from . import registry
+
+        registry.load_registry_modules()

@@ -1,0 +1,33 @@
+"""The one clock the engine reads, SpiffWorkflow's timer checks included.
+
+Tests and ``manage.py timers --now`` move it; everything else gets real time.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+_frozen_at: datetime | None = None
+
+
+def now() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return _frozen_at if _frozen_at is not None else datetime.now(UTC)
+
+
+def freeze(at: datetime | None) -> None:
+    """Make ``now()`` return ``at`` until ``freeze(None)``."""
+    global _frozen_at
+    if at is not None and at.tzinfo is None:
+        raise ValueError("the clock needs a timezone-aware time")
+    _frozen_at = at.astimezone(UTC) if at is not None else None
+
+
+@contextmanager
+def frozen(at: datetime) -> Iterator[None]:
+    previous = _frozen_at
+    freeze(at)
+    try:
+        yield
+    finally:
+        freeze(previous)

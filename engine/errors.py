@@ -1,0 +1,66 @@
+"""Errors the engine raises; each message says what was wrong and where."""
+
+from dataclasses import dataclass
+
+
+class EngineError(Exception):
+    """Base class. ``exit_code`` is what management commands exit with."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    element: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.element}: {self.reason}"
+
+
+class DeploymentRefused(EngineError):
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class NotFound(EngineError):
+    exit_code = 3
+
+
+class NotAllowed(EngineError):
+    """The user may not do this (or may not see the item at all)."""
+
+    exit_code = 4
+
+
+class InvalidData(EngineError):
+    """Submitted data does not fit the form; ``errors`` maps field path to messages."""
+
+    exit_code = 5
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        lines = [f"{field or '(form)'}: {'; '.join(msgs)}" for field, msgs in errors.items()]
+        super().__init__("invalid data: " + " | ".join(lines))
+
+
+class Conflict(EngineError):
+    """Someone else changed the same thing first (completed, claimed, cancelled)."""
+
+    exit_code = 6
+
+
+class InvalidState(EngineError):
+    """The instance or item is not in a state that allows this."""
+
+    exit_code = 7
+
+
+class ScriptRefused(EngineError):
+    """An expression or script uses something the restricted engine does not allow."""
+
+    exit_code = 1

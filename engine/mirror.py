@@ -1,0 +1,115 @@
+"""Keep the mirror tables (work items, due timers, message waits) equal to the state.
+
+``sync_mirror`` writes only the difference between the snapshot taken when the
+live workflow was loaded (or last saved) and the one taken now.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from .models import DueTimer, ItemKind, ItemStatus, MessageWait, WorkItem
+from .scripting import SCRIPT_ENGINE
+from .snapshot import Snapshot
+from .timers import is_literal
+from .vocabulary import DEFAULT_PRIORITY, TaskSettings, fill_instructions
+
+
+def sync_mirror(live: Any, after: Snapshot, *, now: datetime) -> list[int]:
+    """Write the rows that changed; returns the ids of work items opened."""
+    before = live.before
+    instance_id = live.row.pk
+    gone = [t for t in before.ready if t not in after.ready]
+    if gone:
+        WorkItem.objects.filter(instance_id=instance_id, task_id__in=gone, status=ItemStatus.OPEN).update(
+            status=ItemStatus.CANCELLED
+        )
+    new_items = [_work_item(live, task, now) for tid, task in after.ready.items() if tid not in before.ready]
+    if new_items:
+        WorkItem.objects.bulk_create(new_items)
+
+    stale = [t for t, v in before.timers.items() if after.timers.get(t) != v]
+    if stale:
+        DueTimer.objects.filter(instance_id=instance_id, task_id__in=stale).delete()
+    fresh = [DueTimer(instance_id=instance_id, task_id=t, element_id=el, due_at=due)
+             for t, (el, due) in after.timers.items() if before.timers.get(t) != (el, due)]
+    if fresh:
+        DueTimer.objects.bulk_create(fresh)
+
+    ended = [t for t in before.waits if t not in after.waits]
+    if ended:
+        MessageWait.objects.filter(instance_id=instance_id, task_id__in=ended).delete()
+    waits = [MessageWait(instance_id=instance_id, task_id=t, element_id=el, name=name,
+                         business_key=live.row.business_key)
+             for t, (el, name) in after.waits.items() if t not in before.waits]
+    if waits:
+        MessageWait.objects.bulk_create(waits)
+    return [item.pk for item in new_items if item.pk is not None]
+
+
+def _work_item(live: Any, task: Any, now: datetime) -> WorkItem:
+    ts: TaskSettings = live.bundle.settings_for(task.task_spec)
+    data = task.data
+    schema = live.bundle.forms.get(ts.form) if ts.form else None
+    fields = (schema or {}).get("properties") or {}
+    store = live.row.store_id if live.row.store_id is not None else data.get("store_id")
+    if ts.store:
+        store = _evaluate(task, ts.store)
+    return WorkItem(
+        instance_id=live.row.pk,
+        task_id=str(task.id),
+        element_id=ts.element_id,
+        kind=ItemKind.TASK,
+        title=ts.title,
+        process_id=live.row.process_id,
+        role=ts.role,
+        store_id=int(store) if store not in (None, "") else None,
+        assignee_id=_user_id(_evaluate(task, ts.assignee)) if ts.assignee else None,
+        excluded=_names(_evaluate(task, ts.exclude)) if ts.exclude else [],
+        form=ts.form,
+        instructions=fill_instructions(ts.instructions, data),
+        values={k: data[k] for k in fields if k in data},
+        subject_label=str(_evaluate(task, ts.subject) or "")[:300] if ts.subject else "",
+        subject_ref=str(_evaluate(task, ts.subject_ref) or "")[:100] if ts.subject_ref else "",
+        due_at=_due(task, ts.due, now) if ts.due else None,
+        priority=_priority(task, ts.priority),
+        created_at=now,
+    )
+
+
+def _evaluate(task: Any, expression: str) -> Any:
+    return SCRIPT_ENGINE.evaluate(task, expression)
+
+
+def _user_id(username: Any) -> int | None:
+    if not username:
+        return None
+    found = get_user_model().objects.filter(username=str(username)).values_list("pk", flat=True).first()
+    return found
+
+
+def _names(value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, list | tuple | set):
+        return [str(v) for v in value if v]
+    return [str(value)]
+
+
+def _due(task: Any, due: str, now: datetime) -> datetime | None:
+    text = due.strip() if is_literal(due) else str(_evaluate(task, due) or "")
+    if not text:
+        return None
+    if text.upper().startswith("P"):
+        parsed = TimerEventDefinition.parse_iso_duration(text)
+        return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+    return TimerEventDefinition.get_datetime(text)
+
+
+def _priority(task: Any, priority: str | None) -> int:
+    if not priority:
+        return DEFAULT_PRIORITY
+    value = int(priority) if priority.strip().isdigit() else int(_evaluate(task, priority))
+    return min(5, max(1, value))

@@ -1,0 +1,205 @@
+"""The engine's tables.
+
+A deployment holds an immutable copy of a process's files and its parsed spec.
+An instance holds only its own SpiffWorkflow state, with a version counter for
+optimistic locking. Every ready user task is mirrored into a WorkItem, every
+waiting timer into a DueTimer and every waiting message into a MessageWait, in
+the same transaction as the state, so inboxes and sweeps are indexed queries.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Deployment(models.Model):
+    process_id = models.CharField(max_length=200)
+    version = models.PositiveIntegerField()
+    name = models.CharField(max_length=200, blank=True)
+    bpmn_file = models.CharField(max_length=255)
+    bpmn_xml = models.TextField()
+    dmn_files = models.JSONField(default=dict, help_text="file name -> DMN text")
+    forms = models.JSONField(default=dict, help_text="form file name -> JSON Schema")
+    spec = models.JSONField(help_text="the serialized process spec and embedded subprocess specs")
+    called_processes = models.JSONField(default=list, help_text="process ids of call activities")
+    checksum = models.CharField(max_length=64)
+    deployed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deployed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["process_id", "version"], name="deployment_unique_version")
+        ]
+        ordering = ["process_id", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.process_id} v{self.version}"
+
+
+class InstanceStatus(models.TextChoices):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    FAILED = "failed"  # ended in an error end event
+
+
+class ProcessInstance(models.Model):
+    uid = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="instances")
+    process_id = models.CharField(max_length=200)
+    business_key = models.CharField(max_length=200, blank=True, default="")
+    store_id = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING)
+    state = models.TextField(help_text="SpiffWorkflow's instance state as JSON, without the spec")
+    serializer_version = models.CharField(max_length=20)
+    version = models.PositiveIntegerField(default=1, help_text="bumped by every write of state")
+    callees = models.JSONField(default=dict, help_text="called process id -> deployment id, fixed at start")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["business_key", "status"]),
+            models.Index(fields=["process_id", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.process_id}"
+
+
+class ItemKind(models.TextChoices):
+    TASK = "task"  # a BPMN user task
+    REMINDER = "reminder"
+    WARNING = "warning"
+    ALERT = "alert"
+    NOTICE = "notice"  # read and dismissed
+
+
+class ItemStatus(models.TextChoices):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class WorkItem(models.Model):
+    instance = models.ForeignKey(
+        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="work_items"
+    )
+    task_id = models.CharField(max_length=36, blank=True, default="", help_text="SpiffWorkflow task id")
+    element_id = models.CharField(max_length=200, blank=True, default="", help_text="BPMN element id")
+    kind = models.CharField(max_length=10, choices=ItemKind.choices, default=ItemKind.TASK)
+    title = models.CharField(max_length=300)
+    process_id = models.CharField(max_length=200, blank=True, default="")
+    role = models.CharField(max_length=30, blank=True, default="", help_text="lane name = role code")
+    store_id = models.BigIntegerField(null=True, blank=True, help_text="empty: group-wide work")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    claimed = models.BooleanField(default=False, help_text="taken from the role's queue by the assignee")
+    excluded = models.JSONField(default=list, help_text="usernames who may not do this item")
+    form = models.CharField(max_length=200, blank=True, default="")
+    instructions = models.TextField(blank=True, default="", help_text="Markdown, variables filled in")
+    values = models.JSONField(default=dict, help_text="current values of the form's fields")
+    subject_label = models.CharField(max_length=300, blank=True, default="")
+    subject_ref = models.CharField(max_length=100, blank=True, default="")
+    due_at = models.DateTimeField(null=True, blank=True)
+    priority = models.PositiveSmallIntegerField(default=3, help_text="1 (highest) to 5")
+    status = models.CharField(max_length=10, choices=ItemStatus.choices, default=ItemStatus.OPEN)
+    key = models.CharField(max_length=200, null=True, blank=True, unique=True,
+                           help_text="makes creating the same standalone item twice a no-op")
+    result = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "assignee"]),
+            models.Index(fields=["status", "role", "store_id"]),
+            models.Index(fields=["instance", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+
+class DueTimer(models.Model):
+    """A waiting timer event; the worker fires the rows that are due."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="timers")
+    task_id = models.CharField(max_length=36)
+    element_id = models.CharField(max_length=200)
+    due_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "task_id"], name="duetimer_unique_task")
+        ]
+
+
+class MessageWait(models.Model):
+    """An instance waiting for a message, found by name and business key."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="message_waits")
+    task_id = models.CharField(max_length=36)
+    element_id = models.CharField(max_length=200)
+    name = models.CharField(max_length=200)
+    business_key = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["name", "business_key"])]
+
+
+class IncidentStatus(models.TextChoices):
+    RETRYING = "retrying"  # the worker will retry at next_attempt_at
+    WAITING = "waiting"  # out of attempts: an admin retries or cancels
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+
+
+class Incident(models.Model):
+    """An automatic step (service task, script, timer, message) that failed."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="incidents")
+    task_id = models.CharField(max_length=36, blank=True, default="")
+    element_id = models.CharField(max_length=200, blank=True, default="")
+    error = models.TextField()
+    attempts = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=IncidentStatus.choices)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+
+class AuditEvent(models.Model):
+    """One state change: who, when, on which instance and task, with what data."""
+
+    instance = models.ForeignKey(
+        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="audit"
+    )
+    work_item = models.ForeignKey(WorkItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    process_id = models.CharField(max_length=200, blank=True, default="")
+    element_id = models.CharField(max_length=200, blank=True, default="")
+    action = models.CharField(max_length=30)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(db_index=True)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["process_id", "action", "at"])]

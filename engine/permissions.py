@@ -1,0 +1,63 @@
+"""Who may do, see and hand out a work item, from the user's (role, store) grants.
+
+The grants come from one function named in settings (the CRM provides it); a
+grant with no store holds in every store. Work with no store (hq work) is
+matched only by group-wide grants.
+"""
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils.module_loading import import_string
+
+Grants = frozenset[tuple[str, int | None]]
+MANAGING_ROLES = ("store_manager", "hq", "admin")
+
+
+@cache
+def _grants_function() -> Callable[[Any], Grants]:
+    return import_string(settings.LOTFLOW["GRANTS_FUNCTION"])
+
+
+def grants_for(user: Any) -> Grants:
+    if user is None or not getattr(user, "is_active", False):
+        return frozenset()
+    return _grants_function()(user)
+
+
+def holds(grants: Grants, role: str, store_id: int | None) -> bool:
+    return (role, None) in grants or (store_id is not None and (role, store_id) in grants)
+
+
+def may_do(user: Any, grants: Grants, item: Any) -> bool:
+    """The user may claim or complete the (open) item."""
+    if item.assignee_id is not None:
+        return item.assignee_id == user.pk
+    if user.get_username() in (item.excluded or []):
+        return False
+    return bool(item.role) and holds(grants, item.role, item.store_id)
+
+
+def may_manage(grants: Grants, item: Any) -> bool:
+    """The user may hand the item to someone else (a manager of its store, hq, admin)."""
+    return any(holds(grants, role, item.store_id) for role in MANAGING_ROLES)
+
+
+def may_see(user: Any, grants: Grants, item: Any) -> bool:
+    return (
+        may_do(user, grants, item)
+        or item.assignee_id == user.pk
+        or item.completed_by_id == user.pk
+        or may_manage(grants, item)
+    )
+
+
+def claimable_filter(grants: Grants) -> Q:
+    """Open, unassigned items whose role and store the grants cover."""
+    match = Q(pk__in=[])
+    for role, store_id in grants:
+        match |= Q(role=role) if store_id is None else Q(role=role, store_id=store_id)
+    return match

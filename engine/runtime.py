@@ -1,0 +1,435 @@
+"""Running instances: start, complete, correlate messages, fire timers, retry, cancel.
+
+Each command loads the instance's live workflow, changes it, and saves state,
+mirror rows (work items, timers, message waits), incidents and an audit event
+in one transaction. The state row is written under its version counter: if
+someone else saved the instance first, the whole command is retried on the
+new state (and refused if what it wanted to do is no longer possible).
+"""
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from . import audit, clock, spiff
+from .errors import Conflict, EngineError, InvalidData, InvalidState, NotAllowed, NotFound
+from .forms import validate_submission
+from .mirror import sync_mirror
+from .models import (
+    Deployment,
+    DueTimer,
+    Incident,
+    IncidentStatus,
+    InstanceStatus,
+    ItemStatus,
+    MessageWait,
+    ProcessInstance,
+    WorkItem,
+)
+from .permissions import grants_for, holds, may_do
+from .snapshot import Snapshot, take_snapshot
+from .store import INSTANCE_HEAD, LIVE, Live, bundle, checkout, load_head, resolve_callees
+
+log = logging.getLogger(__name__)
+MAX_VERSION_RETRIES = 5
+MAX_START_DATA_BYTES = 64 * 1024
+
+
+class _VersionClash(Exception):
+    """Someone saved the instance between our read and our write."""
+
+
+@dataclass
+class Failure:
+    task_id: str
+    element_id: str
+    error: str
+
+
+@dataclass
+class StepResult:
+    instance_id: int
+    status: str
+    opened: list[int] = field(default_factory=list)
+    incidents: list[int] = field(default_factory=list)
+
+
+def _retrying(command: Any) -> Any:
+    for _ in range(MAX_VERSION_RETRIES):
+        try:
+            with transaction.atomic():
+                return command()
+        except _VersionClash:
+            continue
+    raise Conflict("the instance kept changing while this was saved; try again")
+
+
+# --- running the workflow ---------------------------------------------------------
+
+def run_engine(workflow: Any) -> list[Failure]:
+    """Run every automatic step that is ready; a failing one becomes a Failure, not an error."""
+    try:
+        workflow.do_engine_steps()
+    except Exception as err:  # noqa: BLE001 - any failure of an automatic step is an incident
+        task = getattr(err, "task", None)
+        if task is not None and task.state != TaskState.ERROR:
+            task._set_state(TaskState.ERROR)
+        return [Failure(str(task.id) if task else "", _element(task), _describe(err))]
+    return []
+
+
+def _element(task: Any) -> str:
+    if task is None:
+        return ""
+    return task.task_spec.bpmn_id or task.task_spec.name
+
+
+def _describe(err: Exception) -> str:
+    text = str(err) or err.__class__.__name__
+    notes = getattr(err, "__notes__", None)
+    if notes:
+        text += " (" + "; ".join(notes) + ")"
+    return text[:2000]
+
+
+def _end_status(workflow: Any) -> tuple[str, str]:
+    if not workflow.is_completed():
+        return InstanceStatus.RUNNING, ""
+    for task in workflow.tasks.values():
+        definition = getattr(task.task_spec, "event_definition", None)
+        if (task.state == TaskState.COMPLETED and not task.children
+                and definition is not None and type(definition).__name__ == "ErrorEventDefinition"):
+            code = getattr(definition, "code", "") or getattr(definition, "name", "")
+            return InstanceStatus.FAILED, f"ended in error {code}".strip()
+    return InstanceStatus.COMPLETED, ""
+
+
+# --- saving -------------------------------------------------------------------------
+
+def _save(live: Live, *, actor: Any, failures: list[Failure], new: bool = False) -> StepResult:
+    """Write state, mirror rows and incidents for ``live``; the caller holds a transaction."""
+    workflow = live.workflow
+    now = clock.now()
+    status, end_reason = _end_status(workflow)
+    state = json.dumps(spiff.state_to_dict(workflow), separators=(",", ":"), default=str)
+    row = live.row
+    if new:
+        row.state = state
+        row.status = status
+        row.updated_at = now
+        row.ended_at = now if status != InstanceStatus.RUNNING else None
+        row.end_reason = end_reason
+        row.save(force_insert=True)
+        live.instance_id = row.pk
+    else:
+        changed = ProcessInstance.objects.filter(pk=row.pk, version=live.version).update(
+            state=state, version=live.version + 1, status=status, updated_at=now,
+            ended_at=now if status != InstanceStatus.RUNNING else None, end_reason=end_reason,
+        )
+        if not changed:
+            raise _VersionClash()
+        live.version += 1
+    after = take_snapshot(workflow)
+    opened = sync_mirror(live, after, now=now)
+    live.before = after
+    row.version = live.version
+    row.status = status
+    incidents = [_open_incident(row, failure, now) for failure in failures]
+    if status == InstanceStatus.RUNNING:
+        transaction.on_commit(lambda: LIVE.put(live))
+    return StepResult(row.pk, status, opened, incidents)
+
+
+def _open_incident(row: ProcessInstance, failure: Failure, now: Any) -> int:
+    max_attempts = settings.LOTFLOW["INCIDENT_MAX_ATTEMPTS"]
+    incident = Incident.objects.filter(
+        instance_id=row.pk, task_id=failure.task_id,
+        status__in=[IncidentStatus.RETRYING, IncidentStatus.WAITING],
+    ).first()
+    if incident is None:
+        incident = Incident(instance_id=row.pk, task_id=failure.task_id, element_id=failure.element_id,
+                            attempts=0, created_at=now)
+    incident.attempts += 1
+    incident.error = failure.error
+    incident.updated_at = now
+    if incident.attempts >= max_attempts:
+        incident.status, incident.next_attempt_at = IncidentStatus.WAITING, None
+    else:
+        backoff = settings.LOTFLOW["INCIDENT_BACKOFF_SECONDS"] * 2 ** (incident.attempts - 1)
+        incident.status, incident.next_attempt_at = IncidentStatus.RETRYING, now + timedelta(seconds=backoff)
+    incident.save()
+    audit.record("incident", instance=row, element_id=failure.element_id,
+                 data={"incident": incident.pk, "error": failure.error, "attempts": incident.attempts})
+    log.warning("instance %s: %s failed: %s", row.pk, failure.element_id, failure.error)
+    return incident.pk
+
+
+# --- commands -------------------------------------------------------------------------
+
+def start(process_id: str, *, business_key: str = "", data: dict | None = None, user: Any = None) -> StepResult:
+    """Start the live version of ``process_id``; ``data`` becomes the process's first data."""
+    data = dict(data or {})
+    if len(json.dumps(data, default=str)) > MAX_START_DATA_BYTES:
+        raise InvalidData({"": ["start data is larger than 64 KB: keep records in CRM tables"]})
+    deployment = Deployment.objects.filter(process_id=process_id).order_by("-version").first()
+    if deployment is None:
+        known = sorted(set(Deployment.objects.values_list("process_id", flat=True)))
+        raise NotFound(f"no process {process_id!r} is deployed (deployed: {', '.join(known) or 'none'})")
+    callees = resolve_callees(deployment)
+    found = bundle(deployment.pk, callees)
+    if user is not None:
+        data.setdefault("initiator", user.get_username())
+    store_id = data.get("store_id")
+    if store_id is not None and not isinstance(store_id, int):
+        raise InvalidData({"store_id": ["must be a store id (a whole number)"]})
+
+    def command() -> StepResult:
+        workflow = spiff.new_workflow(found.spec, found.subprocess_specs)
+        workflow.task_tree.data.update(data)
+        failures = run_engine(workflow)
+        now = clock.now()
+        row = ProcessInstance(
+            deployment=deployment, process_id=process_id, business_key=business_key, store_id=store_id,
+            serializer_version=spiff.SERIALIZER_VERSION, callees=callees, started_by=user,
+            started_at=now, updated_at=now,
+        )
+        live = Live(0, row.uid, 1, found, workflow, Snapshot(), row)
+        result = _save(live, actor=user, failures=failures, new=True)
+        audit.record("started", instance=row, actor=user,
+                     data={"version": deployment.version, "business_key": business_key, "callees": callees})
+        return result
+
+    with transaction.atomic():
+        return command()
+
+
+def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult:
+    """Complete a work item as ``user`` with form ``data``, validated against its form."""
+    data = {} if data is None else data
+    grants = grants_for(user)
+
+    def command() -> StepResult:
+        item = _item_for_update(item_id)
+        _check_can_do(item, user, grants)
+        if item.instance_id is None:
+            return _complete_standalone(item, user, data)
+        row = item.instance
+        live = checkout(row)
+        task = _ready_task(live, item)
+        cleaned = validate_submission(live.bundle.forms.get(item.form) if item.form else None, data, item)
+        task.data.update(cleaned)
+        task.data[f"{item.element_id}_by"] = user.get_username()
+        try:
+            task.run()
+        except (SpiffWorkflowException, Exception) as err:  # noqa: BLE001 - the post-script of this task
+            raise InvalidState(f"{item.element_id}: {_describe(err)}") from err
+        failures = run_engine(live.workflow)
+        _close_item(item, user, cleaned)  # before the mirror sync, which cancels vanished items
+        result = _save(live, actor=user, failures=failures)
+        audit.record("completed", instance=row, item=item, actor=user,
+                     data={"data": cleaned, "opened": result.opened})
+        return result
+
+    return _retrying(command)
+
+
+def _item_for_update(item_id: int) -> WorkItem:
+    item = (WorkItem.objects.select_related("instance")
+            .only("id", "instance_id", "task_id", "element_id", "kind", "title", "process_id", "role",
+                  "store_id", "assignee_id", "claimed", "excluded", "form", "status", "completed_at",
+                  "completed_by_id", *(f"instance__{f}" for f in INSTANCE_HEAD))
+            .filter(pk=item_id).first())
+    if item is None:
+        raise NotFound(f"work item {item_id} does not exist")
+    return item
+
+
+def _check_can_do(item: WorkItem, user: Any, grants: Any) -> None:
+    if item.status != ItemStatus.OPEN:
+        who = item.completed_by.get_username() if item.completed_by_id else "someone"
+        raise Conflict(f"work item {item.pk} was already {_past(item.status)} by {who}")
+    if not may_do(user, grants, item):
+        raise NotAllowed(f"{user.get_username()} may not do work item {item.pk} ({item.title})")
+
+
+def _past(status: str) -> str:
+    return {"done": "completed", "cancelled": "cancelled"}.get(status, status)
+
+
+def _ready_task(live: Live, item: WorkItem) -> Any:
+    task = live.workflow.get_task_from_id(UUID(item.task_id))
+    if task is None or task.state != TaskState.READY:
+        raise Conflict(f"work item {item.pk} is no longer waiting to be done")
+    return task
+
+
+def _close_item(item: WorkItem, user: Any, result: dict) -> None:
+    closed = WorkItem.objects.filter(pk=item.pk, status=ItemStatus.OPEN).update(
+        status=ItemStatus.DONE, completed_at=clock.now(), completed_by=user, result=result,
+        assignee=user if item.assignee_id is None else item.assignee_id,
+    )
+    if not closed:
+        raise Conflict(f"work item {item.pk} was completed by someone else at the same time")
+
+
+def _complete_standalone(item: WorkItem, user: Any, data: dict) -> StepResult:
+    from .workitems import standalone_schema
+
+    cleaned = validate_submission(standalone_schema(item), data, item)
+    _close_item(item, user, cleaned)
+    audit.record("completed", item=item, actor=user, data={"data": cleaned})
+    return StepResult(0, "standalone")
+
+
+def correlate_message(name: str, *, business_key: str, data: dict | None = None, user: Any = None) -> StepResult:
+    """Deliver message ``name`` with ``data`` to the instance waiting for it under ``business_key``."""
+    if data is not None and not isinstance(data, dict):
+        raise InvalidData({"": ["message data must be a JSON object"]})
+
+    def command() -> StepResult:
+        waiting = sorted(set(MessageWait.objects.filter(name=name, business_key=business_key)
+                             .values_list("instance_id", flat=True)))
+        if not waiting:
+            raise NotFound(f"no instance with business key {business_key!r} is waiting for message {name!r}")
+        if len(waiting) > 1:
+            raise Conflict(f"{len(waiting)} instances with business key {business_key!r} wait for "
+                           f"message {name!r} ({', '.join(map(str, waiting))}); keys must be unique")
+        live = checkout(load_head(waiting[0]))
+        event = BpmnEvent(MessageEventDefinition(name), payload=dict(data or {}))
+        try:
+            live.workflow.send_event(event)
+        except WorkflowException as err:
+            raise Conflict(f"instance {live.instance_id}: {err}") from err
+        failures = run_engine(live.workflow)
+        result = _save(live, actor=user, failures=failures)
+        audit.record("message", instance=live.row, actor=user, data={"message": name, "data": data or {}})
+        return result
+
+    return _retrying(command)
+
+
+def fire_due_timers(now: Any = None) -> int:
+    """Fire every timer due at ``now`` (default: the clock's now); returns how many fired."""
+    at = now or clock.now()
+    fired = 0
+    with clock.frozen(at):
+        due = sorted(set(DueTimer.objects.filter(due_at__lte=at).values_list("instance_id", flat=True)))
+        for instance_id in due:
+            try:
+                fired += _retrying(lambda iid=instance_id: _fire_instance(iid, at))
+            except EngineError as err:
+                log.warning("timers of instance %s not fired: %s", instance_id, err)
+    return fired
+
+
+def _fire_instance(instance_id: int, at: Any) -> int:
+    row = load_head(instance_id)
+    if row.status != InstanceStatus.RUNNING:
+        DueTimer.objects.filter(instance_id=instance_id).delete()
+        return 0
+    live = checkout(row)
+    due = {tid: (el, when) for tid, (el, when) in live.before.timers.items() if when <= at}
+    try:
+        live.workflow.refresh_timers()
+    except Exception as err:  # noqa: BLE001 - a timer that cannot be evaluated is an incident
+        first = next(iter(due), "")
+        failures = [Failure(first, due[first][0] if first else "", _describe(err))]
+    else:
+        failures = run_engine(live.workflow)
+    _save(live, actor=None, failures=failures)
+    # A timer fired if its task no longer waits, or waits for its next cycle.
+    fired = [el for tid, (el, when) in due.items() if live.before.timers.get(tid, (el, None))[1] != when]
+    for element_id in fired:
+        audit.record("timer_fired", instance=row, element_id=element_id, data={"at": at.isoformat()})
+    return len(fired)
+
+
+def retry_incident(incident_id: int, *, user: Any = None) -> StepResult:
+    """Run the failed step again now (an admin's retry, or the worker's after its backoff)."""
+
+    def command() -> StepResult:
+        incident = Incident.objects.filter(pk=incident_id).first()
+        if incident is None:
+            raise NotFound(f"incident {incident_id} does not exist")
+        if incident.status not in (IncidentStatus.RETRYING, IncidentStatus.WAITING):
+            raise InvalidState(f"incident {incident_id} is {incident.status}; only open incidents are retried")
+        live = checkout(load_head(incident.instance_id))
+        task = live.workflow.get_task_from_id(UUID(incident.task_id)) if incident.task_id else None
+        if task is not None and task.state == TaskState.ERROR:
+            task._set_state(TaskState.READY)
+        try:
+            live.workflow.refresh_timers()
+        except Exception as err:  # noqa: BLE001
+            failures = [Failure(incident.task_id, incident.element_id, _describe(err))]
+        else:
+            failures = run_engine(live.workflow)
+        result = _save(live, actor=user, failures=failures)
+        if not failures:
+            Incident.objects.filter(pk=incident.pk).update(status=IncidentStatus.RESOLVED, updated_at=clock.now(),
+                                                           next_attempt_at=None)
+        audit.record("retried", instance=live.row, actor=user, element_id=incident.element_id,
+                     data={"incident": incident.pk, "resolved": not failures})
+        return result
+
+    return _retrying(command)
+
+
+def retry_due_incidents(now: Any = None) -> int:
+    at = now or clock.now()
+    due = list(Incident.objects.filter(status=IncidentStatus.RETRYING, next_attempt_at__lte=at)
+               .values_list("pk", flat=True))
+    for incident_id in due:
+        try:
+            retry_incident(incident_id)
+        except EngineError as err:
+            log.warning("incident %s not retried: %s", incident_id, err)
+    return len(due)
+
+
+def cancel(instance_id: int, *, user: Any, reason: str) -> None:
+    """Cancel a running instance: its open items, timers, waits and incidents end with it."""
+    if not reason or not reason.strip():
+        raise InvalidData({"reason": ["a cancellation needs a reason"]})
+    grants = grants_for(user)
+
+    def command() -> None:
+        row = load_head(instance_id)
+        if row.status != InstanceStatus.RUNNING:
+            raise InvalidState(f"instance {instance_id} is {row.status}; only running instances can be cancelled")
+        if not any(holds(grants, role, row.store_id) for role in ("store_manager", "hq", "admin")):
+            raise NotAllowed(f"{user.get_username()} may not cancel instance {instance_id}")
+        live = checkout(row)
+        live.workflow.cancel()
+        now = clock.now()
+        changed = ProcessInstance.objects.filter(pk=row.pk, version=live.version).update(
+            state=json.dumps(spiff.state_to_dict(live.workflow), default=str), version=live.version + 1,
+            status=InstanceStatus.CANCELLED, updated_at=now, ended_at=now, end_reason=reason.strip(),
+        )
+        if not changed:
+            raise _VersionClash()
+        WorkItem.objects.filter(instance_id=row.pk, status=ItemStatus.OPEN).update(status=ItemStatus.CANCELLED)
+        DueTimer.objects.filter(instance_id=row.pk).delete()
+        MessageWait.objects.filter(instance_id=row.pk).delete()
+        Incident.objects.filter(instance_id=row.pk, status__in=[IncidentStatus.RETRYING, IncidentStatus.WAITING]
+                                ).update(status=IncidentStatus.CANCELLED, updated_at=now, next_attempt_at=None)
+        audit.record("cancelled", instance=row, actor=user, data={"reason": reason.strip()})
+
+    _retrying(command)
+
+
+def user_by_name(username: str) -> Any:
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return user

@@ -1,0 +1,199 @@
+"""Work items: inboxes, claim, release, assign, and standalone items.
+
+Standalone items are work that comes from no process: a reminder, a pool
+warning, an alert, or a notice that is only read and dismissed. They share the
+inbox, claim, complete and audit of process work items; a ``key`` makes
+creating the same one twice a no-op.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, QuerySet
+
+from . import audit, clock
+from .errors import Conflict, InvalidData, NotAllowed, NotFound
+from .forms import load_form_file, schema_problems
+from .models import ItemKind, ItemStatus, WorkItem
+from .permissions import Grants, claimable_filter, grants_for, holds, may_do, may_manage, may_see
+
+SORTS = {"due": [F("due_at").asc(nulls_last=True), "priority", "id"],
+         "priority": ["priority", F("due_at").asc(nulls_last=True), "id"]}
+
+
+@dataclass
+class Inbox:
+    mine: list[WorkItem]
+    claimable: list[WorkItem]
+    notices: list[WorkItem]
+
+
+def open_items() -> QuerySet[WorkItem]:
+    return WorkItem.objects.filter(status=ItemStatus.OPEN)
+
+
+def inbox_for(user: Any, *, sort: str = "due", limit: int = 200) -> Inbox:
+    """The user's open items: assigned to them, claimable by their roles, and notices."""
+    grants = grants_for(user)
+    order = SORTS.get(sort, SORTS["due"])
+    mine_q = open_items().filter(assignee_id=user.pk)
+    claimable_q = open_items().filter(claimable_filter(grants), assignee__isnull=True)
+    mine, notices = [], []
+    for item in mine_q.order_by(*order)[:limit]:
+        (notices if item.kind == ItemKind.NOTICE else mine).append(item)
+    username = user.get_username()
+    claimable = []
+    for item in claimable_q.order_by(*order)[:limit]:
+        if username in (item.excluded or []):
+            continue
+        (notices if item.kind == ItemKind.NOTICE else claimable).append(item)
+    return Inbox(mine, claimable, notices)
+
+
+def item_visible_to(item_id: int, user: Any) -> WorkItem:
+    """The item if the user may see it; NotFound otherwise (so ids cannot be probed)."""
+    item = WorkItem.objects.filter(pk=item_id).first()
+    if item is None or not may_see(user, grants_for(user), item):
+        raise NotFound(f"work item {item_id} does not exist")
+    return item
+
+
+def _locked_item(item_id: int) -> WorkItem:
+    # select_for_update: on PostgreSQL two claims of one item queue on the row
+    # instead of both reading "unassigned"; SQLite already serializes writers.
+    item = WorkItem.objects.select_for_update().filter(pk=item_id).first()
+    if item is None:
+        raise NotFound(f"work item {item_id} does not exist")
+    if item.status != ItemStatus.OPEN:
+        raise Conflict(f"work item {item_id} is already {item.status}")
+    return item
+
+
+@transaction.atomic
+def claim(item_id: int, *, user: Any) -> WorkItem:
+    item = _locked_item(item_id)
+    if item.assignee_id == user.pk:
+        return item
+    if item.assignee_id is not None:
+        raise Conflict(f"work item {item_id} is already taken by {item.assignee.get_username()}")
+    if not may_do(user, grants_for(user), item):
+        raise NotAllowed(f"{user.get_username()} may not take work item {item_id} ({item.title})")
+    item.assignee, item.claimed = user, True
+    item.save(update_fields=["assignee", "claimed"])
+    audit.record("claimed", instance=item.instance, item=item, actor=user)
+    return item
+
+
+@transaction.atomic
+def release(item_id: int, *, user: Any) -> WorkItem:
+    item = _locked_item(item_id)
+    if item.assignee_id != user.pk:
+        raise NotAllowed(f"work item {item_id} is not {user.get_username()}'s to release")
+    if not item.role:
+        raise Conflict(f"work item {item_id} was assigned to {user.get_username()} directly; "
+                       "ask a manager to hand it to someone else")
+    item.assignee, item.claimed = None, False
+    item.save(update_fields=["assignee", "claimed"])
+    audit.record("released", instance=item.instance, item=item, actor=user)
+    return item
+
+
+@transaction.atomic
+def assign(item_id: int, *, to: Any, user: Any) -> WorkItem:
+    """A manager of the item's store (or hq, admin) hands it to someone who may do it."""
+    item = _locked_item(item_id)
+    if not may_manage(grants_for(user), item):
+        raise NotAllowed(f"{user.get_username()} may not hand out work item {item_id}")
+    target_grants = grants_for(to)
+    if to.get_username() in (item.excluded or []):
+        raise NotAllowed(f"{to.get_username()} is excluded from work item {item_id}")
+    if item.role and not holds(target_grants, item.role, item.store_id):
+        where = f"store {item.store_id}" if item.store_id else "the group"
+        raise NotAllowed(f"{to.get_username()} does not hold role {item.role} in {where}")
+    previous = item.assignee.get_username() if item.assignee_id else None
+    item.assignee, item.claimed = to, False
+    item.save(update_fields=["assignee", "claimed"])
+    audit.record("assigned", instance=item.instance, item=item, actor=user,
+                 data={"from": previous, "to": to.get_username()})
+    return item
+
+
+def create_item(
+    *,
+    kind: str,
+    title: str,
+    key: str | None = None,
+    role: str = "",
+    store_id: int | None = None,
+    assignee: Any = None,
+    subject_label: str = "",
+    subject_ref: str = "",
+    due_at: datetime | None = None,
+    priority: int = 3,
+    form: str = "",
+    instructions: str = "",
+    values: dict | None = None,
+    actor: Any = None,
+) -> tuple[WorkItem, bool]:
+    """A standalone work item; returns (item, created). The same ``key`` twice is a no-op."""
+    if kind not in ItemKind.values or kind == ItemKind.TASK:
+        raise InvalidData({"kind": [f"must be one of {', '.join(k for k in ItemKind.values if k != 'task')}"]})
+    if not role and assignee is None:
+        raise InvalidData({"assignee": ["a standalone item needs an assignee or a role"]})
+    if not 1 <= priority <= 5:
+        raise InvalidData({"priority": ["must be between 1 and 5"]})
+    if form:
+        try:
+            problems = schema_problems(load_form_file(form))
+        except (OSError, ValueError) as err:
+            problems = [str(err)]
+        if problems:
+            raise InvalidData({"form": problems})
+    if key:
+        existing = WorkItem.objects.filter(key=key).first()
+        if existing is not None:
+            return existing, False
+    item = WorkItem(
+        kind=kind, title=title[:300], key=key or None, role=role, store_id=store_id, assignee=assignee,
+        subject_label=subject_label[:300], subject_ref=subject_ref[:100], due_at=due_at, priority=priority,
+        form=form, instructions=instructions, values=values or {}, created_at=clock.now(),
+    )
+    try:
+        with transaction.atomic():
+            item.save()
+            audit.record("created", item=item, actor=actor, data={"kind": kind, "key": key})
+    except IntegrityError:
+        # Someone created the same key between our check and our insert.
+        return WorkItem.objects.get(key=key), False
+    return item, True
+
+
+def standalone_schema(item: WorkItem) -> dict | None:
+    return load_form_file(item.form) if item.form else None
+
+
+@transaction.atomic
+def dismiss(item_id: int, *, user: Any) -> WorkItem:
+    """Mark a notice read."""
+    item = _locked_item(item_id)
+    if item.kind != ItemKind.NOTICE:
+        raise Conflict(f"work item {item_id} is not a notice; complete it instead")
+    if not may_do(user, grants_for(user), item):
+        raise NotAllowed(f"{user.get_username()} may not dismiss work item {item_id}")
+    item.status, item.completed_at, item.completed_by = ItemStatus.DONE, clock.now(), user
+    item.save(update_fields=["status", "completed_at", "completed_by"])
+    audit.record("dismissed", item=item, actor=user)
+    return item
+
+
+def counts_for(user: Any, grants: Grants | None = None) -> dict[str, int]:
+    grants = grants if grants is not None else grants_for(user)
+    return {
+        "mine": open_items().filter(assignee_id=user.pk).exclude(kind=ItemKind.NOTICE).count(),
+        "claimable": open_items().filter(claimable_filter(grants), assignee__isnull=True)
+        .exclude(kind=ItemKind.NOTICE).count(),
+        "notices": open_items().filter(Q(assignee_id=user.pk) | (claimable_filter(grants) & Q(assignee__isnull=True)),
+                                       kind=ItemKind.NOTICE).count(),
+    }

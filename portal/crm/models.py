@@ -1,0 +1,62 @@
+"""Stores and staff: who works where, and in which roles.
+
+The CRM issue extends this module with customers, vehicles and orders; the
+engine only needs to know, through ``portal.crm.grants``, which (role, store)
+pairs a user holds.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class Role(models.TextChoices):
+    SALES = "sales", "Sales"
+    STORE_MANAGER = "store_manager", "Store manager"
+    HQ = "hq", "Headquarters"
+    FINANCE = "finance", "Finance"
+    SERVICE = "service", "Service"
+    COMPLAINTS = "complaints", "Complaints"
+    ADMIN = "admin", "Administrator"
+
+
+class Store(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    region = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Staff(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="staff", null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "staff"
+        ordering = ["user__username"]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.username
+
+
+class StaffRole(models.Model):
+    """One role a staff member holds, in their home store or across the group."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    group_wide = models.BooleanField(
+        default=False, help_text="Held in every store, not only the home store (hq, admin, ...)."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "role"], name="staffrole_unique_role"),
+        ]
+
+    def __str__(self) -> str:
+        where = "group" if self.group_wide else (self.staff.store or "no store")
+        return f"{self.staff} {self.role} @ {where}"

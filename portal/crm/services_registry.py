@@ -1,0 +1,42 @@
+"""Service functions and form choice providers that processes may use.
+
+Imported at start-up (settings.LOTFLOW["REGISTRY_MODULES"]); BPMN service tasks
+and form fields name these, and deploy refuses names that are not registered.
+"""
+
+from typing import Any
+
+from engine.registry import register_choices, register_service
+
+from .models import Role, StaffRole, Store
+
+
+@register_service("crm.store_name")
+def store_name(*, store_id: int) -> str:
+    """The name of a store, for task subjects and notices."""
+    store = Store.objects.filter(pk=store_id).first()
+    if store is None:
+        raise LookupError(f"store {store_id} does not exist")
+    return store.name
+
+
+def _staff_choices(role: str, store_id: int | None) -> list[dict[str, Any]]:
+    rows = StaffRole.objects.filter(role=role, staff__active=True)
+    if store_id is not None:
+        rows = rows.filter(staff__store_id=store_id)
+    return [
+        {"value": username, "label": f"{first} {last}".strip() or username}
+        for username, first, last in rows.order_by("staff__user__username").values_list(
+            "staff__user__username", "staff__user__first_name", "staff__user__last_name")
+    ]
+
+
+@register_choices("sales_of_store")
+def sales_of_store(item: Any) -> list[dict[str, Any]]:
+    """Active salespeople of the work item's store."""
+    return _staff_choices(Role.SALES, item.store_id)
+
+
+@register_choices("managers_of_store")
+def managers_of_store(item: Any) -> list[dict[str, Any]]:
+    return _staff_choices(Role.STORE_MANAGER, item.store_id)

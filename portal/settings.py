@@ -1,0 +1,138 @@
+"""Settings for LotFlow.
+
+Everything that differs between one machine and a scaled-out install comes from
+environment variables: ``DATABASE_URL`` (default: SQLite under ``var/``),
+``REDIS_URL`` (default: Celery's filesystem broker, no server needed),
+``LOTFLOW_SECRET_KEY`` and ``LOTFLOW_DEBUG``.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("LOTFLOW_VAR_DIR", BASE_DIR / "var"))
+
+DEBUG = os.environ.get("LOTFLOW_DEBUG", "1") == "1"
+# The fallback key only serves a development machine; a real install sets its own.
+SECRET_KEY = os.environ.get("LOTFLOW_SECRET_KEY") or "dev-only-not-secret"
+ALLOWED_HOSTS = os.environ.get("LOTFLOW_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "engine",
+    "portal.crm",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "portal" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return dj_database_url.parse(url, conn_max_age=60)
+    # SQLite shared by web, worker and beat: WAL lets readers run beside the one
+    # writer, IMMEDIATE takes the write lock at BEGIN (so two writers queue rather
+    # than deadlock on an upgrade), and the busy timeout makes them wait, not fail.
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": VAR_DIR / "lotflow.sqlite3",
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("LOTFLOW_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [d for d in [BASE_DIR / "node_modules"] if d.exists()]
+
+LOGIN_URL = "/login/"
+
+# --- engine ---------------------------------------------------------------
+LOTFLOW = {
+    # Role codes; a BPMN lane's name must be one of them.
+    "ROLES": ["sales", "store_manager", "hq", "finance", "service", "complaints", "admin"],
+    # The function that answers "which (role, store) pairs does this user hold?"
+    "GRANTS_FUNCTION": "portal.crm.grants.grants_for",
+    # Modules that register service functions and choice providers at start-up.
+    "REGISTRY_MODULES": ["portal.crm.services_registry"],
+    "PROCESS_DIR": BASE_DIR / "processes",
+    # Automatic steps that fail are retried this many times, waiting
+    # INCIDENT_BACKOFF_SECONDS * 2**attempt between tries, then wait for an admin.
+    "INCIDENT_MAX_ATTEMPTS": int(os.environ.get("LOTFLOW_INCIDENT_MAX_ATTEMPTS", "5")),
+    "INCIDENT_BACKOFF_SECONDS": int(os.environ.get("LOTFLOW_INCIDENT_BACKOFF_SECONDS", "30")),
+    # Live workflows kept per process, checked against the row's version before use.
+    "LIVE_CACHE_SIZE": int(os.environ.get("LOTFLOW_LIVE_CACHE_SIZE", "512")),
+}
+
+# --- workers --------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL")
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+else:
+    # The filesystem transport needs no server and works across processes
+    # (web, worker and beat on one machine); memory:// would not.
+    _queue_dir = VAR_DIR / "celery"
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir / "queue"),
+        "data_folder_out": str(_queue_dir / "queue"),
+        "processed_folder": str(_queue_dir / "processed"),
+        "store_processed": False,
+    }
+    CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOTFLOW_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,87 @@
+"""Shared fixtures, and the rule that service suites may not be skipped in CI.
+
+PostgreSQL tests run when DATABASE_URL points at PostgreSQL, Redis tests when
+REDIS_URL is set. Under CI=true, with the variable set, a skipped service test
+fails the run, and so does a run in which none of them passed.
+"""
+
+import os
+
+import pytest
+
+from tests.helpers import make_staff, make_store
+
+SERVICE_MARKERS = {
+    "postgres": lambda: os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+    "redis": lambda: bool(os.environ.get("REDIS_URL")),
+}
+_CI = os.environ.get("CI") == "true"
+_service_passed: dict[str, int] = {}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for marker, available in SERVICE_MARKERS.items():
+            if item.get_closest_marker(marker) and not available():
+                item.add_marker(pytest.mark.skip(reason=f"needs {marker} (set {_env(marker)})"))
+
+
+def _env(marker: str) -> str:
+    return "DATABASE_URL" if marker == "postgres" else "REDIS_URL"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    for marker, available in SERVICE_MARKERS.items():
+        if not item.get_closest_marker(marker) or not available():
+            continue
+        if report.skipped and _CI:
+            report.outcome = "failed"
+            report.longrepr = f"{marker} test skipped under CI=true although {_env(marker)} is set"
+        elif report.when == "call" and report.passed:
+            _service_passed[marker] = _service_passed.get(marker, 0) + 1
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not _CI or session.config.option.collectonly:
+        return
+    for marker, available in SERVICE_MARKERS.items():
+        if available() and not _service_passed.get(marker):
+            print(f"\nCI: {_env(marker)} is set but no {marker} test passed")
+            session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _fresh_engine_caches():
+    """Rolled-back tests reuse ids; caches keyed by id must not outlive a test."""
+    from engine import clock, store
+
+    store.LIVE.clear()
+    store._bundles.clear()
+    yield
+    clock.freeze(None)
+    store.LIVE.clear()
+    store._bundles.clear()
+
+
+@pytest.fixture
+def stores(db):
+    return make_store("Pudong", "East"), make_store("West Lake", "East")
+
+
+@pytest.fixture
+def people(stores):
+    """A user for every role in two stores, and the group-wide ones."""
+    pudong, westlake = stores
+    return {
+        "sales": make_staff("sales", pudong, ["sales"]),
+        "sales2": make_staff("sales2", pudong, ["sales"]),
+        "manager": make_staff("manager", pudong, ["store_manager"]),
+        "finance": make_staff("finance", pudong, ["finance"]),
+        "other_sales": make_staff("other_sales", westlake, ["sales"]),
+        "other_manager": make_staff("other_manager", westlake, ["store_manager"]),
+        "hq": make_staff("hq", None, [("hq", True)]),
+        "admin": make_staff("admin", None, [("admin", True)]),
+    }
