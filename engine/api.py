@@ -9,8 +9,10 @@ from typing import Any
 
 from django.db.models import F
 
+from . import store
 from .deploy import Deployed, Source, deploy_paths, deploy_sources
 from .errors import NotFound
+from .forms import choice_fields, choices_for
 from .models import (
     AuditEvent,
     DueTimer,
@@ -41,14 +43,33 @@ from .workitems import (
     inbox_for,
     item_visible_to,
     release,
+    standalone_schema,
 )
 
 __all__ = [
     "Deployed", "Inbox", "Source", "StepResult", "assign", "cancel", "claim", "complete", "correlate_message",
-    "counts_for", "create_item", "deploy_paths", "deploy_sources", "dismiss", "fire_due_timers", "inbox_for",
+    "counts_for", "create_item", "deploy_paths", "deploy_sources", "dismiss", "field_choices", "fire_due_timers", "form_for", "inbox_for",
     "incidents", "instance_detail", "item_as_dict", "item_visible_to", "release", "retry_due_incidents",
     "retry_incident", "start", "user_by_name",
 ]
+
+
+def form_for(item: WorkItem) -> dict | None:
+    """The JSON Schema of the item's form (from its deployment), or None for a plain confirmation."""
+    if not item.form:
+        return None
+    if item.instance_id is None:
+        return standalone_schema(item)
+    row = ProcessInstance.objects.only("deployment_id", "callees").get(pk=item.instance_id)
+    return store.bundle(row.deployment_id, row.callees).forms.get(item.form)
+
+
+def field_choices(item: WorkItem, schema: dict | None = None) -> dict[str, list[dict[str, Any]]]:
+    """field path -> [{"value", "label"}] for each field whose choices come from a provider."""
+    schema = schema if schema is not None else form_for(item)
+    if not schema:
+        return {}
+    return {path: choices_for(provider, item) for path, provider in choice_fields(schema).items()}
 
 
 def _iso(value: Any) -> str | None:
