@@ -47,10 +47,11 @@ from .workitems import (
 )
 
 __all__ = [
-    "Deployed", "Inbox", "Source", "StepResult", "assign", "cancel", "claim", "complete", "correlate_message",
-    "counts_for", "create_item", "deploy_paths", "deploy_sources", "dismiss", "field_choices", "fire_due_timers", "form_for", "inbox_for",
-    "incidents", "instance_detail", "item_as_dict", "item_visible_to", "release", "retry_due_incidents",
-    "retry_incident", "start", "user_by_name",
+    "Deployed", "Inbox", "Source", "StepResult", "assign", "cancel", "claim", "complete",
+    "correlate_message", "counts_for", "create_item", "deploy_paths", "deploy_sources", "dismiss",
+    "field_choices", "fire_due_timers", "form_for", "inbox_for", "incidents", "instance_detail",
+    "item_as_dict", "item_visible_to", "release", "retry_due_incidents", "retry_incident", "start",
+    "user_by_name",
 ]
 
 
