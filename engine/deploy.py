@@ -7,6 +7,7 @@ file, the element id and the reason.
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,9 @@ SUPPORTED_HIT_POLICIES = {"UNIQUE", "COLLECT"}
 # SpiffWorkflow names its own start and end task specs so; an element with the
 # same id would silently replace them.
 RESERVED_IDS = {"Start", "End", "Root"}
+# A "?" outside quotes in a DMN input entry stands for the input's value; SpiffWorkflow's
+# DMNEngine.evaluate replaces it with this name before evaluating (same pattern).
+_DMN_INPUT_MARK = re.compile(r"""(\?)(?=(?:[^'"]|['"][^'"]*['"])*$)""")
 
 
 @dataclass
@@ -158,7 +162,9 @@ def _parse_process(batch: _Batch, parser: Any, source: Source, pid: str, batch_i
         return None
     for callee in called:
         if callee not in batch_ids and not Deployment.objects.filter(process_id=callee).exists():
-            batch.refuse(source.name, pid, f"calls process {callee!r}, which is not deployed")
+            callers = [t.bpmn_id for each in [spec, *embedded.values()] for t in each.task_specs.values()
+                       if isinstance(t, CallActivityMixin) and t.spec == callee]
+            batch.refuse(source.name, callers[0] if callers else pid, f"calls process {callee!r}, which is not deployed")
     forms: dict[str, Any] = {}
     for each in [spec, *embedded.values()]:
         spiff.finish_parsed_spec(each)
@@ -254,7 +260,7 @@ def _check_dmn(batch: _Batch, file: str, tree: Any) -> None:
     for node in tree.iter("{*}outputEntry"):
         _check_text(batch, file, node, node.findtext("{*}text"), "eval", "output entry")
     for node in tree.iter("{*}inputEntry"):
-        text = (node.findtext("{*}text") or "").strip()
+        text = _DMN_INPUT_MARK.sub("dmninputexpr", (node.findtext("{*}text") or "").strip())
         if text and text != "-":
             reasons = [check_script(candidate, "eval")
                        for candidate in (text, f"dmninputexpr {text}", f"dmninputexpr in ({text},)")]
@@ -271,8 +277,12 @@ def _check_text(batch: _Batch, file: str, node: Any, text: str | None, mode: str
 
 
 def _owner(node: Any) -> str:
+    """The id of the element a person sees in the modeler: the event, not its event
+    definition; the task, not an extension element (a service parameter's id is its name)."""
     while node is not None:
-        if node.get("id"):
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if (node.get("id") and not tag.startswith(f"{{{spiff.SPIFF_NS}}}")
+                and not tag.endswith("EventDefinition")):
             return node.get("id")
         node = node.getparent()
     return ""

@@ -64,3 +64,15 @@ class ScriptRefused(EngineError):
     """An expression or script uses something the restricted engine does not allow."""
 
     exit_code = 1
+
+
+def describe_failure(err: BaseException) -> str:
+    """One line for an incident: the error, what SpiffWorkflow noted, and the cause it wraps."""
+    text = str(err).strip() or err.__class__.__name__
+    cause = err.__cause__ or err.__context__
+    if cause is not None and str(cause) not in text:
+        text += f" ({cause.__class__.__name__}: {cause})"
+    notes = getattr(err, "__notes__", None)
+    if notes:
+        text += " [" + "; ".join(notes) + "]"
+    return text[:2000]

@@ -94,8 +94,20 @@ def _validator(schema_text: str) -> Draft202012Validator:
     return Draft202012Validator(_closed(json.loads(schema_text)), format_checker=_format_checker)
 
 
+# Deployed forms are long-lived objects: look their validators up by identity
+# first, so a step does not re-serialize its schema to find them.
+_by_identity: dict[int, tuple[dict, Draft202012Validator]] = {}
+
+
 def validator_for(schema: dict) -> Draft202012Validator:
-    return _validator(json.dumps(schema, sort_keys=True))
+    found = _by_identity.get(id(schema))
+    if found is not None and found[0] is schema:
+        return found[1]
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    if len(_by_identity) > 4096:
+        _by_identity.clear()
+    _by_identity[id(schema)] = (schema, validator)
+    return validator
 
 
 def validate_submission(schema: dict | None, data: Any, item: Any) -> dict[str, Any]:

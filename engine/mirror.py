@@ -9,26 +9,45 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
 
-from .models import DueTimer, ItemKind, ItemStatus, MessageWait, WorkItem
+from . import sql
+from .errors import describe_failure
+from .models import DueTimer, ItemKind, ItemStatus, MessageWait
 from .scripting import SCRIPT_ENGINE
 from .snapshot import Snapshot
 from .timers import is_literal
 from .vocabulary import DEFAULT_PRIORITY, TaskSettings, fill_instructions
 
 
-def sync_mirror(live: Any, after: Snapshot, *, now: datetime) -> list[int]:
-    """Write the rows that changed; returns the ids of work items opened."""
+def build_items(live: Any, after: Snapshot, *, now: datetime) -> tuple[list[dict[str, Any]], list[tuple]]:
+    """Rows for the user tasks that became ready, and (task id, element, error) for those
+    whose properties could not be evaluated: those are set to ERROR and left out of ``after``."""
+    rows, refused = [], []
+    for task_id, task in list(after.ready.items()):
+        if task_id in live.before.ready:
+            continue
+        try:
+            rows.append(_work_item(live, task, now))
+        except Exception as err:  # noqa: BLE001 - any failing property expression
+            task._set_state(TaskState.ERROR)
+            del after.ready[task_id]
+            after.errors[task_id] = task.task_spec.bpmn_id or task.task_spec.name
+            refused.append((task_id, after.errors[task_id], f"task properties: {describe_failure(err)}"))
+    return rows, refused
+
+
+def sync_mirror(live: Any, after: Snapshot, new_items: list[dict[str, Any]], *, closed: str = "") -> list[int]:
+    """Write the rows that changed; returns the ids of the work items opened.
+
+    ``closed`` is the task whose item the caller has already closed as done.
+    """
     before = live.before
     instance_id = live.row.pk
-    gone = [t for t in before.ready if t not in after.ready]
+    gone = [t for t in before.ready if t not in after.ready and t != closed]
     if gone:
-        WorkItem.objects.filter(instance_id=instance_id, task_id__in=gone, status=ItemStatus.OPEN).update(
-            status=ItemStatus.CANCELLED
-        )
-    new_items = [_work_item(live, task, now) for tid, task in after.ready.items() if tid not in before.ready]
-    if new_items:
-        WorkItem.objects.bulk_create(new_items)
+        sql.cancel_items(instance_id, gone)
+    opened = [sql.insert_item({**values, "instance_id": instance_id}) for values in new_items]
 
     stale = [t for t, v in before.timers.items() if after.timers.get(t) != v]
     if stale:
@@ -46,10 +65,10 @@ def sync_mirror(live: Any, after: Snapshot, *, now: datetime) -> list[int]:
              for t, (el, name) in after.waits.items() if t not in before.waits]
     if waits:
         MessageWait.objects.bulk_create(waits)
-    return [item.pk for item in new_items if item.pk is not None]
+    return opened
 
 
-def _work_item(live: Any, task: Any, now: datetime) -> WorkItem:
+def _work_item(live: Any, task: Any, now: datetime) -> dict[str, Any]:
     ts: TaskSettings = live.bundle.settings_for(task.task_spec)
     data = task.data
     schema = live.bundle.forms.get(ts.form) if ts.form else None
@@ -57,8 +76,7 @@ def _work_item(live: Any, task: Any, now: datetime) -> WorkItem:
     store = live.row.store_id if live.row.store_id is not None else data.get("store_id")
     if ts.store:
         store = _evaluate(task, ts.store)
-    return WorkItem(
-        instance_id=live.row.pk,
+    return dict(
         task_id=str(task.id),
         element_id=ts.element_id,
         kind=ItemKind.TASK,
@@ -76,6 +94,8 @@ def _work_item(live: Any, task: Any, now: datetime) -> WorkItem:
         due_at=_due(task, ts.due, now) if ts.due else None,
         priority=_priority(task, ts.priority),
         created_at=now,
+        status=ItemStatus.OPEN,
+        claimed=False,
     )
 
 

@@ -18,14 +18,18 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from SpiffWorkflow.bpmn import BpmnEvent
-from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+
+# The spiff parser's message definition: an event matches a waiting one only if the classes are the same.
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, clock, spiff
-from .errors import Conflict, EngineError, InvalidData, InvalidState, NotAllowed, NotFound
+from . import audit, clock, spiff, sql
+from .errors import Conflict, EngineError, InvalidData, InvalidState, NotAllowed, NotFound, describe_failure
 from .forms import validate_submission
-from .mirror import sync_mirror
+from .mirror import build_items, sync_mirror
 from .models import (
     Deployment,
     DueTimer,
@@ -39,7 +43,7 @@ from .models import (
 )
 from .permissions import grants_for, holds, may_do
 from .snapshot import Snapshot, take_snapshot
-from .store import INSTANCE_HEAD, LIVE, Live, bundle, checkout, load_head, resolve_callees
+from .store import LIVE, Live, bundle, checkout, load_head, resolve_callees
 
 log = logging.getLogger(__name__)
 MAX_VERSION_RETRIES = 5
@@ -85,7 +89,7 @@ def run_engine(workflow: Any) -> list[Failure]:
         task = getattr(err, "task", None)
         if task is not None and task.state != TaskState.ERROR:
             task._set_state(TaskState.ERROR)
-        return [Failure(str(task.id) if task else "", _element(task), _describe(err))]
+        return [Failure(str(task.id) if task else "", _element(task), describe_failure(err))]
     return []
 
 
@@ -95,53 +99,46 @@ def _element(task: Any) -> str:
     return task.task_spec.bpmn_id or task.task_spec.name
 
 
-def _describe(err: Exception) -> str:
-    text = str(err) or err.__class__.__name__
-    notes = getattr(err, "__notes__", None)
-    if notes:
-        text += " (" + "; ".join(notes) + ")"
-    return text[:2000]
-
-
 def _end_status(workflow: Any) -> tuple[str, str]:
+    """Running, completed, or failed when the process ended in an (uncaught) error end event."""
     if not workflow.is_completed():
         return InstanceStatus.RUNNING, ""
     for task in workflow.tasks.values():
-        definition = getattr(task.task_spec, "event_definition", None)
-        if (task.state == TaskState.COMPLETED and not task.children
-                and definition is not None and type(definition).__name__ == "ErrorEventDefinition"):
-            code = getattr(definition, "code", "") or getattr(definition, "name", "")
+        spec = task.task_spec
+        if (task.state == TaskState.COMPLETED and isinstance(spec, EndEvent)
+                and isinstance(spec.event_definition, ErrorEventDefinition)):
+            code = spec.event_definition.code or spec.event_definition.name or ""
             return InstanceStatus.FAILED, f"ended in error {code}".strip()
     return InstanceStatus.COMPLETED, ""
 
 
 # --- saving -------------------------------------------------------------------------
 
-def _save(live: Live, *, actor: Any, failures: list[Failure], new: bool = False) -> StepResult:
+def _save(live: Live, *, actor: Any, failures: list[Failure], new: bool = False, closed: str = "") -> StepResult:
     """Write state, mirror rows and incidents for ``live``; the caller holds a transaction."""
     workflow = live.workflow
     now = clock.now()
+    after = take_snapshot(workflow)
+    # Work items are built before the state is written: a task whose properties
+    # cannot be evaluated is put in ERROR (an incident to retry), not mirrored.
+    new_items, refused = build_items(live, after, now=now)
+    for task_id, element_id, error in refused:
+        failures = [*failures, Failure(task_id, element_id, error)]
     status, end_reason = _end_status(workflow)
     state = json.dumps(spiff.state_to_dict(workflow), separators=(",", ":"), default=str)
     row = live.row
+    ended_at = now if status != InstanceStatus.RUNNING else None
     if new:
-        row.state = state
-        row.status = status
-        row.updated_at = now
-        row.ended_at = now if status != InstanceStatus.RUNNING else None
-        row.end_reason = end_reason
-        row.save(force_insert=True)
+        row.state, row.status, row.updated_at, row.ended_at, row.end_reason = state, status, now, ended_at, end_reason
+        row.pk = sql.insert_instance(row)
         live.instance_id = row.pk
     else:
-        changed = ProcessInstance.objects.filter(pk=row.pk, version=live.version).update(
-            state=state, version=live.version + 1, status=status, updated_at=now,
-            ended_at=now if status != InstanceStatus.RUNNING else None, end_reason=end_reason,
-        )
-        if not changed:
+        written = sql.write_state(row.pk, version=live.version, state=state, status=status, at=now,
+                                  ended_at=ended_at, end_reason=end_reason)
+        if not written:
             raise _VersionClash()
         live.version += 1
-    after = take_snapshot(workflow)
-    opened = sync_mirror(live, after, now=now)
+    opened = sync_mirror(live, after, new_items, closed=closed)
     live.before = after
     row.version = live.version
     row.status = status
@@ -182,12 +179,13 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
     data = dict(data or {})
     if len(json.dumps(data, default=str)) > MAX_START_DATA_BYTES:
         raise InvalidData({"": ["start data is larger than 64 KB: keep records in CRM tables"]})
-    deployment = Deployment.objects.filter(process_id=process_id).order_by("-version").first()
-    if deployment is None:
+    live_version = sql.latest_deployment(process_id)
+    if live_version is None:
         known = sorted(set(Deployment.objects.values_list("process_id", flat=True)))
         raise NotFound(f"no process {process_id!r} is deployed (deployed: {', '.join(known) or 'none'})")
-    callees = resolve_callees(deployment)
-    found = bundle(deployment.pk, callees)
+    deployment_id, version, called = live_version
+    callees = resolve_callees(process_id, called)
+    found = bundle(deployment_id, callees)
     if user is not None:
         data.setdefault("initiator", user.get_username())
     store_id = data.get("store_id")
@@ -200,14 +198,15 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
         failures = run_engine(workflow)
         now = clock.now()
         row = ProcessInstance(
-            deployment=deployment, process_id=process_id, business_key=business_key, store_id=store_id,
-            serializer_version=spiff.SERIALIZER_VERSION, callees=callees, started_by=user,
-            started_at=now, updated_at=now,
+            deployment_id=deployment_id, process_id=process_id, business_key=business_key, store_id=store_id,
+            serializer_version=spiff.SERIALIZER_VERSION, callees=callees, started_by_id=getattr(user, "pk", None),
+            started_at=now, updated_at=now, version=1,
         )
         live = Live(0, row.uid, 1, found, workflow, Snapshot(), row)
         result = _save(live, actor=user, failures=failures, new=True)
-        audit.record("started", instance=row, actor=user,
-                     data={"version": deployment.version, "business_key": business_key, "callees": callees})
+        sql.insert_audit(instance_id=row.pk, item_id=None, process_id=process_id, element_id="", action="started",
+                         actor_id=getattr(user, "pk", None), at=now,
+                         data={"version": version, "business_key": business_key, "callees": callees})
         return result
 
     with transaction.atomic():
@@ -220,7 +219,9 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
     grants = grants_for(user)
 
     def command() -> StepResult:
-        item = _item_for_update(item_id)
+        item = sql.fetch_item(item_id)
+        if item is None:
+            raise NotFound(f"work item {item_id} does not exist")
         _check_can_do(item, user, grants)
         if item.instance_id is None:
             return _complete_standalone(item, user, data)
@@ -233,26 +234,16 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
         try:
             task.run()
         except (SpiffWorkflowException, Exception) as err:  # noqa: BLE001 - the post-script of this task
-            raise InvalidState(f"{item.element_id}: {_describe(err)}") from err
+            raise InvalidState(f"{item.element_id}: {describe_failure(err)}") from err
         failures = run_engine(live.workflow)
-        _close_item(item, user, cleaned)  # before the mirror sync, which cancels vanished items
-        result = _save(live, actor=user, failures=failures)
-        audit.record("completed", instance=row, item=item, actor=user,
-                     data={"data": cleaned, "opened": result.opened})
+        _close_item(item, user, cleaned)
+        result = _save(live, actor=user, failures=failures, closed=item.task_id)
+        sql.insert_audit(instance_id=row.pk, item_id=item.pk, process_id=row.process_id, element_id=item.element_id,
+                         action="completed", actor_id=user.pk, at=clock.now(),
+                         data={"data": cleaned, "opened": result.opened})
         return result
 
     return _retrying(command)
-
-
-def _item_for_update(item_id: int) -> WorkItem:
-    item = (WorkItem.objects.select_related("instance")
-            .only("id", "instance_id", "task_id", "element_id", "kind", "title", "process_id", "role",
-                  "store_id", "assignee_id", "claimed", "excluded", "form", "status", "completed_at",
-                  "completed_by_id", *(f"instance__{f}" for f in INSTANCE_HEAD))
-            .filter(pk=item_id).first())
-    if item is None:
-        raise NotFound(f"work item {item_id} does not exist")
-    return item
 
 
 def _check_can_do(item: WorkItem, user: Any, grants: Any) -> None:
@@ -275,10 +266,7 @@ def _ready_task(live: Live, item: WorkItem) -> Any:
 
 
 def _close_item(item: WorkItem, user: Any, result: dict) -> None:
-    closed = WorkItem.objects.filter(pk=item.pk, status=ItemStatus.OPEN).update(
-        status=ItemStatus.DONE, completed_at=clock.now(), completed_by=user, result=result,
-        assignee=user if item.assignee_id is None else item.assignee_id,
-    )
+    closed = sql.close_item(item.pk, user_id=user.pk, result=result, at=clock.now(), assignee_id=item.assignee_id)
     if not closed:
         raise Conflict(f"work item {item.pk} was completed by someone else at the same time")
 
@@ -344,7 +332,7 @@ def _fire_instance(instance_id: int, at: Any) -> int:
         live.workflow.refresh_timers()
     except Exception as err:  # noqa: BLE001 - a timer that cannot be evaluated is an incident
         first = next(iter(due), "")
-        failures = [Failure(first, due[first][0] if first else "", _describe(err))]
+        failures = [Failure(first, due[first][0] if first else "", describe_failure(err))]
     else:
         failures = run_engine(live.workflow)
     _save(live, actor=None, failures=failures)
@@ -371,7 +359,7 @@ def retry_incident(incident_id: int, *, user: Any = None) -> StepResult:
         try:
             live.workflow.refresh_timers()
         except Exception as err:  # noqa: BLE001
-            failures = [Failure(incident.task_id, incident.element_id, _describe(err))]
+            failures = [Failure(incident.task_id, incident.element_id, describe_failure(err))]
         else:
             failures = run_engine(live.workflow)
         result = _save(live, actor=user, failures=failures)
@@ -386,14 +374,16 @@ def retry_incident(incident_id: int, *, user: Any = None) -> StepResult:
 
 
 def retry_due_incidents(now: Any = None) -> int:
+    """Retry every incident whose backoff has passed at ``now``; returns how many were tried."""
     at = now or clock.now()
-    due = list(Incident.objects.filter(status=IncidentStatus.RETRYING, next_attempt_at__lte=at)
-               .values_list("pk", flat=True))
-    for incident_id in due:
-        try:
-            retry_incident(incident_id)
-        except EngineError as err:
-            log.warning("incident %s not retried: %s", incident_id, err)
+    with clock.frozen(at):
+        due = list(Incident.objects.filter(status=IncidentStatus.RETRYING, next_attempt_at__lte=at)
+                   .values_list("pk", flat=True))
+        for incident_id in due:
+            try:
+                retry_incident(incident_id)
+            except EngineError as err:
+                log.warning("incident %s not retried: %s", incident_id, err)
     return len(due)
 
 

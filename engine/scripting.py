@@ -182,6 +182,12 @@ class RestrictedScriptEngine(PythonScriptEngine):
         super().__init__(environment=RestrictedEnvironment())
 
     def validate(self, expression: str) -> None:
+        """SyntaxError for text that is not Python, ScriptRefused for restricted code.
+
+        DMNEngine tells an operator entry (``>= 5``) from a value (``"gold"``) by catching
+        SyntaxError here, as PythonScriptEngine.validate raises it.
+        """
+        ast.parse(expression.strip(), mode="eval")
         compile_script(expression, "eval")
 
     def call_service(self, task: Any, **kwargs: Any) -> str:

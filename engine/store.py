@@ -71,17 +71,17 @@ def bundle(deployment_id: int, callees: dict[str, int]) -> Bundle:
         return _bundles.setdefault(key, made)
 
 
-def resolve_callees(deployment: Deployment) -> dict[str, int]:
-    """The live version of every process this one calls, directly or not: fixed at start."""
+def resolve_callees(caller: str, called: list[str]) -> dict[str, int]:
+    """The live version of every process ``caller`` calls, directly or not: fixed at start."""
     found: dict[str, int] = {}
-    pending = list(deployment.called_processes)
+    pending = list(called)
     while pending:
         process_id = pending.pop()
         if process_id in found:
             continue
         callee = Deployment.objects.filter(process_id=process_id).order_by("-version").first()
         if callee is None:
-            raise NotFound(f"process {process_id!r}, called by {deployment.process_id!r}, is not deployed")
+            raise NotFound(f"process {process_id!r}, called by {caller!r}, is not deployed")
         found[process_id] = callee.pk
         pending.extend(callee.called_processes)
     return found

@@ -1,0 +1,90 @@
+"""Deploy refuses invalid files, each problem located by file, element id and reason;
+nothing of the batch is stored, and the version that was live stays live."""
+
+import pytest
+
+import tests.engine.services  # noqa: F401 - registers test.colours (and test.quote)
+from engine import api
+from engine.errors import DeploymentRefused
+from engine.models import Deployment
+from tests.helpers import BPMN_DIR, deploy, only_item
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _refusal(*names: str) -> list[tuple[str, str, str]]:
+    with pytest.raises(DeploymentRefused) as refused:
+        deploy(*names)
+    return [(p.file, p.element, p.reason) for p in refused.value.problems]
+
+
+@pytest.mark.parametrize(("files", "file", "element", "reason"), [
+    (["invalid_xml.bpmn"], "invalid_xml.bpmn", "line 8", "not well-formed XML"),
+    (["invalid_lane.bpmn"], "invalid_lane.bpmn", "Lane_salesman", "lane 'salesman' names no role"),
+    (["invalid_no_role.bpmn"], "invalid_no_role.bpmn", "Orphan", "a user task needs a lane (its role) or an assignee"),
+    (["invalid_service.bpmn"], "invalid_service.bpmn", "SendSms", "service function 'test.send_sms' is not registered"),
+    (["invalid_missing_form.bpmn"], "invalid_missing_form.bpmn", "Record", "form file 'no_such_form.json' not found"),
+    (["invalid_form.bpmn"], "invalid_schema.json", "Record", "not a valid JSON Schema: 'timestamp' is not valid"),
+    (["invalid_provider.bpmn"], "unknown_provider.json", "Record",
+     "field 'buyer' names choice provider 'test.nobody_registered_this', which is not registered"),
+    (["invalid_hit_policy.bpmn", "invalid_hit_policy.dmn"], "invalid_hit_policy.dmn", "Table_first_hit",
+     "hit policy FIRST is not implemented (use UNIQUE or COLLECT)"),
+    (["invalid_call.bpmn"], "invalid_call.bpmn", "Appraise", "calls process 'never_deployed', which is not deployed"),
+])
+def test_an_invalid_file_is_refused_with_file_element_and_reason(db, files, file, element, reason):
+    [(got_file, got_element, got_reason)] = _refusal(*files)
+    assert (got_file, got_element) == (file, element)
+    assert got_reason.startswith(reason)
+    assert not Deployment.objects.exists()
+
+
+def test_reserved_ids_start_and_end_are_refused(db):
+    problems = _refusal("invalid_reserved_ids.bpmn")
+    assert [(f, e) for f, e, _ in problems] == [("invalid_reserved_ids.bpmn", "Start"),
+                                                ("invalid_reserved_ids.bpmn", "End")]
+    assert all("reserved" in reason for _, _, reason in problems)
+
+
+def test_a_call_to_a_process_deployed_in_the_same_batch_is_accepted(db):
+    deployed = deploy("vehicle_purchase.bpmn", "inspection_v1.bpmn")
+    assert sorted((d.process_id, d.version) for d in deployed) == [("vehicle_inspection", 1), ("vehicle_purchase", 1)]
+
+
+def test_one_invalid_file_refuses_the_whole_batch(db):
+    problems = _refusal("parallel_gateway.bpmn", "invalid_lane.bpmn", "invalid_service.bpmn")
+    assert sorted(f for f, _, _ in problems) == ["invalid_lane.bpmn", "invalid_service.bpmn"]
+    assert not Deployment.objects.exists()
+
+
+def test_a_refused_new_version_leaves_the_live_version_live(stores):
+    deploy("exclusive_gateway.bpmn")
+    _refusal("discount_approval_broken.bpmn")
+    assert list(Deployment.objects.values_list("process_id", "version")) == [("discount_approval", 1)]
+    instance = api.start("discount_approval", data={"store_id": stores[0].pk, "amount": 100}).instance_id
+    assert only_item(instance).element_id == "SalesConfirm"
+
+
+def test_a_file_of_an_unknown_kind_is_refused(db):
+    with pytest.raises(DeploymentRefused) as refused:
+        api.deploy_sources([api.Source("notes.txt", "call the customer")])
+    assert refused.value.problems[0].reason.startswith("unknown file type")
+
+
+def test_a_file_without_an_executable_process_is_refused(db):
+    text = (BPMN_DIR / "parallel_gateway.bpmn").read_text().replace('isExecutable="true"', 'isExecutable="false"')
+    with pytest.raises(DeploymentRefused) as refused:
+        api.deploy_sources([api.Source("not_executable.bpmn", text)])
+    assert refused.value.problems[0].reason == "no executable process found"
+
+
+def test_a_refusal_message_lists_every_problem_located(db):
+    with pytest.raises(DeploymentRefused) as refused:
+        deploy("invalid_lane.bpmn", "invalid_service.bpmn")
+    assert str(refused.value).splitlines() == [
+        "invalid_lane.bpmn: Lane_salesman: lane 'salesman' names no role "
+        "(roles: admin, complaints, finance, hq, sales, service, store_manager)",
+        "invalid_service.bpmn: SendSms: service function 'test.send_sms' is not registered",
+    ]
