@@ -7,14 +7,13 @@ nothing, raising one of ``engine.errors``.
 
 from typing import Any
 
-from django.db.models import F
-
 from . import store
 from .deploy import Deployed, Source, deploy_paths, deploy_sources
 from .errors import NotFound
 from .forms import choice_fields, choices_for
 from .models import (
     AuditEvent,
+    Deployment,
     DueTimer,
     Incident,
     IncidentStatus,
@@ -88,7 +87,7 @@ def item_as_dict(item: WorkItem) -> dict[str, Any]:
         "element_id": item.element_id,
         "role": item.role,
         "store_id": item.store_id,
-        "assignee": item.assignee.get_username() if item.assignee_id else None,
+        "assignee": item.assignee.get_username() if item.assignee is not None else None,
         "claimed": item.claimed,
         "subject": {"label": item.subject_label, "ref": item.subject_ref},
         "due_at": _iso(item.due_at),
@@ -106,8 +105,7 @@ def instance_detail(instance_id: int) -> dict[str, Any]:
         raise NotFound(f"instance {instance_id} does not exist")
     callee_versions = {
         pid: version
-        for pid, version in ProcessInstance.deployment.field.related_model.objects.filter(
-            pk__in=row.callees.values()).values_list("process_id", "version")
+        for pid, version in Deployment.objects.filter(pk__in=row.callees.values()).values_list("process_id", "version")
     }
     return {
         "id": row.pk,
@@ -128,10 +126,10 @@ def instance_detail(instance_id: int) -> dict[str, Any]:
                    for t in DueTimer.objects.filter(instance=row).order_by("due_at")],
         "incidents": [_incident_dict(i) for i in Incident.objects.filter(instance=row).order_by("id")],
         "audit": [
-            {"at": _iso(e.at), "action": e.action, "element_id": e.element_id,
-             "actor": e.actor_name, "work_item": e.work_item_id, "data": e.data}
-            for e in AuditEvent.objects.filter(instance=row).annotate(actor_name=F("actor__username"))
-            .order_by("at", "id")
+            {"at": _iso(at), "action": action, "element_id": element_id, "actor": actor,
+             "work_item": work_item, "data": data}
+            for at, action, element_id, actor, work_item, data in AuditEvent.objects.filter(instance=row)
+            .order_by("at", "id").values_list("at", "action", "element_id", "actor__username", "work_item_id", "data")
         ],
     }
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from lxml import etree
@@ -23,6 +22,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as 
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from . import audit, clock, registry, spiff, timers
+from .conf import setting
 from .errors import Conflict, DeploymentRefused, Problem
 from .forms import schema_problems
 from .models import Deployment
@@ -83,7 +83,7 @@ def deploy_paths(paths: Iterable[str | Path], *, user: Any = None) -> list[Deplo
 
 
 def deploy_sources(sources: list[Source], *, form_dirs: Iterable[Path] = (), user: Any = None) -> list[Deployed]:
-    batch = _Batch(sources, [*form_dirs, Path(settings.LOTFLOW["PROCESS_DIR"]) / "forms"])
+    batch = _Batch(sources, [*form_dirs, Path(setting("PROCESS_DIR")) / "forms"])
     parsed = _parse(batch)
     if batch.problems:
         raise DeploymentRefused(batch.problems)
@@ -164,7 +164,8 @@ def _parse_process(batch: _Batch, parser: Any, source: Source, pid: str, batch_i
         if callee not in batch_ids and not Deployment.objects.filter(process_id=callee).exists():
             callers = [t.bpmn_id for each in [spec, *embedded.values()] for t in each.task_specs.values()
                        if isinstance(t, CallActivityMixin) and t.spec == callee]
-            batch.refuse(source.name, callers[0] if callers else pid, f"calls process {callee!r}, which is not deployed")
+            batch.refuse(source.name, callers[0] if callers else pid,
+                         f"calls process {callee!r}, which is not deployed")
     forms: dict[str, Any] = {}
     for each in [spec, *embedded.values()]:
         spiff.finish_parsed_spec(each)
@@ -197,15 +198,15 @@ def _check_task(batch: _Batch, file: str, task_spec: Any, forms: dict) -> None:
                 for reason in schema_problems(schema):
                     batch.refuse(ts.form, ts.element_id, reason)
                 forms[ts.form] = schema
-        for prop_name, value in (
+        checked: tuple[tuple[str, str | None], ...] = (
             *((n, getattr(ts, "subject_ref" if n == "subjectRef" else n)) for n in EXPRESSION_PROPERTIES),
             ("due", None if ts.due is None or timers.is_literal(ts.due) else ts.due),
             ("priority", None if ts.priority is None or ts.priority.strip().isdigit() else ts.priority),
-        ):
-            if value:
-                reason = check_script(value, "eval")
-                if reason:
-                    batch.refuse(file, ts.element_id, f"property {prop_name!r}: {reason}")
+        )
+        for prop_name, value in checked:
+            refusal = check_script(value, "eval") if value else None
+            if refusal:
+                batch.refuse(file, ts.element_id, f"property {prop_name!r}: {refusal}")
         if ts.priority and ts.priority.strip().isdigit() and not 1 <= int(ts.priority) <= 5:
             batch.refuse(file, ts.element_id, "property 'priority' must be between 1 and 5")
     operation = getattr(task_spec, "operation_name", None)
@@ -215,7 +216,7 @@ def _check_task(batch: _Batch, file: str, task_spec: Any, forms: dict) -> None:
 
 def _check_xml(batch: _Batch, file: str, tree: Any) -> None:
     """Lanes and every expression in the file, located by element id."""
-    roles = set(settings.LOTFLOW["ROLES"])
+    roles = set(setting("ROLES"))
     for lane in tree.iterfind(".//bpmn:lane", NS):
         if (lane.get("name") or "").strip() not in roles:
             batch.refuse(file, lane.get("id"),

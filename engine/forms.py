@@ -13,11 +13,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
 from . import registry
+from .conf import setting
 from .errors import InvalidData
 
 MAX_SUBMISSION_BYTES = 64 * 1024
@@ -169,7 +169,7 @@ def _get_path(data: dict, path: str) -> Any:
 
 def load_form_file(name: str, directory: Path | None = None) -> dict:
     """A form file from the process folder's forms/ (for deploy and standalone items)."""
-    folder = directory or Path(settings.LOTFLOW["PROCESS_DIR"]) / "forms"
+    folder = directory or Path(setting("PROCESS_DIR")) / "forms"
     path = (folder / name).resolve()
     if folder.resolve() not in path.parents:
         raise FileNotFoundError(f"form {name!r} is outside the forms folder")

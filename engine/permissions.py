@@ -9,9 +9,10 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils.module_loading import import_string
+
+from .conf import setting
 
 Grants = frozenset[tuple[str, int | None]]
 MANAGING_ROLES = ("store_manager", "hq", "admin")
@@ -19,7 +20,7 @@ MANAGING_ROLES = ("store_manager", "hq", "admin")
 
 @cache
 def _grants_function() -> Callable[[Any], Grants]:
-    return import_string(settings.LOTFLOW["GRANTS_FUNCTION"])
+    return import_string(setting("GRANTS_FUNCTION"))
 
 
 def grants_for(user: Any) -> Grants:

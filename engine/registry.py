@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
+from .conf import setting
 
 ServiceFunction = Callable[..., Any]
 # A provider gets the work item (engine.models.WorkItem) and returns its choices.
@@ -65,5 +65,5 @@ def choice_provider(name: str) -> ChoiceProvider | None:
 
 
 def load_registry_modules() -> None:
-    for module in settings.LOTFLOW.get("REGISTRY_MODULES", []):
+    for module in setting("REGISTRY_MODULES", []):
         importlib.import_module(module)

@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from SpiffWorkflow.bpmn import BpmnEvent
@@ -27,6 +26,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from . import audit, clock, spiff, sql
+from .conf import setting
 from .errors import Conflict, EngineError, InvalidData, InvalidState, NotAllowed, NotFound, describe_failure
 from .forms import validate_submission
 from .mirror import build_items, sync_mirror
@@ -149,7 +149,7 @@ def _save(live: Live, *, actor: Any, failures: list[Failure], new: bool = False,
 
 
 def _open_incident(row: ProcessInstance, failure: Failure, now: Any) -> int:
-    max_attempts = settings.LOTFLOW["INCIDENT_MAX_ATTEMPTS"]
+    max_attempts = int(setting("INCIDENT_MAX_ATTEMPTS"))
     incident = Incident.objects.filter(
         instance_id=row.pk, task_id=failure.task_id,
         status__in=[IncidentStatus.RETRYING, IncidentStatus.WAITING],
@@ -163,7 +163,7 @@ def _open_incident(row: ProcessInstance, failure: Failure, now: Any) -> int:
     if incident.attempts >= max_attempts:
         incident.status, incident.next_attempt_at = IncidentStatus.WAITING, None
     else:
-        backoff = settings.LOTFLOW["INCIDENT_BACKOFF_SECONDS"] * 2 ** (incident.attempts - 1)
+        backoff = setting("INCIDENT_BACKOFF_SECONDS") * 2 ** (incident.attempts - 1)
         incident.status, incident.next_attempt_at = IncidentStatus.RETRYING, now + timedelta(seconds=backoff)
     incident.save()
     audit.record("incident", instance=row, element_id=failure.element_id,
@@ -226,6 +226,7 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
         if item.instance_id is None:
             return _complete_standalone(item, user, data)
         row = item.instance
+        assert row is not None  # an item with an instance id was read with its instance
         live = checkout(row)
         task = _ready_task(live, item)
         cleaned = validate_submission(live.bundle.forms.get(item.form) if item.form else None, data, item)
@@ -248,7 +249,7 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
 
 def _check_can_do(item: WorkItem, user: Any, grants: Any) -> None:
     if item.status != ItemStatus.OPEN:
-        who = item.completed_by.get_username() if item.completed_by_id else "someone"
+        who = item.completed_by.get_username() if item.completed_by is not None else "someone"
         raise Conflict(f"work item {item.pk} was already {_past(item.status)} by {who}")
     if not may_do(user, grants, item):
         raise NotAllowed(f"{user.get_username()} may not do work item {item.pk} ({item.title})")

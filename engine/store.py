@@ -14,9 +14,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-
 from . import spiff
+from .conf import setting
 from .errors import NotFound
 from .models import Deployment, DueTimer, ItemStatus, MessageWait, ProcessInstance, WorkItem
 from .snapshot import Snapshot, take_snapshot
@@ -122,7 +121,7 @@ class LiveCache:
             self._entries.clear()
 
 
-LIVE = LiveCache(settings.LOTFLOW.get("LIVE_CACHE_SIZE", 512))
+LIVE = LiveCache(int(setting("LIVE_CACHE_SIZE", 512)))
 
 INSTANCE_HEAD = ["id", "uid", "version", "deployment_id", "callees", "status", "process_id",
                  "business_key", "store_id", "started_at", "started_by_id"]

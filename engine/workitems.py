@@ -19,7 +19,7 @@ from .forms import load_form_file, schema_problems
 from .models import ItemKind, ItemStatus, WorkItem
 from .permissions import Grants, claimable_filter, grants_for, holds, may_do, may_manage, may_see
 
-SORTS = {"due": [F("due_at").asc(nulls_last=True), "priority", "id"],
+SORTS: dict[str, list[Any]] = {"due": [F("due_at").asc(nulls_last=True), "priority", "id"],
          "priority": ["priority", F("due_at").asc(nulls_last=True), "id"]}
 
 
@@ -40,11 +40,12 @@ def inbox_for(user: Any, *, sort: str = "due", limit: int = 200) -> Inbox:
     order = SORTS.get(sort, SORTS["due"])
     mine_q = open_items().filter(assignee_id=user.pk)
     claimable_q = open_items().filter(claimable_filter(grants), assignee__isnull=True)
-    mine, notices = [], []
+    mine: list[WorkItem] = []
+    notices: list[WorkItem] = []
     for item in mine_q.order_by(*order)[:limit]:
         (notices if item.kind == ItemKind.NOTICE else mine).append(item)
     username = user.get_username()
-    claimable = []
+    claimable: list[WorkItem] = []
     for item in claimable_q.order_by(*order)[:limit]:
         if username in (item.excluded or []):
             continue
@@ -76,7 +77,7 @@ def claim(item_id: int, *, user: Any) -> WorkItem:
     item = _locked_item(item_id)
     if item.assignee_id == user.pk:
         return item
-    if item.assignee_id is not None:
+    if item.assignee is not None:
         raise Conflict(f"work item {item_id} is already taken by {item.assignee.get_username()}")
     if not may_do(user, grants_for(user), item):
         raise NotAllowed(f"{user.get_username()} may not take work item {item_id} ({item.title})")
@@ -112,7 +113,7 @@ def assign(item_id: int, *, to: Any, user: Any) -> WorkItem:
     if item.role and not holds(target_grants, item.role, item.store_id):
         where = f"store {item.store_id}" if item.store_id else "the group"
         raise NotAllowed(f"{to.get_username()} does not hold role {item.role} in {where}")
-    previous = item.assignee.get_username() if item.assignee_id else None
+    previous = item.assignee.get_username() if item.assignee is not None else None
     item.assignee, item.claimed = to, False
     item.save(update_fields=["assignee", "claimed"])
     audit.record("assigned", instance=item.instance, item=item, actor=user,

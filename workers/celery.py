@@ -15,5 +15,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.beat_schedule = {
     "fire-due-timers": {"task": "workers.tasks.fire_due_timers", "schedule": 60.0},
     "retry-incidents": {"task": "workers.tasks.retry_incidents", "schedule": 60.0},
+    "checkpoint-database": {"task": "workers.tasks.checkpoint_database", "schedule": 30.0},
 }
 app.autodiscover_tasks(["workers"])

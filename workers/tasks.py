@@ -6,7 +6,7 @@ message changes nothing, because the next beat finds what is still due.
 
 from celery import shared_task
 
-from engine import api
+from engine import api, sql
 
 
 @shared_task(acks_late=True)
@@ -17,3 +17,8 @@ def fire_due_timers() -> int:
 @shared_task(acks_late=True)
 def retry_incidents() -> int:
     return api.retry_due_incidents()
+
+
+@shared_task(acks_late=True)
+def checkpoint_database() -> bool:
+    return sql.checkpoint_wal()

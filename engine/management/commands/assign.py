@@ -13,5 +13,6 @@ class Command(EngineCommand):
         parser.add_argument("--user", required=True)
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        item = assign(opts["item"], to=self.user(opts["to"]), user=self.user(opts["user"]))
-        self.stdout.write(f"{item.pk} assigned to {item.assignee.get_username()}")
+        to = self.user(opts["to"])
+        item = assign(opts["item"], to=to, user=self.user(opts["user"]))
+        self.stdout.write(f"{item.pk} assigned to {to.get_username()}")

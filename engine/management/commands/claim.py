@@ -13,4 +13,5 @@ class Command(EngineCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         item = claim(opts["item"], user=self.user(opts["user"]))
-        self.stdout.write(f"{item.pk} {'assigned to ' + item.assignee.get_username() if item.assignee_id else 'open'}")
+        holder = item.assignee.get_username() if item.assignee is not None else None
+        self.stdout.write(f"{item.pk} assigned to {holder}" if holder else f"{item.pk} open")
