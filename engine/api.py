@@ -21,6 +21,14 @@ from .models import (
     ProcessInstance,
     WorkItem,
 )
+from .rules.catalog import Param, register_action, register_fact_type
+from .rules.host import Decision
+from .rules.versions import RulesRefused
+from .rules.versions import check_text as check_rules
+from .rules.versions import dry_run as dry_run_rules
+from .rules.versions import evaluate as evaluate_rules
+from .rules.versions import history as rules_history
+from .rules.versions import save as save_rules
 from .runtime import (
     StepResult,
     cancel,
@@ -46,11 +54,12 @@ from .workitems import (
 )
 
 __all__ = [
-    "Deployed", "Inbox", "Source", "StepResult", "assign", "cancel", "claim", "complete",
-    "correlate_message", "counts_for", "create_item", "deploy_paths", "deploy_sources", "dismiss",
-    "field_choices", "fire_due_timers", "form_for", "inbox_for", "incidents", "instance_detail",
-    "item_as_dict", "item_visible_to", "release", "retry_due_incidents", "retry_incident", "start",
-    "user_by_name",
+    "Decision", "Deployed", "Inbox", "Param", "RulesRefused", "Source", "StepResult", "assign", "cancel",
+    "check_rules", "claim", "complete", "correlate_message", "counts_for", "create_item", "deploy_paths",
+    "deploy_sources", "dismiss", "dry_run_rules", "evaluate_rules", "field_choices", "fire_due_timers",
+    "form_for", "inbox_for", "incidents", "instance_detail", "item_as_dict", "item_visible_to",
+    "register_action", "register_fact_type", "release", "retry_due_incidents", "retry_incident",
+    "rules_history", "save_rules", "start", "user_by_name",
 ]
 
 

@@ -203,3 +203,24 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["process_id", "action", "at"])]
+
+
+class RuleSetVersion(models.Model):
+    """An accepted edit of a rule file; the highest version of a name is in force."""
+
+    name = models.CharField(max_length=100)
+    version = models.PositiveIntegerField()
+    text = models.TextField()
+    comment = models.TextField(blank=True, default="")
+    diff = models.TextField(blank=True, default="", help_text="unified diff against the version it replaced")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "version"], name="rulesetversion_unique_version")]
+        ordering = ["name", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"

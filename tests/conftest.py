@@ -57,13 +57,21 @@ def pytest_sessionfinish(session, exitstatus):
 def _fresh_engine_caches():
     """Rolled-back tests reuse ids; caches keyed by id must not outlive a test."""
     from engine import clock, store
+    from engine.rules import versions
 
-    store.LIVE.clear()
-    store._bundles.clear()
+    caches = (store.LIVE, store._bundles, versions._compiled)
+    for cache in caches:
+        cache.clear()
     yield
     clock.freeze(None)
-    store.LIVE.clear()
-    store._bundles.clear()
+    for cache in caches:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Django's real hasher costs 0.4 s a user; tests make many users and check no password strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

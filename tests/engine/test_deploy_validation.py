@@ -3,11 +3,10 @@ nothing of the batch is stored, and the version that was live stays live."""
 
 import pytest
 
-import tests.engine.services  # noqa: F401 - registers test.colours (and test.quote)
 from engine import api
 from engine.errors import DeploymentRefused
 from engine.models import Deployment
-from tests.helpers import BPMN_DIR, deploy, only_item
+from tests.helpers import BPMN_DIR, assert_round_trip, deploy, only_item
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +64,7 @@ def test_a_refused_new_version_leaves_the_live_version_live(stores):
     assert list(Deployment.objects.values_list("process_id", "version")) == [("discount_approval", 1)]
     instance = api.start("discount_approval", data={"store_id": stores[0].pk, "amount": 100}).instance_id
     assert only_item(instance).element_id == "SalesConfirm"
+    assert_round_trip(instance)
 
 
 def test_a_file_of_an_unknown_kind_is_refused(db):

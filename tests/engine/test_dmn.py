@@ -1,7 +1,5 @@
 """Business rule tasks with DMN: UNIQUE and COLLECT work; other hit policies are refused."""
 
-from pathlib import Path
-
 import pytest
 
 from engine import api
@@ -51,7 +49,7 @@ def _with_policy(policy: str, aggregation: str = "") -> list[api.Source]:
     text = (BPMN_DIR / "tier_discount.dmn").read_text()
     replacement = f'hitPolicy="{policy}"' + (f' aggregation="{aggregation}"' if aggregation else "")
     sources = [api.Source("tier_discount.dmn", text.replace('hitPolicy="UNIQUE"', replacement))]
-    return sources + [api.Source(name, Path(BPMN_DIR / name).read_text()) for name in FILES if name != sources[0].name]
+    return sources + [api.Source(name, (BPMN_DIR / name).read_text()) for name in FILES if name != sources[0].name]
 
 
 @pytest.mark.parametrize(("policy", "aggregation", "reason"), [

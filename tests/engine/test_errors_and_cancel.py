@@ -122,6 +122,7 @@ def test_cancel_needs_a_reason(stores, people):
     with pytest.raises(InvalidData):
         api.cancel(instance, user=people["manager"], reason="  ")
     assert api.instance_detail(instance)["status"] == "running"
+    assert_round_trip(instance)
 
 
 def test_an_instance_that_ended_cannot_be_cancelled(stores, people):
@@ -130,3 +131,4 @@ def test_an_instance_that_ended_cannot_be_cancelled(stores, people):
     with pytest.raises(InvalidState):
         api.cancel(instance, user=people["manager"], reason="again")
     assert api.instance_detail(instance)["end_reason"] == "duplicate lead"
+    assert_round_trip(instance)

@@ -65,11 +65,13 @@ def test_instance_detail_shows_the_incident(hold):
     [shown] = api.instance_detail(hold)["incidents"]
     assert (shown["element_id"], shown["attempts"], shown["status"]) == ("ReserveVehicle", 1, "retrying")
     assert api.incidents()[0]["id"] == shown["id"]
+    assert_round_trip(hold)
 
 
 def test_nothing_is_retried_before_the_backoff_has_passed(hold):
     assert _worker_retries_at(29) == 0
     assert _incident(hold).attempts == 1
+    assert_round_trip(hold)
 
 
 def test_a_retry_that_fails_again_doubles_the_backoff(hold):
@@ -84,6 +86,7 @@ def test_retrying_at_a_given_time_counts_the_backoff_from_that_time(hold):
     # like fire_due_timers(now), retry_due_incidents(now) should act as if the clock read ``now``
     api.retry_due_incidents(START + timedelta(seconds=30))
     assert _incident(hold).next_attempt_at == START + timedelta(seconds=30 + 60)
+    assert_round_trip(hold)
 
 
 def test_after_the_last_attempt_the_incident_waits_for_an_admin(hold):
@@ -134,6 +137,7 @@ def test_a_resolved_incident_cannot_be_retried(hold):
     api.retry_incident(_incident(hold).pk)
     with pytest.raises(InvalidState):
         api.retry_incident(_incident(hold).pk)
+    assert_round_trip(hold)
 
 
 def test_retrying_an_unknown_incident_is_not_found(db):
@@ -145,3 +149,4 @@ def test_every_failed_attempt_is_audited(hold):
     _exhaust(hold)
     attempts = [e["data"]["attempts"] for e in api.instance_detail(hold)["audit"] if e["action"] == "incident"]
     assert attempts == [1, 2, 3]
+    assert_round_trip(hold)

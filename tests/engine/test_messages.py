@@ -66,6 +66,7 @@ def test_delivering_a_message_is_audited_with_its_data(order):
     event = api.instance_detail(order)["audit"][-1]
     assert (event["action"], event["data"]) == ("message", {"message": "payment_received",
                                                              "data": {"amount": 1, "method": "cash"}})
+    assert_round_trip(order)
 
 
 def test_a_message_boundary_event_interrupts_the_task_it_is_attached_to(stores):

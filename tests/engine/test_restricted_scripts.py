@@ -62,7 +62,9 @@ def _bpmn(**snippets: str) -> str:
       </bpmn:extensionElements>
     </bpmn:userTask>
     <bpmn:boundaryEvent id="ReviewLate" attachedToRef="Review" cancelActivity="false">
-      <bpmn:timerEventDefinition id="TimerDef_late"><bpmn:timeDuration>{text["timer"]}</bpmn:timeDuration></bpmn:timerEventDefinition>
+      <bpmn:timerEventDefinition id="TimerDef_late">
+        <bpmn:timeDuration>{text["timer"]}</bpmn:timeDuration>
+      </bpmn:timerEventDefinition>
     </bpmn:boundaryEvent>
     <bpmn:intermediateThrowEvent id="SendQuote">
       <bpmn:messageEventDefinition id="MsgDef_quote" messageRef="Message_quote">
@@ -165,9 +167,12 @@ def test_a_forbidden_dmn_entry_is_refused_with_its_rule_entry_named(db):
 
 # --- refused only when it runs: an incident on the element ------------------------------------------
 
+FORMAT_REFUSED = "format*() methods of `str` is not safe"
+
+
 @pytest.mark.parametrize(("script", "data", "error"), [
     # str.format can reach attributes (``{0.__class__}``): the guard refuses it whatever the text
-    ("label = template.format(price=base)", {"template": "{price.__class__}"}, "format*() methods of `str` is not safe"),
+    ("label = template.format(price=base)", {"template": "{price.__class__}"}, FORMAT_REFUSED),
     ("kind = type(base)", {}, "name 'type' is not defined"),
 ])
 def test_a_script_refused_at_run_time_is_an_incident_naming_its_element(stores, script, data, error):
@@ -185,5 +190,19 @@ def test_a_task_property_refused_at_run_time_is_an_incident_naming_the_task(stor
     instance = _start(stores, template="{}")
     [incident] = api.instance_detail(instance)["incidents"]
     assert incident["element_id"] == "Review"
-    assert "format*() methods of `str` is not safe" in incident["error"]
+    assert FORMAT_REFUSED in incident["error"]
+    assert_round_trip(instance)
+
+
+@pytest.mark.parametrize(("snippets", "missing", "element"), [
+    ({"condition": "price > threshold"}, "threshold", "Route"),
+    ({}, "hours", "ReviewLate"),
+])
+def test_an_expression_that_fails_when_it_runs_is_an_incident_naming_its_element(stores, snippets, missing, element):
+    _deploy(**snippets)
+    facts = {"store_id": stores[0].pk, "base": 100, "days": 2, "hours": 4}
+    instance = api.start("restricted", data={k: v for k, v in facts.items() if k != missing}).instance_id
+    [incident] = api.instance_detail(instance)["incidents"]
+    assert incident["element_id"] == element
+    assert missing in incident["error"]
     assert_round_trip(instance)

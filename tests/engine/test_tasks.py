@@ -61,6 +61,7 @@ def test_excluded_person_does_not_see_the_task_and_may_not_claim_it(offer, peopl
 
 def test_salesperson_of_another_store_does_not_see_the_task(offer, people):
     assert api.inbox_for(people["other_sales"]).claimable == []
+    assert_round_trip(offer)
 
 
 def test_the_next_task_goes_to_whoever_completed_the_review(offer, people):
@@ -126,6 +127,7 @@ def test_a_claimed_task_cannot_be_claimed_by_a_colleague(offer, people):
     api.claim(item.pk, user=people["sales"])
     with pytest.raises(Conflict, match="already taken by sales"):
         api.claim(item.pk, user=people["manager"])
+    assert_round_trip(offer)
 
 
 def test_a_claimed_task_may_only_be_completed_by_the_claimer(offer, people):
@@ -151,6 +153,7 @@ def test_only_the_claimer_may_release(offer, people):
     api.claim(item.pk, user=people["sales"])
     with pytest.raises(NotAllowed):
         api.release(item.pk, user=people["manager"])
+    assert_round_trip(offer)
 
 
 def test_an_assigned_task_with_a_lane_can_be_released_to_the_lanes_queue(offer, people):
@@ -180,6 +183,7 @@ def test_handing_out_a_task_is_refused_and_changes_nothing(offer, people, actor,
     with pytest.raises(NotAllowed):
         api.assign(item.pk, to=people[target], user=people[actor])
     assert WorkItem.objects.get(pk=item.pk).assignee_id is None
+    assert_round_trip(offer)
 
 
 # --- a person's call that fails changes nothing -----------------------------------------
@@ -212,6 +216,7 @@ def test_completing_an_unknown_work_item_is_not_found(offer, people):
     with pytest.raises(NotFound):
         api.complete(999999, user=people["sales"], data={"decision": "accept"})
     assert _fingerprint(offer) == before
+    assert_round_trip(offer)
 
 
 def test_a_wrongly_typed_field_is_named_in_the_refusal(offer, people):
@@ -219,3 +224,4 @@ def test_a_wrongly_typed_field_is_named_in_the_refusal(offer, people):
     with pytest.raises(InvalidData) as refused:
         api.complete(item.pk, user=people["sales"], data={"decision": "accept", "mileage": "lots"})
     assert list(refused.value.errors) == ["mileage"]
+    assert_round_trip(offer)
