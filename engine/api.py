@@ -8,6 +8,7 @@ nothing, raising one of ``engine.errors``.
 from typing import Any
 
 from . import store
+from .clock import now
 from .deploy import Deployed, Source, deploy_paths, deploy_sources
 from .errors import NotFound
 from .forms import choice_fields, choices_for
@@ -46,20 +47,24 @@ from .workitems import (
     claim,
     counts_for,
     create_item,
+    create_items,
     dismiss,
     inbox_for,
     item_visible_to,
+    may_work_on,
     release,
+    set_priority,
     standalone_schema,
+    withdraw_items,
 )
 
 __all__ = [
     "Decision", "Deployed", "Inbox", "Param", "RulesRefused", "Source", "StepResult", "assign", "cancel",
-    "check_rules", "claim", "complete", "correlate_message", "counts_for", "create_item", "deploy_paths",
-    "deploy_sources", "dismiss", "dry_run_rules", "evaluate_rules", "field_choices", "fire_due_timers",
-    "form_for", "inbox_for", "incidents", "instance_detail", "item_as_dict", "item_visible_to",
-    "register_action", "register_fact_type", "release", "retry_due_incidents", "retry_incident",
-    "rules_history", "save_rules", "start", "user_by_name",
+    "check_rules", "claim", "complete", "correlate_message", "counts_for", "create_item", "create_items",
+    "deploy_paths", "deploy_sources", "dismiss", "dry_run_rules", "evaluate_rules", "field_choices",
+    "fire_due_timers", "form_for", "inbox_for", "incidents", "instance_detail", "item_as_dict",
+    "item_visible_to", "may_work_on", "now", "register_action", "register_fact_type", "release", "retry_due_incidents",
+    "retry_incident", "rules_history", "save_rules", "set_priority", "start", "user_by_name", "withdraw_items",
 ]
 
 

@@ -127,6 +127,7 @@ class WorkItem(models.Model):
             models.Index(fields=["status", "assignee"]),
             models.Index(fields=["status", "role", "store_id"]),
             models.Index(fields=["instance", "status"]),
+            models.Index(fields=["subject_ref", "status"]),
         ]
 
     def __str__(self) -> str:

@@ -24,8 +24,12 @@ class Service:
     description: str
 
 
+# Called when a standalone work item with that form is completed: (item, data, user).
+CompletionHandler = Callable[[Any, dict[str, Any], Any], None]
+
 _services: dict[str, Service] = {}
 _providers: dict[str, ChoiceProvider] = {}
+_completions: dict[str, CompletionHandler] = {}
 
 
 def register_service(name: str, description: str = "") -> Callable[[ServiceFunction], ServiceFunction]:
@@ -50,6 +54,24 @@ def register_choices(name: str) -> Callable[[ChoiceProvider], ChoiceProvider]:
         return provider
 
     return decorate
+
+
+def register_completion(form: str) -> Callable[[CompletionHandler], CompletionHandler]:
+    """Decorator: what completing a standalone item with ``form`` does (e.g. book a service visit).
+
+    It runs in the completing transaction, after the data is validated; raising
+    an engine error refuses the completion and changes nothing.
+    """
+
+    def decorate(handler: CompletionHandler) -> CompletionHandler:
+        _completions[form] = handler
+        return handler
+
+    return decorate
+
+
+def completion_handler(form: str) -> CompletionHandler | None:
+    return _completions.get(form)
 
 
 def service(name: str) -> Service | None:

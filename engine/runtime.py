@@ -25,7 +25,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, clock, spiff, sql
+from . import audit, clock, registry, spiff, sql
 from .conf import setting
 from .errors import Conflict, EngineError, InvalidData, InvalidState, NotAllowed, NotFound, describe_failure
 from .forms import validate_submission
@@ -276,6 +276,9 @@ def _complete_standalone(item: WorkItem, user: Any, data: dict) -> StepResult:
     from .workitems import standalone_schema
 
     cleaned = validate_submission(standalone_schema(item), data, item)
+    handler = registry.completion_handler(item.form) if item.form else None
+    if handler is not None:
+        handler(item, cleaned, user)
     _close_item(item, user, cleaned)
     audit.record("completed", item=item, actor=user, data={"data": cleaned})
     return StepResult(0, "standalone")

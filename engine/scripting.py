@@ -36,7 +36,8 @@ from .errors import ScriptRefused
 
 FORBIDDEN_NAMES = frozenset(
     {"open", "exec", "eval", "compile", "globals", "locals", "vars", "getattr", "setattr",
-     "delattr", "input", "breakpoint", "memoryview", "help", "exit", "quit"}
+     "delattr", "input", "breakpoint", "memoryview", "help", "exit", "quit",
+     "print"}  # a script has nowhere to print to; refused at deploy rather than failing at run time
 )
 
 _INPLACE = {

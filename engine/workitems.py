@@ -16,7 +16,7 @@ from django.db.models import F, Q, QuerySet
 from . import audit, clock
 from .errors import Conflict, InvalidData, NotAllowed, NotFound
 from .forms import load_form_file, schema_problems
-from .models import ItemKind, ItemStatus, WorkItem
+from .models import AuditEvent, ItemKind, ItemStatus, WorkItem
 from .permissions import Grants, claimable_filter, grants_for, holds, may_do, may_manage, may_see
 
 SORTS: dict[str, list[Any]] = {"due": [F("due_at").asc(nulls_last=True), "priority", "id"],
@@ -51,6 +51,11 @@ def inbox_for(user: Any, *, sort: str = "due", limit: int = 200) -> Inbox:
             continue
         (notices if item.kind == ItemKind.NOTICE else claimable).append(item)
     return Inbox(mine, claimable, notices)
+
+
+def may_work_on(item: WorkItem, user: Any) -> bool:
+    """Whether the user may claim or complete the open item now (the portal's buttons ask this)."""
+    return item.status == ItemStatus.OPEN and may_do(user, grants_for(user), item)
 
 
 def item_visible_to(item_id: int, user: Any) -> WorkItem:
@@ -169,6 +174,57 @@ def create_item(
         # Someone created the same key between our check and our insert.
         return WorkItem.objects.get(key=key), False
     return item, True
+
+
+def create_items(items: list[dict[str, Any]], *, actor: Any = None) -> int:
+    """Many standalone items at once (a sweep's reminders and warnings); returns how many are new.
+
+    Each dict takes create_item's keyword arguments and must have a ``key``:
+    an item whose key exists already is skipped, so a sweep run twice, or
+    retried after a crash, makes no duplicates.
+    """
+    if not items:
+        return 0
+    now = clock.now()
+    keys = [spec["key"] for spec in items]
+    if None in keys or len(set(keys)) != len(keys):
+        raise InvalidData({"key": ["every item of a batch needs its own key"]})
+    existing = set(WorkItem.objects.filter(key__in=keys).values_list("key", flat=True))
+    rows = [WorkItem(kind=spec["kind"], title=spec["title"][:300], key=spec["key"], role=spec.get("role", ""),
+                     store_id=spec.get("store_id"), assignee_id=spec.get("assignee_id"),
+                     subject_label=spec.get("subject_label", "")[:300], subject_ref=spec.get("subject_ref", "")[:100],
+                     due_at=spec.get("due_at"), priority=spec.get("priority", 3), form=spec.get("form", ""),
+                     instructions=spec.get("instructions", ""), values=spec.get("values") or {}, created_at=now)
+            for spec in items if spec["key"] not in existing]
+    with transaction.atomic():
+        # ignore_conflicts: another worker inserting the same key meanwhile is not an error.
+        WorkItem.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        if rows:
+            AuditEvent.objects.bulk_create(
+                [AuditEvent(action="created", actor=actor if getattr(actor, "pk", None) else None, at=now,
+                            data={"kind": row.kind, "key": row.key}) for row in rows], batch_size=500)
+    return len(rows)
+
+
+def withdraw_items(*, subject_refs: list[str], kind: str, actor: Any = None) -> int:
+    """Cancel the open standalone items of one kind about these subjects (e.g. the warnings
+    about prospects that have just been reclaimed); returns how many."""
+    withdrawn = 0
+    for start in range(0, len(subject_refs), 500):
+        withdrawn += WorkItem.objects.filter(subject_ref__in=subject_refs[start:start + 500], kind=kind,
+                                             status=ItemStatus.OPEN, instance__isnull=True
+                                             ).update(status=ItemStatus.CANCELLED)
+    if withdrawn:
+        audit.record("withdrawn", actor=actor, data={"kind": kind, "count": withdrawn})
+    return withdrawn
+
+
+def set_priority(*, subject_ref: str, priority: int) -> int:
+    """Give every open item about a subject (e.g. ``customer:12``) this priority; returns how many changed."""
+    if not 1 <= priority <= 5:
+        raise InvalidData({"priority": ["must be between 1 and 5"]})
+    return (WorkItem.objects.filter(subject_ref=subject_ref, status=ItemStatus.OPEN).exclude(priority=priority)
+            .update(priority=priority))
 
 
 def standalone_schema(item: WorkItem) -> dict | None:

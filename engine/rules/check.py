@@ -3,7 +3,7 @@
 from typing import Any
 
 from . import catalog
-from .language import Compare, RuleSet
+from .language import ALWAYS, Compare, RuleSet
 
 
 def problems(ruleset: RuleSet) -> list[tuple[int, str]]:
@@ -30,6 +30,8 @@ def _comparisons(node: Any) -> list[Compare]:
 
 
 def _compare_problem(compare: Compare, facts: catalog.FactType) -> str | None:
+    if compare.field == ALWAYS:
+        return None
     kind = facts.fields.get(compare.field)
     if kind is None:
         known = ", ".join(sorted(facts.fields))

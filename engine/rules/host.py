@@ -27,7 +27,7 @@ from typing import Any
 from durable.engine import Host, MessageNotHandledException
 
 from ..errors import EngineError
-from .language import Compare, RuleSet
+from .language import ALWAYS, Compare, RuleSet
 
 _FLAG = "__set"
 _OPS = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
@@ -139,7 +139,7 @@ class _Evaluator:
 
 
 def _payload(fact: dict[str, Any], fields: list[str], key: str) -> dict[str, Any]:
-    payload: dict[str, Any] = {"id": key}
+    payload: dict[str, Any] = {"id": key, ALWAYS: True}
     for name in fields:
         value = fact.get(name)
         payload[name + _FLAG] = value is not None

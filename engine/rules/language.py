@@ -14,7 +14,7 @@
 
 Conditions: ``field OP value`` with OP one of == != < <= > >=, ``field in [v, ...]``,
 ``field has value`` (a list field contains it), joined by ``and`` / ``or`` with
-parentheses. Values: numbers, "strings", true, false, none, or a name given by
+parentheses; ``when always`` matches every fact. Values: numbers, "strings", true, false, none, or a name given by
 ``set``. Every error names its line.
 """
 
@@ -84,6 +84,7 @@ _TOKEN = re.compile(r"""
     )""", re.VERBOSE)
 _LITERALS = {"true": True, "false": False, "none": None}
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
+ALWAYS = "__always"  # the field behind `when always`: every fact has it, set to true
 
 
 def _tokens(text: str, line: int) -> list[tuple[str, Any]]:
@@ -156,6 +157,8 @@ class _Condition:
             return node
         if kind != "name":
             raise RuleSyntaxError(line, f"expected a fact field, found {raw!r}")
+        if raw == "always":  # a catch-all rule (last in a `match first` file)
+            return Compare(ALWAYS, "==", True, line)
         op_kind, op, op_line = self.take()
         if op_kind == "op" and op in COMPARISONS:
             value, constant = self.value()

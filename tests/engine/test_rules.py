@@ -43,6 +43,13 @@ def test_every_matching_rule_acts_in_file_order(db):
     assert "days_since_visit >= cold_after_days" in decisions[0].condition
 
 
+def test_always_is_the_catch_all_of_a_first_match_rule_set(db):
+    catch_all = "\nrule anything_else\n  when always\n  then set_priority priority=5\n"
+    text = VISITS.replace("match all", "match first") + catch_all
+    decisions = versions.dry_run(text=text, facts={"id": 6, "called": True, "days_since_visit": 0, "owner": "li"})
+    assert [(d.rule, d.params) for d in decisions] == [("anything_else", {"priority": 5})]
+
+
 def test_a_fact_no_rule_matches_is_no_action(db):
     assert versions.evaluate("visits", {"id": 3, "called": True, "days_since_visit": 1, "owner": "li"}) == []
 
