@@ -28,6 +28,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "engine",
     "portal.crm",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "portal.inbox",
 ]
 
 MIDDLEWARE = [
@@ -72,7 +76,10 @@ def _database() -> dict:
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # Checkpoints sync to disk (up to ~90 ms here): the beat runs them every
+            # 30 s (workers.tasks.checkpoint_database) instead of the request that
+            # happens to cross the default 1,000 pages; 50,000 pages is the safety net.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=50000;",
         },
     }
 
@@ -87,9 +94,14 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [d for d in [BASE_DIR / "node_modules"] if d.exists()]
+STATICFILES_DIRS = [d for d in [BASE_DIR / "portal" / "static", BASE_DIR / "node_modules"] if d.exists()]
 
 LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+# A session lasts a working day; an expired one sends the next post to the login page
+# with a message saying nothing was saved.
+SESSION_COOKIE_AGE = int(os.environ.get("LOTFLOW_SESSION_SECONDS", str(12 * 60 * 60)))
 
 # --- engine ---------------------------------------------------------------
 LOTFLOW = {
@@ -98,14 +110,47 @@ LOTFLOW = {
     # The function that answers "which (role, store) pairs does this user hold?"
     "GRANTS_FUNCTION": "portal.crm.grants.grants_for",
     # Modules that register service functions and choice providers at start-up.
-    "REGISTRY_MODULES": ["portal.crm.services_registry"],
+    "REGISTRY_MODULES": ["portal.crm.services_registry", "portal.crm.automation.catalog"],
     "PROCESS_DIR": BASE_DIR / "processes",
+    # Shipped rule files; the versions admins save live in the database.
+    "RULES_DIR": BASE_DIR / "rules",
     # Automatic steps that fail are retried this many times, waiting
     # INCIDENT_BACKOFF_SECONDS * 2**attempt between tries, then wait for an admin.
     "INCIDENT_MAX_ATTEMPTS": int(os.environ.get("LOTFLOW_INCIDENT_MAX_ATTEMPTS", "5")),
     "INCIDENT_BACKOFF_SECONDS": int(os.environ.get("LOTFLOW_INCIDENT_BACKOFF_SECONDS", "30")),
     # Live workflows kept per process, checked against the row's version before use.
     "LIVE_CACHE_SIZE": int(os.environ.get("LOTFLOW_LIVE_CACHE_SIZE", "512")),
+}
+
+# --- crm ------------------------------------------------------------------
+# Key of the HMAC that phone search and the one-phone-one-customer rule use. Changing
+# it means recomputing every CustomerPhone.number_hash. The fallback serves development only.
+LOTFLOW_PHONE_HASH_KEY = os.environ.get("LOTFLOW_PHONE_HASH_KEY") or "dev-only-phone-hash-key"
+# Customer scans and contracts: outside STATIC_ROOT and any MEDIA_ROOT, served only by a scoped view.
+LOTFLOW_ATTACHMENT_DIR = Path(os.environ.get("LOTFLOW_ATTACHMENT_DIR", VAR_DIR / "attachments"))
+LOTFLOW_ATTACHMENT_MAX_BYTES = int(os.environ.get("LOTFLOW_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# Public lead form: at most this many posts per client address per window.
+LOTFLOW_LEAD_FORM_RATE = (int(os.environ.get("LOTFLOW_LEAD_FORM_POSTS", "5")),
+                          int(os.environ.get("LOTFLOW_LEAD_FORM_WINDOW_SECONDS", "600")))
+# Until the routing rules exist, leads go to the pool of this store (by name; first store if unset).
+LOTFLOW_DEFAULT_LEAD_STORE = os.environ.get("LOTFLOW_DEFAULT_LEAD_STORE", "")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portal.crm.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LotFlow API",
+    "DESCRIPTION": "Leads, customers, communications, follow-up plans, vehicles and orders, under the caller's scope.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"ContactChannelEnum": "portal.crm.models.choices.ContactChannel"},
 }
 
 # --- workers --------------------------------------------------------------
@@ -122,9 +167,11 @@ else:
         "data_folder_in": str(_queue_dir / "queue"),
         "data_folder_out": str(_queue_dir / "queue"),
         "processed_folder": str(_queue_dir / "processed"),
+        "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = None
+CELERY_TIMEZONE = TIME_ZONE  # beat's crontab times are the dealers' local time
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -8,7 +8,8 @@ from typing import Any
 
 from engine.registry import register_choices, register_service
 
-from .models import Role, StaffRole, Store
+from .models import Role, StaffRole, Store, Vehicle, VehicleStatus
+from .services.leads import lead_route
 
 
 @register_service("crm.store_name")
@@ -25,10 +26,27 @@ def _staff_choices(role: str, store_id: int | None) -> list[dict[str, Any]]:
     if store_id is not None:
         rows = rows.filter(staff__store_id=store_id)
     return [
-        {"value": username, "label": f"{first} {last}".strip() or username}
+        {"value": username, "label": f"{first} {last} ({username})".strip() if (first or last) else username}
         for username, first, last in rows.order_by("staff__user__username").values_list(
             "staff__user__username", "staff__user__first_name", "staff__user__last_name")
     ]
+
+
+@register_service("crm.lead_route")
+def route_lead(*, lead_id: int) -> dict[str, Any]:
+    """Decide where a lead goes (store pool or salesperson) and record the reasons on the LeadIntake."""
+    return lead_route(lead_id=lead_id)
+
+
+@register_choices("stock_of_store")
+def stock_of_store(item: Any) -> list[dict[str, Any]]:
+    """Vehicles in stock in the work item's store."""
+    rows = Vehicle.objects.filter(status=VehicleStatus.IN_STOCK)
+    if item.store_id is not None:
+        rows = rows.filter(store_id=item.store_id)
+    return [{"value": pk, "label": f"{brand} {model} {year} ({vin})"}
+            for pk, brand, model, year, vin in rows.order_by("brand", "model").values_list(
+                "pk", "brand", "model", "year", "vin")[:500]]
 
 
 @register_choices("sales_of_store")

@@ -1,8 +1,7 @@
 """Stores and staff: who works where, and in which roles.
 
-The CRM issue extends this module with customers, vehicles and orders; the
-engine only needs to know, through ``portal.crm.grants``, which (role, store)
-pairs a user holds.
+The engine only needs to know, through ``portal.crm.grants``, which (role, store)
+pairs a user holds; everything else in the CRM hangs off these records.
 """
 
 from django.conf import settings
@@ -22,6 +21,7 @@ class Role(models.TextChoices):
 class Store(models.Model):
     name = models.CharField(max_length=100, unique=True)
     region = models.CharField(max_length=100)
+    address = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -34,6 +34,7 @@ class Staff(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="staff", null=True, blank=True)
     active = models.BooleanField(default=True)
+    phone = models.CharField(max_length=20, blank=True)
 
     class Meta:
         verbose_name_plural = "staff"

@@ -1,0 +1,126 @@
+"""API shapes. Reads come from scoped querysets; writes go through the services."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from ..models import Communication, Customer, FollowUpPlan, Order, Vehicle
+from ..scopes import can_see_identity
+from ..services.customers import CUSTOMER_FIELDS
+from ..services.vehicles import VEHICLE_FIELDS
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    phones = serializers.ListField(child=serializers.CharField(max_length=30), min_length=1, write_only=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False, write_only=True)
+    phone_numbers = serializers.SerializerMethodField()
+    tag_names = serializers.SerializerMethodField()
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    home_store = serializers.PrimaryKeyRelatedField(read_only=True)
+    home_store_id = serializers.IntegerField(write_only=True, required=False)
+
+    class Meta:
+        model = Customer
+        fields = ["id", *CUSTOMER_FIELDS, "phones", "tags", "phone_numbers", "tag_names", "stage", "home_store",
+                  "home_store_id", "owner",
+                  "last_contact_at", "created_at"]
+        read_only_fields = ["stage", "last_contact_at", "created_at"]
+
+    def to_representation(self, instance: Customer) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not can_see_identity(request.user, instance):
+            data["id_number"] = "•••" if instance.id_number else ""
+            data["birthday"] = None
+        return data
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return attrs  # the service validates (it names who holds a duplicate phone)
+
+    def get_phone_numbers(self, instance: Customer) -> list[str]:
+        return [p.number for p in instance.phones.all()]
+
+    def get_tag_names(self, instance: Customer) -> list[str]:
+        return [t.name for t in instance.tags.all()]
+
+
+class CommunicationSerializer(serializers.ModelSerializer):
+    customer = serializers.IntegerField(source="customer_id")
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    lost_claim_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    from_pool = serializers.BooleanField(write_only=True, required=False, default=False,
+                                         help_text="The author saw the prospect in the pool (first contact).")
+
+    class Meta:
+        model = Communication
+        fields = ["id", "customer", "author", "channel", "at", "content", "outcome", "lost_claim_to", "from_pool"]
+        read_only_fields = ["at"]
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    customer = serializers.IntegerField(source="customer_id")
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = FollowUpPlan
+        fields = ["id", "customer", "owner", "due_at", "method", "purpose", "done", "done_at", "appointment"]
+        read_only_fields = ["done_at", "appointment"]
+
+
+class VehicleSerializer(serializers.ModelSerializer):
+    store = serializers.PrimaryKeyRelatedField(read_only=True)
+    store_id = serializers.IntegerField(write_only=True, required=False)
+    vin_confirmed = serializers.BooleanField(write_only=True, required=False, default=False,
+                                             help_text="Keep a VIN whose check digit does not match.")
+
+    class Meta:
+        model = Vehicle
+        fields = ["id", *VEHICLE_FIELDS, "store", "store_id", "status", "vin_confirmed", "created_at"]
+        read_only_fields = ["status", "created_at"]
+        extra_kwargs = {"vin": {"validators": []}}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return attrs  # the service validates VIN, duplicates and year
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer = serializers.IntegerField(source="customer_id")
+    vehicle = serializers.IntegerField(source="vehicle_id")
+    salesperson = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    paid = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = ["id", "customer", "vehicle", "store", "salesperson", "price", "payment_plan", "deposit",
+                  "delivery_at", "delivery_place", "status", "paid", "created_at"]
+        read_only_fields = ["store", "status", "created_at"]
+
+    def get_paid(self, order: Order) -> int:
+        return sum(p.amount for p in order.payments.all())
+
+
+class PaymentSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    amount = serializers.IntegerField()
+
+
+class LeadSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    phone = serializers.CharField(max_length=30)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    source = serializers.CharField(required=False, default="website")
+    sub_channel = serializers.CharField(required=False, allow_blank=True, default="")
+    intent_level = serializers.CharField(required=False, allow_blank=True, default="")
+    budget_min = serializers.IntegerField(required=False, allow_null=True, default=None)
+    budget_max = serializers.IntegerField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class LeadResultSerializer(serializers.Serializer):
+    lead_id = serializers.IntegerField()
+    customer_id = serializers.IntegerField()
+    merged = serializers.BooleanField()
+    routed_store = serializers.IntegerField(allow_null=True)
+    routed_owner = serializers.CharField(allow_null=True)
+    reasons = serializers.ListField(child=serializers.CharField())
+

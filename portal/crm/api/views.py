@@ -1,0 +1,192 @@
+"""REST endpoints: thin, scoped (querysets come from portal.crm.scopes), writes through services."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action, api_view, permission_classes
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ..errors import NotVisible
+from ..models import Store
+from ..scopes import (
+    communications_visible_to,
+    customers_visible_to,
+    follow_ups_visible_to,
+    orders_visible_to,
+    vehicles_visible_to,
+)
+from ..selectors import customer_search
+from ..services import contacts, customers, leads, vehicles
+from ..services.common import visible_or_raise
+from .serializers import (
+    CommunicationSerializer,
+    CustomerSerializer,
+    FollowUpSerializer,
+    LeadResultSerializer,
+    LeadSerializer,
+    OrderSerializer,
+    PaymentSerializer,
+    VehicleSerializer,
+)
+
+
+def _store(user: Any, store_id: int | None) -> Store | None:
+    if store_id is None:
+        return None
+    store = Store.objects.filter(pk=store_id).first()
+    if store is None:
+        raise NotVisible(f"store {store_id} does not exist")
+    return store
+
+
+@extend_schema(request=LeadSerializer, responses={201: LeadResultSerializer}, summary="Receive a lead")
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def lead_create(request: Request) -> Response:
+    """Create or merge the prospect (same phone, same customer) and start the lead-to-cash process."""
+    incoming = LeadSerializer(data=request.data)
+    incoming.is_valid(raise_exception=True)
+    lead = leads.lead_receive(by=request.user, channel="api", received=dict(request.data), **incoming.validated_data)
+    body = {"lead_id": lead.pk, "customer_id": lead.customer_id, "merged": lead.merged,
+            "routed_store": lead.routed_store_id,
+            "routed_owner": lead.routed_owner.get_username() if lead.routed_owner else None,
+            "reasons": lead.routing_reasons}
+    return Response(LeadResultSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Customers and prospects in the caller's scope. ``?q=`` searches name, phone, last four digits,
+    plate or VIN."""
+
+    serializer_class = CustomerSerializer
+
+    def get_queryset(self) -> Any:
+        query = self.request.query_params.get("q", "")
+        rows = customer_search(self.request.user, query) if query else customers_visible_to(self.request.user)
+        return rows.select_related("owner").prefetch_related("phones", "tags").order_by("-id")
+
+    def perform_create(self, serializer: CustomerSerializer) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = customers.customer_create(
+            by=self.request.user, phones=data.pop("phones"), tags=data.pop("tags", []),
+            home_store=_store(self.request.user, data.pop("home_store_id", None)), fields=data)
+
+    def perform_update(self, serializer: CustomerSerializer) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("home_store_id", None)
+        serializer.instance = customers.customer_update(
+            customer_id=serializer.instance.pk, by=self.request.user, phones=data.pop("phones", None),
+            tags=data.pop("tags", None), fields=data)
+
+
+class CommunicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                           viewsets.GenericViewSet):
+    """Contacts with customers. Recording the first contact with a pool prospect makes the caller its owner;
+    if someone else was first, ``lost_claim_to`` names them and the note is kept."""
+
+    serializer_class = CommunicationSerializer
+
+    def get_queryset(self) -> Any:
+        rows = communications_visible_to(self.request.user).select_related("author", "lost_claim_to")
+        customer = self.request.query_params.get("customer")
+        return rows.filter(customer_id=customer) if customer else rows
+
+    def perform_create(self, serializer: CommunicationSerializer) -> None:
+        data = serializer.validated_data
+        result = contacts.communication_record(
+            customer_id=data["customer_id"], by=self.request.user, channel=data["channel"], content=data["content"],
+            outcome=data["outcome"], from_pool=data.get("from_pool", False))
+        serializer.instance = result.communication
+
+
+class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                      viewsets.GenericViewSet):
+    serializer_class = FollowUpSerializer
+
+    def get_queryset(self) -> Any:
+        return follow_ups_visible_to(self.request.user).select_related("owner").order_by("done", "due_at")
+
+    def perform_create(self, serializer: FollowUpSerializer) -> None:
+        data = serializer.validated_data
+        serializer.instance = contacts.follow_up_plan_create(
+            customer_id=data["customer_id"], by=self.request.user, due_at=data["due_at"], method=data["method"],
+            purpose=data["purpose"])
+
+    @extend_schema(request=None, responses=FollowUpSerializer)
+    @action(detail=True, methods=["post"])
+    def done(self, request: Request, pk: str) -> Response:
+        plan = contacts.follow_up_plan_done(plan_id=pk, by=request.user)
+        return Response(FollowUpSerializer(plan).data)
+
+
+class VehicleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = VehicleSerializer
+
+    def get_queryset(self) -> Any:
+        rows = vehicles_visible_to(self.request.user).order_by("-id")
+        for param in ("status", "brand", "vehicle_type"):
+            if self.request.query_params.get(param):
+                rows = rows.filter(**{param: self.request.query_params[param]})
+        return rows
+
+    def perform_create(self, serializer: VehicleSerializer) -> None:
+        data = dict(serializer.validated_data)
+        store = _store(self.request.user, data.pop("store_id", None)) or getattr(
+            getattr(self.request.user, "staff", None), "store", None)
+        if store is None:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"store_id": "Name the store the vehicle belongs to."})
+        confirmed = data.pop("vin_confirmed", False)
+        serializer.instance = vehicles.vehicle_create(by=self.request.user, store=store, fields=data,
+                                                      vin_confirmed=confirmed)
+
+    def perform_update(self, serializer: VehicleSerializer) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("store_id", None)
+        confirmed = data.pop("vin_confirmed", False)
+        serializer.instance = vehicles.vehicle_update(vehicle_id=serializer.instance.pk, by=self.request.user,
+                                                      fields=data, vin_confirmed=confirmed)
+
+
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                   viewsets.GenericViewSet):
+    """Orders. Creating one reserves the vehicle; ``payments`` records money; ``deliver`` needs a paid order."""
+
+    serializer_class = OrderSerializer
+
+    def get_queryset(self) -> Any:
+        return orders_visible_to(self.request.user).select_related("salesperson").prefetch_related("payments")
+
+    def perform_create(self, serializer: OrderSerializer) -> None:
+        data = serializer.validated_data
+        serializer.instance = vehicles.order_create(
+            by=self.request.user, customer_id=data["customer_id"], vehicle_id=data["vehicle_id"], price=data["price"],
+            payment_plan=data.get("payment_plan", "full"), deposit=data.get("deposit", 0),
+            delivery_at=data.get("delivery_at"), delivery_place=data.get("delivery_place", ""))
+
+    @extend_schema(request=PaymentSerializer, responses=OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def payments(self, request: Request, pk: str) -> Response:
+        visible_or_raise(self.get_queryset(), pk, "order")  # out of scope: 404 before any validation
+        incoming = PaymentSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        vehicles.payment_record(order_id=pk, by=request.user, **incoming.validated_data)
+        return Response(OrderSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(request=None, responses=OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def deliver(self, request: Request, pk: str) -> Response:
+        order = vehicles.order_deliver(order_id=pk, by=request.user)
+        return Response(OrderSerializer(self.get_queryset().get(pk=order.pk)).data)
+
+    @extend_schema(request=None, responses=OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        order = vehicles.order_cancel(order_id=pk, by=request.user)
+        return Response(OrderSerializer(self.get_queryset().get(pk=order.pk)).data)

@@ -1,0 +1,122 @@
+"""Change history of customers, vehicles and orders, masked per viewer when shown.
+
+Services call ``snapshot`` before a change and ``record_diff`` after it (or
+``record_change`` for a single field). Values are stored as they were: masking
+happens in ``history_for`` for each viewer, so a manager still sees the real
+old ID number while a salesperson looking at the pool does not.
+"""
+
+from typing import Any
+
+from django.db import models
+
+from .identifiers import phone_mask
+from .models import ChangeRecord, Customer, Order, Vehicle
+
+TRACKED_FIELDS: dict[str, list[str]] = {
+    "customer": [
+        "name", "gender", "birthday", "email", "wechat_id", "address", "id_number", "source", "sub_channel",
+        "intent_level", "vehicle_type", "brands", "budget_min", "budget_max", "use", "expected_purchase_by",
+        "stage", "home_store", "owner",
+    ],
+    "vehicle": [
+        "vin", "engine_number", "plate", "brand", "model", "vehicle_type", "year", "colour", "mileage",
+        "first_registration", "configuration", "purchase_price", "asking_price", "store", "status", "customer",
+    ],
+    "order": ["customer", "vehicle", "price", "payment_plan", "deposit", "delivery_at", "delivery_place",
+              "status", "salesperson"],
+}
+ENTITY_OF = {Customer: "customer", Vehicle: "vehicle", Order: "order"}
+MASK = "•••"
+# Shown only to those who may see the customer's identity (scopes.can_see_identity).
+IDENTITY_FIELDS = {"id_number", "birthday"}
+# Contact details: masked for a viewer who cannot see the customer at all
+# (e.g. on a vehicle's history after the buyer moved out of their scope).
+CONTACT_FIELDS = {"phones", "email", "wechat_id", "address"}
+
+
+def _entity(instance: models.Model) -> str | None:
+    return ENTITY_OF.get(type(instance))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, models.Model):
+        return f"{value.pk}:{value}"
+    return str(value)
+
+
+def snapshot(instance: models.Model) -> dict[str, str]:
+    entity = _entity(instance)
+    values = {name: _text(getattr(instance, name)) for name in TRACKED_FIELDS.get(entity or "", [])}
+    if isinstance(instance, Customer) and instance.pk:
+        values["phones"] = ", ".join(instance.phones.order_by("-primary", "id").values_list("number", flat=True))
+    return values
+
+
+def record_diff(instance: models.Model, before: dict[str, str], *, actor: Any, note: str = "") -> int:
+    after = snapshot(instance)
+    rows = [
+        ChangeRecord(entity=_entity(instance), entity_id=instance.pk, field=name, old_value=before.get(name, ""),
+                     new_value=value, actor=actor if getattr(actor, "pk", None) else None, note=note)
+        for name, value in after.items() if before.get(name, "") != value
+    ]
+    ChangeRecord.objects.bulk_create(rows)
+    return len(rows)
+
+
+def record_change(instance: models.Model, field: str, old: Any, new: Any, *, actor: Any, note: str = "") -> None:
+    entity = _entity(instance)
+    if entity is None or _text(old) == _text(new):
+        return
+    ChangeRecord.objects.create(entity=entity, entity_id=instance.pk, field=field, old_value=_text(old),
+                                new_value=_text(new), actor=actor if getattr(actor, "pk", None) else None,
+                                note=note)
+
+
+def _mask(field: str, value: str) -> str:
+    if not value:
+        return value
+    if field == "phones":
+        return ", ".join(phone_mask(p.strip()) for p in value.split(","))
+    return MASK
+
+
+def history_for(instance: models.Model, viewer: Any) -> list[dict[str, Any]]:
+    """The record's changes, newest first, with personal values masked for this viewer."""
+    from .scopes import can_see_identity, customers_visible_to
+
+    entity = _entity(instance)
+    rows = ChangeRecord.objects.filter(entity=entity, entity_id=instance.pk).select_related("actor")
+    hidden: set[str] = set()
+    hidden_customer_refs = False
+    if isinstance(instance, Customer) and not can_see_identity(viewer, instance):
+        hidden = set(IDENTITY_FIELDS)
+    if not isinstance(instance, Customer):
+        hidden_customer_refs = True
+        visible = set(customers_visible_to(viewer).filter(
+            pk__in=_customer_ids(rows)).values_list("pk", flat=True))
+    out = []
+    for row in rows:
+        old, new = row.old_value, row.new_value
+        if row.field in hidden:
+            old, new = _mask(row.field, old), _mask(row.field, new)
+        elif hidden_customer_refs and row.field == "customer":
+            old = old if _ref_id(old) in visible else _mask(row.field, old)
+            new = new if _ref_id(new) in visible else _mask(row.field, new)
+        out.append({"at": row.at, "actor": row.actor.get_username() if row.actor else "system",
+                    "field": row.field, "old": old, "new": new, "note": row.note})
+    return out
+
+
+def _ref_id(value: str) -> int | None:
+    head = value.split(":", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def _customer_ids(rows: Any) -> set[int]:
+    ids: set[int] = set()
+    for old, new in rows.filter(field="customer").values_list("old_value", "new_value"):
+        ids.update(i for i in (_ref_id(old), _ref_id(new)) if i is not None)
+    return ids

@@ -1,0 +1,76 @@
+"""Phones, VINs and plates: normalizing, validating and the keyed phone hash.
+
+A phone is found by ``phone_hash`` (HMAC-SHA256 under settings.LOTFLOW_PHONE_HASH_KEY)
+and by its last four digits, never by the stored number, so the number column can
+be encrypted later and search keeps working.
+"""
+
+import hashlib
+import hmac
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+_NON_DIGITS = re.compile(r"\D")
+VIN_ALPHABET = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"  # no I, O, Q
+_VIN_VALUES = {**{str(d): d for d in range(10)},
+               **dict(zip("ABCDEFGH", range(1, 9), strict=True)), **dict(zip("JKLMN", range(1, 6), strict=True)),
+               "P": 7, "R": 9, **dict(zip("STUVWXYZ", range(2, 10), strict=True))}
+_VIN_WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
+VIN_CHECK_DIGIT_CODE = "vin_check_digit"
+
+
+def phone_normalize(raw: str, *, field: str = "phone") -> str:
+    """Digits only, without the +86 / 0086 country prefix; 7 to 15 digits."""
+    digits = _NON_DIGITS.sub("", raw or "")
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if not 7 <= len(digits) <= 15:
+        raise ValidationError({field: f"'{raw}' is not a phone number (7 to 15 digits expected)."})
+    return digits
+
+
+def phone_hash(normalized: str) -> str:
+    key = settings.LOTFLOW_PHONE_HASH_KEY.encode()
+    return hmac.new(key, normalized.encode(), hashlib.sha256).hexdigest()
+
+
+def phone_mask(number: str) -> str:
+    return f"{number[:3]}****{number[-4:]}" if len(number) >= 8 else "****" + number[-2:]
+
+
+def vin_normalize(raw: str) -> str:
+    return re.sub(r"\s", "", raw or "").upper()
+
+
+def vin_check_digit(vin: str) -> str:
+    total = sum(_VIN_VALUES[ch] * weight for ch, weight in zip(vin, _VIN_WEIGHTS, strict=True))
+    remainder = total % 11
+    return "X" if remainder == 10 else str(remainder)
+
+
+def vin_validate(raw: str, *, confirmed: bool = False, field: str = "vin") -> str:
+    """The normalized VIN, or a ValidationError naming the problem.
+
+    A wrong check digit (position 9) is refused with code ``vin_check_digit``
+    unless ``confirmed``: some older and imported cars carry VINs that fail it.
+    """
+    vin = vin_normalize(raw)
+    if len(vin) != 17:
+        raise ValidationError({field: f"A VIN has 17 characters; '{vin}' has {len(vin)}."})
+    bad = sorted({ch for ch in vin if ch not in VIN_ALPHABET})
+    if bad:
+        raise ValidationError({field: f"A VIN cannot contain {', '.join(bad)} (letters I, O and Q are never used)."})
+    expected = vin_check_digit(vin)
+    if vin[8] != expected and not confirmed:
+        raise ValidationError({field: ValidationError(
+            f"The check digit of {vin} (9th character '{vin[8]}') should be '{expected}'. Check the VIN, "
+            "or confirm it if it is copied exactly from the car.", code=VIN_CHECK_DIGIT_CODE)})
+    return vin
+
+
+def plate_normalize(raw: str) -> str:
+    return re.sub(r"[\s\-·.]", "", raw or "").upper()

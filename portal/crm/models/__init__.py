@@ -1,0 +1,23 @@
+"""The CRM's records. Import them from here: ``from portal.crm.models import Customer``."""
+
+from .choices import *  # noqa: F403
+from .customers import Appointment, Communication, Customer, CustomerPhone, FollowUpPlan, LeadIntake, Tag
+from .org import Role, Staff, StaffRole, Store
+from .records import Attachment, ChangeRecord
+from .sales import Complaint, MembershipCard, Order, Payment, ReturnVisit
+from .vehicles import (
+    AcquisitionRequest,
+    Appraisal,
+    InsurancePolicy,
+    MaintenancePlan,
+    ServiceRecord,
+    Transfer,
+    Vehicle,
+)
+
+__all__ = [
+    "AcquisitionRequest", "Appointment", "Appraisal", "Attachment", "ChangeRecord", "Communication", "Complaint",
+    "Customer", "CustomerPhone", "FollowUpPlan", "InsurancePolicy", "LeadIntake", "MaintenancePlan",
+    "MembershipCard", "Order", "Payment", "ReturnVisit", "Role", "ServiceRecord", "Staff", "StaffRole", "Store",
+    "Tag", "Transfer", "Vehicle",
+]

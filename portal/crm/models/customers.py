@@ -1,0 +1,188 @@
+"""Customers and prospects, their phones, lead intakes, contacts, plans and appointments."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from viewflow.fsm import FSMField
+
+from .choices import (
+    AppointmentKind,
+    ContactChannel,
+    ContactOutcome,
+    Gender,
+    IntentLevel,
+    Source,
+    Stage,
+    Use,
+    VehicleType,
+)
+from .org import Store
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """A prospect until a deal is closed, then a customer. No owner means: in the home store's pool."""
+
+    name = models.CharField(max_length=100)
+    # Search keys, kept in step with ``name`` by services.customers (see portal.crm.names).
+    name_key = models.CharField(max_length=100, db_index=True, editable=False)
+    name_pinyin = models.CharField(max_length=300, db_index=True, editable=False, blank=True)
+    name_initials = models.CharField(max_length=100, db_index=True, editable=False, blank=True)
+    gender = models.CharField(max_length=12, choices=Gender.choices, default=Gender.UNSPECIFIED)
+    birthday = models.DateField(null=True, blank=True)
+    email = models.EmailField(blank=True)
+    wechat_id = models.CharField("WeChat id", max_length=60, blank=True)
+    address = models.CharField(max_length=200, blank=True)
+    id_number = models.CharField("ID number", max_length=30, blank=True)
+
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.WALK_IN)
+    sub_channel = models.CharField(max_length=60, blank=True)
+    intent_level = models.CharField(max_length=10, choices=IntentLevel.choices, default=IntentLevel.MEDIUM)
+    vehicle_type = models.CharField(max_length=12, choices=VehicleType.choices, blank=True)
+    brands = models.CharField(max_length=200, blank=True, help_text="Brands of interest, comma-separated.")
+    budget_min = models.PositiveIntegerField(null=True, blank=True, help_text="Yuan")
+    budget_max = models.PositiveIntegerField(null=True, blank=True, help_text="Yuan")
+    use = models.CharField(max_length=12, choices=Use.choices, blank=True)
+    expected_purchase_by = models.DateField("Expected purchase by", null=True, blank=True)
+
+    stage = FSMField(max_length=10, choices=Stage.choices, default=Stage.PROSPECT)
+    home_store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="customers")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="owned_customers")
+    last_contact_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Kept by the lead_scoring rules (portal.crm.automation.scoring); the pool sorts by it.
+    score = models.SmallIntegerField(default=0, db_index=True)
+    score_reasons = models.JSONField(default=list, blank=True, help_text="[points, why] from each rule that added")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["home_store", "owner", "stage"], name="customer_pool_idx"),
+            models.Index(fields=["owner", "last_contact_at"], name="customer_owner_contact_idx"),
+            models.Index(fields=["home_store", "last_contact_at"], name="customer_store_contact_idx"),
+        ]
+        constraints = [
+            # The pool holds prospects only: a closed customer always has an owner.
+            models.CheckConstraint(condition=models.Q(owner__isnull=False) | models.Q(stage=Stage.PROSPECT),
+                                   name="customer_pool_holds_prospects_only"),
+            models.CheckConstraint(
+                condition=models.Q(budget_min__isnull=True) | models.Q(budget_max__isnull=True)
+                | models.Q(budget_min__lte=models.F("budget_max")),
+                name="customer_budget_min_not_above_max"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.budget_min is not None and self.budget_max is not None and self.budget_min > self.budget_max:
+            raise ValidationError({"budget_min": f"Budget minimum ({self.budget_min}) is above the maximum "
+                                                 f"({self.budget_max})."})
+
+    @property
+    def in_pool(self) -> bool:
+        return self.owner_id is None
+
+    @stage.transition(source=Stage.PROSPECT, target=Stage.CUSTOMER, label="Close deal")
+    def close_deal(self) -> None:
+        """A deal is closed: the prospect becomes a customer."""
+
+
+class CustomerPhone(models.Model):
+    """One phone of a customer. ``number_hash`` is a keyed HMAC of the normalized number:
+    it is what search and the one-phone-one-customer rule use, so ``number`` can be
+    encrypted later without losing either."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
+    number = models.CharField(max_length=20)
+    number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    last4 = models.CharField(max_length=4, db_index=True, editable=False)
+    primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-primary", "id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class LeadIntake(models.Model):
+    """What arrived (form, API, import, card), when, and where routing put it and why."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="leads")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    channel = models.CharField(max_length=30, help_text="web_form, api, import, membership_card, ...")
+    received = models.JSONField(default=dict, help_text="The data as received.")
+    received_at = models.DateTimeField(default=timezone.now)
+    merged = models.BooleanField(default=False, help_text="Matched an existing customer by phone.")
+    routed_store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    routed_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    routing_reasons = models.JSONField(default=list, blank=True)
+    process_instance_id = models.BigIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+
+class Communication(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="communications")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=10, choices=ContactChannel.choices)
+    at = models.DateTimeField(default=timezone.now)
+    content = models.TextField(max_length=4000)
+    outcome = models.CharField(max_length=20, choices=ContactOutcome.choices)
+    # Set when this note was a first contact that lost the race for a pool prospect.
+    lost_claim_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["customer", "at"], name="communication_customer_at_idx")]
+
+
+class Appointment(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="appointments")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="appointments")
+    kind = models.CharField(max_length=12, choices=AppointmentKind.choices)
+    at = models.DateTimeField()
+    vehicle = models.ForeignKey("crm.Vehicle", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    intended_model = models.CharField(max_length=100, blank=True)
+    intended_configuration = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=200, blank=True)
+    impressions = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-at"]
+
+
+class FollowUpPlan(models.Model):
+    """The owner's plan for the next contact (a booked test drive creates one too)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="follow_ups")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="follow_ups")
+    due_at = models.DateTimeField(db_index=True)
+    method = models.CharField(max_length=10, choices=ContactChannel.choices)
+    purpose = models.CharField(max_length=300)
+    done = models.BooleanField(default=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+    appointment = models.ForeignKey(Appointment, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="follow_ups")
+
+    class Meta:
+        ordering = ["done", "due_at"]

@@ -1,0 +1,182 @@
+"""Reads the pages and the API need: search, filters, matching stock. Always inside the user's scope.
+
+Customer search finds a phone by its keyed hash or its last four digits, a plate
+or a VIN by their indexed columns, and a name by prefix on the name, its pinyin
+or its pinyin initials; each is an index look-up, so it stays fast at a million
+customers (``bench/search.py`` measures it).
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from .identifiers import phone_hash, plate_normalize, vin_normalize
+from .models import Customer, CustomerPhone, Vehicle, VehicleStatus
+from .names import query_key
+from .scopes import customers_visible_to, vehicles_visible_to
+
+_TOP = "\U0010ffff"
+_PHONE_CHARS = re.compile(r"^[\d\s()+\-]+$")
+_VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+_PLATE = re.compile(r"^([\u3400-\u9fff][A-Z][A-Z0-9]{4,6}|[A-Z0-9]{5,8})$")
+
+
+def _prefix(field: str, value: str) -> Q:
+    # The range lets SQLite and PostgreSQL use the plain btree index; startswith keeps it exact.
+    return Q(**{f"{field}__gte": value, f"{field}__lt": value + _TOP, f"{field}__startswith": value})
+
+
+def customer_search_q(query: str) -> Q | None:
+    """What ``query`` can mean: a phone, the last four digits, a VIN, a plate, a name. None if blank."""
+    text = query.strip()
+    if not text:
+        return None
+    parts: list[Q] = []
+    if _PHONE_CHARS.match(text):
+        digits = re.sub(r"\D", "", text)
+        if len(digits) == 4:
+            parts.append(Q(pk__in=CustomerPhone.objects.filter(last4=digits).values("customer_id")))
+        elif 7 <= len(digits) <= 15:
+            if digits.startswith("0086"):
+                digits = digits[4:]
+            elif digits.startswith("86") and len(digits) == 13:
+                digits = digits[2:]
+            parts.append(Q(pk__in=CustomerPhone.objects.filter(number_hash=phone_hash(digits)).values("customer_id")))
+    vin = vin_normalize(text)
+    if _VIN.match(vin):
+        parts.append(Q(pk__in=Vehicle.objects.filter(vin=vin).values("customer_id")))
+    plate = plate_normalize(text)
+    if _PLATE.match(plate) and not plate.isdigit():
+        parts.append(Q(pk__in=Vehicle.objects.filter(plate=plate).values("customer_id")))
+    key = query_key(text)
+    looks_like_id = bool(parts) and not text.isalpha()  # a phone, VIN or plate, not a name
+    if not looks_like_id:
+        parts.append(_prefix("name_key", key) | _prefix("name_pinyin", key) | _prefix("name_initials", key))
+    query = Q(pk__in=[])
+    for part in parts:
+        query |= part
+    return query
+
+
+def customer_search(user: Any, query: str) -> QuerySet[Customer]:
+    """Customers matching ``query`` that ``user`` may see, newest first."""
+    found = customer_search_q(query)
+    visible = customers_visible_to(user)
+    return (visible if found is None else visible.filter(found)).order_by("-id")
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    contact_from: datetime | None = None
+    contact_to: datetime | None = None
+    budget_min: int | None = None
+    budget_max: int | None = None
+    use: str = ""
+    intent_level: str = ""
+    stage: str = ""
+    source: str = ""
+    owner_id: int | None = None
+    in_pool: bool = False
+    store_id: int | None = None
+
+    def validate(self) -> None:
+        if self.budget_min is not None and self.budget_max is not None and self.budget_min > self.budget_max:
+            raise ValidationError({"budget_min": f"Budget from ({self.budget_min}) is above budget to "
+                                                 f"({self.budget_max})."})
+        if self.contact_from and self.contact_to and self.contact_from > self.contact_to:
+            raise ValidationError({"contact_from": "The contact window starts after it ends."})
+
+
+def customer_filter(user: Any, criteria: CustomerFilter, query: str = "") -> QuerySet[Customer]:
+    """The advanced filter: every criterion given must hold; a budget matches when the ranges overlap."""
+    criteria.validate()
+    rows = customer_search(user, query) if query.strip() else customers_visible_to(user)
+    c = criteria
+    conditions = Q()
+    if c.contact_from:
+        conditions &= Q(last_contact_at__gte=c.contact_from)
+    if c.contact_to:
+        conditions &= Q(last_contact_at__lte=c.contact_to)
+    if c.budget_min is not None:
+        conditions &= Q(budget_max__gte=c.budget_min)
+    if c.budget_max is not None:
+        conditions &= Q(budget_min__lte=c.budget_max)
+    for field in ("use", "intent_level", "stage", "source"):
+        if getattr(c, field):
+            conditions &= Q(**{field: getattr(c, field)})
+    if c.owner_id is not None:
+        conditions &= Q(owner_id=c.owner_id)
+    if c.in_pool:
+        conditions &= Q(owner__isnull=True)
+    if c.store_id is not None:
+        conditions &= Q(home_store_id=c.store_id)
+    ordering = ["-last_contact_at", "-id"] if (c.contact_from or c.contact_to) else ["-id"]
+    return rows.filter(conditions).order_by(*ordering)
+
+
+@dataclass(frozen=True)
+class VehicleFilter:
+    brand: str = ""
+    model: str = ""
+    vehicle_type: str = ""
+    year_min: int | None = None
+    year_max: int | None = None
+    mileage_max: int | None = None
+    price_min: int | None = None
+    price_max: int | None = None
+    status: str = ""
+    store_id: int | None = None
+    text: str = ""
+
+    def validate(self) -> None:
+        if self.price_min is not None and self.price_max is not None and self.price_min > self.price_max:
+            raise ValidationError({"price_min": f"Price from ({self.price_min}) is above price to ({self.price_max})."})
+        if self.year_min is not None and self.year_max is not None and self.year_min > self.year_max:
+            raise ValidationError({"year_min": f"Year from ({self.year_min}) is after year to ({self.year_max})."})
+
+
+def vehicle_filter(user: Any, criteria: VehicleFilter) -> QuerySet[Vehicle]:
+    criteria.validate()
+    c = criteria
+    q = Q()
+    if c.brand:
+        q &= Q(brand__iexact=c.brand.strip())
+    if c.model:
+        q &= Q(model__icontains=c.model.strip())
+    if c.vehicle_type:
+        q &= Q(vehicle_type=c.vehicle_type)
+    for field, lookup, value in (("year", "gte", c.year_min), ("year", "lte", c.year_max),
+                                 ("mileage", "lte", c.mileage_max), ("asking_price", "gte", c.price_min),
+                                 ("asking_price", "lte", c.price_max)):
+        if value is not None:
+            q &= Q(**{f"{field}__{lookup}": value})
+    if c.status:
+        q &= Q(status=c.status)
+    if c.store_id is not None:
+        q &= Q(store_id=c.store_id)
+    if c.text.strip():
+        text = c.text.strip().upper()
+        q &= Q(vin=vin_normalize(text)) | Q(plate=plate_normalize(text)) | Q(vin__endswith=text)
+    return vehicles_visible_to(user).filter(q).select_related("store").order_by("-id")
+
+
+def stock_matching(user: Any, customer: Customer) -> QuerySet[Vehicle]:
+    """In-stock vehicles that fit a customer's purchase intent (type, brands, budget)."""
+    q = Q(status=VehicleStatus.IN_STOCK)
+    if customer.vehicle_type:
+        q &= Q(vehicle_type=customer.vehicle_type)
+    brands = [b.strip() for b in customer.brands.split(",") if b.strip()]
+    if brands:
+        brand_q = Q(pk__in=[])
+        for brand in brands:
+            brand_q |= Q(brand__iexact=brand)
+        q &= brand_q
+    if customer.budget_min is not None:
+        q &= Q(asking_price__gte=customer.budget_min)
+    if customer.budget_max is not None:
+        q &= Q(asking_price__lte=customer.budget_max)
+    return vehicles_visible_to(user).filter(q).select_related("store").order_by("asking_price")

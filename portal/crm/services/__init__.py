@@ -1,0 +1,1 @@
+"""Business actions: keyword-only, validated before they write, one transaction each."""

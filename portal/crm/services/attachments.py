@@ -1,0 +1,69 @@
+"""Customer attachments: type checked by content, size limited, stored outside the web roots."""
+
+import hashlib
+import secrets
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ..errors import NotPermitted
+from ..models import Attachment, AttachmentKind
+from ..scopes import attachments_visible_to, can_see_identity, customers_visible_to
+from .common import visible_or_raise
+
+# Content signatures; the name and the browser's content type are never trusted.
+SIGNATURES = [(b"\xff\xd8\xff", "image/jpeg", ".jpg"), (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+              (b"%PDF-", "application/pdf", ".pdf")]
+
+
+def sniff(head: bytes, tail: bytes) -> tuple[str, str] | None:
+    for magic, content_type, suffix in SIGNATURES:
+        if head.startswith(magic):
+            if content_type == "application/pdf" and b"%%EOF" not in tail:
+                return None  # a PDF header on something that is not a whole PDF
+            if content_type == "image/jpeg" and not tail.rstrip(b"\x00\r\n").endswith(b"\xff\xd9"):
+                return None
+            return content_type, suffix
+    return None
+
+
+def storage_dir() -> Path:
+    path = Path(settings.LOTFLOW_ATTACHMENT_DIR)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@transaction.atomic
+def attachment_add(*, customer_id: int, by: Any, kind: str, filename: str, stream: IO[bytes]) -> Attachment:
+    customer = visible_or_raise(customers_visible_to(by), customer_id, "customer")
+    if not can_see_identity(by, customer):
+        raise NotPermitted("Only the owner, the store manager, finance or hq add scans and contracts.")
+    if kind not in AttachmentKind.values:
+        raise ValidationError({"kind": f"Choose one of {', '.join(AttachmentKind.values)}."})
+    limit = settings.LOTFLOW_ATTACHMENT_MAX_BYTES
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError({"file": f"{filename} is larger than {limit // (1024 * 1024)} MB."})
+    if not data:
+        raise ValidationError({"file": f"{filename} is empty."})
+    found = sniff(data[:16], data[-1024:])
+    if found is None:
+        raise ValidationError({"file": f"{filename} is not a JPEG, PNG or PDF file (checked by its content, "
+                                       "whatever its name says)."})
+    content_type, suffix = found
+    storage_name = secrets.token_hex(16) + suffix
+    target = storage_dir() / storage_name
+    attachment = Attachment.objects.create(
+        customer=customer, kind=kind, filename=Path(filename).name[:200], content_type=content_type,
+        size=len(data), sha256=hashlib.sha256(data).hexdigest(), storage_name=storage_name, uploaded_by=by)
+    target.write_bytes(data)  # last step: nothing after it can roll the row back
+    return attachment
+
+
+def attachment_open(*, attachment_id: int, by: Any) -> tuple[Attachment, Path]:
+    """The attachment and its file, if ``by`` may see the customer's identity documents."""
+    attachment = visible_or_raise(attachments_visible_to(by), attachment_id, "attachment")
+    return attachment, storage_dir() / attachment.storage_name

@@ -1,0 +1,165 @@
+"""Communications (and taking a prospect from the pool with the first one), follow-up plans, appointments."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .. import history
+from ..automation.limits import pool_take_refusal
+from ..automation.scoring import score_customers
+from ..errors import NotPermitted, NotVisible
+from ..models import (
+    Appointment,
+    AppointmentKind,
+    Communication,
+    Customer,
+    FollowUpPlan,
+    Role,
+    Stage,
+    Vehicle,
+)
+from ..scopes import (
+    can_manage_customer,
+    can_take_from_pool,
+    customers_visible_to,
+    follow_ups_visible_to,
+    scope_of,
+    vehicles_visible_to,
+)
+from .common import clean_or_raise, visible_or_raise
+
+
+@dataclass(frozen=True)
+class ContactResult:
+    communication: Communication
+    took_from_pool: bool  # this contact made the author the owner
+    taken_by: Any | None  # set when someone else took the prospect first
+
+    @property
+    def message(self) -> str:
+        if self.took_from_pool:
+            return f"Contact recorded; {self.communication.customer} is now yours."
+        if self.taken_by is not None:
+            return (f"{self.taken_by.get_username()} recorded a first contact with "
+                    f"{self.communication.customer} first and owns it now; your note is kept on the record.")
+        return "Contact recorded."
+
+
+def _customer_for_contact(by: Any, customer_id: int, from_pool: bool) -> Customer:
+    customer = customers_visible_to(by).filter(pk=customer_id).first()
+    if customer is not None:
+        return customer
+    if from_pool:
+        # The author saw this prospect in the pool, but someone took it meanwhile:
+        # their note is still kept, and they are told who took it.
+        candidate = Customer.objects.filter(pk=customer_id, stage=Stage.PROSPECT).select_related("owner").first()
+        if candidate is not None and scope_of(by).holds_in(candidate.home_store_id, Role.SALES):
+            return candidate
+    raise NotVisible(f"customer {customer_id} does not exist")
+
+
+@transaction.atomic
+def communication_record(
+    *, customer_id: int, by: Any, channel: str, content: str, outcome: str, at: datetime | None = None,
+    from_pool: bool = False,
+) -> ContactResult:
+    """Log a contact. On a pool prospect, a salesperson of its store becomes its owner at once.
+
+    ``from_pool`` says the author was looking at the prospect in the pool: if
+    someone else took it in between, the note is kept and the author told who.
+    """
+    customer = _customer_for_contact(by, customer_id, from_pool)
+    at = at or timezone.now()
+    note = Communication(customer=customer, author=by, channel=channel, content=content, outcome=outcome, at=at)
+    clean_or_raise(note, exclude=["customer", "author", "lost_claim_to"])
+    wanted = from_pool or customer.owner_id is None
+    took = False
+    if customer.owner_id is None and can_take_from_pool(by, customer):
+        refusal = pool_take_refusal(by, customer, now=at)
+        if refusal:
+            raise NotPermitted(refusal)
+        # Two first contacts at once: this UPDATE matches only while owner IS NULL, so exactly
+        # one writer becomes the owner; on PostgreSQL the second waits for the first's row
+        # lock, re-checks the WHERE clause and updates nothing.
+        took = Customer.objects.filter(pk=customer.pk, owner__isnull=True).update(owner=by) == 1
+        if took:
+            history.record_change(customer, "owner", None, by, actor=by, note="first contact from the pool")
+            customer.owner = by
+        else:
+            customer.refresh_from_db(fields=["owner"])
+    if not took and wanted and customer.owner_id not in (None, by.pk):
+        note.lost_claim_to = customer.owner
+    note.save()
+    # Keeps the latest contact time even if an older contact is logged after a newer one.
+    Customer.objects.filter(pk=customer.pk).filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=at)) \
+        .update(last_contact_at=at)
+    score_customers([customer.pk])  # recent contacts count in the score
+    return ContactResult(note, took, note.lost_claim_to)
+
+
+@transaction.atomic
+def follow_up_plan_create(
+    *, customer_id: int, by: Any, due_at: datetime, method: str, purpose: str,
+    appointment: Appointment | None = None,
+) -> FollowUpPlan:
+    customer = visible_or_raise(customers_visible_to(by), customer_id, "customer")
+    if not can_manage_customer(by, customer):
+        raise NotPermitted("Only the owner or the store manager plans follow-ups for this customer.")
+    owner = customer.owner or by
+    plan = FollowUpPlan(customer=customer, owner=owner, due_at=due_at, method=method, purpose=purpose,
+                        appointment=appointment)
+    clean_or_raise(plan, exclude=["customer", "owner", "appointment"])
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def follow_up_plan_done(*, plan_id: int, by: Any) -> FollowUpPlan:
+    plan = visible_or_raise(follow_ups_visible_to(by).select_related("customer"), plan_id, "follow-up plan")
+    if plan.owner_id != by.pk and not can_manage_customer(by, plan.customer):
+        raise NotPermitted("Only the plan's owner or the store manager can mark it done.")
+    if plan.done:
+        raise ValidationError({"done": "This follow-up is already done."})
+    plan.done, plan.done_at = True, timezone.now()
+    plan.save(update_fields=["done", "done_at"])
+    return plan
+
+
+@transaction.atomic
+def appointment_book(
+    *, customer_id: int, by: Any, kind: str, at: datetime, vehicle_id: int | None = None,
+    intended_model: str = "", intended_configuration: str = "",
+) -> Appointment:
+    """Book a visit, test drive or service. A test drive also plans the owner's follow-up after it."""
+    customer = visible_or_raise(customers_visible_to(by), customer_id, "customer")
+    if not can_manage_customer(by, customer):
+        raise NotPermitted("Only the owner or the store manager books appointments for this customer.")
+    vehicle: Vehicle | None = None
+    if vehicle_id is not None:
+        vehicle = visible_or_raise(vehicles_visible_to(by), vehicle_id, "vehicle")
+    appointment = Appointment(customer=customer, store=customer.home_store, kind=kind, at=at, vehicle=vehicle,
+                              intended_model=intended_model, intended_configuration=intended_configuration,
+                              created_by=by)
+    clean_or_raise(appointment, exclude=["customer", "store", "vehicle", "created_by"])
+    appointment.save()
+    if kind == AppointmentKind.TEST_DRIVE:
+        FollowUpPlan.objects.create(customer=customer, owner=customer.owner or by, due_at=at + timedelta(days=1),
+                                    method="phone", purpose=f"Ask about the test drive of {intended_model or vehicle}",
+                                    appointment=appointment)
+    return appointment
+
+
+@transaction.atomic
+def appointment_record_outcome(*, appointment_id: int, by: Any, outcome: str, impressions: str = "") -> Appointment:
+    appointment = Appointment.objects.filter(pk=appointment_id, customer__in=customers_visible_to(by)).first()
+    if appointment is None:
+        raise NotVisible(f"appointment {appointment_id} does not exist")
+    appointment.outcome, appointment.impressions = outcome, impressions
+    clean_or_raise(appointment, exclude=["customer", "store", "vehicle", "created_by"])
+    appointment.save(update_fields=["outcome", "impressions"])
+    return appointment

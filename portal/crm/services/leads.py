@@ -1,0 +1,178 @@
+"""Lead intake: web form, REST, CSV/Excel import and cards all come through ``lead_receive``.
+
+A lead creates the prospect, or merges into the customer who has the same phone,
+records a LeadIntake, and starts the lead-to-cash process, whose first step
+(``crm.lead_route``) decides where the prospect goes.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from engine import api as engine
+
+from ..automation.routing import lead_fact, route
+from ..identifiers import phone_hash, phone_normalize
+from ..models import Customer, CustomerPhone, IntentLevel, LeadIntake, Source, Store
+from ..names import name_keys
+from .common import clean_or_raise
+
+LEAD_PROCESS = "lead_to_cash"
+REQUIRED_COLUMNS = ["name", "phone"]
+OPTIONAL_COLUMNS = ["email", "source", "sub_channel", "intent_level", "budget_min", "budget_max", "note"]
+
+
+def default_lead_store() -> Store:
+    name = settings.LOTFLOW_DEFAULT_LEAD_STORE
+    store = Store.objects.filter(name=name).first() if name else Store.objects.order_by("pk").first()
+    if store is None:
+        raise ValidationError({"store": "No store exists to receive leads (set LOTFLOW_DEFAULT_LEAD_STORE)."})
+    return store
+
+
+def _int_or_none(value: Any, field_name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(str(value).replace(",", "").strip())
+    except ValueError:
+        raise ValidationError({field_name: f"{value!r} is not a whole number."}) from None
+    if number < 0:
+        raise ValidationError({field_name: f"{value!r} is negative."})
+    return number
+
+
+@transaction.atomic
+def lead_receive(
+    *, name: str, phone: str, channel: str, source: str = Source.WEBSITE, by: Any = None, email: str = "",
+    sub_channel: str = "", intent_level: str = "", budget_min: Any = None, budget_max: Any = None, note: str = "",
+    received: dict | None = None,
+) -> LeadIntake:
+    """Create or merge the prospect (same phone, same customer) and start the lead-to-cash process."""
+    number = phone_normalize(phone)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "A lead needs a name."})
+    if source not in Source.values:
+        raise ValidationError({"source": f"{source!r} is not one of {', '.join(Source.values)}."})
+    if intent_level and intent_level not in IntentLevel.values:
+        raise ValidationError({"intent_level": f"{intent_level!r} is not one of {', '.join(IntentLevel.values)}."})
+    low, high = _int_or_none(budget_min, "budget_min"), _int_or_none(budget_max, "budget_max")
+    match = CustomerPhone.objects.filter(number_hash=phone_hash(number)).select_related("customer").first()
+    if match is not None:
+        customer = match.customer
+        if email and not customer.email:
+            customer.email = email
+            customer.save(update_fields=["email"])
+    else:
+        customer = Customer(name=name, email=email, source=source, sub_channel=sub_channel,
+                            intent_level=intent_level or IntentLevel.MEDIUM, budget_min=low, budget_max=high,
+                            home_store=default_lead_store())
+        customer.name_key, customer.name_pinyin, customer.name_initials = name_keys(name)
+        clean_or_raise(customer, exclude=["owner", "home_store"])
+        customer.save()
+        CustomerPhone.objects.create(customer=customer, number=number, number_hash=phone_hash(number),
+                                     last4=number[-4:], primary=True)
+    lead = LeadIntake.objects.create(
+        customer=customer, source=source, channel=channel, merged=match is not None, created_by=by,
+        received=received if received is not None else {"name": name, "email": email, "note": note,
+                                                         "sub_channel": sub_channel})
+    result = engine.start(LEAD_PROCESS, business_key=f"lead:{lead.pk}", user=by, data={
+        "store_id": customer.home_store_id, "customer_id": customer.pk, "lead_id": lead.pk,
+        "customer_name": customer.name})
+    LeadIntake.objects.filter(pk=lead.pk).update(process_instance_id=result.instance_id)
+    lead.refresh_from_db()
+    return lead
+
+
+def lead_route(*, lead_id: int) -> dict[str, Any]:
+    """Where a lead goes, and why: a customer someone owns stays with them; anyone else
+    goes where the lead_routing rules say (a store's pool, or one of its salespeople)."""
+    lead = LeadIntake.objects.select_related("customer__owner", "customer__home_store").get(pk=lead_id)
+    customer = lead.customer
+    if customer.owner_id is not None:
+        store, owner = customer.home_store, customer.owner
+        reasons = [f"same phone as customer #{customer.pk}, owned by {customer.owner.get_username()}"]
+    else:
+        routing = route(lead_fact(lead), default_lead_store())
+        store, owner, reasons = routing.store, routing.owner, routing.reasons
+        if lead.merged:
+            reasons.insert(0, f"same phone as prospect #{customer.pk}, who was in the pool")
+        Customer.objects.filter(pk=customer.pk, owner__isnull=True).update(home_store=store, owner=owner)
+    LeadIntake.objects.filter(pk=lead.pk).update(routed_store=store, routed_owner=owner, routing_reasons=reasons)
+    return {"store_id": store.pk, "owner": owner.get_username() if owner else "", "reasons": reasons}
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    merged: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+
+
+def _rows_from_csv(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError({"file": "The CSV is not UTF-8 text."}) from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    return header, [(reader.line_num, row) for row in reader]
+
+
+def _rows_from_xlsx(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).worksheets[0]
+    except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        raise ValidationError({"file": f"Not a readable Excel .xlsx file ({err.__class__.__name__})."}) from None
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(h or "").strip().lower() for h in next(rows, ())]
+    out = []
+    for number, values in enumerate(rows, start=2):
+        if values is None or all(v in (None, "") for v in values):
+            continue
+        out.append((number, {h: "" if v is None else str(v) for h, v in zip(header, values, strict=False)}))
+    return header, out
+
+
+def leads_import(*, by: Any, filename: str, stream: IO[bytes]) -> ImportReport:
+    """Import a CSV or .xlsx file: good rows are kept, each bad row reported with its line and reason.
+
+    A missing required column refuses the whole file before anything is written.
+    """
+    raw = stream.read()
+    is_xlsx = filename.lower().endswith(".xlsx") or raw[:2] == b"PK"
+    header, rows = _rows_from_xlsx(raw) if is_xlsx else _rows_from_csv(raw)
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise ValidationError({"file": f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)} "
+                                       f"(line 1 must name the columns: {', '.join(REQUIRED_COLUMNS)}, and "
+                                       f"optionally {', '.join(OPTIONAL_COLUMNS)})."})
+    report = ImportReport()
+    for line, row in rows:
+        try:
+            # One savepoint per row: a bad row leaves nothing behind, the good ones stay.
+            lead = lead_receive(
+                by=by, channel="import", name=row.get("name", ""), phone=row.get("phone", ""),
+                email=row.get("email", "").strip(), source=(row.get("source") or Source.WEBSITE).strip(),
+                sub_channel=row.get("sub_channel", "").strip(), intent_level=row.get("intent_level", "").strip(),
+                budget_min=row.get("budget_min"), budget_max=row.get("budget_max"), note=row.get("note", ""),
+                received={"file": filename, "line": line, **{k: v for k, v in row.items() if k}})
+        except ValidationError as err:
+            reasons = "; ".join(f"{f}: {' '.join(m)}" for f, m in err.message_dict.items()) \
+                if hasattr(err, "error_dict") else " ".join(err.messages)
+            report.errors.append((line, reasons))
+        else:
+            if lead.merged:
+                report.merged += 1
+            else:
+                report.created += 1
+    return report

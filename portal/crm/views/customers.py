@@ -1,0 +1,210 @@
+"""Customer pages: list and search, pool, detail, create, edit, contact, follow-up, release, assign."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from ..forms import (
+    AppointmentForm,
+    AssignForm,
+    AttachmentForm,
+    CommunicationForm,
+    CustomerFilterForm,
+    CustomerForm,
+    FollowUpForm,
+    add_service_errors,
+)
+from ..history import history_for
+from ..identifiers import phone_mask
+from ..models import Role
+from ..scopes import (
+    can_manage_customer,
+    can_see_identity,
+    can_take_from_pool,
+    customers_visible_to,
+    follow_ups_visible_to,
+    scope_of,
+)
+from ..selectors import CustomerFilter, customer_filter, stock_matching
+from ..services import contacts, customers
+from ..services.common import visible_or_raise
+from .common import crm_view, page_of
+
+
+@crm_view
+def customer_list(request: HttpRequest) -> HttpResponse:
+    form = CustomerFilterForm(request.GET or None)
+    rows = customers_visible_to(request.user).order_by("-id")
+    if form.is_valid():
+        data = form.cleaned_data
+        owner_id = None
+        if data["owner"]:
+            owner_id = get_user_model().objects.filter(username=data["owner"]).values_list("pk", flat=True).first()
+            owner_id = owner_id or -1
+        criteria = CustomerFilter(contact_from=data["contact_from"], contact_to=data["contact_to"],
+                                  budget_min=data["budget_min"], budget_max=data["budget_max"], use=data["use"],
+                                  intent_level=data["intent_level"], stage=data["stage"], source=data["source"],
+                                  owner_id=owner_id, in_pool=data["in_pool"])
+        try:
+            rows = customer_filter(request.user, criteria, data["q"])
+        except ValidationError as err:
+            add_service_errors(form, err)
+    page = page_of(request, rows.select_related("owner", "home_store").prefetch_related("phones"))
+    return render(request, "crm/customer_list.html", {"form": form, "page": page, "title": "Customers"})
+
+
+@crm_view
+def pool(request: HttpRequest) -> HttpResponse:
+    # Most promising first (the lead_scoring rules), then newest.
+    rows = customers_visible_to(request.user).filter(owner__isnull=True).order_by("-score", "-created_at", "-id")
+    page = page_of(request, rows.select_related("home_store").prefetch_related("phones"))
+    return render(request, "crm/pool.html", {"page": page, "form": CommunicationForm(initial={"from_pool": True})})
+
+
+@crm_view
+def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = visible_or_raise(customers_visible_to(request.user).select_related("owner", "home_store"),
+                                customer_id, "customer")
+    user = request.user
+    manage = can_manage_customer(user, customer)
+    context = {
+        "customer": customer,
+        "phones": [p.number for p in customer.phones.all()],
+        "identity": can_see_identity(user, customer),
+        "manage": manage,
+        "take": can_take_from_pool(user, customer),
+        "communications": customer.communications.select_related("author", "lost_claim_to")[:50],
+        "follow_ups": follow_ups_visible_to(user).filter(customer=customer).select_related("owner"),
+        "appointments": customer.appointments.select_related("vehicle")[:20],
+        "history": history_for(customer, user)[:100],
+        "matching": stock_matching(user, customer)[:10],
+        "attachments": customer.attachments.all() if can_see_identity(user, customer) else None,
+        "contact_form": CommunicationForm(initial={"from_pool": customer.owner_id is None}),
+        "follow_up_form": FollowUpForm() if manage else None,
+        "appointment_form": AppointmentForm() if manage else None,
+        "attachment_form": AttachmentForm() if can_see_identity(user, customer) else None,
+        "assign_form": (AssignForm(store_id=customer.home_store_id)
+                        if scope_of(user).holds_in(customer.home_store_id, Role.STORE_MANAGER) or
+                        scope_of(user).everything else None),
+        "masked_phones": [phone_mask(p.number) for p in customer.phones.all()],
+    }
+    return render(request, "crm/customer_detail.html", context)
+
+
+@crm_view
+def customer_create(request: HttpRequest) -> HttpResponse:
+    form = CustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = customers.customer_create(by=request.user, **form.service_kwargs())
+        except ValidationError as err:
+            add_service_errors(form, err)
+        else:
+            messages.success(request, f"{customer} added.")
+            return redirect("crm:customer", customer.pk)
+    return render(request, "crm/form.html", {"form": form, "title": "New customer"})
+
+
+@crm_view
+def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = visible_or_raise(customers_visible_to(request.user), customer_id, "customer")
+    form = CustomerForm(request.POST or None, instance=customer)
+    if not can_see_identity(request.user, customer):
+        for name in ("id_number", "birthday"):
+            form.fields.pop(name)
+    if request.method == "POST" and form.is_valid():
+        kwargs = form.service_kwargs()
+        kwargs["fields"] = {k: v for k, v in kwargs["fields"].items() if k in form.fields}
+        try:
+            customers.customer_update(customer_id=customer.pk, by=request.user, **kwargs)
+        except ValidationError as err:
+            add_service_errors(form, err)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("crm:customer", customer.pk)
+    return render(request, "crm/form.html", {"form": form, "title": f"Edit {customer}"})
+
+
+@crm_view
+@require_POST
+def customer_contact(request: HttpRequest, customer_id: int) -> HttpResponse:
+    form = CommunicationForm(request.POST)
+    if not form.is_valid():
+        visible_or_raise(customers_visible_to(request.user), customer_id, "customer")
+        messages.error(request, "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
+        return redirect("crm:customer", customer_id)
+    result = contacts.communication_record(customer_id=customer_id, by=request.user, **form.cleaned_data)
+    (messages.warning if result.taken_by else messages.success)(request, result.message)
+    if result.taken_by:
+        return redirect("crm:pool")
+    return redirect("crm:customer", customer_id)
+
+
+@crm_view
+@require_POST
+def customer_follow_up(request: HttpRequest, customer_id: int) -> HttpResponse:
+    visible_or_raise(customers_visible_to(request.user), customer_id, "customer")
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            contacts.follow_up_plan_create(customer_id=customer_id, by=request.user, **form.cleaned_data)
+            messages.success(request, "Follow-up planned.")
+        except ValidationError as err:
+            messages.error(request, " ".join(err.messages))
+    else:
+        messages.error(request, "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
+    return redirect("crm:customer", customer_id)
+
+
+@crm_view
+@require_POST
+def customer_appointment(request: HttpRequest, customer_id: int) -> HttpResponse:
+    visible_or_raise(customers_visible_to(request.user), customer_id, "customer")
+    form = AppointmentForm(request.POST)
+    if form.is_valid():
+        try:
+            contacts.appointment_book(customer_id=customer_id, by=request.user, **form.cleaned_data)
+            messages.success(request, "Appointment booked.")
+        except ValidationError as err:
+            messages.error(request, " ".join(err.messages))
+    else:
+        messages.error(request, "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
+    return redirect("crm:customer", customer_id)
+
+
+@crm_view
+@require_POST
+def follow_up_done(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = contacts.follow_up_plan_done(plan_id=plan_id, by=request.user)
+    messages.success(request, "Follow-up done.")
+    return redirect("crm:customer", plan.customer_id)
+
+
+@crm_view
+@require_POST
+def customer_release(request: HttpRequest, customer_id: int) -> HttpResponse:
+    try:
+        customers.customer_release(customer_id=customer_id, by=request.user)
+        messages.success(request, "Released to the pool.")
+    except ValidationError as err:
+        messages.error(request, " ".join(err.messages))
+    return redirect("crm:customer", customer_id)
+
+
+@crm_view
+@require_POST
+def customer_assign(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = visible_or_raise(customers_visible_to(request.user), customer_id, "customer")
+    form = AssignForm(request.POST, store_id=customer.home_store_id)
+    if form.is_valid():
+        try:
+            customers.customer_assign(customer_id=customer_id, by=request.user, owner=form.cleaned_data["owner"])
+            messages.success(request, f"Now owned by {form.cleaned_data['owner'].get_username()}.")
+        except ValidationError as err:
+            messages.error(request, " ".join(err.messages))
+    else:
+        messages.error(request, "Choose a salesperson of the store.")
+    return redirect("crm:customer", customer_id)

@@ -1,0 +1,179 @@
+"""Vehicle pages, attachments and staff pages."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from ..forms import (
+    AttachmentForm,
+    DeactivateForm,
+    RolesForm,
+    StaffForm,
+    VehicleFilterForm,
+    VehicleForm,
+    add_service_errors,
+)
+from ..history import history_for
+from ..models import Role, Store
+from ..scopes import EVERYWHERE, customers_visible_to, scope_of, staff_visible_to, stores_for, vehicles_visible_to
+from ..selectors import VehicleFilter, vehicle_filter
+from ..services import attachments, staff, vehicles
+from ..services.common import visible_or_raise
+from ..services.customers import user_by_username
+from .common import crm_view, page_of
+
+
+@crm_view
+def vehicle_list(request: HttpRequest) -> HttpResponse:
+    form = VehicleFilterForm(request.GET or None)
+    rows = vehicles_visible_to(request.user).select_related("store").order_by("-id")
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        store = data.pop("store")
+        try:
+            rows = vehicle_filter(request.user, VehicleFilter(**data, store_id=store.pk if store else None))
+        except ValidationError as err:
+            add_service_errors(form, err)
+    return render(request, "crm/vehicle_list.html", {"form": form, "page": page_of(request, rows)})
+
+
+@crm_view
+def vehicle_detail(request: HttpRequest, vehicle_id: int) -> HttpResponse:
+    vehicle = visible_or_raise(vehicles_visible_to(request.user).select_related("store", "customer"),
+                               vehicle_id, "vehicle")
+    scope = scope_of(request.user)
+    context = {"vehicle": vehicle, "history": history_for(vehicle, request.user)[:100],
+               "edit": scope.everything or scope.holds_in(vehicle.store_id, Role.SALES, Role.STORE_MANAGER),
+               "service_records": vehicle.service_records.all()[:20],
+               "policies": vehicle.policies.all()}
+    return render(request, "crm/vehicle_detail.html", context)
+
+
+def _stock_store(request: HttpRequest) -> Store | None:
+    stores = stores_for(request.user, Role.SALES, Role.STORE_MANAGER)
+    wanted = request.GET.get("store") or request.POST.get("store")
+    if stores == EVERYWHERE or scope_of(request.user).everything:
+        return Store.objects.filter(pk=wanted).first() if wanted else Store.objects.first()
+    return Store.objects.filter(pk__in=stores).order_by("name").first()
+
+
+@crm_view
+def vehicle_create(request: HttpRequest) -> HttpResponse:
+    form = VehicleForm(request.POST or None)
+    store = _stock_store(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if store is None:
+                raise ValidationError({"__all__": "You keep no store's stock."})
+            vehicle = vehicles.vehicle_create(by=request.user, store=store, **form.service_kwargs())
+        except ValidationError as err:
+            add_service_errors(form, err)
+        else:
+            messages.success(request, f"{vehicle} added to {store}.")
+            return redirect("crm:vehicle", vehicle.pk)
+    return render(request, "crm/form.html", {"form": form, "title": f"New vehicle in {store or '—'}"})
+
+
+@crm_view
+def vehicle_edit(request: HttpRequest, vehicle_id: int) -> HttpResponse:
+    vehicle = visible_or_raise(vehicles_visible_to(request.user), vehicle_id, "vehicle")
+    form = VehicleForm(request.POST or None, instance=vehicle)
+    if request.method == "POST" and form.is_valid():
+        try:
+            vehicles.vehicle_update(vehicle_id=vehicle.pk, by=request.user, **form.service_kwargs())
+        except ValidationError as err:
+            add_service_errors(form, err)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("crm:vehicle", vehicle.pk)
+    return render(request, "crm/form.html", {"form": form, "title": f"Edit {vehicle}"})
+
+
+@crm_view
+@require_POST
+def attachment_upload(request: HttpRequest, customer_id: int) -> HttpResponse:
+    visible_or_raise(customers_visible_to(request.user), customer_id, "customer")
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
+        return redirect("crm:customer", customer_id)
+    upload = form.cleaned_data["file"]
+    try:
+        attachments.attachment_add(customer_id=customer_id, by=request.user, kind=form.cleaned_data["kind"],
+                                   filename=upload.name, stream=upload)
+        messages.success(request, f"{upload.name} attached.")
+    except ValidationError as err:
+        messages.error(request, " ".join(err.messages))
+    return redirect("crm:customer", customer_id)
+
+
+@crm_view
+def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    attachment, path = attachments.attachment_open(attachment_id=attachment_id, by=request.user)
+    if not path.exists():
+        raise Http404(f"the file of attachment {attachment_id} is missing")
+    response = FileResponse(path.open("rb"), content_type=attachment.content_type, as_attachment=True,
+                            filename=attachment.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@crm_view
+def staff_list(request: HttpRequest) -> HttpResponse:
+    rows = staff_visible_to(request.user).select_related("user", "store").prefetch_related("roles")
+    return render(request, "crm/staff_list.html", {"page": page_of(request, rows)})
+
+
+@crm_view
+def staff_create(request: HttpRequest) -> HttpResponse:
+    form = StaffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = staff.staff_create(by=request.user, **form.cleaned_data)
+        except ValidationError as err:
+            add_service_errors(form, err)
+        else:
+            messages.success(request, f"{created} added.")
+            return redirect("crm:staff", created.pk)
+    return render(request, "crm/form.html", {"form": form, "title": "New staff member"})
+
+
+@crm_view
+def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
+    member = visible_or_raise(staff_visible_to(request.user).select_related("user", "store"), staff_id, "staff")
+    roles = list(member.roles.values_list("role", flat=True))
+    roles_form = RolesForm(request.POST or None, initial={"roles": roles, "phone": member.phone})
+    if request.method == "POST" and roles_form.is_valid():
+        try:
+            staff.staff_set_roles(staff_id=member.pk, by=request.user, **roles_form.cleaned_data)
+        except ValidationError as err:
+            add_service_errors(roles_form, err)
+        else:
+            messages.success(request, "Roles saved.")
+            return redirect("crm:staff", member.pk)
+    owned = member.user.owned_customers.count()
+    return render(request, "crm/staff_detail.html", {"member": member, "roles_form": roles_form, "owned": owned,
+                                                      "deactivate_form": DeactivateForm()})
+
+
+@crm_view
+@require_POST
+def staff_deactivate(request: HttpRequest, staff_id: int) -> HttpResponse:
+    visible_or_raise(staff_visible_to(request.user), staff_id, "staff")
+    form = DeactivateForm(request.POST)
+    form.is_valid()
+    try:
+        prospects_to = (user_by_username(form.cleaned_data["prospects_to"], field="prospects_to")
+                        if form.cleaned_data.get("prospects_to") else None)
+        customers_to = (user_by_username(form.cleaned_data["customers_to"], field="customers_to")
+                        if form.cleaned_data.get("customers_to") else None)
+        moved = staff.staff_deactivate(staff_id=staff_id, by=request.user, prospects_to=prospects_to,
+                                       customers_to=customers_to)
+    except ValidationError as err:
+        messages.error(request, " ".join(err.messages))
+    else:
+        messages.success(request, f"Deactivated; handed over {moved['prospects']} prospects and "
+                                  f"{moved['customers']} customers.")
+    return redirect("crm:staff", staff_id)

@@ -1,0 +1,81 @@
+"""Customer attachments: type by content, size limit, stored outside the web roots, scoped download."""
+
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from portal.crm.models import Attachment
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def attachment_dir(settings, tmp_path):
+    settings.LOTFLOW_ATTACHMENT_DIR = tmp_path / "attachments"
+    return settings.LOTFLOW_ATTACHMENT_DIR
+
+
+def upload(client, customer, name, content, kind="id_card"):
+    page = reverse("crm:customer", args=[customer.pk])
+    return client.post(reverse("crm:attachment_upload", args=[customer.pk]),
+                       {"kind": kind, "file": SimpleUploadedFile(name, content)}, follow=True, HTTP_REFERER=page)
+
+
+def test_an_owner_uploads_a_scan_and_downloads_it(book, crm_people, client, attachment_dir, settings):
+    client.force_login(crm_people["sales"])
+    upload(client, book["mine"], "id.png", PNG)
+    scan = Attachment.objects.get()
+    assert (scan.content_type, scan.size) == ("image/png", len(PNG))
+    stored = attachment_dir / scan.storage_name
+    assert stored.read_bytes() == PNG
+    assert settings.STATIC_ROOT not in stored.parents and "id.png" not in scan.storage_name
+    download = client.get(reverse("crm:attachment", args=[scan.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
+    assert download["Content-Type"] == "image/png"
+
+
+def test_a_file_named_pdf_that_is_not_a_pdf_is_refused(book, crm_people, client):
+    client.force_login(crm_people["sales"])
+    page = upload(client, book["mine"], "contract.pdf", b"<html>not a pdf</html>", kind="contract")
+    assert "contract.pdf is not a JPEG, PNG or PDF file" in page.content.decode()
+    assert not Attachment.objects.exists()
+
+
+def test_a_truncated_pdf_is_refused(book, crm_people, client):
+    client.force_login(crm_people["sales"])
+    upload(client, book["mine"], "contract.pdf", b"%PDF-1.4\nno end", kind="contract")
+    assert not Attachment.objects.exists()
+
+
+def test_a_real_pdf_is_accepted(book, crm_people, client):
+    client.force_login(crm_people["sales"])
+    upload(client, book["mine"], "contract.bin", PDF, kind="contract")
+    assert Attachment.objects.get().content_type == "application/pdf"
+
+
+def test_the_size_limit_comes_from_settings(book, crm_people, client, settings):
+    settings.LOTFLOW_ATTACHMENT_MAX_BYTES = 1024
+    client.force_login(crm_people["sales"])
+    page = upload(client, book["mine"], "big.png", PNG + b"\x00" * 2048)
+    assert "larger than" in page.content.decode() and not Attachment.objects.exists()
+
+
+def test_a_pool_viewer_can_neither_upload_nor_download(book, crm_people, client):
+    client.force_login(crm_people["manager"])
+    upload(client, book["pool"], "id.png", PNG)
+    scan = Attachment.objects.get()
+    client.force_login(crm_people["sales"])
+    assert client.get(reverse("crm:attachment", args=[scan.pk])).status_code == 404
+    page = upload(client, book["pool"], "id2.png", PNG)
+    assert Attachment.objects.count() == 1 and "Only the owner" in page.content.decode()
+
+
+def test_attachments_are_not_under_a_web_root(settings):
+    from django.conf import settings as live
+
+    root = live.LOTFLOW_ATTACHMENT_DIR.resolve()
+    for web_root in (live.STATIC_ROOT, getattr(live, "MEDIA_ROOT", "") or None):
+        if web_root:
+            assert not str(root).startswith(str(web_root))

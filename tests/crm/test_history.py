@@ -1,0 +1,27 @@
+"""History of changes: who, when, old and new, masked per viewer when shown."""
+
+from portal.crm.history import MASK, history_for
+from portal.crm.services.customers import customer_update
+
+
+def test_a_change_records_who_and_old_and_new_values(book, crm_people):
+    customer_update(customer_id=book["mine"].pk, by=crm_people["sales"],
+                    fields={"intent_level": "high", "email": "li@example.com"})
+    rows = {r["field"]: r for r in history_for(book["mine"], crm_people["manager"])}
+    assert (rows["intent_level"]["old"], rows["intent_level"]["new"], rows["intent_level"]["actor"]) == (
+        "medium", "high", "sales")
+    assert rows["email"]["new"] == "li@example.com"
+
+
+def test_identity_fields_are_masked_for_a_viewer_who_cannot_see_them(book, crm_people):
+    customer_update(customer_id=book["pool"].pk, by=crm_people["manager"], fields={"id_number": "110101199912120000"})
+    seen_by_manager = {r["field"]: r for r in history_for(book["pool"], crm_people["manager"])}
+    seen_by_sales = {r["field"]: r for r in history_for(book["pool"], crm_people["sales"])}
+    assert seen_by_manager["id_number"]["old"] == "310101198505054321"
+    assert (seen_by_sales["id_number"]["old"], seen_by_sales["id_number"]["new"]) == (MASK, MASK)
+
+
+def test_phone_changes_are_recorded(book, crm_people):
+    customer_update(customer_id=book["mine"].pk, by=crm_people["sales"], fields={}, phones=["13911112222"])
+    row = next(r for r in history_for(book["mine"], crm_people["sales"]) if r["field"] == "phones")
+    assert row["new"] == "13911112222"
