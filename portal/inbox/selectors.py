@@ -1,0 +1,235 @@
+"""What the inbox pages read: inbox rows, a work item's page, its history.
+
+Only ``engine.api`` answers who may see or do what; the rest is reading rows
+(work items, deployments, audit events, stores) to name things for people.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils.safestring import SafeString
+
+from engine import api
+from engine.models import AuditEvent, Deployment, ItemKind, ItemStatus, WorkItem
+from portal.crm.models import Store
+
+from . import tickets
+from .markup import render_markdown
+from .taskforms import TaskForm, UnsupportedForm
+
+SORTS = {"due": "Due time", "priority": "Priority"}
+KIND_LABELS = {ItemKind.REMINDER: "Reminder", ItemKind.WARNING: "Warning", ItemKind.ALERT: "Alert",
+               ItemKind.NOTICE: "Notice", ItemKind.TASK: "Task"}
+ACTION_LABELS = {"started": "started the process", "claimed": "claimed", "released": "released",
+                 "assigned": "handed over", "completed": "completed", "dismissed": "dismissed",
+                 "created": "created", "timer_fired": "timer fired", "message": "message received",
+                 "incident": "automatic step failed", "retried": "retried", "cancelled": "cancelled"}
+
+
+def now() -> datetime:
+    """The engine's clock, so overdue marks agree with the timers."""
+    return api.now()
+
+
+@dataclass(frozen=True)
+class Row:
+    """One work item as an inbox line."""
+
+    item: WorkItem
+    process: str
+    store: str
+    overdue: bool
+    ticket: str
+    highlighted: bool = False
+
+    @property
+    def releasable(self) -> bool:
+        """Claimed from a role's queue, so it can go back there (a direct assignment cannot)."""
+        return self.item.claimed and bool(self.item.role)
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    mine: list[Row]
+    claimable: list[Row]
+    notices: list[Row]
+    sort: str
+    sorts: dict[str, str] = field(default_factory=lambda: SORTS)
+
+
+def inbox_page(user: Any, *, sort: str, highlight: set[int] | None = None) -> InboxPage:
+    sort = sort if sort in SORTS else "due"
+    inbox = api.inbox_for(user, sort=sort)
+    everything = [*inbox.mine, *inbox.claimable, *inbox.notices]
+    processes = process_names({i.process_id for i in everything if i.process_id})
+    stores = store_names({i.store_id for i in everything if i.store_id is not None})
+    at = now()
+    highlight = highlight or set()
+
+    def rows(items: list[WorkItem]) -> list[Row]:
+        return [Row(item=i, process=processes.get(i.process_id) or KIND_LABELS.get(i.kind, i.kind),
+                    store=store_label(i, stores),
+                    overdue=is_overdue(i, at), ticket=tickets.issue(user, i.pk), highlighted=i.pk in highlight)
+                for i in items]
+
+    return InboxPage(rows(inbox.mine), rows(inbox.claimable), rows(inbox.notices), sort)
+
+
+def is_overdue(item: WorkItem, at: datetime) -> bool:
+    return item.status == ItemStatus.OPEN and item.due_at is not None and item.due_at < at
+
+
+def process_names(process_ids: set[str]) -> dict[str, str]:
+    """process id -> the name its newest deployment gives it."""
+    names: dict[str, str] = {}
+    rows = Deployment.objects.filter(process_id__in=process_ids).order_by("process_id", "-version")
+    for process_id, name in rows.values_list("process_id", "name"):
+        names.setdefault(process_id, name or process_id)
+    return names
+
+
+def store_names(store_ids: set[int]) -> dict[int, str]:
+    return dict(Store.objects.filter(pk__in=store_ids).values_list("pk", "name"))
+
+
+def store_label(item: WorkItem, names: dict[int, str]) -> str:
+    """The item's store; role work with no store is the whole group's (hq), a personal item has none."""
+    if item.store_id is not None:
+        return names.get(item.store_id, f"Store {item.store_id}")
+    return "Group-wide" if item.role else ""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime | None
+    actor: str
+    action: str
+    step: str
+    details: list[tuple[str, str]]
+
+
+@dataclass
+class ItemPage:
+    item: WorkItem
+    process: str
+    store: str
+    overdue: bool
+    assignee: str
+    instructions: SafeString
+    form: TaskForm | None
+    form_problem: str
+    history: list[HistoryEntry]
+    may_work: bool
+    may_claim: bool
+    may_release: bool
+    ticket: str
+
+    @property
+    def is_notice(self) -> bool:
+        return self.item.kind == ItemKind.NOTICE
+
+    @property
+    def is_open(self) -> bool:
+        return self.item.status == ItemStatus.OPEN
+
+    @property
+    def look_only(self) -> bool:
+        """Open, shown to someone who may see it (a manager) but neither do nor take it."""
+        return self.is_open and not self.may_work and not self.may_claim and not self.form_problem
+
+    @property
+    def has_actions(self) -> bool:
+        return self.is_open and (self.may_claim or self.may_release or self.look_only
+                                 or (self.is_notice and self.may_work))
+
+
+def item_page(item: WorkItem, user: Any, *, form: TaskForm | None = None) -> ItemPage:
+    """Everything the work-item page shows; ``form`` is passed back in to show a failed post."""
+    problem = ""
+    if form is None:
+        try:
+            form = blank_form(item)
+        except UnsupportedForm as err:
+            form, problem = None, f"This form cannot be shown: {err}. Ask an administrator to fix the form file."
+    mine = item.assignee_id == user.pk
+    claimable = item.assignee_id is None and item.status == ItemStatus.OPEN and claimable_by(item, user)
+    return ItemPage(
+        item=item,
+        process=process_names({item.process_id}).get(item.process_id, "") or KIND_LABELS.get(item.kind, ""),
+        store=store_label(item, store_names({item.store_id} if item.store_id is not None else set())),
+        overdue=is_overdue(item, now()),
+        assignee=person_name(item.assignee_id),
+        instructions=render_markdown(item.instructions),
+        form=form,
+        form_problem=problem,
+        history=history(item),
+        may_work=item.status == ItemStatus.OPEN and (mine or claimable) and not problem,
+        may_claim=claimable and item.kind != ItemKind.NOTICE,
+        may_release=mine and item.claimed and bool(item.role) and item.status == ItemStatus.OPEN,
+        ticket=tickets.issue(user, item.pk),
+    )
+
+
+def blank_form(item: WorkItem) -> TaskForm:
+    """The item's form with the process's current values; raises UnsupportedForm."""
+    schema = api.form_for(item)
+    choices = api.field_choices(item, schema) if schema else {}
+    return TaskForm(schema, values=item.values, choices=choices)
+
+
+def claimable_by(item: WorkItem, user: Any) -> bool:
+    """Whether the user's roles let them take this unassigned item (the engine decides)."""
+    return api.may_work_on(item, user)
+
+
+def person_name(user_id: int | None) -> str:
+    if user_id is None:
+        return ""
+    person = get_user_model().objects.filter(pk=user_id).first()
+    return (person.get_full_name() or person.get_username()) if person else ""
+
+
+def people_names(usernames: set[str]) -> dict[str, str]:
+    """username -> the name people know them by (the username when no name is recorded)."""
+    found = get_user_model().objects.filter(username__in=usernames)
+    return {u.get_username(): u.get_full_name() or u.get_username() for u in found}
+
+
+def history(item: WorkItem) -> list[HistoryEntry]:
+    """What happened so far: the instance's audit trail, or the item's own for standalone work."""
+    if item.instance_id is not None:
+        events = api.instance_detail(item.instance_id)["audit"]
+    else:
+        events = [{"at": e.at.isoformat(), "action": e.action, "element_id": e.element_id,
+                   "actor": e.actor.get_username() if e.actor_id else None, "data": e.data}
+                  for e in AuditEvent.objects.filter(work_item=item).select_related("actor").order_by("at", "id")]
+    steps = dict(WorkItem.objects.filter(instance_id=item.instance_id).values_list("element_id", "title")
+                 if item.instance_id is not None else [])
+    names = people_names({e["actor"] for e in events if e.get("actor")})
+    return [HistoryEntry(at=_parse(e.get("at")), actor=names.get(e.get("actor"), e.get("actor")) or "the system",
+                         action=ACTION_LABELS.get(e.get("action", ""), e.get("action", "")),
+                         step=steps.get(e.get("element_id") or "", e.get("element_id") or ""),
+                         details=_details(e))
+            for e in events]
+
+
+def _details(event: dict) -> list[tuple[str, str]]:
+    data = event.get("data") or {}
+    if event.get("action") == "completed" and isinstance(data.get("data"), dict):
+        return [(k.replace("_", " ").capitalize(), _short(v)) for k, v in data["data"].items()]
+    if event.get("action") == "assigned":
+        return [("To", str(data.get("to") or ""))]
+    if event.get("action") == "incident":
+        return [("Error", _short(data.get("error")))]
+    return []
+
+
+def _short(value: Any) -> str:
+    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

@@ -1,0 +1,155 @@
+"""What people do from the inbox: claim, release, dismiss and submit work items.
+
+Each function calls one engine.api command and turns its refusal into a
+sentence for the page. The engine changes all or nothing, so a refused
+action has written nothing; these functions only decide what to say.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import Http404, QueryDict
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from engine import api
+from engine.errors import Conflict, InvalidData, InvalidState, NotAllowed, NotFound
+from engine.models import ItemStatus, WorkItem
+
+from . import selectors, tickets
+from .taskforms import TaskForm, UnsupportedForm
+
+# Item ids above this do not fit the database's integer column; they are nobody's item.
+MAX_ITEM_ID = 2**63 - 1
+
+
+@dataclass
+class Outcome:
+    """``ok``: it was done. ``message``: what to tell the person. ``form``: a form to show again."""
+
+    ok: bool
+    message: str | SafeString
+    form: TaskForm | None = None
+    opened: list[int] = field(default_factory=list)
+
+
+def visible_item(item_id: int, user: Any, *, ticket: str | None = None) -> WorkItem:
+    """The item if the user may see it. Http404 otherwise, unless ``ticket`` shows the user saw it
+    before: then ItemGone, which says what became of it."""
+    if item_id > MAX_ITEM_ID:
+        raise Http404("no such work item")
+    try:
+        return api.item_visible_to(item_id, user)
+    except NotFound as err:
+        if tickets.is_valid(ticket, user, item_id):
+            raise ItemGone(what_became_of(item_id, user)) from err
+        raise Http404("no such work item") from err
+
+
+class ItemGone(Exception):
+    """The user saw this item, but it has since been completed, cancelled or taken by someone else."""
+
+
+def what_became_of(item_id: int, user: Any) -> str:
+    row = WorkItem.objects.select_related("completed_by", "assignee").filter(pk=item_id).first()
+    if row is None:
+        return "That item no longer exists."
+    if row.status == ItemStatus.DONE:
+        who = "you" if row.completed_by_id == user.pk else _name(row.completed_by)
+        return f"“{row.title}” was already completed by {who}; nothing was done twice."
+    if row.status == ItemStatus.CANCELLED:
+        return f"“{row.title}” was cancelled: the process moved on without it. Nothing was saved."
+    if row.assignee_id not in (None, user.pk):
+        return f"{_name(row.assignee)} took “{row.title}” first. Nothing was changed."
+    return f"“{row.title}” is no longer yours to work on. Nothing was changed."
+
+
+def _name(person: Any) -> str:
+    return (person.get_full_name() or person.get_username()) if person is not None else "someone else"
+
+
+def _refused(item_id: int, user: Any, err: Exception) -> Outcome:
+    if isinstance(err, Conflict):
+        return Outcome(False, what_became_of(item_id, user))
+    return Outcome(False, f"{err}. Nothing was changed.")
+
+
+def _attempt(item_id: int, user: Any, action: Callable[[], Any], done: str) -> Outcome:
+    try:
+        action()
+    except (Conflict, NotAllowed, InvalidState) as err:
+        return _refused(item_id, user, err)
+    except NotFound:
+        return Outcome(False, what_became_of(item_id, user))
+    return Outcome(True, done)
+
+
+def item_claim(*, item: WorkItem, user: Any) -> Outcome:
+    return _attempt(item.pk, user, lambda: api.claim(item.pk, user=user),
+                    f"You claimed “{item.title}”; it is in your list now.")
+
+
+def item_release(*, item: WorkItem, user: Any) -> Outcome:
+    return _attempt(item.pk, user, lambda: api.release(item.pk, user=user),
+                    f"You released “{item.title}”; it is back in the queue of its role.")
+
+
+def item_dismiss(*, item: WorkItem, user: Any) -> Outcome:
+    return _attempt(item.pk, user, lambda: api.dismiss(item.pk, user=user), f"Dismissed “{item.title}”.")
+
+
+def item_submit(*, item: WorkItem, user: Any, posted: QueryDict) -> Outcome:
+    """Convert the post to the form's types and complete the item with it.
+
+    A conversion error or the engine's InvalidData comes back as the form,
+    with errors beside their fields and what was typed kept.
+    """
+    try:
+        form = selectors.blank_form(item)
+    except UnsupportedForm as err:
+        return Outcome(False, f"This form cannot be shown: {err}.")
+    data = form.convert(posted)
+    if data is None:
+        return Outcome(False, _problems(form), form=form)
+    try:
+        result = api.complete(item.pk, user=user, data=data)
+    except InvalidData as err:
+        form.add_errors(err.errors)
+        return Outcome(False, _problems(form), form=form)
+    except InvalidState as err:
+        form.add_errors({"": [f"The process could not accept this: {err}"]})
+        return Outcome(False, _problems(form), form=form)
+    except (Conflict, NotAllowed, NotFound) as err:
+        return _refused(item.pk, user, err)
+    return Outcome(True, _what_comes_next(item, user, result), opened=list(result.opened))
+
+
+def _problems(form: TaskForm) -> str:
+    count = form.error_count
+    return "Nothing was saved: " + ("one thing needs" if count == 1 else f"{count} things need") + " correcting."
+
+
+def _what_comes_next(item: WorkItem, user: Any, result: Any) -> SafeString:
+    subject = f" ({item.subject_label})" if item.subject_label else ""
+    done = format_html("Done: “{}”{}.", item.title, subject)
+    opened = list(WorkItem.objects.filter(pk__in=result.opened).order_by("id"))
+    nexts = format_html_join(" ", "{}", ((_next_line(n, user),) for n in opened))
+    ending = " The process is complete." if result.status == "completed" else ""
+    incidents = (" An automatic step failed and was recorded as an incident for an administrator."
+                 if result.incidents else "")
+    return format_html("{} {}{}{}", done, nexts, ending, incidents)
+
+
+def _next_line(opened: WorkItem, user: Any) -> SafeString:
+    link = reverse("inbox:item", args=[opened.pk])
+    if opened.assignee_id == user.pk:
+        return format_html('Next: <a href="{}">{}</a> is in your list.', link, opened.title)
+    if opened.assignee_id is not None:
+        return format_html("Next: “{}” is with {}.", opened.title, selectors.person_name(opened.assignee_id))
+    if selectors.claimable_by(opened, user):
+        return format_html('Next: <a href="{}">{}</a> waits in your roles\' queue.', link, opened.title)
+    store = selectors.store_names({opened.store_id}).get(opened.store_id, "") if opened.store_id else "the group"
+    role = opened.role.replace("_", " ") or "its assignee"
+    return format_html("Next: “{}” waits for {} at {}.", opened.title, role, store)

@@ -1,0 +1,100 @@
+"""One Chromium for the whole session (Debian's, driven by Playwright), a desk and a phone viewport,
+and a demo inbox worth looking at.
+
+Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a thread with a
+running loop unless told this is fine, and here it is: the test's ORM calls are plain and synchronous.
+"""
+
+import os
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from engine import api
+from tests.helpers import deploy, only_item
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+DESK = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+PASSWORD = "pw"  # what tests.helpers.make_staff gives everyone
+
+
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Chromium is not installed: run bin/ensure-chromium (make test does)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def new_context(browser: Browser, viewport: dict) -> BrowserContext:
+    phone = viewport["width"] < 600
+    context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone,
+                                  device_scale_factor=2 if phone else 1, locale="en-GB",
+                                  timezone_id=settings.TIME_ZONE)
+    context.set_default_timeout(10_000)
+    return context
+
+
+@pytest.fixture
+def desk(browser):
+    context = new_context(browser, DESK)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = new_context(browser, PHONE)
+    yield context
+    context.close()
+
+
+def sign_in(context: BrowserContext, base_url: str, username: str) -> Page:
+    page = context.new_page()
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Inbox", exact=True)).to_be_visible()
+    return page
+
+
+def screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture
+def leads(people, stores) -> dict[str, int]:
+    """Three prospects waiting for the Pudong sales team, an overdue reminder and a notice."""
+    deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "lead_followup.bpmn"))
+    instances = {}
+    for n, name in enumerate(["Li Wei", "Zhang Min", "Chen Jie"], start=7):
+        started = api.start("lead_followup", business_key=f"cust-{n}", user=people["manager"],
+                            data={"store_id": stores[0].pk, "customer_id": n, "customer_name": name,
+                                  "phone": f"1380000000{n}"})
+        instances[name] = only_item(started.instance_id, "Contact").pk
+    api.create_item(kind="reminder", title="Send the brochure", assignee=people["sales"], subject_label="Sun Mei",
+                    due_at=timezone.now() - timedelta(hours=3), priority=3)
+    api.create_item(kind="notice", title="New price list from Monday", role="sales", store_id=stores[0].pk)
+    return instances
