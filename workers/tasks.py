@@ -1,12 +1,15 @@
-"""Worker tasks. Each calls one engine function, is safe to run twice, and can be retried.
+"""Worker tasks. Each calls one engine or CRM function, is safe to run twice, and can be retried.
 
-The due-timer and incident tables are the source of truth: a lost or repeated
-message changes nothing, because the next beat finds what is still due.
+The due-timer, incident and CRM tables are the source of truth: a lost or
+repeated message changes nothing, because the next run finds what is still
+due and skips what is done (sweeps key their work items and use conditional
+updates).
 """
 
 from celery import shared_task
 
 from engine import api, sql
+from portal.crm.automation.sweeps import SWEEPS
 
 
 @shared_task(acks_late=True)
@@ -22,3 +25,15 @@ def retry_incidents() -> int:
 @shared_task(acks_late=True)
 def checkpoint_database() -> bool:
     return sql.checkpoint_wal()
+
+
+@shared_task(acks_late=True)
+def sweep(name: str) -> dict[str, int]:
+    """One of the CRM's sweeps: reclaim, reminders, thresholds, scores."""
+    return dict(SWEEPS[name]().actions)
+
+
+@shared_task(acks_late=True)
+def stock_changed(store_id: int) -> dict[str, int]:
+    """Thresholds for one store, queued when its stock changes."""
+    return dict(SWEEPS["thresholds"](store_ids=[store_id]).actions)

@@ -39,6 +39,7 @@ def _broker_settings(broker: str, tmp_path: Path) -> tuple[dict, dict]:
         "result_backend": None,
         "broker_transport_options": {"data_folder_in": folder, "data_folder_out": folder,
                                      "processed_folder": str(tmp_path / "celery" / "processed"),
+                                     "control_folder": str(tmp_path / "celery" / "control"),
                                      "store_processed": False},
     }
 

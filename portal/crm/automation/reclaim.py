@@ -1,0 +1,133 @@
+"""The pool reclaim sweep: prospects nobody contacts go back to their store's pool.
+
+Candidates are selected in SQL (prospects with an owner and no recorded contact
+for ``candidate_after_days``, from the rule file), in chunks by id; the
+``pool_reclaim`` rules decide on each chunk, and the chunk's decisions are
+applied in one transaction. A prospect is reclaimed only if its owner and last
+contact are still what was read (a conditional UPDATE), so a contact recorded
+meanwhile wins. Run twice, or retried after a crash, the sweep changes nothing
+more: reclaimed prospects are no longer candidates, and warnings carry a key.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from engine import api
+from engine.rules.host import Decision
+
+from ..models import ChangeRecord, Customer
+from ..models.choices import Stage
+from .rules import constants, now_or
+
+CHUNK = 2000
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did (or, previewed, would do)."""
+
+    name: str
+    at: datetime
+    preview: bool
+    candidates: int = 0
+    actions: Counter = field(default_factory=Counter)
+    details: list[dict[str, Any]] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        verb = "would" if self.preview else "did"
+        head = f"{self.name} at {self.at.isoformat()}: {self.candidates} candidate(s)"
+        return [head] + [f"  {verb} {action}: {count}" for action, count in sorted(self.actions.items())]
+
+
+def _candidates(cutoff: datetime) -> Any:
+    silent = Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True, created_at__lt=cutoff)
+    return (Customer.objects.filter(silent, stage=Stage.PROSPECT, owner__isnull=False)
+            .order_by("id")
+            .values_list("id", "name", "owner_id", "owner__username", "intent_level", "source", "last_contact_at",
+                         "created_at", "home_store_id", "home_store__name", "home_store__region"))
+
+
+def _tags(ids: list[int]) -> dict[int, list[str]]:
+    tags: dict[int, list[str]] = {}
+    through = Customer.tags.through
+    for customer_id, name in through.objects.filter(customer_id__in=ids).values_list("customer_id", "tag__name"):
+        tags.setdefault(customer_id, []).append(name)
+    return tags
+
+
+def sweep_reclaim(*, now: datetime | None = None, preview: bool = False) -> SweepReport:
+    at = now_or(now)
+    values = constants("pool_reclaim")
+    cutoff = at - timedelta(days=int(values["candidate_after_days"]))
+    report = SweepReport("reclaim", at, preview)
+    last_id = 0
+    while True:
+        rows = list(_candidates(cutoff).filter(id__gt=last_id)[:CHUNK])
+        if not rows:
+            return report
+        last_id = rows[-1][0]
+        report.candidates += len(rows)
+        tags = _tags([r[0] for r in rows])
+        by_id = {r[0]: r for r in rows}
+        facts = [{
+            "id": r[0], "stage": Stage.PROSPECT.value, "owner": r[3], "intent_level": r[4], "source": r[5],
+            "tags": tags.get(r[0], []), "days_without_contact": (at - (r[6] or r[7])).days,
+            "store": r[9], "region": r[10],
+        } for r in rows]
+        decisions = [d for d in api.evaluate_rules("pool_reclaim", facts) if d.action != "keep"]
+        for decision in decisions:
+            report.actions[decision.action] += 1
+            if preview:
+                row = by_id[decision.fact]
+                report.details.append({"customer": row[0], "name": row[1], "owner": row[3],
+                                       "action": decision.action, "rule": decision.rule, **decision.params})
+        if not preview:
+            _apply(decisions, by_id, at)
+
+
+@transaction.atomic
+def _apply(decisions: list[Decision], rows: dict[int, tuple], at: datetime) -> None:
+    """One chunk, all or nothing: a crash leaves each prospect reclaimed or not, never half."""
+    reclaim = [d for d in decisions if d.action == "return_to_pool"]
+    if reclaim:
+        _return_to_pool(reclaim, rows, at)
+    warnings = []
+    for decision in decisions:
+        if decision.action != "warn_owner":
+            continue
+        row = rows[decision.fact]
+        since = (row[6] or row[7]).date().isoformat()
+        warnings.append({
+            "kind": "warning", "key": f"reclaim-warning:{row[0]}:{since}", "assignee_id": row[2],
+            "store_id": row[8], "title": f"Contact {row[1]} within {decision.params['days_left']} days",
+            "subject_label": row[1], "subject_ref": f"customer:{row[0]}", "priority": 2,
+            "due_at": at + timedelta(days=int(decision.params["days_left"])),
+            "instructions": f"{row[1]} has had no recorded contact since {since}. Record a communication, "
+                            f"or they return to the pool ({decision.rule}).",
+        })
+    api.create_items(warnings)
+
+
+def _return_to_pool(decisions: list[Decision], rows: dict[int, tuple], at: datetime) -> None:
+    table = Customer._meta.db_table
+    when = connection.ops.adapt_datetimefield_value
+    reclaimed: list[ChangeRecord] = []
+    with connection.cursor() as cursor:
+        for decision in decisions:
+            row = rows[decision.fact]
+            # Only if nobody took, released or contacted it since it was read.
+            contact = "last_contact_at = %s" if row[6] is not None else "last_contact_at IS NULL"
+            params = [row[0], row[2], Stage.PROSPECT.value] + ([when(row[6])] if row[6] is not None else [])
+            cursor.execute(f"UPDATE {table} SET owner_id = NULL WHERE id = %s AND owner_id = %s AND stage = %s "
+                           f"AND {contact}", params)
+            if cursor.rowcount:
+                reclaimed.append(ChangeRecord(entity="customer", entity_id=row[0], field="owner",
+                                              old_value=f"{row[2]}:{row[3]}", new_value="", at=at,
+                                              note=f"returned to the pool: {decision.params['reason']}"))
+    ChangeRecord.objects.bulk_create(reclaimed, batch_size=1000)
+    api.withdraw_items(subject_refs=[f"customer:{r.entity_id}" for r in reclaimed], kind="warning")
