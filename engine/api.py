@@ -22,7 +22,7 @@ from .models import (
     ProcessInstance,
     WorkItem,
 )
-from .rules.catalog import Param, register_action, register_fact_type
+from .rules.catalog import Param, register_action, register_fact_builder, register_fact_type
 from .rules.host import Decision
 from .rules.versions import RulesRefused
 from .rules.versions import check_text as check_rules
@@ -63,8 +63,9 @@ __all__ = [
     "check_rules", "claim", "complete", "correlate_message", "counts_for", "create_item", "create_items",
     "deploy_paths", "deploy_sources", "dismiss", "dry_run_rules", "evaluate_rules", "field_choices",
     "fire_due_timers", "form_for", "inbox_for", "incidents", "instance_detail", "item_as_dict",
-    "item_visible_to", "may_work_on", "now", "register_action", "register_fact_type", "release", "retry_due_incidents",
-    "retry_incident", "rules_history", "save_rules", "set_priority", "start", "user_by_name", "withdraw_items",
+    "item_visible_to", "may_work_on", "now", "register_action", "register_fact_builder",
+    "register_fact_type", "release", "retry_due_incidents", "retry_incident", "rules_history", "save_rules",
+    "set_priority", "start", "user_by_name", "withdraw_items",
 ]
 
 

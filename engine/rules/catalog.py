@@ -5,6 +5,7 @@ stock levels, and the actions that change them); a rule file that names a fact
 field or an action nobody registered is refused, with its line.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,8 +41,12 @@ class ActionType:
     fact_types: tuple[str, ...] = ()  # empty: any kind of fact
 
 
+# Builds the facts of a real record for a dry run: (reference such as "12") -> facts.
+FactBuilder = Callable[[str], list[dict[str, Any]]]
+
 _facts: dict[str, FactType] = {}
 _actions: dict[str, ActionType] = {}
+_builders: dict[str, FactBuilder] = {}
 
 
 def register_fact_type(name: str, fields: dict[str, str], description: str = "") -> FactType:
@@ -59,6 +64,15 @@ def register_action(name: str, params: dict[str, Param] | None = None, descripti
             raise ValueError(f"action {name}({param_name}): unknown type {param.type!r}")
     _actions[name] = ActionType(name, dict(params or {}), description, fact_types)
     return _actions[name]
+
+
+def register_fact_builder(fact_type_name: str, builder: FactBuilder) -> None:
+    """How to read the facts of a real record (a customer, a store's stock) for a dry run."""
+    _builders[fact_type_name] = builder
+
+
+def fact_builder(fact_type_name: str) -> FactBuilder | None:
+    return _builders.get(fact_type_name)
 
 
 def fact_type(name: str) -> FactType | None:

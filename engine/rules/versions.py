@@ -144,6 +144,18 @@ def evaluate(name: str, facts: list[dict[str, Any]]) -> list[Decision]:
     return _evaluate(in_force(name), facts)
 
 
+def facts_of(name: str, reference: str) -> list[dict[str, Any]]:
+    """The facts a real record gives the rule set ``name`` (e.g. a customer's id for pool_reclaim)."""
+    kind = in_force(name).ruleset.facts
+    builder = catalog.fact_builder(kind)
+    if builder is None:
+        raise NotFound(f"nothing registered reads {kind} facts from records; give --facts instead")
+    facts = builder(reference)
+    if not facts:
+        raise NotFound(f"no {kind} found for {reference!r}")
+    return facts
+
+
 def dry_run(*, name: str | None = None, text: str | None = None, facts: Any) -> list[Decision]:
     """Decisions a rule set (in force, or an unsaved text) would take for the facts; changes nothing."""
     if text is not None:

@@ -89,3 +89,10 @@ def test_preview_shows_tomorrows_reclaims_and_changes_nothing(book, capsys):
     out = capsys.readouterr().out
     assert "would return_to_pool: 3" in out and "name=Nearly" in out and "name=Keen" not in out
     assert _owner(book["warned"]) == "sales" and not WorkItem.objects.exists()
+
+
+def test_a_dry_run_reads_a_real_customer_and_changes_nothing(book, capsys):
+    call_command("rules", "dryrun", "pool_reclaim", "--of", str(book["silent"].pk))
+    out = capsys.readouterr().out
+    assert '"days_without_contact"' in out and '"rule": "reclaim"' in out
+    assert _owner(book["silent"]) == "sales"

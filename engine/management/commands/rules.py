@@ -22,7 +22,9 @@ class Command(EngineCommand):
         save.add_argument("--comment", required=True)
         dryrun = sub.add_parser("dryrun", help="what a rule set would decide for facts; changes nothing")
         dryrun.add_argument("ruleset", help="a rule set name, or a .rules file to try before saving")
-        dryrun.add_argument("--facts", required=True, help="a JSON object or list of objects")
+        given = dryrun.add_mutually_exclusive_group(required=True)
+        given.add_argument("--facts", help="a JSON object or list of objects")
+        given.add_argument("--of", help="a real record: a customer id, a store id, ... (what the rule set reads)")
         history = sub.add_parser("history", help="saved versions of a rule set, newest first")
         history.add_argument("ruleset")
         history.add_argument("--diff", action="store_true")
@@ -65,7 +67,11 @@ class Command(EngineCommand):
         self.stdout.write(f"{saved.name} {saved.version}")
 
     def _dryrun(self, opts: dict) -> None:
-        facts = self._facts(opts["facts"])
+        if opts["of"]:
+            facts = versions.facts_of(opts["ruleset"], opts["of"])
+            self.stdout.write(f"facts: {json.dumps(facts, ensure_ascii=False, default=str)}")
+        else:
+            facts = self._facts(opts["facts"])
         try:
             if opts["ruleset"].endswith(".rules"):
                 decisions = versions.dry_run(text=self._read(opts["ruleset"]), facts=facts)

@@ -3,7 +3,7 @@
 Imported at start-up through settings.LOTFLOW["REGISTRY_MODULES"].
 """
 
-from engine.api import Param, register_action, register_fact_type
+from engine.api import Param, register_action, register_fact_builder, register_fact_type
 
 # --- pool_reclaim ---------------------------------------------------------
 register_fact_type("prospect", {
@@ -83,5 +83,11 @@ register_action("remind", {
     "priority": Param("whole", required=False),
 }, "One reminder work item for the right person or role in the store.", ("due",))
 
-# The sweeps' completion handlers register with the engine when their modules load.
-from . import reminders, signals  # noqa: E402, F401
+# The sweeps' completion handlers register with the engine when their modules load,
+# and each kind of fact says how to read it from a real record for a dry run.
+from . import reclaim, reminders, routing, scoring, signals, thresholds  # noqa: E402, F401
+
+register_fact_builder("prospect", reclaim.facts_of_customer)
+register_fact_builder("prospect_score", scoring.facts_of_customer)
+register_fact_builder("lead", routing.facts_of_lead)
+register_fact_builder("stock", thresholds.facts_of_store)

@@ -44,12 +44,30 @@ class SweepReport:
         return [head] + [f"  {verb} {action}: {count}" for action, count in sorted(self.actions.items())]
 
 
+ROW = ("id", "name", "owner_id", "owner__username", "intent_level", "source", "last_contact_at", "created_at",
+       "home_store_id", "home_store__name", "home_store__region", "stage")
+
+
 def _candidates(cutoff: datetime) -> Any:
     silent = Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True, created_at__lt=cutoff)
     return (Customer.objects.filter(silent, stage=Stage.PROSPECT, owner__isnull=False)
-            .order_by("id")
-            .values_list("id", "name", "owner_id", "owner__username", "intent_level", "source", "last_contact_at",
-                         "created_at", "home_store_id", "home_store__name", "home_store__region"))
+            .order_by("id").values_list(*ROW))
+
+
+def prospect_facts(rows: list[tuple], at: datetime) -> list[dict[str, Any]]:
+    """The pool_reclaim facts of customer rows (in ROW's order)."""
+    tags = _tags([r[0] for r in rows])
+    return [{
+        "id": r[0], "stage": r[11], "owner": r[3], "intent_level": r[4], "source": r[5],
+        "tags": tags.get(r[0], []), "days_without_contact": (at - (r[6] or r[7])).days,
+        "store": r[9], "region": r[10],
+    } for r in rows]
+
+
+def facts_of_customer(reference: str) -> list[dict[str, Any]]:
+    """For `rules dryrun pool_reclaim --of CUSTOMER_ID`."""
+    rows = list(Customer.objects.filter(pk=int(reference)).values_list(*ROW)) if reference.isdigit() else []
+    return prospect_facts(rows, now_or(None))
 
 
 def _tags(ids: list[int]) -> dict[int, list[str]]:
@@ -72,13 +90,8 @@ def sweep_reclaim(*, now: datetime | None = None, preview: bool = False) -> Swee
             return report
         last_id = rows[-1][0]
         report.candidates += len(rows)
-        tags = _tags([r[0] for r in rows])
         by_id = {r[0]: r for r in rows}
-        facts = [{
-            "id": r[0], "stage": Stage.PROSPECT.value, "owner": r[3], "intent_level": r[4], "source": r[5],
-            "tags": tags.get(r[0], []), "days_without_contact": (at - (r[6] or r[7])).days,
-            "store": r[9], "region": r[10],
-        } for r in rows]
+        facts = prospect_facts(rows, at)
         decisions = [d for d in api.evaluate_rules("pool_reclaim", facts) if d.action != "keep"]
         for decision in decisions:
             report.actions[decision.action] += 1

@@ -38,6 +38,13 @@ def lead_fact(lead: LeadIntake) -> dict[str, Any]:
     }
 
 
+def facts_of_lead(reference: str) -> list[dict[str, Any]]:
+    """For `rules dryrun lead_routing --of LEAD_INTAKE_ID`."""
+    lead = LeadIntake.objects.select_related("customer").filter(pk=int(reference)).first() \
+        if reference.isdigit() else None
+    return [lead_fact(lead)] if lead else []
+
+
 def route(fact: dict[str, Any], default_store: Store) -> Routing:
     """Where the rules send this lead, with the reasons (nothing is changed here)."""
     decisions = api.evaluate_rules("lead_routing", [fact])

@@ -38,10 +38,8 @@ def priority_for(score: int, values: dict[str, Any]) -> int:
     return 4
 
 
-def score_customers(ids: list[int], *, now: datetime | None = None) -> dict[int, int]:
-    """Recompute and store the scores of these prospects; returns id -> score."""
-    at = now_or(now)
-    values = constants("lead_scoring")
+def _rows(ids: list[int], at: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(customer rows, their prospect_score facts) for prospects among ``ids``."""
     rows = list(Customer.objects.filter(pk__in=ids, stage=Stage.PROSPECT).annotate(
         contacts=Count("communications", filter=Q(communications__at__gte=at - timedelta(days=30)), distinct=True),
         visits=Count("appointments", filter=Q(appointments__at__gte=at), distinct=True),
@@ -51,8 +49,21 @@ def score_customers(ids: list[int], *, now: datetime | None = None) -> dict[int,
     for customer_id, name in Customer.tags.through.objects.filter(customer_id__in=ids).values_list(
             "customer_id", "tag__name"):
         tags.setdefault(customer_id, []).append(name)
+    return rows, _facts(rows, tags, at)
+
+
+def facts_of_customer(reference: str) -> list[dict[str, Any]]:
+    """For `rules dryrun lead_scoring --of CUSTOMER_ID`."""
+    return _rows([int(reference)], now_or(None))[1] if reference.isdigit() else []
+
+
+def score_customers(ids: list[int], *, now: datetime | None = None) -> dict[int, int]:
+    """Recompute and store the scores of these prospects; returns id -> score."""
+    at = now_or(now)
+    values = constants("lead_scoring")
+    rows, facts = _rows(ids, at)
     reasons: dict[int, list[list[Any]]] = {row["id"]: [] for row in rows}
-    for decision in api.evaluate_rules("lead_scoring", _facts(rows, tags, at)):
+    for decision in api.evaluate_rules("lead_scoring", facts):
         reasons[decision.fact].append([int(decision.params["points"]), decision.params["reason"]])
     scores = {}
     for row in rows:

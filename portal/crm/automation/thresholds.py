@@ -50,6 +50,13 @@ def stock_counts(store_ids: list[int] | None = None) -> list[dict[str, Any]]:
     return facts
 
 
+def facts_of_store(reference: str) -> list[dict[str, Any]]:
+    """For `rules dryrun inventory_thresholds --of STORE_ID`."""
+    if not reference.isdigit():
+        return []
+    return [{k: v for k, v in f.items() if k != "store_id"} for f in stock_counts([int(reference)])]
+
+
 def sweep_thresholds(*, now: datetime | None = None, preview: bool = False,
                      store_ids: list[int] | None = None) -> SweepReport:
     at = now_or(now)
