@@ -41,6 +41,7 @@ from .runtime import (
     start,
     user_by_name,
 )
+from .stats import process_stats
 from .workitems import (
     Inbox,
     assign,
@@ -63,7 +64,7 @@ __all__ = [
     "check_rules", "claim", "complete", "correlate_message", "counts_for", "create_item", "create_items",
     "deploy_paths", "deploy_sources", "dismiss", "dry_run_rules", "evaluate_rules", "field_choices",
     "fire_due_timers", "form_for", "inbox_for", "incidents", "instance_detail", "item_as_dict",
-    "item_visible_to", "may_work_on", "now", "register_action", "register_fact_builder",
+    "item_visible_to", "may_work_on", "now", "process_stats", "register_action", "register_fact_builder",
     "register_fact_type", "release", "retry_due_incidents", "retry_incident", "rules_history", "save_rules",
     "set_priority", "start", "user_by_name", "withdraw_items",
 ]

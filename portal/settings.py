@@ -110,7 +110,8 @@ LOTFLOW = {
     # The function that answers "which (role, store) pairs does this user hold?"
     "GRANTS_FUNCTION": "portal.crm.grants.grants_for",
     # Modules that register service functions and choice providers at start-up.
-    "REGISTRY_MODULES": ["portal.crm.services_registry", "portal.crm.automation.catalog"],
+    "REGISTRY_MODULES": ["portal.crm.services_registry", "portal.crm.automation.catalog",
+                         "portal.crm.processes.sales", "portal.crm.processes.stock"],
     "PROCESS_DIR": BASE_DIR / "processes",
     # Shipped rule files; the versions admins save live in the database.
     "RULES_DIR": BASE_DIR / "rules",

@@ -76,3 +76,20 @@ def test_overdue_contact_escalates_to_the_store_manager_exactly_once(demo, peopl
     assert [i.pk for i in api.inbox_for(people["manager"]).claimable] == [chase.pk]
     only_item(demo, "Contact")  # non-interrupting: the contact task stays
     assert_round_trip(demo)
+
+
+def test_stats_count_who_waits_where_and_how_long_steps_take(demo, people, capsys):
+    from django.core.management import call_command
+
+    before = {s["element_id"]: s["waiting"] for s in api.process_stats("lead_followup")["steps"]}
+    item = only_item(demo, "Contact")
+    clock.freeze(START + timedelta(hours=3))
+    api.complete(item.pk, user=people["sales"], data={"outcome": "interested"})
+    stats = api.process_stats("lead_followup")
+    steps = {s["element_id"]: s for s in stats["steps"]}
+    assert before == {"Contact": 1, "ContactOverdue": 1}
+    assert stats["instances"] == {"running": 1}
+    assert (steps["Contact"]["done"], steps["Contact"]["average_seconds"]) == (1, 3 * 3600)
+    assert steps["BookTestDrive"]["waiting"] == 1 and "ContactOverdue" not in steps
+    call_command("stats", "lead_followup")
+    assert "3.0 h" in capsys.readouterr().out
