@@ -10,7 +10,8 @@ is portable between SQLite and PostgreSQL (RETURNING needs SQLite 3.35+).
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -48,6 +49,47 @@ _AUDIT_FIELDS = ("instance_id", "work_item_id", "process_id", "element_id", "act
 _INSERT_AUDIT = f"INSERT INTO {_AUDIT} ({', '.join(_AUDIT_FIELDS)}) VALUES ({', '.join(['%s'] * 8)})"
 
 
+@contextmanager
+def _cursor() -> Iterator[Any]:
+    """A cursor that takes ``%s`` placeholders on either database.
+
+    On SQLite it is the driver's own cursor: Django's wrapper (placeholder
+    rewriting, error wrapping) costs about 20 µs a statement, a sixth of a
+    step here. It runs on Django's connection, inside Django's transaction.
+    """
+    if connection.vendor != "sqlite":
+        with _cursor() as cursor:
+            yield cursor
+        return
+    connection.ensure_connection()
+    raw = connection.connection.cursor()
+    try:
+        yield _QmarkCursor(raw)
+    finally:
+        raw.close()
+
+
+class _QmarkCursor:
+    def __init__(self, raw: Any):
+        self._raw = raw
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        query = _QMARK.get(statement)
+        if query is None:
+            query = _QMARK[statement] = statement.replace("%s", "?")
+        self._raw.execute(query, params)
+
+    def fetchone(self) -> Any:
+        return self._raw.fetchone()
+
+    @property
+    def rowcount(self) -> int:
+        return self._raw.rowcount
+
+
+_QMARK: dict[str, str] = {}
+
+
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
@@ -69,7 +111,7 @@ def _instance(model: Any, values: dict[str, Any]) -> Any:
 
 def fetch_item(item_id: int) -> WorkItem | None:
     """The work item with its instance's head (no state), or None."""
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(_SELECT_ITEM, [item_id])
         row = cursor.fetchone()
     if row is None:
@@ -88,7 +130,7 @@ def fetch_item(item_id: int) -> WorkItem | None:
 
 def close_item(item_id: int, *, user_id: int, result: dict, at: datetime, assignee_id: int | None) -> bool:
     """Open -> done; False if it was no longer open (someone else closed it first)."""
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(
             f"UPDATE {_ITEM} SET status = %s, completed_at = %s, completed_by_id = %s, result = %s, "
             f"assignee_id = %s WHERE id = %s AND status = %s",
@@ -101,7 +143,7 @@ def close_item(item_id: int, *, user_id: int, result: dict, at: datetime, assign
 def write_state(instance_id: int, *, version: int, state: str, status: str, at: datetime,
                 ended_at: datetime | None, end_reason: str) -> bool:
     """Store the new state only if nobody stored another since ``version`` was read."""
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(
             f"UPDATE {_INSTANCE} SET state = %s, version = %s, status = %s, updated_at = %s, ended_at = %s, "
             f"end_reason = %s WHERE id = %s AND version = %s",
@@ -112,7 +154,7 @@ def write_state(instance_id: int, *, version: int, state: str, status: str, at: 
 
 def cancel_items(instance_id: int, task_ids: Sequence[str]) -> None:
     placeholders = ", ".join(["%s"] * len(task_ids))
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(
             f"UPDATE {_ITEM} SET status = %s WHERE instance_id = %s AND status = %s AND task_id IN ({placeholders})",
             [ItemStatus.CANCELLED, instance_id, ItemStatus.OPEN, *task_ids],
@@ -128,14 +170,14 @@ def insert_item(values: dict[str, Any]) -> int:
         elif name in ("due_at", "created_at"):
             value = _when(value)
         params.append(value)
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(_INSERT_ITEM, params)
         return cursor.fetchone()[0]
 
 
 def insert_audit(*, instance_id: int | None, item_id: int | None, process_id: str, element_id: str, action: str,
                  actor_id: int | None, at: datetime, data: dict) -> None:
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(_INSERT_AUDIT, [instance_id, item_id, process_id, element_id, action, actor_id, _when(at),
                                        json.dumps(data, default=str)])
 
@@ -151,7 +193,7 @@ _INSERT_INSTANCE = (
 
 def latest_deployment(process_id: str) -> tuple[int, int, list[str]] | None:
     """(id, version, called process ids) of the live version of a process."""
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(
             f"SELECT id, version, called_processes FROM {_DEPLOYMENT} WHERE process_id = %s "
             f"ORDER BY version DESC LIMIT 1",
@@ -172,7 +214,7 @@ def insert_instance(row: ProcessInstance) -> int:
         elif name in ("started_at", "updated_at", "ended_at"):
             value = _when(value)
         params.append(value)
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(_INSERT_INSTANCE, params)
         return cursor.fetchone()[0]
 
@@ -181,6 +223,6 @@ def checkpoint_wal() -> bool:
     """Copy SQLite's write-ahead log into the database without blocking writers; a no-op elsewhere."""
     if connection.vendor != "sqlite":
         return False
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
     return True
