@@ -6,6 +6,7 @@ there first); 7 wrong state.
 """
 
 import json
+from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -44,3 +45,16 @@ class EngineCommand(BaseCommand):
     def print_json(self, value: Any) -> None:
         self.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
+
+
+def parse_now(text: str | None) -> datetime | None:
+    """A ``--now`` option: an ISO 8601 time with its offset, or None for the clock's now."""
+    if not text:
+        return None
+    try:
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as err:
+        raise CommandError(f"--now: {err}", returncode=1) from err
+    if at.tzinfo is None:
+        raise CommandError("--now needs a timezone offset (e.g. +08:00 or Z)", returncode=1)
+    return at

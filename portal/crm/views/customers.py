@@ -1,5 +1,7 @@
 """Customer pages: list and search, pool, detail, create, edit, contact, follow-up, release, assign."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -143,36 +145,31 @@ def customer_contact(request: HttpRequest, customer_id: int) -> HttpResponse:
     return redirect("crm:customer", customer_id)
 
 
-@crm_view
-@require_POST
-def customer_follow_up(request: HttpRequest, customer_id: int) -> HttpResponse:
+def _record_from_form(request: HttpRequest, customer_id: int, form_class: Any, service: Any, done: str) -> HttpResponse:
+    """Validate a small form posted on the customer page, call the service, say how it went."""
     visible_or_raise(customers_visible_to(request.user), customer_id, "customer")
-    form = FollowUpForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            contacts.follow_up_plan_create(customer_id=customer_id, by=request.user, **form.cleaned_data)
-            messages.success(request, "Follow-up planned.")
+            service(customer_id=customer_id, by=request.user, **form.cleaned_data)
+            messages.success(request, done)
         except ValidationError as err:
             messages.error(request, " ".join(err.messages))
     else:
         messages.error(request, "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
     return redirect("crm:customer", customer_id)
+
+
+@crm_view
+@require_POST
+def customer_follow_up(request: HttpRequest, customer_id: int) -> HttpResponse:
+    return _record_from_form(request, customer_id, FollowUpForm, contacts.follow_up_plan_create, "Follow-up planned.")
 
 
 @crm_view
 @require_POST
 def customer_appointment(request: HttpRequest, customer_id: int) -> HttpResponse:
-    visible_or_raise(customers_visible_to(request.user), customer_id, "customer")
-    form = AppointmentForm(request.POST)
-    if form.is_valid():
-        try:
-            contacts.appointment_book(customer_id=customer_id, by=request.user, **form.cleaned_data)
-            messages.success(request, "Appointment booked.")
-        except ValidationError as err:
-            messages.error(request, " ".join(err.messages))
-    else:
-        messages.error(request, "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
-    return redirect("crm:customer", customer_id)
+    return _record_from_form(request, customer_id, AppointmentForm, contacts.appointment_book, "Appointment booked.")
 
 
 @crm_view

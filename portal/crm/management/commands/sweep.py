@@ -1,9 +1,9 @@
-from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from engine.errors import EngineError
+from engine.management.base import parse_now
 from portal.crm.automation import sweeps
 
 
@@ -16,16 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--preview", action="store_true", help="print what it would do, change nothing")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        at = None
-        if opts["now"]:
-            try:
-                at = datetime.fromisoformat(opts["now"].replace("Z", "+00:00"))
-            except ValueError as err:
-                raise CommandError(f"--now: {err}", returncode=1) from err
-            if at.tzinfo is None:
-                raise CommandError("--now needs a timezone offset (e.g. +08:00 or Z)", returncode=1)
         try:
-            report = sweeps.SWEEPS[opts["sweep"]](now=at, preview=opts["preview"])
+            report = sweeps.SWEEPS[opts["sweep"]](now=parse_now(opts["now"]), preview=opts["preview"])
         except EngineError as err:
             raise CommandError(str(err), returncode=err.exit_code) from err
         for line in report.lines():
