@@ -39,10 +39,6 @@ def browser() -> Browser:
         launched.close()
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def new_context(browser: Browser, viewport: dict) -> BrowserContext:
     phone = viewport["width"] < 600

@@ -6,11 +6,6 @@ from engine import api
 from tests.helpers import assert_round_trip, deploy, make_staff, only_item, open_items
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def mechanic(stores):
     return make_staff("mechanic", stores[0], ["service"])

@@ -17,10 +17,6 @@ from tests.helpers import BPMN_DIR, assert_round_trip, only_item
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def run(*args: str) -> tuple[str, str]:
     out, err = StringIO(), StringIO()

@@ -9,11 +9,6 @@ from engine.models import Deployment
 from tests.helpers import BPMN_DIR, assert_round_trip, deploy, only_item
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _refusal(*names: str) -> list[tuple[str, str, str]]:
     with pytest.raises(DeploymentRefused) as refused:
         deploy(*names)

@@ -10,10 +10,6 @@ from tests.helpers import BPMN_DIR, assert_round_trip, deploy, only_item
 FILES = ("pricing_rules.bpmn", "tier_discount.dmn", "inspection_checks.dmn")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def _price(stores, **data) -> int:
     deploy(*FILES)

@@ -13,10 +13,6 @@ from tests.helpers import assert_round_trip, deploy, only_item, open_items
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def _start(process_id: str, stores, key: str = "") -> int:
     clock.freeze(START)

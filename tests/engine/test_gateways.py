@@ -6,11 +6,6 @@ from engine import api
 from tests.helpers import assert_round_trip, deploy, make_staff, only_item, open_items
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _start(process_id: str, stores, **data) -> int:
     return api.start(process_id, data={"store_id": stores[0].pk, **data}).instance_id
 

@@ -15,10 +15,6 @@ START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 VIN = "LSVAU2180N2183294"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def stock_down():

@@ -9,11 +9,6 @@ from engine.models import ItemStatus, MessageWait, ProcessInstance, WorkItem
 from tests.helpers import assert_round_trip, deploy, only_item, open_items
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def order(stores, people):
     """An order with key order-1 whose contract is prepared: it waits for the payment."""

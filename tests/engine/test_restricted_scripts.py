@@ -99,10 +99,6 @@ def _start(stores, **data) -> int:
     return api.start("restricted", data={**facts, **data}).instance_id
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def test_the_safe_version_of_the_process_deploys_and_runs(stores, people):
     _deploy()

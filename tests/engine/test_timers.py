@@ -3,8 +3,6 @@ cycles, fired by moving the injectable clock and calling fire_due_timers."""
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from engine import api, clock
 from engine.models import DueTimer, ItemStatus, WorkItem
 from tests.helpers import assert_round_trip, deploy, only_item, open_items
@@ -12,10 +10,6 @@ from tests.helpers import assert_round_trip, deploy, only_item, open_items
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _start(process_id: str, stores, **data) -> int:

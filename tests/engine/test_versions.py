@@ -1,15 +1,9 @@
 """Deploying a new version never changes running instances: each finishes on its own version."""
 
-import pytest
 
 from engine import api
 from engine.models import Deployment
 from tests.helpers import assert_round_trip, deploy, only_item, open_items
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _start(stores, amount: int = 100) -> int:

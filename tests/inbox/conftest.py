@@ -15,11 +15,6 @@ from tests.helpers import deploy, only_item
 APPRAISAL = Path(__file__).parent / "bpmn" / "appraisal.bpmn"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Every test makes eight users; the default hasher takes half a second for each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def signed_in(user) -> Client:
     client = Client()
