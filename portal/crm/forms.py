@@ -150,6 +150,10 @@ class AttachmentForm(forms.Form):
     file = forms.FileField()
 
 
+class PhotoForm(forms.Form):
+    file = forms.FileField(help_text="A JPEG or PNG photo (its content is checked, not its name).")
+
+
 class StaffForm(forms.Form):
     username = forms.CharField(max_length=150)
     first_name = forms.CharField(max_length=150, required=False)

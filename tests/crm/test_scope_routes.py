@@ -8,7 +8,7 @@ from django.urls import URLPattern, URLResolver, reverse
 
 from portal.crm import urls as page_urls
 from portal.crm.api import urls as api_urls
-from portal.crm.models import Attachment, Communication, FollowUpPlan, VehicleStatus
+from portal.crm.models import Attachment, Communication, FollowUpPlan, VehiclePhoto, VehicleStatus
 from tests.crm.factories import OrderFactory
 
 
@@ -41,8 +41,11 @@ def outsiders(book, stock, crm_people, stores):
     scan = Attachment.objects.create(customer=book["colleague"], kind="id_card", filename="id.png",
                                      content_type="image/png", size=1, sha256="0" * 64, storage_name="x.png",
                                      uploaded_by=crm_people["sales2"])
+    picture = VehiclePhoto.objects.create(vehicle=stock["other"], filename="front.png", content_type="image/png",
+                                          size=1, sha256="0" * 64, storage_name="p.png",
+                                          uploaded_by=crm_people["other_sales"])
     return {"customer_id": theirs.pk, "vehicle_id": stock["other"].pk, "plan_id": plan.pk,
-            "attachment_id": scan.pk, "staff_id": crm_people["other_manager"].staff.pk,
+            "attachment_id": scan.pk, "photo_id": picture.pk, "staff_id": crm_people["other_manager"].staff.pk,
             "customer": theirs.pk, "communication": note.pk, "followup": plan.pk, "vehicle": stock["other"].pk,
             "order": order.pk}
 

@@ -13,11 +13,12 @@ from .vehicles import (
     ServiceRecord,
     Transfer,
     Vehicle,
+    VehiclePhoto,
 )
 
 __all__ = [
     "AcquisitionRequest", "Appointment", "Appraisal", "Attachment", "ChangeRecord", "Communication", "Complaint",
     "Customer", "CustomerPhone", "FollowUpPlan", "InsurancePolicy", "LeadIntake", "MaintenancePlan",
     "MembershipCard", "Order", "Payment", "ReturnVisit", "Role", "ServiceRecord", "Staff", "StaffRole", "Store",
-    "Tag", "Transfer", "Vehicle",
+    "Tag", "Transfer", "Vehicle", "VehiclePhoto",
 ]

@@ -207,3 +207,24 @@ class AcquisitionRequest(models.Model):
 
     @status.transition(source=AcquisitionStatus.APPROVED, target=AcquisitionStatus.FULFILLED, label="Fulfil")
     def fulfil(self) -> None: ...
+
+
+class VehiclePhoto(models.Model):
+    """A photo of a car in stock or offered to the dealer (its appraisal), kept outside the web roots."""
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, null=True, blank=True, related_name="photos")
+    appraisal = models.ForeignKey(Appraisal, on_delete=models.CASCADE, null=True, blank=True, related_name="photos")
+    filename = models.CharField(max_length=200, help_text="The name it was uploaded with (display only).")
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    storage_name = models.CharField(max_length=100, unique=True, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(vehicle__isnull=False, appraisal__isnull=True)
+            | models.Q(vehicle__isnull=True, appraisal__isnull=False),
+            name="vehiclephoto_of_a_vehicle_or_an_appraisal")]

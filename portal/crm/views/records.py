@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from ..forms import (
     AttachmentForm,
     DeactivateForm,
+    PhotoForm,
     RolesForm,
     StaffForm,
     VehicleFilterForm,
@@ -19,7 +20,7 @@ from ..history import history_for
 from ..models import Role, Store
 from ..scopes import EVERYWHERE, customers_visible_to, scope_of, staff_visible_to, stores_for, vehicles_visible_to
 from ..selectors import VehicleFilter, vehicle_filter
-from ..services import attachments, staff, vehicles
+from ..services import attachments, photos, staff, vehicles
 from ..services.common import visible_or_raise
 from ..services.customers import user_by_username
 from .common import crm_view, page_of
@@ -47,7 +48,7 @@ def vehicle_detail(request: HttpRequest, vehicle_id: int) -> HttpResponse:
     context = {"vehicle": vehicle, "history": history_for(vehicle, request.user)[:100],
                "edit": scope.everything or scope.holds_in(vehicle.store_id, Role.SALES, Role.STORE_MANAGER),
                "service_records": vehicle.service_records.all()[:20],
-               "policies": vehicle.policies.all()}
+               "policies": vehicle.policies.all(), "photos": vehicle.photos.all(), "photo_form": PhotoForm()}
     return render(request, "crm/vehicle_detail.html", context)
 
 
@@ -116,6 +117,33 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> HttpRespons
         raise Http404(f"the file of attachment {attachment_id} is missing")
     response = FileResponse(path.open("rb"), content_type=attachment.content_type, as_attachment=True,
                             filename=attachment.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@crm_view
+@require_POST
+def photo_upload(request: HttpRequest, vehicle_id: int) -> HttpResponse:
+    visible_or_raise(vehicles_visible_to(request.user), vehicle_id, "vehicle")
+    form = PhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
+        return redirect("crm:vehicle", vehicle_id)
+    upload = form.cleaned_data["file"]
+    try:
+        photos.photo_add(vehicle_id=vehicle_id, by=request.user, filename=upload.name, stream=upload)
+        messages.success(request, f"{upload.name} added.")
+    except ValidationError as err:
+        messages.error(request, " ".join(err.messages))
+    return redirect("crm:vehicle", vehicle_id)
+
+
+@crm_view
+def photo(request: HttpRequest, photo_id: int) -> HttpResponse:
+    found, path = photos.photo_open(photo_id=photo_id, by=request.user)
+    if not path.exists():
+        raise Http404(f"the file of photo {photo_id} is missing")
+    response = FileResponse(path.open("rb"), content_type=found.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
