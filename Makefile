@@ -33,6 +33,7 @@ migrate: install
 demo: migrate npm
 	$(PY) manage.py seed_demo
 	$(PY) manage.py deploy processes/*.bpmn
+	$(PY) manage.py demo_work
 	$(PY) manage.py collectstatic --no-input -v 0
 
 # Web, a Celery worker and beat together; Ctrl-C stops all three.
