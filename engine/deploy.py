@@ -112,7 +112,7 @@ def _parse(batch: _Batch) -> list[_Parsed]:
             batch.refuse(source.name, "", "unknown file type (expected .bpmn, .dmn or .json)")
             continue
         try:
-            tree = spiff.parse_xml(source.text, source.name)
+            tree = spiff.parse_xml(source.text)
         except etree.XMLSyntaxError as err:
             batch.refuse(source.name, f"line {err.lineno}", f"not well-formed XML: {err.msg}")
             continue

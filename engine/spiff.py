@@ -9,16 +9,16 @@ deployment and handed back when the state is restored.
 
 import copy
 from typing import Any
+from uuid import UUID
 
 from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.event_definition import (
     TimerConditionalEventDefinitionConverter,
 )
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
-from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SPIFFWORKFLOW_NSMAP
@@ -28,7 +28,8 @@ from .scripting import SCRIPT_ENGINE
 from .timers import CLOCK_TIMERS, use_engine_clock
 
 SPIFF_NS = SPIFFWORKFLOW_NSMAP["spiffworkflow"]
-__all__ = ["SERIALIZER_VERSION", "SPIFF_NS", "BpmnWorkflow", "BpmnProcessSpec"]
+# Stored with each instance: SpiffWorkflow's state format has changed between releases.
+SERIALIZER_VERSION: str = VERSION
 
 
 class InstanceStateConverter(BpmnWorkflowConverter):
@@ -42,18 +43,12 @@ class InstanceStateConverter(BpmnWorkflowConverter):
 
     def from_dict(self, dct: dict, spec: Any = None, subprocess_specs: Any = None) -> BpmnWorkflow:
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
-
-
-def _uuid(value: str) -> Any:
-    from uuid import UUID
-
-    return UUID(value)
 
 
 def _build_registry() -> Any:
@@ -98,7 +93,7 @@ def new_parser() -> SpiffBpmnParser:
     return SpiffBpmnParser(validator=VALIDATOR)
 
 
-def parse_xml(text: str | bytes, filename: str) -> Any:
+def parse_xml(text: str | bytes) -> Any:
     """lxml tree of a file, keeping line numbers for error messages."""
     data = text.encode() if isinstance(text, str) else text
     return etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True))
@@ -111,5 +106,3 @@ def finish_parsed_spec(spec: BpmnProcessSpec) -> None:
         if definition is not None:
             use_engine_clock(definition)
 
-
-__all__ += ["BpmnValidator"]
