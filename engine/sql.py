@@ -58,7 +58,7 @@ def _cursor() -> Iterator[Any]:
     step here. It runs on Django's connection, inside Django's transaction.
     """
     if connection.vendor != "sqlite":
-        with _cursor() as cursor:
+        with connection.cursor() as cursor:
             yield cursor
         return
     connection.ensure_connection()
