@@ -131,6 +131,15 @@ def check_script(source: str, mode: str) -> str | None:
     return None
 
 
+def _getter(context: dict) -> Callable[..., Any]:
+    """``get("name", default)``: a process value that may not be set yet (an optional form field)."""
+
+    def get(name: str, default: Any = None) -> Any:
+        return context.get(name, default)
+
+    return get
+
+
 class RestrictedEnvironment(TaskDataEnvironment):
     """SpiffWorkflow's task-data environment, with restricted compile and run."""
 
@@ -146,6 +155,7 @@ class RestrictedEnvironment(TaskDataEnvironment):
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
         code = compile_script(expression, "eval")
         scope = self._globals(external_context)
+        scope["get"] = _getter(context)
         scope.update(context)
         return eval(code, scope)  # noqa: S307 - restricted code, guarded globals
 
@@ -153,6 +163,7 @@ class RestrictedEnvironment(TaskDataEnvironment):
         code = compile_script(script, "exec")
         self.check_for_overwrite(context, external_context or {})
         scope = self._globals(external_context)
+        scope["get"] = _getter(context)
         reserved = set(scope)
         scope.update(context)
         exec(code, scope)  # noqa: S102 - restricted code, guarded globals

@@ -202,3 +202,19 @@ def test_an_expression_that_fails_when_it_runs_is_an_incident_naming_its_element
     assert incident["element_id"] == element
     assert missing in incident["error"]
     assert_round_trip(instance)
+
+
+def test_get_reads_a_value_that_may_not_be_set():
+    from engine.scripting import RestrictedEnvironment
+
+    environment = RestrictedEnvironment()
+    assert environment.evaluate('get("discount", 0) + 5', {}) == 5
+    assert environment.evaluate('get("discount", 0) + 5', {"discount": 10}) == 15
+
+
+def test_a_service_name_registered_by_two_functions_is_refused():
+    from engine.registry import register_service
+
+    register_service("test.twice")(len)
+    with pytest.raises(ValueError, match="registered twice"):
+        register_service("test.twice")(sum)
