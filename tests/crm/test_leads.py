@@ -24,7 +24,10 @@ def test_a_new_lead_becomes_a_prospect_in_the_default_store_pool(lead_process, s
     assert lead.routed_store == stores[0]
     assert lead.routing_reasons == ["rule everything_else (Anything else waits in Pudong's pool)",
                                     "the pool of Pudong"]
-    assert engine.instance_detail(lead.process_instance_id)["status"] == "completed"
+    detail = engine.instance_detail(lead.process_instance_id)
+    assert detail["status"] == "running"
+    assert [(t["element_id"], t["assignee"], t["store_id"]) for t in detail["open_tasks"]] == [
+        ("FirstContact", None, stores[0].pk)]
 
 
 def test_a_lead_with_a_known_phone_merges_into_that_customer(lead_process, book, crm_people):

@@ -104,7 +104,8 @@ class Complaint(models.Model):
     @status.transition(source=ComplaintStatus.RESOLVED, target=ComplaintStatus.CLOSED, label="Close")
     def close(self) -> None: ...
 
-    @status.transition(source=ComplaintStatus.RESOLVED, target=ComplaintStatus.IN_PROGRESS, label="Reopen")
+    @status.transition(source=[ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED], target=ComplaintStatus.IN_PROGRESS,
+                       label="Reopen")
     def reopen(self) -> None: ...
 
 
