@@ -135,6 +135,18 @@ LOTFLOW_LEAD_FORM_RATE = (int(os.environ.get("LOTFLOW_LEAD_FORM_POSTS", "5")),
                           int(os.environ.get("LOTFLOW_LEAD_FORM_WINDOW_SECONDS", "600")))
 # Until the routing rules exist, leads go to the pool of this store (by name; first store if unset).
 LOTFLOW_DEFAULT_LEAD_STORE = os.environ.get("LOTFLOW_DEFAULT_LEAD_STORE", "")
+
+# --- after-sales and stock processes (return_visit, vehicle_acquisition, vehicle_transfer) ---
+# Return visits after a delivery: days after delivery, and days before the first service date.
+LOTFLOW_RETURN_VISIT_DAYS = {"first": int(os.environ.get("LOTFLOW_RETURN_VISIT_FIRST_DAYS", "3")),
+                             "second": int(os.environ.get("LOTFLOW_RETURN_VISIT_SECOND_DAYS", "30")),
+                             "before_service": int(os.environ.get("LOTFLOW_RETURN_VISIT_BEFORE_SERVICE_DAYS", "7"))}
+# A satisfaction score (1-5) at or below this opens a complaint.
+LOTFLOW_RETURN_VISIT_LOW_SCORE = int(os.environ.get("LOTFLOW_RETURN_VISIT_LOW_SCORE", "2"))
+# An appraisal offering more than this (yuan) needs the store manager's approval.
+LOTFLOW_ACQUISITION_APPROVAL_PRICE = int(os.environ.get("LOTFLOW_ACQUISITION_APPROVAL_PRICE", "100000"))
+# A transfer of a car worth more than this (yuan), or between regions, also needs hq's approval.
+LOTFLOW_TRANSFER_HQ_VALUE = int(os.environ.get("LOTFLOW_TRANSFER_HQ_VALUE", "300000"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

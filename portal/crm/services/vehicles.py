@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..scopes import can_manage_customer, customers_visible_to, orders_visible_to, scope_of, vehicles_visible_to
 from .common import clean_or_raise, visible_or_raise
+from .stock_process import return_visit_start
 
 VEHICLE_FIELDS = [
     "vin", "engine_number", "plate", "brand", "model", "vehicle_type", "year", "colour", "mileage",
@@ -149,6 +150,8 @@ def order_deliver(*, order_id: int, by: Any, delivered_at: datetime | None = Non
     MaintenancePlan.objects.update_or_create(vehicle=vehicle, defaults={
         "next_service_date": (when + FIRST_SERVICE_AFTER).date(),
         "next_service_mileage": vehicle.mileage + FIRST_SERVICE_KM})
+    # Issue 12: each recorded delivery starts the return_visit process (+3 days, +30 days, before the first service).
+    return_visit_start(order_id=order.pk, delivered_at=when)
     return order
 
 
