@@ -31,8 +31,8 @@ migrate: install
 	$(PY) manage.py migrate --no-input -v 0
 
 demo: migrate npm
-	$(PY) manage.py seed_demo
 	$(PY) manage.py deploy processes/*.bpmn
+	$(PY) manage.py seed_demo
 	$(PY) manage.py demo_work
 	$(PY) manage.py collectstatic --no-input -v 0
 
