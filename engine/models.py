@@ -90,8 +90,11 @@ class ItemStatus(models.TextChoices):
 
 
 class WorkItem(models.Model):
+    # Indexes are chosen, not defaulted: every index is a page written by every step
+    # (bench/engine.py). The composite indexes below serve the inbox and the instance.
     instance = models.ForeignKey(
-        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="work_items"
+        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="work_items",
+        db_index=False,  # (instance, status) leads with it
     )
     task_id = models.CharField(max_length=36, blank=True, default="", help_text="SpiffWorkflow task id")
     element_id = models.CharField(max_length=200, blank=True, default="", help_text="BPMN element id")
@@ -101,7 +104,8 @@ class WorkItem(models.Model):
     role = models.CharField(max_length=30, blank=True, default="", help_text="lane name = role code")
     store_id = models.BigIntegerField(null=True, blank=True, help_text="empty: group-wide work")
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,  # the inbox reads (status, assignee)
     )
     claimed = models.BooleanField(default=False, help_text="taken from the role's queue by the assignee")
     excluded = models.JSONField(default=list, help_text="usernames who may not do this item")
@@ -119,7 +123,8 @@ class WorkItem(models.Model):
     created_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,  # never searched by
     )
 
     class Meta:
@@ -191,14 +196,18 @@ class AuditEvent(models.Model):
     instance = models.ForeignKey(
         ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="audit"
     )
-    work_item = models.ForeignKey(WorkItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Audit rows are written at every step and read per instance (or per process and time): only
+    # those two indexes, no default foreign-key indexes.
+    work_item = models.ForeignKey(WorkItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                  db_index=False)
     process_id = models.CharField(max_length=200, blank=True, default="")
     element_id = models.CharField(max_length=200, blank=True, default="")
     action = models.CharField(max_length=30)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,
     )
-    at = models.DateTimeField(db_index=True)
+    at = models.DateTimeField()
     data = models.JSONField(default=dict)
 
     class Meta:
