@@ -17,9 +17,11 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+ROUNDS = 5
 BPMN = ROOT / "bench" / "processes" / "bench_six_steps.bpmn"
 sys.path.insert(0, str(ROOT))
 
@@ -42,8 +44,8 @@ def _configure(database: str) -> str:
     return "PostgreSQL, default durability (synchronous_commit on), READ COMMITTED"
 
 
-def bare(n: int) -> float:
-    """Instances per second of the process in bare, in-memory SpiffWorkflow."""
+def bare_runner() -> Callable[[], None]:
+    """One instance of the process in bare, in-memory SpiffWorkflow."""
     from SpiffWorkflow.bpmn import BpmnWorkflow
     from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
     from SpiffWorkflow.util.task import TaskState
@@ -65,65 +67,55 @@ def bare(n: int) -> float:
             workflow.do_engine_steps()
         assert workflow.is_completed()
 
-    for _ in range(20):
-        one()
-    began = time.perf_counter()
-    for _ in range(n):
-        one()
-    return n / (time.perf_counter() - began)
+    return one
 
 
-def through_engine(n: int) -> dict:
-    from django.contrib.auth import get_user_model
+class EngineRunner:
+    """Instances through the engine API, recording each complete's time."""
 
-    from engine import api, sql
-    from engine.models import ProcessInstance
-    from portal.crm.models import Staff, StaffRole, Store
+    def __init__(self) -> None:
+        from django.contrib.auth import get_user_model
 
-    store = Store.objects.create(name="Bench", region="East")
-    user = get_user_model().objects.create_user("bench_sales", password="x")
-    StaffRole.objects.create(staff=Staff.objects.create(user=user, store=store), role="sales")
-    api.deploy_paths([BPMN])
-    data = {"outcome": "done", "note": "ok"}
-    start_data = {"customer_name": "Li Wei", "store_id": store.pk}
-    completes: list[float] = []
-    middle_state = 0
+        from engine import api
+        from portal.crm.models import Staff, StaffRole, Store
 
-    def one(record: bool) -> int:
-        nonlocal middle_state
-        result = api.start("bench_six_steps", data=start_data, user=user)
+        store = Store.objects.create(name="Bench", region="East")
+        self.user = get_user_model().objects.create_user("bench_sales", password="x")
+        StaffRole.objects.create(staff=Staff.objects.create(user=self.user, store=store), role="sales")
+        api.deploy_paths([BPMN])
+        self.api = api
+        self.start_data = {"customer_name": "Li Wei", "store_id": store.pk}
+        self.completes: list[float] = []
+        self.middle_state = 0
+        self.last = 0
+        self.done = 0
+
+    def __call__(self) -> None:
+        from engine.models import ProcessInstance
+
+        result = self.api.start("bench_six_steps", data=self.start_data, user=self.user)
         step = 0
         while result.opened:
             began = time.perf_counter()
-            result = api.complete(result.opened[0], user=user, data=data)
-            if record:
-                completes.append(time.perf_counter() - began)
+            result = self.api.complete(result.opened[0], user=self.user, data={"outcome": "done", "note": "ok"})
+            self.completes.append(time.perf_counter() - began)
             step += 1
-            if step == 3 and not middle_state:
-                middle_state = len(ProcessInstance.objects.get(pk=result.instance_id).state)
+            if step == 3 and not self.middle_state:
+                self.middle_state = len(ProcessInstance.objects.get(pk=result.instance_id).state)
         assert result.status == "completed", result
-        return result.instance_id
+        self.last = result.instance_id
 
-    for _ in range(20):
-        one(False)
+
+def timed(run: Callable[[], None], n: int, between: Callable[[], None] | None = None) -> float:
+    """Instances per second over n runs; ``between`` runs every 50 instances, untimed."""
     elapsed = 0.0
-    last = 0
     for number in range(n):
         began = time.perf_counter()
-        last = one(True)
+        run()
         elapsed += time.perf_counter() - began
-        if number % 50 == 49:
-            sql.checkpoint_wal()  # what the beat does every 30 s, outside the requests (not timed)
-    rate = n / elapsed
-    completes.sort()
-    return {
-        "rate": rate,
-        "p50": completes[len(completes) // 2] * 1000,
-        "p99": completes[int(len(completes) * 0.99)] * 1000,
-        "mean": statistics.fmean(completes) * 1000,
-        "final_state": len(ProcessInstance.objects.get(pk=last).state),
-        "middle_state": middle_state,
-    }
+        if between is not None and number % 50 == 49:
+            between()
+    return n / elapsed
 
 
 def main() -> None:
@@ -138,20 +130,34 @@ def main() -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
-    from engine.models import Deployment
+    from engine import sql
+    from engine.models import Deployment, ProcessInstance
 
-    bare_rate = bare(args.n)
-    engine = through_engine(args.n)
+    bare, engine = bare_runner(), EngineRunner()
+    timed(bare, 20)
+    timed(engine, 20)
+    engine.completes.clear()
+    # Alternating rounds, so that a machine that speeds up or slows down during
+    # the run moves both figures alike; the ratio is the median of the rounds'.
+    rounds = []
+    for _ in range(ROUNDS):
+        bare_rate = timed(bare, args.n // ROUNDS)
+        engine_rate = timed(engine, args.n // ROUNDS, between=sql.checkpoint_wal)  # what the beat does
+        rounds.append((bare_rate, engine_rate, engine_rate / bare_rate))
+    bare_rate, engine_rate, ratio = (statistics.median(r[i] for r in rounds) for i in range(3))
+    completes = sorted(engine.completes)
     spec_bytes = len(str(Deployment.objects.get(process_id="bench_six_steps").spec))
+    final_state = len(ProcessInstance.objects.get(pk=engine.last).state)
     print(f"database: {described}")
-    print(f"instances: {args.n} of a six-user-task process (start + 6 completes each)")
-    print(f"bare SpiffWorkflow (in memory): {bare_rate:8.1f} instances/s")
-    print(f"LotFlow engine (stored):        {engine['rate']:8.1f} instances/s")
-    print(f"ratio engine/bare:              {engine['rate'] / bare_rate:8.3f}")
-    print(f"complete p50 / p99 / mean:      {engine['p50']:.2f} / {engine['p99']:.2f} / {engine['mean']:.2f} ms")
-    print(f"stored state: {engine['middle_state']} bytes mid-way, {engine['final_state']} bytes finished "
+    print(f"instances: {args.n} of a six-user-task process (start + 6 completes each), {ROUNDS} alternating rounds")
+    print(f"bare SpiffWorkflow (in memory): {bare_rate:8.1f} instances/s (median of rounds)")
+    print(f"LotFlow engine (stored):        {engine_rate:8.1f} instances/s (median of rounds)")
+    print(f"ratio engine/bare:              {ratio:8.3f} (median; rounds "
+          f"{', '.join(f'{r[2]:.3f}' for r in rounds)})")
+    print(f"complete p50 / p99 / mean:      {completes[len(completes) // 2] * 1000:.2f} / "
+          f"{completes[int(len(completes) * 0.99)] * 1000:.2f} / {statistics.fmean(completes) * 1000:.2f} ms")
+    print(f"stored state: {engine.middle_state} bytes mid-way, {final_state} bytes finished "
           f"(spec stored once per deployment: {spec_bytes} bytes)")
-
 
 if __name__ == "__main__":
     main()
