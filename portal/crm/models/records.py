@@ -29,11 +29,9 @@ class ChangeRecord(models.Model):
         indexes = [models.Index(fields=["entity", "entity_id", "at"], name="change_entity_idx")]
 
 
-class Attachment(models.Model):
-    """A scan or contract of a customer, kept outside the web roots (settings.LOTFLOW_ATTACHMENT_DIR)."""
+class StoredFile(models.Model):
+    """An uploaded file kept outside the web roots (settings.LOTFLOW_ATTACHMENT_DIR), served by scoped views."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="attachments")
-    kind = models.CharField(max_length=10, choices=AttachmentKind.choices)
     filename = models.CharField(max_length=200, help_text="The name it was uploaded with (display only).")
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField()
@@ -41,6 +39,16 @@ class Attachment(models.Model):
     storage_name = models.CharField(max_length=100, unique=True, editable=False)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class Attachment(StoredFile):
+    """A scan or contract of a customer."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=10, choices=AttachmentKind.choices)
 
     class Meta:
         ordering = ["-uploaded_at"]

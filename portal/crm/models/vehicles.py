@@ -15,6 +15,7 @@ from .choices import (
 )
 from .customers import Customer
 from .org import Store
+from .records import StoredFile
 
 
 class Vehicle(models.Model):
@@ -209,18 +210,11 @@ class AcquisitionRequest(models.Model):
     def fulfil(self) -> None: ...
 
 
-class VehiclePhoto(models.Model):
-    """A photo of a car in stock or offered to the dealer (its appraisal), kept outside the web roots."""
+class VehiclePhoto(StoredFile):
+    """A photo of a car in stock or offered to the dealer (its appraisal)."""
 
     vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, null=True, blank=True, related_name="photos")
     appraisal = models.ForeignKey(Appraisal, on_delete=models.CASCADE, null=True, blank=True, related_name="photos")
-    filename = models.CharField(max_length=200, help_text="The name it was uploaded with (display only).")
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    storage_name = models.CharField(max_length=100, unique=True, editable=False)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["uploaded_at", "id"]

@@ -1,5 +1,9 @@
 """Vehicle pages, attachments and staff pages."""
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -92,22 +96,28 @@ def vehicle_edit(request: HttpRequest, vehicle_id: int) -> HttpResponse:
     return render(request, "crm/form.html", {"form": form, "title": f"Edit {vehicle}"})
 
 
+def _upload(request: HttpRequest, form: Any, add: Callable[..., Any], done: str, back: HttpResponse) -> HttpResponse:
+    """Store an uploaded file through ``add`` (which checks its content), and say how it went."""
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
+        return back
+    upload = form.cleaned_data["file"]
+    extra = {k: v for k, v in form.cleaned_data.items() if k != "file"}
+    try:
+        add(by=request.user, filename=upload.name, stream=upload, **extra)
+        messages.success(request, f"{upload.name} {done}.")
+    except ValidationError as err:
+        messages.error(request, " ".join(err.messages))
+    return back
+
+
 @crm_view
 @require_POST
 def attachment_upload(request: HttpRequest, customer_id: int) -> HttpResponse:
     visible_or_raise(customers_visible_to(request.user), customer_id, "customer")
-    form = AttachmentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
-        return redirect("crm:customer", customer_id)
-    upload = form.cleaned_data["file"]
-    try:
-        attachments.attachment_add(customer_id=customer_id, by=request.user, kind=form.cleaned_data["kind"],
-                                   filename=upload.name, stream=upload)
-        messages.success(request, f"{upload.name} attached.")
-    except ValidationError as err:
-        messages.error(request, " ".join(err.messages))
-    return redirect("crm:customer", customer_id)
+    return _upload(request, AttachmentForm(request.POST, request.FILES),
+                   partial(attachments.attachment_add, customer_id=customer_id), "attached",
+                   redirect("crm:customer", customer_id))
 
 
 @crm_view
@@ -125,17 +135,8 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> HttpRespons
 @require_POST
 def photo_upload(request: HttpRequest, vehicle_id: int) -> HttpResponse:
     visible_or_raise(vehicles_visible_to(request.user), vehicle_id, "vehicle")
-    form = PhotoForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
-        return redirect("crm:vehicle", vehicle_id)
-    upload = form.cleaned_data["file"]
-    try:
-        photos.photo_add(vehicle_id=vehicle_id, by=request.user, filename=upload.name, stream=upload)
-        messages.success(request, f"{upload.name} added.")
-    except ValidationError as err:
-        messages.error(request, " ".join(err.messages))
-    return redirect("crm:vehicle", vehicle_id)
+    return _upload(request, PhotoForm(request.POST, request.FILES), partial(photos.photo_add, vehicle_id=vehicle_id),
+                   "added", redirect("crm:vehicle", vehicle_id))
 
 
 @crm_view
