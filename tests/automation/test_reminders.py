@@ -49,3 +49,12 @@ def test_a_maintenance_reminder_books_a_service_visit(people, stores):
 
     visit = Appointment.objects.get(vehicle=car)
     assert (visit.kind, visit.customer.name, visit.created_by) == ("service", "Zhao Lei", mechanic)
+
+
+def test_a_reminder_is_due_by_the_end_of_its_day_in_local_time(people, stores):
+    prospect = CustomerFactory(home_store=stores[0], owner=people["sales"], name="Li Wei")
+    FollowUpPlan.objects.create(customer=prospect, owner=people["sales"], due_at=NOW + timedelta(hours=3),
+                                method="phone", purpose="send the quote")
+    sweep_reminders(now=NOW)
+    item = WorkItem.objects.get(kind="reminder")
+    assert item.due_at == datetime(2026, 11, 27, 16, 0, tzinfo=UTC)  # midnight in Shanghai

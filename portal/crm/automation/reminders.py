@@ -7,7 +7,7 @@ key (kind, record, due date, days before) makes the sweep safe to run twice.
 A maintenance or insurance reminder carries a form that books a service visit.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -25,6 +25,11 @@ SERVICE_FORM = "book_service.json"
 
 def _local_date(at: datetime) -> Any:
     return timezone.localtime(at).date()
+
+
+def _end_of(day: Any) -> datetime:
+    """Midnight after ``day`` in the dealers' time zone: a reminder is due by the end of its day."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
 def _due_things(at: datetime, ahead: int) -> list[dict[str, Any]]:
@@ -90,7 +95,7 @@ def sweep_reminders(*, now: datetime | None = None, preview: bool = False) -> Sw
             "key": f"reminder:{thing['kind']}:{thing['record']}:{thing['due'].isoformat()}:{thing['days_until']}",
             "subject_label": thing["customer"].name if thing["customer"] else "",
             "subject_ref": f"customer:{thing['customer'].pk}" if thing["customer"] else "",
-            "due_at": at + timedelta(days=max(thing["days_until"], 0)),
+            "due_at": _end_of(thing["due"]),
             "instructions": f"{thing['title']} ({decision.rule}).",
         }
         if to == "owner":
