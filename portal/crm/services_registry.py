@@ -49,6 +49,15 @@ def stock_of_store(item: Any) -> list[dict[str, Any]]:
                 "pk", "brand", "model", "year", "vin")[:500]]
 
 
+@register_choices("cars_of_the_customer")
+def cars_of_the_customer(item: Any) -> list[dict[str, Any]]:
+    """The cars of the customer the work item is about (its subject ``customer:<id>``), or none."""
+    kind, _, ref = (item.subject_ref or "").partition(":")
+    rows = Vehicle.objects.filter(customer_id=int(ref)) if kind == "customer" and ref.isdigit() else []
+    return [{"value": 0, "label": "No particular car"}] + [
+        {"value": v.pk, "label": f"{v.brand} {v.model} {v.plate or v.vin}"} for v in rows]
+
+
 @register_choices("sales_of_store")
 def sales_of_store(item: Any) -> list[dict[str, Any]]:
     """Active salespeople of the work item's store."""

@@ -22,7 +22,7 @@ def case(people, stores, settings) -> int:
     iid = api.start("complaint", business_key=f"complaint:{customer.pk}", user=people["handler"],
                     data={"store_id": stores[0].pk, "customer_id": customer.pk, "customer_name": customer.name}
                     ).instance_id
-    car = VehicleFactory(store=stores[0])
+    car = VehicleFactory(store=stores[0], customer=customer, status="sold")
     done(iid, "Intake", people["handler"], channel="phone", category="vehicle_quality", severity="high",
          vehicle_id=car.pk, description="The air conditioning stopped working")
     return iid
@@ -138,3 +138,20 @@ def test_a_complaint_opened_by_a_return_visit_is_completed_at_intake_not_duplica
 def test_stats_show_complaints_waiting_for_acknowledgement(case):
     steps = {s["element_id"]: s for s in api.process_stats("complaint")["steps"]}
     assert (steps["Acknowledge"]["waiting"], steps["Intake"]["done"]) == (1, 1)
+
+
+def test_the_car_of_a_complaint_must_be_the_customers(people, stores, settings):
+    from engine.errors import InvalidData
+
+    deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "complaint.bpmn"))
+    handler = make_staff("handler2", stores[0], ["complaints"])
+    customer = CustomerFactory(name="Zhao Lei", home_store=stores[0])
+    iid = api.start("complaint", business_key="complaint:x", user=handler,
+                    data={"store_id": stores[0].pk, "customer_id": customer.pk, "customer_name": customer.name}
+                    ).instance_id
+    someone_elses = VehicleFactory(store=stores[0], customer=CustomerFactory(home_store=stores[0]), status="sold")
+    with pytest.raises(InvalidData) as refused:
+        done(iid, "Intake", handler, channel="phone", category="vehicle_quality", severity="high",
+             vehicle_id=someone_elses.pk, description="Noise")
+    assert "vehicle_id" in refused.value.errors
+    assert only_item(iid, "Intake")
