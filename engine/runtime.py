@@ -19,7 +19,7 @@ from django.db import transaction
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.exceptions import WorkflowException
 
 # The spiff parser's message definition: an event matches a waiting one only if the classes are the same.
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
@@ -234,7 +234,7 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
         task.data[f"{item.element_id}_by"] = user.get_username()
         try:
             task.run()
-        except (SpiffWorkflowException, Exception) as err:  # noqa: BLE001 - the post-script of this task
+        except Exception as err:  # noqa: BLE001 - the post-script of this task, whatever it raised
             raise InvalidState(f"{item.element_id}: {describe_failure(err)}") from err
         failures = run_engine(live.workflow)
         _close_item(item, user, cleaned)

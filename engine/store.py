@@ -16,8 +16,8 @@ from typing import Any
 
 from . import spiff
 from .conf import setting
-from .errors import NotFound
-from .models import Deployment, DueTimer, ItemStatus, MessageWait, ProcessInstance, WorkItem
+from .errors import Conflict, NotFound
+from .models import Deployment, ProcessInstance
 from .snapshot import Snapshot, take_snapshot
 from .vocabulary import TaskSettings, task_settings
 
@@ -135,8 +135,6 @@ def checkout(row: ProcessInstance) -> Live:
         return cached
     state = ProcessInstance.objects.filter(pk=row.pk, version=row.version).values_list("state", flat=True).first()
     if state is None:
-        from .errors import Conflict
-
         raise Conflict(f"instance {row.pk} changed while it was being read; try again")
     found = bundle(row.deployment_id, row.callees)
     workflow = spiff.state_from_dict(json.loads(state), found.spec, found.subprocess_specs)
@@ -148,14 +146,3 @@ def load_head(instance_id: int) -> ProcessInstance:
     if row is None:
         raise NotFound(f"instance {instance_id} does not exist")
     return row
-
-
-def mirror_rows(instance_id: int) -> dict[str, Any]:
-    """What the mirror tables hold for an instance (used by tests and `instance`)."""
-    return {
-        "items": list(WorkItem.objects.filter(instance_id=instance_id, status=ItemStatus.OPEN)
-                      .values_list("task_id", flat=True)),
-        "timers": {t: d for t, d in DueTimer.objects.filter(instance_id=instance_id)
-                   .values_list("task_id", "due_at")},
-        "waits": list(MessageWait.objects.filter(instance_id=instance_id).values_list("task_id", flat=True)),
-    }

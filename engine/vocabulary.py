@@ -10,7 +10,6 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 
-PROPERTY_NAMES = ("form", "assignee", "store", "exclude", "subject", "subjectRef", "due", "priority")
 EXPRESSION_PROPERTIES = ("assignee", "store", "exclude", "subject", "subjectRef")
 DEFAULT_PRIORITY = 3
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*\}\}")
