@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 class Deployment(models.Model):
@@ -90,11 +91,14 @@ class ItemStatus(models.TextChoices):
 
 
 class WorkItem(models.Model):
-    # Indexes are chosen, not defaulted: every index is a page written by every step
-    # (bench/engine.py). The composite indexes below serve the inbox and the instance.
+    # Indexes are chosen, not defaulted: every index entry that a step moves is a page
+    # written at its commit (bench/engine.py). The inbox reads only open items, so its
+    # indexes hold only open items: closing one deletes an entry from a small, hot index
+    # instead of moving it across a large one, and the instance index leaves status out
+    # so that a status change does not touch it.
     instance = models.ForeignKey(
         ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="work_items",
-        db_index=False,  # (instance, status) leads with it
+        db_index=False,  # workitem_instance, below
     )
     task_id = models.CharField(max_length=36, blank=True, default="", help_text="SpiffWorkflow task id")
     element_id = models.CharField(max_length=200, blank=True, default="", help_text="BPMN element id")
@@ -105,7 +109,7 @@ class WorkItem(models.Model):
     store_id = models.BigIntegerField(null=True, blank=True, help_text="empty: group-wide work")
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        db_index=False,  # the inbox reads (status, assignee)
+        db_index=False,  # workitem_open_assignee, below
     )
     claimed = models.BooleanField(default=False, help_text="taken from the role's queue by the assignee")
     excluded = models.JSONField(default=list, help_text="usernames who may not do this item")
@@ -117,7 +121,7 @@ class WorkItem(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     priority = models.PositiveSmallIntegerField(default=3, help_text="1 (highest) to 5")
     status = models.CharField(max_length=10, choices=ItemStatus.choices, default=ItemStatus.OPEN)
-    key = models.CharField(max_length=200, null=True, blank=True, unique=True,
+    key = models.CharField(max_length=200, null=True, blank=True,
                            help_text="makes creating the same standalone item twice a no-op")
     result = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()
@@ -129,10 +133,16 @@ class WorkItem(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["status", "assignee"]),
-            models.Index(fields=["status", "role", "store_id"]),
-            models.Index(fields=["instance", "status"]),
-            models.Index(fields=["subject_ref", "status"]),
+            models.Index(fields=["assignee"], condition=Q(status=ItemStatus.OPEN, assignee__isnull=False),
+                         name="workitem_open_assignee"),
+            models.Index(fields=["role", "store_id"], condition=Q(status=ItemStatus.OPEN, assignee__isnull=True),
+                         name="workitem_open_queue"),
+            models.Index(fields=["subject_ref"], condition=Q(status=ItemStatus.OPEN), name="workitem_open_subject"),
+            models.Index(fields=["instance"], condition=Q(instance__isnull=False), name="workitem_instance"),
+        ]
+        constraints = [
+            # Only standalone items have keys: process steps never touch this index.
+            models.UniqueConstraint(fields=["key"], condition=Q(key__isnull=False), name="workitem_unique_key"),
         ]
 
     def __str__(self) -> str:
@@ -193,11 +203,11 @@ class Incident(models.Model):
 class AuditEvent(models.Model):
     """One state change: who, when, on which instance and task, with what data."""
 
+    # Audit rows are written at every step and read per instance, or per work item for
+    # standalone work: two partial indexes, each holding only the rows it serves.
     instance = models.ForeignKey(
-        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="audit"
+        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="audit", db_index=False,
     )
-    # Audit rows are written at every step and read per instance (or per process and time): only
-    # those two indexes, no default foreign-key indexes.
     work_item = models.ForeignKey(WorkItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                   db_index=False)
     process_id = models.CharField(max_length=200, blank=True, default="")
@@ -212,7 +222,10 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["process_id", "action", "at"])]
+        indexes = [
+            models.Index(fields=["instance"], condition=Q(instance__isnull=False), name="audit_instance"),
+            models.Index(fields=["work_item"], condition=Q(instance__isnull=True), name="audit_standalone_item"),
+        ]
 
 
 class RuleSetVersion(models.Model):

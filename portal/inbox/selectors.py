@@ -204,7 +204,8 @@ def history(item: WorkItem) -> list[HistoryEntry]:
     else:
         events = [{"at": e.at.isoformat(), "action": e.action, "element_id": e.element_id,
                    "actor": e.actor.get_username() if e.actor_id else None, "data": e.data}
-                  for e in AuditEvent.objects.filter(work_item=item).select_related("actor").order_by("at", "id")]
+                  for e in AuditEvent.objects.filter(instance__isnull=True, work_item=item)
+                  .select_related("actor").order_by("at", "id")]
     steps = dict(WorkItem.objects.filter(instance_id=item.instance_id).values_list("element_id", "title")
                  if item.instance_id is not None else [])
     names = people_names({e["actor"] for e in events if e.get("actor")})
