@@ -125,7 +125,7 @@ def _save(live: Live, *, actor: Any, failures: list[Failure], new: bool = False,
     for task_id, element_id, error in refused:
         failures = [*failures, Failure(task_id, element_id, error)]
     status, end_reason = _end_status(workflow)
-    state = json.dumps(spiff.state_to_dict(workflow), separators=(",", ":"), default=str)
+    state = live.encoder.encode(workflow)
     row = live.row
     ended_at = now if status != InstanceStatus.RUNNING else None
     if new:

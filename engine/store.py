@@ -97,6 +97,7 @@ class Live:
     workflow: Any
     before: Snapshot
     row: ProcessInstance
+    encoder: spiff.StateEncoder = field(default_factory=spiff.StateEncoder)
 
 
 class LiveCache:

@@ -56,9 +56,10 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture(autouse=True)
 def _fresh_engine_caches():
     """Rolled-back tests reuse ids; caches keyed by id must not outlive a test."""
-    from engine import clock, store
+    from engine import clock, spiff, store
     from engine.rules import versions
 
+    spiff.VERIFY_ENCODING = True  # every save compares the reused encoding with SpiffWorkflow's own
     caches = (store.LIVE, store._bundles, versions._compiled)
     for cache in caches:
         cache.clear()
