@@ -133,8 +133,8 @@ def _save(live: Live, *, actor: Any, failures: list[Failure], new: bool = False,
         row.pk = sql.insert_instance(row)
         live.instance_id = row.pk
     else:
-        written = sql.write_state(row.pk, version=live.version, state=state, status=status, at=now,
-                                  ended_at=ended_at, end_reason=end_reason)
+        ended = (status, ended_at, end_reason) if status != row.status else None
+        written = sql.write_state(row.pk, version=live.version, state=state, at=now, ended=ended)
         if not written:
             raise _VersionClash()
         live.version += 1
