@@ -8,6 +8,7 @@ refuses fields it does not declare unless it sets ``additionalProperties``.
 """
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
-from . import registry
+from . import jsontext, registry
 from .conf import setting
 from .errors import InvalidData
 
@@ -94,36 +95,46 @@ def _validator(schema_text: str) -> Draft202012Validator:
     return Draft202012Validator(_closed(json.loads(schema_text)), format_checker=_format_checker)
 
 
-# Deployed forms are long-lived objects: look their validators up by identity
-# first, so a step does not re-serialize its schema to find them.
-_by_identity: dict[int, tuple[dict, Draft202012Validator]] = {}
+@dataclass(frozen=True)
+class _Form:
+    """What validating against one schema needs, worked out once per schema."""
+
+    validator: Draft202012Validator
+    read_only: frozenset[str]
+    choices: dict[str, str]
 
 
-def validator_for(schema: dict) -> Draft202012Validator:
+# Deployed forms are long-lived objects: look them up by identity first, so a
+# step does not re-serialize its schema to find them.
+_by_identity: dict[int, tuple[dict, _Form]] = {}
+
+
+def _form(schema: dict) -> _Form:
     found = _by_identity.get(id(schema))
     if found is not None and found[0] is schema:
         return found[1]
-    validator = _validator(json.dumps(schema, sort_keys=True))
+    form = _Form(_validator(json.dumps(schema, sort_keys=True)), frozenset(read_only_fields(schema)),
+                 choice_fields(schema))
     if len(_by_identity) > 4096:
         _by_identity.clear()
-    _by_identity[id(schema)] = (schema, validator)
-    return validator
+    _by_identity[id(schema)] = (schema, form)
+    return form
 
 
 def validate_submission(schema: dict | None, data: Any, item: Any) -> dict[str, Any]:
     """The cleaned data to store, or InvalidData naming each field that is wrong."""
     if not isinstance(data, dict):
         raise InvalidData({"": ["the submission must be a JSON object of field values"]})
-    if len(json.dumps(data, default=str)) > MAX_SUBMISSION_BYTES:
+    if len(jsontext.dumps(data)) > MAX_SUBMISSION_BYTES:
         raise InvalidData({"": [f"the submission is larger than {MAX_SUBMISSION_BYTES // 1024} KB"]})
     if not schema:
         if data:
             raise InvalidData({"": ["this task has no form: it is confirmed without data"]})
         return {}
-    read_only = read_only_fields(schema)
-    cleaned = {k: v for k, v in data.items() if k not in read_only}
+    form = _form(schema)
+    cleaned = {k: v for k, v in data.items() if k not in form.read_only}
     errors: dict[str, list[str]] = {}
-    for error in validator_for(schema).iter_errors(cleaned):
+    for error in form.validator.iter_errors(cleaned):
         path = ".".join(str(p) for p in error.absolute_path)
         if error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else ""
@@ -137,7 +148,7 @@ def validate_submission(schema: dict | None, data: Any, item: Any) -> dict[str, 
         else:
             message = error.message
         errors.setdefault(path, []).append(message)
-    for path, provider_name in choice_fields(schema).items():
+    for path, provider_name in form.choices.items():
         value = _get_path(cleaned, path)
         if value is None or path in errors:
             continue

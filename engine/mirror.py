@@ -5,6 +5,7 @@ live workflow was loaded (or last saved) and the one taken now.
 """
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -123,9 +124,14 @@ def _due(task: Any, due: str, now: datetime) -> datetime | None:
     if not text:
         return None
     if text.upper().startswith("P"):
-        parsed = TimerEventDefinition.parse_iso_duration(text)
-        return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+        # A copy: SpiffWorkflow's arithmetic consumes the parsed duration.
+        return now + TimerEventDefinition.get_timedelta_from_start(dict(_duration(text)), now)
     return TimerEventDefinition.get_datetime(text)
+
+
+@lru_cache(maxsize=256)
+def _duration(text: str) -> dict[str, float]:
+    return TimerEventDefinition.parse_iso_duration(text)
 
 
 def _priority(task: Any, priority: str | None) -> int:

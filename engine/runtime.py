@@ -7,7 +7,6 @@ someone else saved the instance first, the whole command is retried on the
 new state (and refused if what it wanted to do is no longer possible).
 """
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,7 +24,7 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, clock, registry, spiff, sql
+from . import audit, clock, jsontext, registry, spiff, sql
 from .conf import setting
 from .errors import Conflict, EngineError, InvalidData, InvalidState, NotAllowed, NotFound, describe_failure
 from .forms import validate_submission
@@ -177,7 +176,7 @@ def _open_incident(row: ProcessInstance, failure: Failure, now: Any) -> int:
 def start(process_id: str, *, business_key: str = "", data: dict | None = None, user: Any = None) -> StepResult:
     """Start the live version of ``process_id``; ``data`` becomes the process's first data."""
     data = dict(data or {})
-    if len(json.dumps(data, default=str)) > MAX_START_DATA_BYTES:
+    if len(jsontext.dumps(data)) > MAX_START_DATA_BYTES:
         raise InvalidData({"": ["start data is larger than 64 KB: keep records in CRM tables"]})
     live_version = sql.latest_deployment(process_id)
     if live_version is None:
@@ -216,13 +215,12 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
 def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult:
     """Complete a work item as ``user`` with form ``data``, validated against its form."""
     data = {} if data is None else data
-    grants = grants_for(user)
 
     def command() -> StepResult:
         item = sql.fetch_item(item_id)
         if item is None:
             raise NotFound(f"work item {item_id} does not exist")
-        _check_can_do(item, user, grants)
+        _check_can_do(item, user)
         if item.instance_id is None:
             return _complete_standalone(item, user, data)
         row = item.instance
@@ -247,10 +245,13 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
     return _retrying(command)
 
 
-def _check_can_do(item: WorkItem, user: Any, grants: Any) -> None:
+def _check_can_do(item: WorkItem, user: Any) -> None:
     if item.status != ItemStatus.OPEN:
         who = item.completed_by.get_username() if item.completed_by is not None else "someone"
         raise Conflict(f"work item {item.pk} was already {_past(item.status)} by {who}")
+    # Read in the command's transaction, and only when the item is not assigned (then
+    # only the assignee may do it, whatever their roles).
+    grants = grants_for(user) if item.assignee_id is None else frozenset()
     if not may_do(user, grants, item):
         raise NotAllowed(f"{user.get_username()} may not do work item {item.pk} ({item.title})")
 
@@ -407,7 +408,7 @@ def cancel(instance_id: int, *, user: Any, reason: str) -> None:
         live.workflow.cancel()
         now = clock.now()
         changed = ProcessInstance.objects.filter(pk=row.pk, version=live.version).update(
-            state=json.dumps(spiff.state_to_dict(live.workflow), default=str), version=live.version + 1,
+            state=live.encoder.encode(live.workflow), version=live.version + 1,
             status=InstanceStatus.CANCELLED, updated_at=now, ended_at=now, end_reason=reason.strip(),
         )
         if not changed:

@@ -12,6 +12,7 @@ not in the script engine, and compiled code is cached by source text.
 
 import ast
 import json
+import keyword
 import operator
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -122,6 +123,15 @@ def compile_script(source: str, mode: str) -> CodeType:
     raise ScriptRefused("; ".join(problems))
 
 
+@lru_cache(maxsize=4096)
+def _plain_name(expression: str) -> str | None:
+    """The variable an expression is, when it is nothing but one allowed variable name."""
+    name = expression.strip()
+    if not name.isidentifier() or keyword.iskeyword(name) or check_script(name, "eval") is not None:
+        return None
+    return name
+
+
 def check_script(source: str, mode: str) -> str | None:
     """The reason ``source`` is refused, or None if it compiles."""
     try:
@@ -153,6 +163,9 @@ class RestrictedEnvironment(TaskDataEnvironment):
         return scope
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+        name = _plain_name(expression)
+        if name is not None and name in context:
+            return context[name]  # what eval would give: the task's data is the innermost scope
         code = compile_script(expression, "eval")
         scope = self._globals(external_context)
         scope["get"] = _getter(context)

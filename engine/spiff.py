@@ -26,6 +26,7 @@ from SpiffWorkflow.spiff.parser.task_spec import SPIFFWORKFLOW_NSMAP
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from . import jsontext
 from .scripting import SCRIPT_ENGINE
 from .timers import CLOCK_TIMERS, use_engine_clock
 
@@ -81,7 +82,7 @@ def state_to_dict(workflow: BpmnWorkflow) -> dict:
 # A task in one of these states is not changed again (a retry or reset changes its
 # state first).
 _FINAL_STATES = (TaskState.COMPLETED, TaskState.CANCELLED)
-_dumps = json.JSONEncoder(separators=(",", ":"), default=str).encode
+_dumps = jsontext.dumps
 # Tests turn this on: every encoding is then compared with SpiffWorkflow's own.
 VERIFY_ENCODING = False
 
@@ -108,7 +109,7 @@ class StateEncoder:
         )
         rest = {**_fields(workflow), "bpmn_events": _REGISTRY.convert(workflow.bpmn_events)}
         text = self._workflow(workflow, rest)[:-1] + ',"subprocesses":{' + subprocesses + "}}"
-        if VERIFY_ENCODING and json.loads(text) != json.loads(_dumps(state_to_dict(workflow))):
+        if VERIFY_ENCODING and json.loads(text) != json.loads(json.dumps(state_to_dict(workflow), default=str)):
             raise AssertionError("the reused encoding of unchanged tasks differs from SpiffWorkflow's own")
         return text
 

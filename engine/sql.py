@@ -18,6 +18,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.base import ModelState
 
+from . import jsontext
 from .models import AuditEvent, Deployment, ItemStatus, ProcessInstance, WorkItem
 
 
@@ -153,7 +154,7 @@ def close_item(item_id: int, *, user_id: int, result: dict, at: datetime, assign
         cursor.execute(
             f"UPDATE {_ITEM} SET status = %s, completed_at = %s, completed_by_id = %s, result = %s, "
             f"assignee_id = %s WHERE id = %s AND status = %s",
-            [ItemStatus.DONE, _when(at), user_id, json.dumps(result, default=str), assignee_id or user_id,
+            [ItemStatus.DONE, _when(at), user_id, jsontext.dumps(result), assignee_id or user_id,
              item_id, ItemStatus.OPEN],
         )
         return cursor.rowcount == 1
@@ -190,7 +191,7 @@ def insert_item(values: dict[str, Any]) -> int:
     for name in _NEW_ITEM_FIELDS:
         value = values.get(name)
         if name in ("excluded", "values"):
-            value = json.dumps(value if value is not None else ([] if name == "excluded" else {}), default=str)
+            value = jsontext.dumps(value if value is not None else ([] if name == "excluded" else {}))
         elif name in ("due_at", "created_at"):
             value = _when(value)
         params.append(value)
@@ -203,7 +204,7 @@ def insert_audit(*, instance_id: int | None, item_id: int | None, process_id: st
                  actor_id: int | None, at: datetime, data: dict) -> None:
     with _cursor() as cursor:
         cursor.execute(_INSERT_AUDIT, [instance_id, item_id, process_id, element_id, action, actor_id, _when(at),
-                                       json.dumps(data, default=str)])
+                                       jsontext.dumps(data)])
 
 
 _INSTANCE_FIELDS = ("uid", "deployment_id", "process_id", "business_key", "store_id", "status", "state",
@@ -234,7 +235,7 @@ def insert_instance(row: ProcessInstance) -> int:
         if name == "uid":
             value = value.hex if _on_sqlite() else value
         elif name == "callees":
-            value = json.dumps(value)
+            value = jsontext.dumps(value)
         elif name in ("started_at", "updated_at", "ended_at"):
             value = _when(value)
         params.append(value)

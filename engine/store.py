@@ -8,13 +8,12 @@ only after that command's transaction commits, so no two requests share one
 and a rolled-back change is never seen again.
 """
 
-import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import spiff
+from . import jsontext, spiff
 from .conf import setting
 from .errors import Conflict, NotFound
 from .models import Deployment, ProcessInstance
@@ -31,13 +30,13 @@ class Bundle:
     forms: dict[str, Any]
     spec: Any
     subprocess_specs: dict[str, Any]
-    _settings: dict[str, TaskSettings] = field(default_factory=dict)
+    _settings: dict[int, TaskSettings] = field(default_factory=dict)
 
     def settings_for(self, task_spec: Any) -> TaskSettings:
-        key = f"{task_spec._wf_spec.name}/{task_spec.name}"
-        found = self._settings.get(key)
+        # Keyed by identity: the bundle holds its task specs for as long as it lives.
+        found = self._settings.get(id(task_spec))
         if found is None:
-            found = self._settings[key] = task_settings(task_spec)
+            found = self._settings[id(task_spec)] = task_settings(task_spec)
         return found
 
 
@@ -138,7 +137,7 @@ def checkout(row: ProcessInstance) -> Live:
     if state is None:
         raise Conflict(f"instance {row.pk} changed while it was being read; try again")
     found = bundle(row.deployment_id, row.callees)
-    workflow = spiff.state_from_dict(json.loads(state), found.spec, found.subprocess_specs)
+    workflow = spiff.state_from_dict(jsontext.loads(state), found.spec, found.subprocess_specs)
     return Live(row.pk, row.uid, row.version, found, workflow, take_snapshot(workflow, found), row)
 
 
