@@ -22,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = 5
+BLOCK = 10
 BPMN = ROOT / "bench" / "processes" / "bench_six_steps.bpmn"
 sys.path.insert(0, str(ROOT))
 
@@ -106,16 +107,42 @@ class EngineRunner:
         self.last = result.instance_id
 
 
+class Checkpoints:
+    """Runs ``action`` after every 50th engine instance, untimed (what the beat does)."""
+
+    def __init__(self, action: Callable[[], object]) -> None:
+        self.action, self.count = action, 0
+
+    def __call__(self) -> None:
+        self.count += 1
+        if self.count % 50 == 0:
+            self.action()
+
+
 def timed(run: Callable[[], None], n: int, between: Callable[[], None] | None = None) -> float:
-    """Instances per second over n runs; ``between`` runs every 50 instances, untimed."""
+    """Seconds spent in n runs; ``between`` runs after each, untimed."""
     elapsed = 0.0
-    for number in range(n):
+    for _ in range(n):
         began = time.perf_counter()
         run()
         elapsed += time.perf_counter() - began
-        if between is not None and number % 50 == 49:
+        if between is not None:
             between()
-    return n / elapsed
+    return elapsed
+
+
+def interleaved(bare: Callable[[], None], engine: Callable[[], None], n: int,
+                between: Callable[[], None]) -> tuple[float, float]:
+    """(bare, engine) instances/s over n instances each, run in alternating blocks of BLOCK.
+
+    This machine's speed drifts by a factor of two within a minute (other
+    tenants); blocks of a few milliseconds each see the same machine.
+    """
+    bare_time = engine_time = 0.0
+    for _ in range(n // BLOCK):
+        bare_time += timed(bare, BLOCK)
+        engine_time += timed(engine, BLOCK, between)
+    return n / bare_time, n / engine_time
 
 
 def main() -> None:
@@ -137,19 +164,20 @@ def main() -> None:
     timed(bare, 20)
     timed(engine, 20)
     engine.completes.clear()
-    # Alternating rounds, so that a machine that speeds up or slows down during
-    # the run moves both figures alike; the ratio is the median of the rounds'.
-    rounds = []
+    # Rounds of interleaved blocks, so that a machine that speeds up or slows down
+    # moves both figures alike; the ratio is the median of the rounds'. The WAL
+    # checkpoint runs between blocks, untimed, as the beat runs it outside requests.
+    rounds, checkpoints = [], Checkpoints(sql.checkpoint_wal)
     for _ in range(ROUNDS):
-        bare_rate = timed(bare, args.n // ROUNDS)
-        engine_rate = timed(engine, args.n // ROUNDS, between=sql.checkpoint_wal)  # what the beat does
+        bare_rate, engine_rate = interleaved(bare, engine, args.n // ROUNDS, between=checkpoints)
         rounds.append((bare_rate, engine_rate, engine_rate / bare_rate))
     bare_rate, engine_rate, ratio = (statistics.median(r[i] for r in rounds) for i in range(3))
     completes = sorted(engine.completes)
     spec_bytes = len(str(Deployment.objects.get(process_id="bench_six_steps").spec))
     final_state = len(ProcessInstance.objects.get(pk=engine.last).state)
     print(f"database: {described}")
-    print(f"instances: {args.n} of a six-user-task process (start + 6 completes each), {ROUNDS} alternating rounds")
+    print(f"instances: {args.n} of a six-user-task process (start + 6 completes each), {ROUNDS} rounds "
+          f"of alternating blocks of {BLOCK}")
     print(f"bare SpiffWorkflow (in memory): {bare_rate:8.1f} instances/s (median of rounds)")
     print(f"LotFlow engine (stored):        {engine_rate:8.1f} instances/s (median of rounds)")
     print(f"ratio engine/bare:              {ratio:8.3f} (median; rounds "

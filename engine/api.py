@@ -22,6 +22,7 @@ from .models import (
     ProcessInstance,
     WorkItem,
 )
+from .permissions import grants_changed
 from .rules.catalog import Param, register_action, register_fact_builder, register_fact_type
 from .rules.host import Decision
 from .rules.versions import RulesRefused
@@ -63,7 +64,7 @@ __all__ = [
     "Decision", "Deployed", "Inbox", "Param", "RulesRefused", "Source", "StepResult", "assign", "cancel",
     "check_rules", "claim", "complete", "correlate_message", "counts_for", "create_item", "create_items",
     "deploy_paths", "deploy_sources", "dismiss", "dry_run_rules", "evaluate_rules", "field_choices",
-    "fire_due_timers", "form_for", "inbox_for", "incidents", "instance_detail", "item_as_dict",
+    "fire_due_timers", "form_for", "grants_changed", "inbox_for", "incidents", "instance_detail", "item_as_dict",
     "item_visible_to", "may_work_on", "now", "process_stats", "register_action", "register_fact_builder",
     "register_fact_type", "release", "retry_due_incidents", "retry_incident", "rules_history", "save_rules",
     "set_priority", "start", "user_by_name", "withdraw_items",

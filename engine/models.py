@@ -228,6 +228,21 @@ class AuditEvent(models.Model):
         ]
 
 
+class Revision(models.Model):
+    """A counter moved in the same transaction as a change that caches must notice.
+
+    ``grants``: anyone's roles, stores or active flag (the grants function's inputs).
+    A reader that sees the new value also sees the change, so a cache keyed by it is
+    never stale, on every worker process.
+    """
+
+    name = models.CharField(max_length=50, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.value}"
+
+
 class RuleSetVersion(models.Model):
     """An accepted edit of a rule file; the highest version of a name is in force."""
 

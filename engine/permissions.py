@@ -9,10 +9,11 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.module_loading import import_string
 
 from .conf import setting
+from .models import Revision
 
 Grants = frozenset[tuple[str, int | None]]
 MANAGING_ROLES = ("store_manager", "hq", "admin")
@@ -23,10 +24,36 @@ def _grants_function() -> Callable[[Any], Grants]:
     return import_string(setting("GRANTS_FUNCTION"))
 
 
-def grants_for(user: Any) -> Grants:
+# user id -> (grants revision, grants): valid while the revision has not moved.
+_by_user: dict[int, tuple[int, Grants]] = {}
+GRANTS = "grants"
+
+
+def grants_for(user: Any, revision: int | None = None) -> Grants:
+    """The user's grants; with the ``grants`` revision read in this transaction, from
+    a cache that any change of roles, stores or staff invalidates (``grants_changed``)."""
     if user is None or not getattr(user, "is_active", False):
         return frozenset()
-    return _grants_function()(user)
+    if revision is None:
+        return _grants_function()(user)
+    found = _by_user.get(user.pk)
+    if found is not None and found[0] == revision:
+        return found[1]
+    grants = _grants_function()(user)
+    if len(_by_user) > 10_000:
+        _by_user.clear()
+    _by_user[user.pk] = (revision, grants)
+    return grants
+
+
+def grants_changed() -> None:
+    """Say, in the transaction that changes them, that someone's grants changed."""
+    if not Revision.objects.filter(name=GRANTS).update(value=F("value") + 1):
+        Revision.objects.get_or_create(name=GRANTS, defaults={"value": 1})
+
+
+def forget_grants() -> None:
+    _by_user.clear()
 
 
 def holds(grants: Grants, role: str, store_id: int | None) -> bool:

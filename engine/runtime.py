@@ -217,10 +217,10 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
     data = {} if data is None else data
 
     def command() -> StepResult:
-        item = sql.fetch_item(item_id)
+        item, grants_revision = sql.fetch_item(item_id)
         if item is None:
             raise NotFound(f"work item {item_id} does not exist")
-        _check_can_do(item, user)
+        _check_can_do(item, user, grants_revision)
         if item.instance_id is None:
             return _complete_standalone(item, user, data)
         row = item.instance
@@ -245,13 +245,12 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
     return _retrying(command)
 
 
-def _check_can_do(item: WorkItem, user: Any) -> None:
+def _check_can_do(item: WorkItem, user: Any, grants_revision: int | None) -> None:
     if item.status != ItemStatus.OPEN:
         who = item.completed_by.get_username() if item.completed_by is not None else "someone"
         raise Conflict(f"work item {item.pk} was already {_past(item.status)} by {who}")
-    # Read in the command's transaction, and only when the item is not assigned (then
-    # only the assignee may do it, whatever their roles).
-    grants = grants_for(user) if item.assignee_id is None else frozenset()
+    # An assigned item is only the assignee's to do, whatever their roles.
+    grants = grants_for(user, grants_revision) if item.assignee_id is None else frozenset()
     if not may_do(user, grants, item):
         raise NotAllowed(f"{user.get_username()} may not do work item {item.pk} ({item.title})")
 

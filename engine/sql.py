@@ -19,7 +19,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.base import ModelState
 
 from . import jsontext
-from .models import AuditEvent, Deployment, ItemStatus, ProcessInstance, WorkItem
+from .models import AuditEvent, Deployment, ItemStatus, ProcessInstance, Revision, WorkItem
+from .permissions import GRANTS
 
 
 def _quoted(column: str) -> str:
@@ -36,7 +37,8 @@ ITEM_FIELDS = ("id", "instance_id", "task_id", "element_id", "kind", "title", "p
 HEAD_FIELDS = ("id", "uid", "version", "deployment_id", "callees", "status", "process_id", "business_key",
                "store_id")
 _SELECT_ITEM = (
-    f"SELECT {', '.join('w.' + f for f in ITEM_FIELDS)}, {', '.join('i.' + f for f in HEAD_FIELDS)} "
+    f"SELECT {', '.join('w.' + f for f in ITEM_FIELDS)}, {', '.join('i.' + f for f in HEAD_FIELDS)}, "
+    f"(SELECT value FROM {Revision._meta.db_table} WHERE name = '{GRANTS}') "
     f"FROM {_ITEM} w LEFT JOIN {_INSTANCE} i ON i.id = w.instance_id WHERE w.id = %s"
 )
 _NEW_ITEM_FIELDS = ("instance_id", "task_id", "element_id", "kind", "title", "process_id", "role", "store_id",
@@ -128,24 +130,24 @@ def _instance(model: Any, values: dict[str, Any]) -> Any:
     return obj
 
 
-def fetch_item(item_id: int) -> WorkItem | None:
-    """The work item with its instance's head (no state), or None."""
+def fetch_item(item_id: int) -> tuple[WorkItem | None, int | None]:
+    """The work item with its instance's head (no state), or None; and the grants revision."""
     with _cursor() as cursor:
         cursor.execute(_SELECT_ITEM, [item_id])
         row = cursor.fetchone()
     if row is None:
-        return None
+        return None, None
     item_values = dict(zip(ITEM_FIELDS, row[: len(ITEM_FIELDS)], strict=True))
     item_values["excluded"] = _json(item_values["excluded"]) or []
     item_values["claimed"] = bool(item_values["claimed"])
     item = _instance(WorkItem, item_values)
-    head = dict(zip(HEAD_FIELDS, row[len(ITEM_FIELDS):], strict=True))
+    head = dict(zip(HEAD_FIELDS, row[len(ITEM_FIELDS):-1], strict=True))
     if head["id"] is not None:
         head["uid"] = head["uid"] if isinstance(head["uid"], uuid.UUID) else uuid.UUID(head["uid"])
         head["callees"] = _json(head["callees"]) or {}
         # As select_related does: into the relation's cache, not through its descriptor's checks.
         item._state.fields_cache = {"instance": _instance(ProcessInstance, head)}
-    return item
+    return item, row[-1]
 
 
 def close_item(item_id: int, *, user_id: int, result: dict, at: datetime, assignee_id: int | None) -> bool:

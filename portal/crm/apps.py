@@ -5,3 +5,6 @@ class CrmConfig(AppConfig):
     name = "portal.crm"
     label = "crm"
     verbose_name = "CRM"
+
+    def ready(self) -> None:
+        from . import grants  # noqa: F401 - connects the signals that keep the engine's grants cache true

@@ -1,7 +1,14 @@
-"""The grants function the engine calls (settings.LOTFLOW["GRANTS_FUNCTION"])."""
+"""The grants function the engine calls (settings.LOTFLOW["GRANTS_FUNCTION"]), and the
+signals that tell the engine when its inputs change (the engine caches grants until then)."""
+
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from engine.api import grants_changed
 
 from .models import Staff, StaffRole
 
@@ -22,3 +29,10 @@ def grants_for(user: AbstractBaseUser) -> frozenset[tuple[str, int | None]]:
         cursor.execute(_GRANTS_SQL, [user.pk, True])
         rows = cursor.fetchall()
     return frozenset((role, None if group_wide else store_id) for role, group_wide, store_id in rows)
+
+
+@receiver([post_save, post_delete], sender=Staff, dispatch_uid="crm.grants.staff")
+@receiver([post_save, post_delete], sender=StaffRole, dispatch_uid="crm.grants.staff_role")
+def _grants_inputs_changed(sender: Any, **kwargs: Any) -> None:
+    # In the same transaction as the change: nobody sees the new revision without it.
+    grants_changed()
