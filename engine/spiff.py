@@ -24,6 +24,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SPIFFWORKFLOW_NSMAP
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from . import jsontext
@@ -63,6 +64,7 @@ def _build_registry() -> Any:
 
 
 _REGISTRY = _build_registry()
+_TASK_TYPENAME = _REGISTRY.typenames[Task]
 _INSTANCE_CONVERTER = InstanceStateConverter(BpmnWorkflow, _REGISTRY)
 
 
@@ -122,7 +124,7 @@ class StateEncoder:
             kept = self._kept.get(task.id)
             if kept is not None and kept[0] is task and kept[1] == key:
                 return kept[2]
-        dct = _REGISTRY.convert(task)
+        dct = _task_dict(task) if type(task) is Task else _REGISTRY.convert(task)
         text = f'"{dct["id"]}":' + _dumps(dct)
         if key is not None:
             self._kept[task.id] = (task, key, text)
@@ -143,6 +145,32 @@ def _reuse_key(task: Any) -> tuple | None:
         return (task.state, task.last_state_change, task.triggered, tuple(task._children),
                 tuple(parent.data) if parent is not None else None)
     return None
+
+
+def _task_dict(task: Task) -> dict:
+    """SpiffWorkflow's TaskConverter.to_dict, without the registry's dispatch: a task's
+    data is stored as the keys that differ from its parent's and the keys it dropped."""
+    parent = task.parent
+    if parent is None:
+        data, delta = task.data, {}
+    else:
+        mine, theirs = task.data, parent.data
+        data = {}
+        delta = {"updates": {k: v for k, v in mine.items() if k not in theirs or v != theirs[k]},
+                 "deletions": [k for k in theirs if k not in mine]}
+    return {
+        "id": str(task.id),
+        "parent": str(task._parent) if parent is not None else None,
+        "children": [str(child) for child in task._children],
+        "last_state_change": task.last_state_change,
+        "state": task.state,
+        "task_spec": task.task_spec.name,
+        "triggered": task.triggered,
+        "internal_data": _REGISTRY.convert(task.internal_data) if task.internal_data else {},
+        "data": data,
+        "delta": delta,
+        "typename": _TASK_TYPENAME,
+    }
 
 
 def _fields(workflow: Any) -> dict:
