@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -178,13 +178,6 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
     data = dict(data or {})
     if len(jsontext.dumps(data)) > MAX_START_DATA_BYTES:
         raise InvalidData({"": ["start data is larger than 64 KB: keep records in CRM tables"]})
-    live_version = sql.latest_deployment(process_id)
-    if live_version is None:
-        known = sorted(set(Deployment.objects.values_list("process_id", flat=True)))
-        raise NotFound(f"no process {process_id!r} is deployed (deployed: {', '.join(known) or 'none'})")
-    deployment_id, version, called = live_version
-    callees = resolve_callees(process_id, called)
-    found = bundle(deployment_id, callees)
     if user is not None:
         data.setdefault("initiator", user.get_username())
     store_id = data.get("store_id")
@@ -192,14 +185,21 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
         raise InvalidData({"store_id": ["must be a store id (a whole number)"]})
 
     def command() -> StepResult:
+        live_version = sql.latest_deployment(process_id)
+        if live_version is None:
+            known = sorted(set(Deployment.objects.values_list("process_id", flat=True)))
+            raise NotFound(f"no process {process_id!r} is deployed (deployed: {', '.join(known) or 'none'})")
+        deployment_id, version, called = live_version
+        callees = resolve_callees(process_id, called)
+        found = bundle(deployment_id, callees)
         workflow = spiff.new_workflow(found.spec, found.subprocess_specs)
         workflow.task_tree.data.update(data)
         failures = run_engine(workflow)
         now = clock.now()
-        row = ProcessInstance(
-            deployment_id=deployment_id, process_id=process_id, business_key=business_key, store_id=store_id,
-            serializer_version=spiff.SERIALIZER_VERSION, callees=callees, started_by_id=getattr(user, "pk", None),
-            started_at=now, updated_at=now, version=1,
+        row = sql.new_instance(
+            uid=uuid4(), deployment_id=deployment_id, process_id=process_id, business_key=business_key,
+            store_id=store_id, serializer_version=spiff.SERIALIZER_VERSION, callees=callees,
+            started_by_id=getattr(user, "pk", None), started_at=now, updated_at=now, version=1,
         )
         live = Live(0, row.uid, 1, found, workflow, Snapshot(), row)
         result = _save(live, actor=user, failures=failures, new=True)
@@ -208,8 +208,7 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
                          data={"version": version, "business_key": business_key, "callees": callees})
         return result
 
-    with transaction.atomic():
-        return command()
+    return _retrying(command)
 
 
 def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult:

@@ -19,7 +19,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.base import ModelState
 
 from . import jsontext
-from .models import AuditEvent, Deployment, ItemStatus, ProcessInstance, Revision, WorkItem
+from .models import AuditEvent, Deployment, InstanceStatus, ItemStatus, ProcessInstance, Revision, WorkItem
 from .permissions import GRANTS
 
 
@@ -228,6 +228,13 @@ def latest_deployment(process_id: str) -> tuple[int, int, list[str]] | None:
         )
         row = cursor.fetchone()
     return None if row is None else (row[0], row[1], _json(row[2]) or [])
+
+
+def new_instance(**values: Any) -> ProcessInstance:
+    """An unsaved instance row with these values and the defaults of the rest (without
+    the cost of the model's __init__); ``insert_instance`` saves it."""
+    return _instance(ProcessInstance, {"id": None, "status": InstanceStatus.RUNNING, "state": "", "ended_at": None,
+                                       "end_reason": "", **values})
 
 
 def insert_instance(row: ProcessInstance) -> int:
