@@ -4,7 +4,7 @@
 live workflow was loaded (or last saved) and the one taken now.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -32,6 +32,7 @@ def build_items(live: Any, after: Snapshot, *, now: datetime) -> tuple[list[dict
             rows.append(_work_item(live, task, now))
         except Exception as err:  # noqa: BLE001 - any failing property expression
             task._set_state(TaskState.ERROR)
+            after.unfinished -= task.workflow is live.workflow
             del after.ready[task_id]
             after.errors[task_id] = task.task_spec.bpmn_id or task.task_spec.name
             refused.append((task_id, after.errors[task_id], f"task properties: {describe_failure(err)}"))
@@ -120,18 +121,28 @@ def _names(value: Any) -> list[str]:
 
 
 def _due(task: Any, due: str, now: datetime) -> datetime | None:
+    fixed = _fixed_duration(due)
+    if fixed is not None:
+        return now + fixed
     text = due.strip() if is_literal(due) else str(_evaluate(task, due) or "")
     if not text:
         return None
     if text.upper().startswith("P"):
-        # A copy: SpiffWorkflow's arithmetic consumes the parsed duration.
-        return now + TimerEventDefinition.get_timedelta_from_start(dict(_duration(text)), now)
+        parsed = TimerEventDefinition.parse_iso_duration(text)
+        return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
     return TimerEventDefinition.get_datetime(text)
 
 
 @lru_cache(maxsize=256)
-def _duration(text: str) -> dict[str, float]:
-    return TimerEventDefinition.parse_iso_duration(text)
+def _fixed_duration(due: str) -> timedelta | None:
+    """A literal duration without years or months is as long from any start; else None."""
+    text = due.strip()
+    if not is_literal(due) or not text.upper().startswith("P"):
+        return None
+    parsed = TimerEventDefinition.parse_iso_duration(text)
+    if parsed.get("years") or parsed.get("months"):
+        return None
+    return TimerEventDefinition.get_timedelta_from_start(parsed, datetime(2000, 1, 1, tzinfo=UTC))
 
 
 def _priority(task: Any, priority: str | None) -> int:

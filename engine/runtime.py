@@ -98,9 +98,10 @@ def _element(task: Any) -> str:
     return task.task_spec.bpmn_id or task.task_spec.name
 
 
-def _end_status(workflow: Any) -> tuple[str, str]:
+def _end_status(workflow: Any, snapshot: Snapshot) -> tuple[str, str]:
     """Running, completed, or failed when the process ended in an (uncaught) error end event."""
-    if not workflow.is_completed():
+    # is_completed() looks for an unfinished task; the snapshot has counted them already.
+    if (not workflow.completed and snapshot.unfinished) or not workflow.is_completed():
         return InstanceStatus.RUNNING, ""
     for task in workflow.tasks.values():
         spec = task.task_spec
@@ -123,7 +124,7 @@ def _save(live: Live, *, actor: Any, failures: list[Failure], new: bool = False,
     new_items, refused = build_items(live, after, now=now)
     for task_id, element_id, error in refused:
         failures = [*failures, Failure(task_id, element_id, error)]
-    status, end_reason = _end_status(workflow)
+    status, end_reason = _end_status(workflow, after)
     state = live.encoder.encode(workflow)
     row = live.row
     ended_at = now if status != InstanceStatus.RUNNING else None

@@ -23,6 +23,7 @@ class Snapshot:
     timers: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # id -> (element, due)
     waits: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (element, message)
     errors: dict[str, str] = field(default_factory=dict)  # task id -> element
+    unfinished: int = 0  # top-level tasks not yet finished: the workflow cannot be complete
 
 
 def _definitions(event_definition: Any) -> list[Any]:
@@ -42,6 +43,8 @@ def take_snapshot(workflow: Any, bundle: Any = None) -> Snapshot:
     snap = Snapshot()
     for task in all_tasks(workflow):
         state = task.state
+        if state & TaskState.NOT_FINISHED_MASK and task.workflow is workflow:
+            snap.unfinished += 1
         spec = task.task_spec
         if state == TaskState.READY:
             if is_user_task(spec):

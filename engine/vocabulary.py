@@ -6,6 +6,7 @@ per deployment and cached; expressions run in the restricted script engine.
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
@@ -65,16 +66,30 @@ def fill_instructions(text: str, data: dict[str, Any]) -> str:
     Only dictionary look-ups: instructions are text, not a template language.
     A name the data does not have is left empty.
     """
+    if "{{" not in text:
+        return text
+    return "".join(piece if isinstance(piece, str) else _lookup(data, piece) for piece in _pieces(text))
 
-    def lookup(match: re.Match) -> str:
-        value: Any = data
-        for part in match.group(1).split("."):
-            if isinstance(value, dict) and part in value:
-                value = value[part]
-            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-                value = value[int(part)]
-            else:
-                return ""
-        return "" if value is None else str(value)
 
-    return _PLACEHOLDER.sub(lookup, text)
+@lru_cache(maxsize=1024)
+def _pieces(text: str) -> tuple[str | tuple[str, ...], ...]:
+    """The text split once into literal strings and placeholder paths."""
+    pieces: list[str | tuple[str, ...]] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(text):
+        pieces += [text[position:match.start()], tuple(match.group(1).split("."))]
+        position = match.end()
+    pieces.append(text[position:])
+    return tuple(pieces)
+
+
+def _lookup(data: dict[str, Any], path: tuple[str, ...]) -> str:
+    value: Any = data
+    for part in path:
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return ""
+    return "" if value is None else str(value)
