@@ -124,8 +124,8 @@ class StateEncoder:
             kept = self._kept.get(task.id)
             if kept is not None and kept[0] is task and kept[1] == key:
                 return kept[2]
-        dct = _task_dict(task) if type(task) is Task else _REGISTRY.convert(task)
-        text = f'"{dct["id"]}":' + _dumps(dct)
+        # {id: task} without its braces: the task's member of the workflow's "tasks" object.
+        text = _dumps({task.id: _task_dict(task) if type(task) is Task else _REGISTRY.convert(task)})[1:-1]
         if key is not None:
             self._kept[task.id] = (task, key, text)
         return text
@@ -158,10 +158,10 @@ def _task_dict(task: Task) -> dict:
         data = {}
         delta = {"updates": {k: v for k, v in mine.items() if k not in theirs or v != theirs[k]},
                  "deletions": [k for k in theirs if k not in mine]}
-    return {
-        "id": str(task.id),
-        "parent": str(task._parent) if parent is not None else None,
-        "children": [str(child) for child in task._children],
+    return {  # ids as UUIDs: the JSON encoder writes them as str() would, and faster
+        "id": task.id,
+        "parent": task._parent if parent is not None else None,
+        "children": task._children,
         "last_state_change": task.last_state_change,
         "state": task.state,
         "task_spec": task.task_spec.name,
