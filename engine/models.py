@@ -8,6 +8,7 @@ the same transaction as the state, so inboxes and sweeps are indexed queries.
 """
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -47,7 +48,22 @@ class InstanceStatus(models.TextChoices):
     FAILED = "failed"  # ended in an error end event
 
 
+class RowId(models.BigAutoField):
+    """The id of a table a step writes to: on SQLite a plain INTEGER PRIMARY KEY.
+
+    Django gives SQLite ids AUTOINCREMENT, which keeps a counter table that every
+    insert rewrites: one more page at every step's commit (bench/engine.py). Without
+    it SQLite takes the highest id plus one, so an id is only given again after the
+    row with the highest id was deleted; rows of these tables are only ever deleted
+    with their instance. Other databases keep their usual identity column.
+    """
+
+    def db_type_suffix(self, connection: Any) -> str | None:
+        return None if connection.vendor == "sqlite" else super().db_type_suffix(connection)
+
+
 class ProcessInstance(models.Model):
+    id = RowId(primary_key=True)
     uid = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
     deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="instances")
     process_id = models.CharField(max_length=200)
@@ -91,6 +107,7 @@ class ItemStatus(models.TextChoices):
 
 
 class WorkItem(models.Model):
+    id = RowId(primary_key=True)
     # Indexes are chosen, not defaulted: every index entry that a step moves is a page
     # written at its commit (bench/engine.py). The inbox reads only open items, so its
     # indexes hold only open items: closing one deletes an entry from a small, hot index
@@ -137,7 +154,9 @@ class WorkItem(models.Model):
                          name="workitem_open_assignee"),
             models.Index(fields=["role", "store_id"], condition=Q(status=ItemStatus.OPEN, assignee__isnull=True),
                          name="workitem_open_queue"),
-            models.Index(fields=["subject_ref"], condition=Q(status=ItemStatus.OPEN), name="workitem_open_subject"),
+            # Only items about something are looked up by it (queries say subject_ref > "").
+            models.Index(fields=["subject_ref"], condition=Q(status=ItemStatus.OPEN, subject_ref__gt=""),
+                         name="workitem_open_subject"),
             models.Index(fields=["instance"], condition=Q(instance__isnull=False), name="workitem_instance"),
         ]
         constraints = [
@@ -152,6 +171,7 @@ class WorkItem(models.Model):
 class DueTimer(models.Model):
     """A waiting timer event; the worker fires the rows that are due."""
 
+    id = RowId(primary_key=True)
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="timers")
     task_id = models.CharField(max_length=36)
     element_id = models.CharField(max_length=200)
@@ -166,6 +186,7 @@ class DueTimer(models.Model):
 class MessageWait(models.Model):
     """An instance waiting for a message, found by name and business key."""
 
+    id = RowId(primary_key=True)
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="message_waits")
     task_id = models.CharField(max_length=36)
     element_id = models.CharField(max_length=200)
@@ -203,6 +224,7 @@ class Incident(models.Model):
 class AuditEvent(models.Model):
     """One state change: who, when, on which instance and task, with what data."""
 
+    id = RowId(primary_key=True)
     # Audit rows are written at every step and read per instance, or per work item for
     # standalone work: two partial indexes, each holding only the rows it serves.
     instance = models.ForeignKey(

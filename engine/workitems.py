@@ -211,8 +211,8 @@ def withdraw_items(*, subject_refs: list[str], kind: str, actor: Any = None) -> 
     about prospects that have just been reclaimed); returns how many."""
     withdrawn = 0
     for start in range(0, len(subject_refs), 500):
-        withdrawn += WorkItem.objects.filter(subject_ref__in=subject_refs[start:start + 500], kind=kind,
-                                             status=ItemStatus.OPEN, instance__isnull=True
+        withdrawn += WorkItem.objects.filter(subject_ref__in=subject_refs[start:start + 500], subject_ref__gt="",
+                                             kind=kind, status=ItemStatus.OPEN, instance__isnull=True
                                              ).update(status=ItemStatus.CANCELLED)
     if withdrawn:
         audit.record("withdrawn", actor=actor, data={"kind": kind, "count": withdrawn})
@@ -223,7 +223,10 @@ def set_priority(*, subject_ref: str, priority: int) -> int:
     """Give every open item about a subject (e.g. ``customer:12``) this priority; returns how many changed."""
     if not 1 <= priority <= 5:
         raise InvalidData({"priority": ["must be between 1 and 5"]})
-    return (WorkItem.objects.filter(subject_ref=subject_ref, status=ItemStatus.OPEN).exclude(priority=priority)
+    if not subject_ref:
+        return 0
+    return (WorkItem.objects.filter(subject_ref=subject_ref, subject_ref__gt="", status=ItemStatus.OPEN)
+            .exclude(priority=priority)
             .update(priority=priority))
 
 
