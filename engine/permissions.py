@@ -52,10 +52,6 @@ def grants_changed() -> None:
         Revision.objects.get_or_create(name=GRANTS, defaults={"value": 1})
 
 
-def forget_grants() -> None:
-    _by_user.clear()
-
-
 def holds(grants: Grants, role: str, store_id: int | None) -> bool:
     return (role, None) in grants or (store_id is not None and (role, store_id) in grants)
 

@@ -1,5 +1,10 @@
 """The grants function the engine calls (settings.LOTFLOW["GRANTS_FUNCTION"]), and the
-signals that tell the engine when its inputs change (the engine caches grants until then)."""
+signals that tell the engine when its inputs change (the engine caches grants until then).
+
+Staff and roles change through model saves and deletes, which send these signals; a
+bulk ``update()`` or ``delete()`` of them sends none and must call
+``engine.api.grants_changed()`` in its transaction.
+"""
 
 from typing import Any
 
