@@ -187,3 +187,29 @@ class LeadForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(help_text="CSV (UTF-8) or Excel .xlsx with columns name, phone; optional: email, "
                                      "source, sub_channel, intent_level, budget_min, budget_max, note.")
+
+
+class TransferRequestForm(forms.Form):
+    to_store = forms.ModelChoiceField(queryset=Store.objects.none(), label="Move it to")
+    reason = forms.CharField(max_length=300, help_text="Why the car should move (a customer there asked, ...).")
+    requested_date = forms.DateField(required=False, widget=DATE, label="Wanted by",
+                                     help_text="Empty: today.")
+
+    def __init__(self, *args: Any, from_store_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_store"].queryset = Store.objects.exclude(pk=from_store_id).order_by("name")
+
+
+class AcquisitionForm(forms.Form):
+    SOURCES = [("trade_in", "Trade-in by a customer"), ("private", "Private seller"), ("auction", "Auction")]
+
+    store = forms.ModelChoiceField(queryset=Store.objects.none(), label="Buying store")
+    source = forms.ChoiceField(choices=SOURCES)
+    customer = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    seller_name = forms.CharField(max_length=100, required=False,
+                                  help_text="The person, dealer or auction house; for a trade-in, the customer.")
+    seller_phone = forms.CharField(max_length=20, required=False)
+
+    def __init__(self, *args: Any, stores: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = stores

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import customers, leads, records
+from .views import customers, leads, records, work
 
 app_name = "crm"
 
@@ -17,6 +17,10 @@ urlpatterns = [
     path("customers/<int:customer_id>/attachments/", records.attachment_upload, name="attachment_upload"),
     path("attachments/<int:attachment_id>/", records.attachment_download, name="attachment"),
     path("follow-ups/<int:plan_id>/done/", customers.follow_up_done, name="follow_up_done"),
+    path("customers/<int:customer_id>/complaint/", work.complaint_new, name="complaint_new"),
+    path("orders/<int:order_id>/change/", work.order_change_new, name="order_change_new"),
+    path("vehicles/<int:vehicle_id>/transfer/", work.transfer_new, name="transfer_new"),
+    path("acquisitions/new/", work.acquisition_new, name="acquisition_new"),
     path("pool/", customers.pool, name="pool"),
     path("vehicles/", records.vehicle_list, name="vehicles"),
     path("vehicles/new/", records.vehicle_create, name="vehicle_new"),

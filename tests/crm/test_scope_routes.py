@@ -47,7 +47,7 @@ def outsiders(book, stock, crm_people, stores):
     return {"customer_id": theirs.pk, "vehicle_id": stock["other"].pk, "plan_id": plan.pk,
             "attachment_id": scan.pk, "photo_id": picture.pk, "staff_id": crm_people["other_manager"].staff.pk,
             "customer": theirs.pk, "communication": note.pk, "followup": plan.pk, "vehicle": stock["other"].pk,
-            "order": order.pk}
+            "order": order.pk, "order_id": order.pk}
 
 
 def _kwargs(name, pattern, outsiders):

@@ -12,6 +12,9 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from engine import api
+from engine.models import InstanceStatus, ProcessInstance
+
 from .. import history
 from ..errors import NotPermitted
 from ..fsm import transition_apply
@@ -175,6 +178,37 @@ def order_change_apply(*, order_id: int, by: Any, kind: str, value: Any, reason:
     order.save(update_fields=["price", "delivery_at", "payment_plan"])
     history.record_diff(order, before, actor=by, note=note)
     return order
+
+
+# --- starting the processes from the portal ----------------------------------------------
+
+def order_change_start(*, by: Any, order_id: int) -> api.StepResult:
+    """The order's salesperson, or a manager of its store, asks for a change: starts ``order_change``
+    at *Describe the change*, which is theirs. One change of an order waits at a time."""
+    order = visible_or_raise(orders_visible_to(by).select_related("store"), order_id, "order")
+    scope = scope_of(by)
+    if order.salesperson_id != by.pk and not (scope.everything or scope.holds_in(order.store_id, Role.STORE_MANAGER)):
+        raise NotPermitted(f"Order #{order.pk} is {order.salesperson.get_username()}'s: "
+                           "they or a manager of the store can ask for a change.")
+    if order.status in (OrderStatus.DELIVERED, OrderStatus.CANCELLED):
+        raise ValidationError({"order": f"Order #{order.pk} is {order.get_status_display().lower()}; "
+                                        "only an open or paid order can change."})
+    key = f"order:{order.pk}"
+    waiting = ProcessInstance.objects.filter(process_id="order_change", business_key=key,
+                                             status=InstanceStatus.RUNNING).values_list("pk", flat=True).first()
+    if waiting is not None:
+        raise ValidationError({"order": f"A change of order #{order.pk} is already under way (process {waiting}); "
+                                        "it has to be decided first."})
+    return api.start("order_change", business_key=key, user=by,
+                     data={"store_id": order.store_id, "order_id": order.pk})
+
+
+def complaint_start(*, by: Any, customer_id: int) -> api.StepResult:
+    """Anyone who serves the customer records that they complained: starts ``complaint`` at
+    *Take the complaint*, for the complaints desk of the customer's store."""
+    customer = visible_or_raise(customers_visible_to(by), customer_id, "customer")
+    return api.start("complaint", business_key=f"customer:{customer.pk}", user=by, data={
+        "store_id": customer.home_store_id, "customer_id": customer.pk, "customer_name": customer.name})
 
 
 # --- complaints ------------------------------------------------------------------------

@@ -26,8 +26,10 @@ from ..scopes import (
     can_manage_customer,
     can_see_identity,
     can_take_from_pool,
+    complaints_visible_to,
     customers_visible_to,
     follow_ups_visible_to,
+    orders_visible_to,
     scope_of,
 )
 from ..selectors import CustomerFilter, customer_filter, stock_matching
@@ -81,6 +83,10 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "communications": customer.communications.select_related("author", "lost_claim_to")[:50],
         "follow_ups": follow_ups_visible_to(user).filter(customer=customer).select_related("owner"),
         "appointments": customer.appointments.select_related("vehicle")[:20],
+        "orders": orders_visible_to(user).filter(customer=customer).select_related("vehicle", "salesperson")
+        .order_by("-created_at")[:20],
+        "complaints": complaints_visible_to(user).filter(customer=customer).select_related("handler")
+        .order_by("-created_at")[:20],
         "history": history_for(customer, user)[:100],
         "matching": stock_matching(user, customer)[:10],
         "attachments": customer.attachments.all() if can_see_identity(user, customer) else None,

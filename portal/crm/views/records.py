@@ -16,12 +16,13 @@ from ..forms import (
     PhotoForm,
     RolesForm,
     StaffForm,
+    TransferRequestForm,
     VehicleFilterForm,
     VehicleForm,
     add_service_errors,
 )
 from ..history import history_for
-from ..models import Role, Store
+from ..models import Role, Store, Vehicle, VehicleStatus
 from ..scopes import EVERYWHERE, customers_visible_to, scope_of, staff_visible_to, stores_for, vehicles_visible_to
 from ..selectors import VehicleFilter, vehicle_filter
 from ..services import attachments, photos, staff, vehicles
@@ -48,12 +49,23 @@ def vehicle_list(request: HttpRequest) -> HttpResponse:
 def vehicle_detail(request: HttpRequest, vehicle_id: int) -> HttpResponse:
     vehicle = visible_or_raise(vehicles_visible_to(request.user).select_related("store", "customer"),
                                vehicle_id, "vehicle")
+    return vehicle_page(request, vehicle)
+
+
+def vehicle_page(request: HttpRequest, vehicle: Vehicle, *, transfer_form: TransferRequestForm | None = None,
+                 status: int = 200) -> HttpResponse:
     scope = scope_of(request.user)
+    may_transfer = vehicle.status == VehicleStatus.IN_STOCK and bool(
+        stores_for(request.user, Role.SALES, Role.STORE_MANAGER, Role.HQ))
+    if transfer_form is None and may_transfer:
+        transfer_form = TransferRequestForm(from_store_id=vehicle.store_id)
     context = {"vehicle": vehicle, "history": history_for(vehicle, request.user)[:100],
                "edit": scope.everything or scope.holds_in(vehicle.store_id, Role.SALES, Role.STORE_MANAGER),
                "service_records": vehicle.service_records.all()[:20],
-               "policies": vehicle.policies.all(), "photos": vehicle.photos.all(), "photo_form": PhotoForm()}
-    return render(request, "crm/vehicle_detail.html", context)
+               "policies": vehicle.policies.all(), "photos": vehicle.photos.all(), "photo_form": PhotoForm(),
+               # A refused request shows its form again, with the reason, whatever the car is now.
+               "transfer_form": transfer_form if may_transfer or status != 200 else None}
+    return render(request, "crm/vehicle_detail.html", context, status=status)
 
 
 def _stock_store(request: HttpRequest) -> Store | None:

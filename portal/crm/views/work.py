@@ -1,0 +1,142 @@
+"""Starting work from a record: a complaint or an order change from the customer's page,
+a transfer from the car's page, buying a car in from its own page.
+
+Each starts its process through a CRM service (which checks who may, and refuses
+with the reason) and then takes the person to the first step when it is theirs to
+do, or back to the record saying who has it now.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from engine import api
+from engine.errors import EngineError
+from engine.models import InstanceStatus, ItemStatus, ProcessInstance, WorkItem
+
+from ..forms import AcquisitionForm, TransferRequestForm, add_service_errors
+from ..models import Role, Store
+from ..scopes import EVERYWHERE, customers_visible_to, stores_for, vehicles_visible_to
+from ..services import sales_process, stock_process
+from ..services.common import visible_or_raise
+from .common import crm_view
+from .records import vehicle_page
+
+
+def _refusal(err: Exception) -> str:
+    if isinstance(err, ValidationError):
+        return " ".join(err.messages)
+    return str(err)
+
+
+def _continue(request: HttpRequest, instance_id: int | None, started: str, back: str) -> HttpResponse:
+    """To the first open step the person may do now, or back to the record saying who has it."""
+    opened = list(WorkItem.objects.filter(instance_id=instance_id, status=ItemStatus.OPEN).order_by("id"))
+    for item in opened:
+        if api.may_work_on(item, request.user):
+            messages.success(request, f"{started}. Next: {item.title}.")
+            return redirect("inbox:item", item.pk)
+    if not opened:
+        messages.success(request, f"{started}.")
+        return redirect(back)
+    first = opened[0]
+    store = Store.objects.filter(pk=first.store_id).values_list("name", flat=True).first() or "the group"
+    who = first.role.replace("_", " ") if first.role and first.assignee_id is None else "its assignee"
+    messages.success(request, f"{started}. Next: “{first.title}” waits for {who} at {store}.")
+    return redirect(back)
+
+
+@require_POST
+@crm_view
+def complaint_new(request: HttpRequest, customer_id: int) -> HttpResponse:
+    back = reverse("crm:customer", args=[customer_id])
+    try:
+        result = sales_process.complaint_start(by=request.user, customer_id=customer_id)
+    except (ValidationError, EngineError) as err:
+        messages.error(request, f"The complaint was not recorded: {_refusal(err)}")
+        return redirect(back)
+    return _continue(request, result.instance_id, "Complaint recorded", back)
+
+
+@require_POST
+@crm_view
+def order_change_new(request: HttpRequest, order_id: int) -> HttpResponse:
+    order_customer = request.POST.get("customer")
+    back = reverse("crm:customer", args=[order_customer]) if (order_customer or "").isdigit() else reverse(
+        "inbox:inbox")
+    try:
+        result = sales_process.order_change_start(by=request.user, order_id=order_id)
+    except (ValidationError, EngineError) as err:
+        messages.error(request, f"No change was started: {_refusal(err)}")
+        return redirect(back)
+    return _continue(request, result.instance_id, f"Change of order #{order_id} started", back)
+
+
+@require_POST
+@crm_view
+def transfer_new(request: HttpRequest, vehicle_id: int) -> HttpResponse:
+    vehicle = visible_or_raise(vehicles_visible_to(request.user).select_related("store", "customer"),
+                               vehicle_id, "vehicle")
+    form = TransferRequestForm(request.POST, from_store_id=vehicle.store_id)
+    if form.is_valid():
+        try:
+            transfer = stock_process.transfer_request(
+                by=request.user, vehicle_id=vehicle.pk, to_store_id=form.cleaned_data["to_store"].pk,
+                reason=form.cleaned_data["reason"], requested_date=form.cleaned_data["requested_date"])
+        except (ValidationError, EngineError) as err:
+            if isinstance(err, ValidationError):
+                add_service_errors(form, err)
+            else:
+                form.add_error(None, str(err))
+        else:
+            instance_id = (ProcessInstance.objects.filter(process_id="vehicle_transfer",
+                                                          business_key=f"transfer:{transfer.pk}",
+                                                          status=InstanceStatus.RUNNING)
+                           .values_list("pk", flat=True).first())
+            return _continue(request, instance_id, f"Transfer #{transfer.pk} to {transfer.to_store} requested",
+                             reverse("crm:vehicle", args=[vehicle.pk]))
+    return vehicle_page(request, vehicle, transfer_form=form, status=400)
+
+
+def _buying_stores(request: HttpRequest) -> QuerySet[Store]:
+    stores = stores_for(request.user, Role.SALES, Role.STORE_MANAGER, Role.SERVICE)
+    everything = Store.objects.order_by("name")
+    return everything if stores == EVERYWHERE else everything.filter(pk__in=stores)
+
+
+@crm_view
+def acquisition_new(request: HttpRequest) -> HttpResponse:
+    stores = _buying_stores(request)
+    initial = {"source": request.GET.get("source") or "private", "customer": request.GET.get("customer"),
+               "store": stores.first()}
+    customer = None
+    wanted = request.POST.get("customer") or request.GET.get("customer")
+    if wanted and wanted.isdigit():
+        customer = customers_visible_to(request.user).filter(pk=wanted).first()
+        if customer is not None:
+            initial.update(source="trade_in", seller_name=customer.name, store=customer.home_store)
+    form = AcquisitionForm(request.POST or None, initial=initial, stores=stores)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["source"] == "trade_in" and customer is None:
+                raise ValidationError({"source": "A trade-in is started from the customer's page "
+                                                 "(Customers → the customer → Buy in their car)."})
+            instance_id = stock_process.acquisition_start(
+                by=request.user, store_id=data["store"].pk, source=data["source"], seller_name=data["seller_name"],
+                seller_phone=data["seller_phone"], customer_id=customer.pk if customer is not None else None)
+        except (ValidationError, EngineError) as err:
+            if isinstance(err, ValidationError):
+                add_service_errors(form, err)
+            else:
+                form.add_error(None, str(err))
+        else:
+            return _continue(request, instance_id, f"Buying in a car for {data['store']} started",
+                             reverse("crm:vehicles"))
+    title = f"Buy in {customer}'s car" if customer is not None else "Buy in a car"
+    return render(request, "crm/form.html", {"form": form, "title": title, "submit": "Start the appraisal"},
+                  status=400 if form.errors else 200)
