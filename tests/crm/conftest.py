@@ -40,6 +40,15 @@ def stock(stores):
     }
 
 
+@pytest.fixture
+def as_user(client):
+    """The test client signed in as the given user."""
+    def login(user):
+        client.force_login(user)
+        return client
+    return login
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """The lead form's rate limit counts in the cache; each test starts from zero."""

@@ -6,14 +6,6 @@ from django.urls import reverse
 from portal.crm.models import Communication, Customer, Vehicle
 
 
-@pytest.fixture
-def as_user(client):
-    def login(user):
-        client.force_login(user)
-        return client
-    return login
-
-
 def test_customer_list_shows_only_what_the_salesperson_may_see(book, crm_people, as_user):
     page = as_user(crm_people["sales"]).get(reverse("crm:customers"))
     assert page.status_code == 200

@@ -19,14 +19,6 @@ def deployed(db, settings):
         deploy(str(settings.LOTFLOW["PROCESS_DIR"] / f"{name}.bpmn"))
 
 
-@pytest.fixture
-def as_user(client):
-    def login(user):
-        client.force_login(user)
-        return client
-    return login
-
-
 def _running(process_id: str) -> list[ProcessInstance]:
     return list(ProcessInstance.objects.filter(process_id=process_id, status=InstanceStatus.RUNNING))
 

@@ -9,6 +9,7 @@ do, or back to the record saying who has it now.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +32,14 @@ def _refusal(err: Exception) -> str:
     if isinstance(err, ValidationError):
         return " ".join(err.messages)
     return str(err)
+
+
+def _refused_on(form: Form, err: Exception) -> None:
+    """Show a refusal on the form: beside the fields it names, or above them."""
+    if isinstance(err, ValidationError):
+        add_service_errors(form, err)
+    else:
+        form.add_error(None, str(err))
 
 
 def _continue(request: HttpRequest, instance_id: int | None, started: str, back: str) -> HttpResponse:
@@ -88,10 +97,7 @@ def transfer_new(request: HttpRequest, vehicle_id: int) -> HttpResponse:
                 by=request.user, vehicle_id=vehicle.pk, to_store_id=form.cleaned_data["to_store"].pk,
                 reason=form.cleaned_data["reason"], requested_date=form.cleaned_data["requested_date"])
         except (ValidationError, EngineError) as err:
-            if isinstance(err, ValidationError):
-                add_service_errors(form, err)
-            else:
-                form.add_error(None, str(err))
+            _refused_on(form, err)
         else:
             instance_id = (ProcessInstance.objects.filter(process_id="vehicle_transfer",
                                                           business_key=f"transfer:{transfer.pk}",
@@ -130,10 +136,7 @@ def acquisition_new(request: HttpRequest) -> HttpResponse:
                 by=request.user, store_id=data["store"].pk, source=data["source"], seller_name=data["seller_name"],
                 seller_phone=data["seller_phone"], customer_id=customer.pk if customer is not None else None)
         except (ValidationError, EngineError) as err:
-            if isinstance(err, ValidationError):
-                add_service_errors(form, err)
-            else:
-                form.add_error(None, str(err))
+            _refused_on(form, err)
         else:
             return _continue(request, instance_id, f"Buying in a car for {data['store']} started",
                              reverse("crm:vehicles"))
