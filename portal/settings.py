@@ -175,6 +175,8 @@ else:
     # The filesystem transport needs no server and works across processes
     # (web, worker and beat on one machine); memory:// would not.
     _queue_dir = VAR_DIR / "celery"
+    for _folder in ("queue", "processed", "control"):  # whichever process sends first needs them
+        (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir / "queue"),

@@ -10,9 +10,14 @@ closing one order) cannot both move it: the second finds no row and is refused.
 from typing import Any
 
 from django.db import models
+from django.dispatch import Signal
 from viewflow.fsm import TransitionNotAllowed
 
 from .errors import Conflict, IllegalTransition
+
+# Sent after a transition is written (a conditional UPDATE sends no post_save), with
+# ``instance``, ``old``, ``new`` and ``before``: the old values of the ``extra`` fields.
+status_changed = Signal()
 
 
 def _label(instance: models.Model) -> str:
@@ -67,4 +72,5 @@ def transition_apply(
     record_change(instance, field, old, new, actor=actor)
     for key, value in extra.items():
         record_change(instance, key, before[key], value, actor=actor)
+    status_changed.send(sender=type(instance), instance=instance, old=old, new=new, before=before)
     return old, new

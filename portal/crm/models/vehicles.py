@@ -71,6 +71,10 @@ class Vehicle(models.Model):
     def receive(self) -> None:
         """Arrived (in the destination store) or the transfer was called off."""
 
+    @status.transition(source=VehicleStatus.SOLD, target=VehicleStatus.IN_STOCK, label="Buy back")
+    def buy_back(self) -> None:
+        """A car the group sold comes back (a trade-in, a private seller): in stock again."""
+
 
 class ServiceRecord(models.Model):
     vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="service_records")

@@ -1,0 +1,51 @@
+"""A change of stock queues a thresholds check for each store it touches, on the broker the
+workers read (the filesystem transport here, Redis when REDIS_URL is set)."""
+
+from portal.crm.fsm import transition_apply
+from portal.crm.models import VehicleStatus
+from tests.crm.factories import VehicleFactory
+from workers.celery import app
+
+
+def _queued_checks() -> list[list]:
+    """Drain the default queue; the store ids of the thresholds checks found in it."""
+    found = []
+    with app.connection_for_read() as connection:
+        queue = connection.SimpleQueue(app.conf.task_default_queue)
+        try:
+            while True:
+                try:
+                    message = queue.get(block=False)
+                except queue.Empty:
+                    break
+                if message.headers.get("task") == "workers.tasks.stock_changed":
+                    found.append(message.payload[0])
+                message.ack()
+        finally:
+            queue.close()
+    return found
+
+
+def test_a_car_received_from_a_transfer_queues_both_stores(people, stores, django_capture_on_commit_callbacks):
+    pudong, westlake = stores
+    car = VehicleFactory(store=pudong)
+    _queued_checks()
+    with django_capture_on_commit_callbacks(execute=True):
+        transition_apply(car, "send", actor=people["manager"])
+    assert _queued_checks() == [[pudong.pk]]
+    with django_capture_on_commit_callbacks(execute=True):
+        transition_apply(car, "receive", actor=people["other_manager"], extra={"store": westlake})
+    assert sorted(_queued_checks()) == [[pudong.pk], [westlake.pk]]
+
+
+def test_a_car_bought_back_queues_its_new_store_and_a_rolled_back_change_queues_nothing(
+        people, stores, django_capture_on_commit_callbacks):
+    pudong, westlake = stores
+    car = VehicleFactory(store=pudong, status=VehicleStatus.SOLD)
+    _queued_checks()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        transition_apply(car, "buy_back", actor=people["other_manager"], extra={"store": westlake})
+    assert _queued_checks() == [] and len(callbacks) == 2  # queued only when the change commits
+    for callback in callbacks:
+        callback()
+    assert sorted(_queued_checks()) == [[pudong.pk], [westlake.pk]]
