@@ -113,3 +113,41 @@ def test_only_a_store_manager_other_than_the_appraiser_may_approve_the_offer(peo
 def test_a_trade_in_needs_its_customer(people, stores, started):
     with pytest.raises(ValidationError, match="needs the customer"):
         acquisition_start(by=people["sales"], store_id=stores[0].pk, source="trade_in")
+
+
+def _buy_and_list(iid: int, people, vin: str) -> None:
+    api.complete(only_item(iid, "Appraise").pk, user=people["service"], data=appraisal(80000, vin))
+    api.complete(only_item(iid, "Purchase").pk, user=people["finance"],
+                 data={"purchase_price": 78000, "method": "transfer", "paid_on": "2026-11-03"})
+    api.complete(only_item(iid, "Recondition").pk, user=people["service"],
+                 data={"work_done": "Full service", "cost": 800})
+    api.complete(only_item(iid, "ListCar").pk, user=people["manager"],
+                 data={"asking_price": 96000, "year": 2019, "vehicle_type": "suv"})
+
+
+def test_a_car_the_group_sold_comes_back_as_the_same_record_in_stock(people, stores, started):
+    vin = valid_vin()
+    buyer = CustomerFactory(home_store=stores[1], owner=people["other_sales"], stage="customer")
+    sold = Vehicle.objects.create(vin=vin, brand="Honda", model="CR-V", vehicle_type="suv", year=2019,
+                                  colour="white", mileage=20000, asking_price=160000, store=stores[1],
+                                  status=VehicleStatus.SOLD, customer=buyer)
+    _buy_and_list(started, people, vin)
+    car = Vehicle.objects.get(vin=vin)
+    assert car.pk == sold.pk and api.instance_detail(started)["status"] == "completed"
+    assert (car.status, car.store_id, car.customer_id, car.mileage, car.purchase_price, car.asking_price,
+            car.colour) == (VehicleStatus.IN_STOCK, stores[0].pk, None, 61000, 78000, 96000, "white")
+    changes = {(c.field, c.old_value, c.new_value)
+               for c in ChangeRecord.objects.filter(entity="vehicle", entity_id=car.pk)}
+    assert {("status", "sold", "in_stock"), ("mileage", "20000", "61000")} <= changes
+    assert_round_trip(started)
+
+
+def test_a_car_the_group_still_holds_is_not_bought_twice(people, stores, started):
+    vin = valid_vin()
+    Vehicle.objects.create(vin=vin, brand="Honda", model="CR-V", vehicle_type="suv", year=2019, mileage=20000,
+                           asking_price=160000, store=stores[1])
+    _buy_and_list(started, people, vin)
+    [incident] = api.instance_detail(started)["incidents"]
+    assert "the group holds it, so the appraisal's VIN must be wrong" in incident["error"]
+    assert Vehicle.objects.get(vin=vin).store_id == stores[1].pk
+    assert_round_trip(started)

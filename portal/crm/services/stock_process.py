@@ -350,10 +350,15 @@ def vehicle_list(*, appraisal_id: int, request_id: int | None, purchase_price: i
     from .vehicles import vehicle_create  # vehicles imports this module (order_deliver starts return visits)
 
     appraisal = Appraisal.objects.get(pk=appraisal_id)
-    vehicle = vehicle_create(by=_user(by), store=appraisal.store, vin_confirmed=True, fields={
-        "vin": appraisal.vin, "brand": appraisal.brand, "model": appraisal.model, "vehicle_type": vehicle_type,
-        "year": year, "colour": colour, "mileage": appraisal.mileage, "purchase_price": purchase_price,
-        "asking_price": asking_price})
+    known = Vehicle.objects.select_for_update().filter(vin=appraisal.vin).first()
+    if known is not None:
+        vehicle = _buy_back(known, appraisal, by=_user(by), purchase_price=purchase_price,
+                            asking_price=asking_price, colour=colour)
+    else:
+        vehicle = vehicle_create(by=_user(by), store=appraisal.store, vin_confirmed=True, fields={
+            "vin": appraisal.vin, "brand": appraisal.brand, "model": appraisal.model, "vehicle_type": vehicle_type,
+            "year": year, "colour": colour, "mileage": appraisal.mileage, "purchase_price": purchase_price,
+            "asking_price": asking_price})
     if work_done:
         ServiceRecord.objects.create(vehicle=vehicle, date=timezone.localdate(), mileage=vehicle.mileage,
                                      work_done=f"Reconditioning: {work_done}", cost=cost)
@@ -362,6 +367,19 @@ def vehicle_list(*, appraisal_id: int, request_id: int | None, purchase_price: i
         if request.status == AcquisitionStatus.APPROVED:
             transition_apply(request, "fulfil", actor=_user(by))
     return vehicle.pk
+
+
+def _buy_back(vehicle: Vehicle, appraisal: Appraisal, *, by: Any, purchase_price: int, asking_price: int,
+              colour: str) -> Vehicle:
+    """A car the group sold before comes back: the same record, in stock again in the buying store,
+    with its new figures in its history. A car the group still holds cannot be bought."""
+    if vehicle.status != VehicleStatus.SOLD:
+        raise ValidationError({"vin": f"{_label(vehicle)} is {vehicle.get_status_display().lower()} in "
+                                      f"{vehicle.store}: the group holds it, so the appraisal's VIN must be wrong."})
+    transition_apply(vehicle, "buy_back", actor=by, extra={
+        "store": appraisal.store, "customer": None, "mileage": appraisal.mileage,
+        "purchase_price": purchase_price, "asking_price": asking_price, "colour": colour or vehicle.colour})
+    return vehicle
 
 
 # --- drafts of the stock rules ---------------------------------------------------------
