@@ -81,8 +81,8 @@ def build(rows: int, rng: random.Random) -> None:
     customer_sql = (
         "INSERT INTO crm_customer (id, name, name_key, name_pinyin, name_initials, gender, email, wechat_id, "
         "address, id_number, source, sub_channel, intent_level, vehicle_type, brands, budget_min, budget_max, use, "
-        "stage, home_store_id, owner_id, last_contact_at, created_at) "
-        "VALUES (%s,%s,%s,%s,%s,'unspecified','','','','',%s,'',%s,%s,'',%s,%s,%s,%s,%s,%s,%s,%s)")
+        "stage, home_store_id, owner_id, last_contact_at, created_at, score, score_reasons) "
+        "VALUES (%s,%s,%s,%s,%s,'unspecified','','','','',%s,'',%s,%s,'',%s,%s,%s,%s,%s,%s,%s,%s,0,'[]')")
     phone_sql = "INSERT INTO crm_customerphone (customer_id, number, number_hash, last4, \"primary\") " \
                 "VALUES (%s,%s,%s,%s,%s)"
     vehicle_sql = (
