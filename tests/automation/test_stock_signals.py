@@ -28,7 +28,8 @@ def _queued_checks() -> list[list]:
 
 def test_a_car_received_from_a_transfer_queues_both_stores(people, stores, django_capture_on_commit_callbacks):
     pudong, westlake = stores
-    car = VehicleFactory(store=pudong)
+    with django_capture_on_commit_callbacks(execute=True):
+        car = VehicleFactory(store=pudong)
     _queued_checks()
     with django_capture_on_commit_callbacks(execute=True):
         transition_apply(car, "send", actor=people["manager"])
@@ -41,11 +42,24 @@ def test_a_car_received_from_a_transfer_queues_both_stores(people, stores, djang
 def test_a_car_bought_back_queues_its_new_store_and_a_rolled_back_change_queues_nothing(
         people, stores, django_capture_on_commit_callbacks):
     pudong, westlake = stores
-    car = VehicleFactory(store=pudong, status=VehicleStatus.SOLD)
+    with django_capture_on_commit_callbacks(execute=True):
+        car = VehicleFactory(store=pudong, status=VehicleStatus.SOLD)
     _queued_checks()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         transition_apply(car, "buy_back", actor=people["other_manager"], extra={"store": westlake})
-    assert _queued_checks() == [] and len(callbacks) == 2  # queued only when the change commits
+    assert _queued_checks() == [] and len(callbacks) == 1  # queued only when the change commits
     for callback in callbacks:
         callback()
+    assert sorted(_queued_checks()) == [[pudong.pk], [westlake.pk]]
+
+
+def test_one_transaction_that_changes_many_cars_queues_one_check_per_store(stores,
+                                                                           django_capture_on_commit_callbacks):
+    pudong, westlake = stores
+    _queued_checks()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        for _ in range(5):
+            VehicleFactory(store=pudong)
+        VehicleFactory(store=westlake)
+    assert len(callbacks) == 1
     assert sorted(_queued_checks()) == [[pudong.pk], [westlake.pk]]

@@ -26,15 +26,41 @@ def _queue(store_id: int) -> None:
         log.warning("thresholds check for store %s not queued: %s", store_id, err)
 
 
+class _StockChecks:
+    """The stores one transaction touched: one check each when it commits, however many cars
+    it changed (loading the demo data changes hundreds)."""
+
+    def __init__(self) -> None:
+        self.stores: set[int] = set()
+        self.sent = False
+
+    def __call__(self) -> None:
+        self.sent = True
+        for store_id in sorted(self.stores):
+            _queue(store_id)
+
+
+def _check_after_commit(*store_ids: int) -> None:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        for store_id in store_ids:
+            _queue(store_id)
+        return
+    # This transaction's collector, if it registered one (a rollback drops it with the list).
+    pending = next((hook for _, hook, *_ in connection.run_on_commit
+                    if isinstance(hook, _StockChecks) and not hook.sent), None)
+    if pending is None:
+        pending = _StockChecks()
+        transaction.on_commit(pending)
+    pending.stores.update(store_ids)
+
+
 @receiver(post_save, sender=Vehicle, dispatch_uid="crm.stock_changed")
 def vehicle_saved(sender: Any, instance: Vehicle, **kwargs: Any) -> None:
-    transaction.on_commit(lambda: _queue(instance.store_id))
+    _check_after_commit(instance.store_id)
 
 
 @receiver(status_changed, sender=Vehicle, dispatch_uid="crm.stock_moved")
 def vehicle_moved(sender: Any, instance: Vehicle, before: dict[str, Any], **kwargs: Any) -> None:
-    stores = {instance.store_id}
-    if "store" in before and before["store"] is not None:
-        stores.add(before["store"].pk if hasattr(before["store"], "pk") else before["store"])
-    for store_id in sorted(stores):
-        transaction.on_commit(lambda store_id=store_id: _queue(store_id))
+    moved_from = before.get("store")
+    _check_after_commit(instance.store_id, *([getattr(moved_from, "pk", moved_from)] if moved_from else []))
