@@ -72,6 +72,9 @@ class Customer(models.Model):
             models.Index(fields=["home_store", "owner", "stage"], name="customer_pool_idx"),
             models.Index(fields=["owner", "last_contact_at"], name="customer_owner_contact_idx"),
             models.Index(fields=["home_store", "last_contact_at"], name="customer_store_contact_idx"),
+            # A salesperson's view is their own customers or their store's pool: the pool part,
+            # newest contact first (bench/search.py, combined filter).
+            models.Index(fields=["home_store", "owner", "last_contact_at"], name="customer_pool_contact_idx"),
         ]
         constraints = [
             # The pool holds prospects only: a closed customer always has an owner.
