@@ -135,7 +135,7 @@ def instance_detail(instance_id: int) -> dict[str, Any]:
         "started_at": _iso(row.started_at),
         "ended_at": _iso(row.ended_at),
         "state_version": row.version,
-        "state_bytes": len(row.state),
+        "state_bytes": len(row.state.rstrip().encode()),  # the JSON, without SQLite's padding
         "called_process_versions": callee_versions,
         "open_tasks": [item_as_dict(i) for i in WorkItem.objects.filter(instance=row, status=ItemStatus.OPEN)
                        .select_related("assignee").order_by("id")],
