@@ -6,7 +6,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from portal.crm.services.vehicles import order_create
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import PHONE, screenshot, sign_in
 from tests.crm.factories import CustomerFactory, VehicleFactory
 from tests.helpers import deploy
 
@@ -42,3 +42,11 @@ def test_an_order_change_is_asked_for_from_the_customer_page_and_reaches_the_man
     manager = sign_in(desk.browser.new_context(), live_server.url, "manager")
     expect(manager.locator("#list-claimable")).to_contain_text("Approve the order change")
     manager.context.close()
+
+
+def test_the_customer_page_with_orders_fits_a_phone(phone, live_server, order):
+    page = sign_in(phone, live_server.url, "sales")
+    page.goto(f"{live_server.url}/crm/customers/{order.customer_id}/")
+    expect(page.get_by_role("button", name="Request a change")).to_be_visible()
+    screenshot(page, "customer-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
