@@ -213,3 +213,8 @@ class AcquisitionForm(forms.Form):
     def __init__(self, *args: Any, stores: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["store"].queryset = stores
+
+
+class ComplaintCallForm(forms.Form):
+    phone = forms.CharField(max_length=20, label="Caller's phone number",
+                            help_text="The whole number the customer is known by (+86 optional).")

@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from .identifiers import phone_hash, plate_normalize, vin_normalize
 from .models import Customer, CustomerPhone, Vehicle, VehicleStatus
 from .names import query_key
-from .scopes import customers_visible_to, vehicles_visible_to
+from .scopes import EVERYWHERE, customers_visible_to, vehicles_visible_to
 
 _TOP = "\U0010ffff"
 _PHONE_CHARS = re.compile(r"^[\d\s()+\-]+$")
@@ -28,6 +28,25 @@ _PLATE = re.compile(r"^([\u3400-\u9fff][A-Z][A-Z0-9]{4,6}|[A-Z0-9]{5,8})$")
 def _prefix(field: str, value: str) -> Q:
     # The range lets SQLite and PostgreSQL use the plain btree index; startswith keeps it exact.
     return Q(**{f"{field}__gte": value, f"{field}__lt": value + _TOP, f"{field}__startswith": value})
+
+
+def national_number(digits: str) -> str:
+    """A phone number's digits without China's country code (0086..., 86 + 11 digits)."""
+    if digits.startswith("0086"):
+        return digits[4:]
+    if digits.startswith("86") and len(digits) == 13:
+        return digits[2:]
+    return digits
+
+
+def customer_by_phone(number: str, stores: set[int] | str) -> Customer | None:
+    """The customer of one of ``stores`` (or any, EVERYWHERE) with exactly this phone number."""
+    digits = re.sub(r"\D", "", number)
+    if not 7 <= len(digits) <= 15:
+        return None
+    owners = CustomerPhone.objects.filter(number_hash=phone_hash(national_number(digits))).values("customer_id")
+    found = Customer.objects.filter(pk__in=owners).select_related("home_store")
+    return (found if stores == EVERYWHERE else found.filter(home_store_id__in=stores)).first()
 
 
 def customer_search_q(query: str) -> Q | None:
@@ -41,11 +60,8 @@ def customer_search_q(query: str) -> Q | None:
         if len(digits) == 4:
             parts.append(Q(pk__in=CustomerPhone.objects.filter(last4=digits).values("customer_id")))
         elif 7 <= len(digits) <= 15:
-            if digits.startswith("0086"):
-                digits = digits[4:]
-            elif digits.startswith("86") and len(digits) == 13:
-                digits = digits[2:]
-            parts.append(Q(pk__in=CustomerPhone.objects.filter(number_hash=phone_hash(digits)).values("customer_id")))
+            parts.append(Q(pk__in=CustomerPhone.objects.filter(number_hash=phone_hash(national_number(digits)))
+                           .values("customer_id")))
     vin = vin_normalize(text)
     if _VIN.match(vin):
         parts.append(Q(pk__in=Vehicle.objects.filter(vin=vin).values("customer_id")))

@@ -18,6 +18,7 @@ urlpatterns = [
     path("attachments/<int:attachment_id>/", records.attachment_download, name="attachment"),
     path("follow-ups/<int:plan_id>/done/", customers.follow_up_done, name="follow_up_done"),
     path("customers/<int:customer_id>/complaint/", work.complaint_new, name="complaint_new"),
+    path("complaints/call/", work.complaint_call, name="complaint_call"),
     path("orders/<int:order_id>/change/", work.order_change_new, name="order_change_new"),
     path("vehicles/<int:vehicle_id>/transfer/", work.transfer_new, name="transfer_new"),
     path("acquisitions/new/", work.acquisition_new, name="acquisition_new"),

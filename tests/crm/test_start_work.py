@@ -183,3 +183,32 @@ def test_a_trade_in_needs_its_customer_and_a_seller_needs_a_name(deployed, crm_p
                                                                "seller_name": "Zhou"})
     assert other_store.status_code == 400 and "Select a valid choice" in other_store.content.decode()
     assert _running("vehicle_acquisition") == []
+
+
+# --- complaint calls ------------------------------------------------------------------------
+
+def test_the_complaints_desk_finds_a_caller_by_number_and_lands_on_the_intake(deployed, book, crm_people, as_user):
+    desk = as_user(crm_people["complaints"])
+    assert "Take a complaint call" in desk.get(reverse("inbox:inbox")).content.decode()
+    number = book["mine"].phones.get().number
+    page = desk.post(reverse("crm:complaint_call"), {"phone": f"+86 {number}"})
+    [instance] = _running("complaint")
+    [intake] = _open(instance)
+    assert page["Location"] == reverse("inbox:item", args=[intake.pk])
+    assert instance.business_key == f"customer:{book['mine'].pk}"
+    assert_round_trip(instance.pk)
+
+
+def test_a_number_outside_the_desks_stores_is_not_found_and_names_nobody(deployed, book, crm_people, as_user):
+    number = book["other_store"].phones.get().number
+    page = as_user(crm_people["complaints"]).post(reverse("crm:complaint_call"), {"phone": number})
+    html = page.content.decode()
+    assert page.status_code == 400 and "No customer of your store has this number" in html
+    assert "Liu Yang" not in html and _running("complaint") == []
+
+
+def test_only_the_complaints_desk_takes_complaint_calls(deployed, book, crm_people, as_user):
+    sales = as_user(crm_people["sales"])
+    assert "Take a complaint call" not in sales.get(reverse("inbox:inbox")).content.decode()
+    page = sales.post(reverse("crm:complaint_call"), {"phone": book["mine"].phones.get().number})
+    assert page.status_code == 403 and _running("complaint") == []

@@ -31,6 +31,7 @@ from ..models import (
     Vehicle,
 )
 from ..scopes import complaints_visible_to, customers_visible_to, orders_visible_to, scope_of
+from ..selectors import customer_by_phone
 from .common import clean_or_raise, visible_or_raise
 from .contacts import communication_record
 from .customers import customer_update
@@ -207,6 +208,23 @@ def complaint_start(*, by: Any, customer_id: int) -> api.StepResult:
     """Anyone who serves the customer records that they complained: starts ``complaint`` at
     *Take the complaint*, for the complaints desk of the customer's store."""
     customer = visible_or_raise(customers_visible_to(by), customer_id, "customer")
+    return _complaint_process(customer, by)
+
+
+def complaint_call(*, by: Any, phone: str) -> api.StepResult:
+    """The complaints desk takes a call: the caller is found by their exact phone number among the
+    customers of the desk's stores (the desk sees no other record until a complaint is opened)."""
+    stores = scope_of(by).stores(Role.COMPLAINTS)
+    if not stores:
+        raise NotPermitted("Complaint calls are taken by the complaints desk.")
+    customer = customer_by_phone(phone, stores)
+    if customer is None:
+        raise ValidationError({"phone": "No customer of your store has this number: check it with the caller, or "
+                                        "ask their salesperson or the store manager to record the customer first."})
+    return _complaint_process(customer, by)
+
+
+def _complaint_process(customer: Customer, by: Any) -> api.StepResult:
     return api.start("complaint", business_key=f"customer:{customer.pk}", user=by, data={
         "store_id": customer.home_store_id, "customer_id": customer.pk, "customer_name": customer.name})
 

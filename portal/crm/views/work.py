@@ -19,7 +19,7 @@ from engine import api
 from engine.errors import EngineError
 from engine.models import InstanceStatus, ItemStatus, ProcessInstance, WorkItem
 
-from ..forms import AcquisitionForm, TransferRequestForm, add_service_errors
+from ..forms import AcquisitionForm, ComplaintCallForm, TransferRequestForm, add_service_errors
 from ..models import Role, Store
 from ..scopes import EVERYWHERE, customers_visible_to, stores_for, vehicles_visible_to
 from ..services import sales_process, stock_process
@@ -69,6 +69,22 @@ def complaint_new(request: HttpRequest, customer_id: int) -> HttpResponse:
         messages.error(request, f"The complaint was not recorded: {_refusal(err)}")
         return redirect(back)
     return _continue(request, result.instance_id, "Complaint recorded", back)
+
+
+@crm_view
+def complaint_call(request: HttpRequest) -> HttpResponse:
+    """The complaints desk takes a call: find the caller by number, straight to the intake."""
+    form = ComplaintCallForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = sales_process.complaint_call(by=request.user, phone=form.cleaned_data["phone"])
+        except (ValidationError, EngineError) as err:
+            _refused_on(form, err)
+        else:
+            return _continue(request, result.instance_id, "Complaint call taken", reverse("inbox:inbox"))
+    return render(request, "crm/form.html", {"form": form, "title": "Take a complaint call",
+                                             "submit": "Find the customer and start"},
+                  status=400 if form.errors else 200)
 
 
 @require_POST
