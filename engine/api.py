@@ -51,6 +51,7 @@ from .workitems import (
     create_item,
     create_items,
     dismiss,
+    hand_over,
     inbox_for,
     item_visible_to,
     may_work_on,
@@ -64,10 +65,10 @@ __all__ = [
     "Decision", "Deployed", "Inbox", "Param", "RulesRefused", "Source", "StepResult", "assign", "cancel",
     "check_rules", "claim", "complete", "correlate_message", "counts_for", "create_item", "create_items",
     "deploy_paths", "deploy_sources", "dismiss", "dry_run_rules", "evaluate_rules", "field_choices",
-    "fire_due_timers", "form_for", "grants_changed", "inbox_for", "incidents", "instance_detail", "item_as_dict",
-    "item_visible_to", "may_work_on", "now", "process_stats", "register_action", "register_fact_builder",
-    "register_fact_type", "release", "retry_due_incidents", "retry_incident", "rules_history", "save_rules",
-    "set_priority", "start", "user_by_name", "withdraw_items",
+    "fire_due_timers", "form_for", "grants_changed", "hand_over", "inbox_for", "incidents", "instance_detail",
+    "item_as_dict", "item_visible_to", "may_work_on", "now", "process_stats", "register_action",
+    "register_fact_builder", "register_fact_type", "release", "retry_due_incidents", "retry_incident",
+    "rules_history", "save_rules", "set_priority", "start", "user_by_name", "withdraw_items",
 ]
 
 

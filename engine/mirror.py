@@ -15,6 +15,7 @@ from SpiffWorkflow.util.task import TaskState
 from . import sql
 from .errors import describe_failure
 from .models import DueTimer, ItemKind, ItemStatus, MessageWait
+from .permissions import grants_for
 from .scripting import SCRIPT_ENGINE
 from .snapshot import Snapshot
 from .timers import is_literal
@@ -106,10 +107,12 @@ def _evaluate(task: Any, expression: str) -> Any:
 
 
 def _user_id(username: Any) -> int | None:
+    """The user an assignee expression names; None (the item waits in its role's queue) when
+    there is none, or they may do nothing any more (a salesperson who left)."""
     if not username:
         return None
-    found = get_user_model().objects.filter(username=str(username)).values_list("pk", flat=True).first()
-    return found
+    found = get_user_model().objects.filter(username=str(username)).first()
+    return found.pk if found is not None and grants_for(found) else None
 
 
 def _names(value: Any) -> list[str]:

@@ -25,7 +25,8 @@ KIND_LABELS = {ItemKind.REMINDER: "Reminder", ItemKind.WARNING: "Warning", ItemK
 ACTION_LABELS = {"started": "started the process", "claimed": "claimed", "released": "released",
                  "assigned": "handed over", "completed": "completed", "dismissed": "dismissed",
                  "created": "created", "timer_fired": "timer fired", "message": "message received",
-                 "incident": "automatic step failed", "retried": "retried", "cancelled": "cancelled"}
+                 "incident": "automatic step failed", "retried": "retried", "cancelled": "cancelled",
+                 "handed_over": "passed on when its person left"}
 
 
 def now() -> datetime:

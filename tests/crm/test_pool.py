@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from engine import api
 from portal.crm.errors import NotPermitted, NotVisible
 from portal.crm.models import ChangeRecord, Communication, Customer, Stage
 from portal.crm.scopes import customers_visible_to
@@ -91,7 +92,7 @@ def test_a_budget_minimum_above_its_maximum_is_refused(crm_people):
 def test_a_leaver_hands_prospects_to_the_pool_and_customers_to_a_colleague(book, crm_people):
     moved = staff_handover(leaver=crm_people["sales"], by=crm_people["manager"], prospects_to=None,
                            customers_to=crm_people["sales2"])
-    assert moved == {"prospects": 1, "customers": 1}
+    assert moved == {"prospects": 1, "customers": 1, "items_handed": 0, "items_released": 0, "items_withdrawn": 0}
     assert Customer.objects.get(pk=book["mine"].pk).owner is None
     assert Customer.objects.get(pk=book["closed"].pk).owner == crm_people["sales2"]
     notes = set(ChangeRecord.objects.filter(field="owner", actor=crm_people["manager"]).values_list("note", flat=True))
@@ -159,3 +160,21 @@ def test_two_first_contacts_at_once_give_one_owner(stores):
     loser = next(r for r in results.values() if not r.took_from_pool)
     assert loser.taken_by == Customer.objects.get(pk=prospect.pk).owner
     assert Communication.objects.filter(customer=prospect).count() == 2
+
+
+def test_a_leavers_open_work_follows_the_customers_or_goes_back_to_the_queue(book, crm_people, stores):
+    sales, sales2 = crm_people["sales"], crm_people["sales2"]
+    closed = api.create_item(kind="reminder", title="Service due", assignee=sales,
+                             subject_ref=f"customer:{book['closed'].pk}")[0]
+    pooled = api.create_item(kind="reminder", title="Call back", assignee=sales,
+                             subject_ref=f"customer:{book['mine'].pk}")[0]
+    queued = api.create_item(kind="warning", title="Prospects waiting", role="sales", store_id=stores[0].pk,
+                             subject_ref="store:1")[0]
+    api.claim(queued.pk, user=sales)
+    moved = staff_handover(leaver=sales, by=crm_people["manager"], prospects_to=None, customers_to=sales2)
+    assert (moved["items_handed"], moved["items_released"], moved["items_withdrawn"]) == (1, 1, 1)
+    closed.refresh_from_db(), pooled.refresh_from_db(), queued.refresh_from_db()
+    assert closed.assignee == sales2 and closed.status == "open"
+    assert pooled.status == "cancelled"  # a personal reminder about a prospect now in the pool
+    assert queued.assignee is None and queued.status == "open"
+    assert [i.pk for i in api.inbox_for(sales2).mine] == [closed.pk]

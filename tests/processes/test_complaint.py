@@ -7,6 +7,7 @@ import pytest
 from engine import api, clock
 from engine.errors import InvalidData, NotAllowed
 from portal.crm.models import Complaint
+from portal.crm.services.staff import staff_deactivate
 from tests.crm.factories import CustomerFactory, VehicleFactory
 from tests.helpers import assert_round_trip, deploy, make_staff, only_item
 
@@ -155,3 +156,17 @@ def test_the_car_of_a_complaint_must_be_the_customers(people, stores, settings):
              vehicle_id=someone_elses.pk, description="Noise")
     assert "vehicle_id" in refused.value.errors
     assert only_item(iid, "Intake")
+
+
+def test_when_the_handler_leaves_their_steps_go_to_the_desk_and_later_steps_too(case, people, stores):
+    ack = only_item(case, "Acknowledge")
+    assert ack.assignee == people["handler"]
+    staff_deactivate(staff_id=people["handler"].staff.pk, by=people["manager"], prospects_to=None, customers_to=None)
+    ack.refresh_from_db()
+    assert ack.assignee is None and ack.role == "complaints"  # back in the desk's queue
+    colleague = make_staff("handler2", stores[0], ["complaints"])
+    api.claim(ack.pk, user=colleague)
+    done(case, "Acknowledge", colleague, ack_channel="phone", ack_note="We are on it")
+    investigate_step = only_item(case, "Investigate")  # assigned to whoever took it in, who has left
+    assert investigate_step.assignee is None and investigate_step.role == "complaints"
+    assert_round_trip(case)

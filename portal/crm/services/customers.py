@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from engine import api as engine
+
 from .. import history
 from ..automation.scoring import score_customers
 from ..errors import NotPermitted
@@ -216,7 +218,11 @@ def staff_handover(*, leaver: Any, by: Any, prospects_to: Any | None, customers_
         note = f"handover of {leaver.get_username()}'s {label}"
         for customer in (prospects if label == "prospects" else closed):
             history.record_change(customer, "owner", leaver, target, actor=by, note=note)
-    return {"prospects": len(prospects), "customers": len(closed)}
+    # Their open work follows the customers; the rest goes back to its role's queue.
+    successors = {f"customer:{c.pk}": prospects_to for c in prospects if prospects_to is not None}
+    successors.update({f"customer:{c.pk}": customers_to for c in closed})
+    work = engine.hand_over(leaver=leaver, successors=successors, actor=by)
+    return {"prospects": len(prospects), "customers": len(closed), **{f"items_{k}": v for k, v in work.items()}}
 
 
 @transaction.atomic

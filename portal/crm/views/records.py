@@ -216,5 +216,7 @@ def staff_deactivate(request: HttpRequest, staff_id: int) -> HttpResponse:
         messages.error(request, " ".join(err.messages))
     else:
         messages.success(request, f"Deactivated; handed over {moved['prospects']} prospects and "
-                                  f"{moved['customers']} customers.")
+                                  f"{moved['customers']} customers. Their open work: {moved['items_handed']} "
+                                  f"went with the customers, {moved['items_released']} back to the queues, "
+                                  f"{moved['items_withdrawn']} withdrawn.")
     return redirect("crm:staff", staff_id)
