@@ -1,5 +1,6 @@
 """Starting work from a record: a complaint or an order change from the customer's page,
-a transfer from the car's page, buying a car in from its own page.
+a transfer from the car's page, buying a car in and taking a complaint call from their
+own pages.
 
 Each starts its process through a CRM service (which checks who may, and refuses
 with the reason) and then takes the person to the first step when it is theirs to
