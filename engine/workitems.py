@@ -135,7 +135,7 @@ def hand_over(*, leaver: Any, successors: dict[str, Any], actor: Any = None) -> 
     moved = {"handed": 0, "released": 0, "withdrawn": 0}
     grants: dict[int, Grants] = {}
     items = WorkItem.objects.select_for_update().filter(status=ItemStatus.OPEN, assignee_id=leaver.pk)
-    for item in items.select_related("instance").order_by("id"):
+    for item in items.order_by("id"):
         to = successors.get(item.subject_ref) if item.subject_ref else None
         if to is not None and to.pk not in grants:
             grants[to.pk] = grants_for(to)
