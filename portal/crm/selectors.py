@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
-from .identifiers import phone_hash, plate_normalize, vin_normalize
+from .identifiers import phone_hash, phone_normalize, plate_normalize, vin_normalize
 from .models import Customer, CustomerPhone, Vehicle, VehicleStatus
 from .names import query_key
 from .scopes import EVERYWHERE, customers_visible_to, vehicles_visible_to
@@ -30,21 +30,13 @@ def _prefix(field: str, value: str) -> Q:
     return Q(**{f"{field}__gte": value, f"{field}__lt": value + _TOP, f"{field}__startswith": value})
 
 
-def national_number(digits: str) -> str:
-    """A phone number's digits without China's country code (0086..., 86 + 11 digits)."""
-    if digits.startswith("0086"):
-        return digits[4:]
-    if digits.startswith("86") and len(digits) == 13:
-        return digits[2:]
-    return digits
-
-
 def customer_by_phone(number: str, stores: set[int] | str) -> Customer | None:
     """The customer of one of ``stores`` (or any, EVERYWHERE) with exactly this phone number."""
-    digits = re.sub(r"\D", "", number)
-    if not 7 <= len(digits) <= 15:
+    try:
+        normalized = phone_normalize(number)
+    except ValidationError:
         return None
-    owners = CustomerPhone.objects.filter(number_hash=phone_hash(national_number(digits))).values("customer_id")
+    owners = CustomerPhone.objects.filter(number_hash=phone_hash(normalized)).values("customer_id")
     found = Customer.objects.filter(pk__in=owners).select_related("home_store")
     return (found if stores == EVERYWHERE else found.filter(home_store_id__in=stores)).first()
 
@@ -60,8 +52,13 @@ def customer_search_q(query: str) -> Q | None:
         if len(digits) == 4:
             parts.append(Q(pk__in=CustomerPhone.objects.filter(last4=digits).values("customer_id")))
         elif 7 <= len(digits) <= 15:
-            parts.append(Q(pk__in=CustomerPhone.objects.filter(number_hash=phone_hash(national_number(digits)))
-                           .values("customer_id")))
+            try:
+                normalized = phone_normalize(digits)
+            except ValidationError:
+                normalized = ""
+            if normalized:
+                parts.append(Q(pk__in=CustomerPhone.objects.filter(number_hash=phone_hash(normalized))
+                               .values("customer_id")))
     vin = vin_normalize(text)
     if _VIN.match(vin):
         parts.append(Q(pk__in=Vehicle.objects.filter(vin=vin).values("customer_id")))
