@@ -10,7 +10,17 @@ from typing import Any
 from . import store
 from .clock import now
 from .deploy import Deployed, Source, deploy_paths, deploy_sources
-from .errors import NotFound
+from .errors import (
+    Conflict,
+    DeploymentRefused,
+    EngineError,
+    InvalidData,
+    InvalidState,
+    NotAllowed,
+    NotFound,
+    Problem,
+    ScriptRefused,
+)
 from .forms import choice_fields, choices_for
 from .models import (
     AuditEvent,
@@ -62,6 +72,9 @@ from .workitems import (
 )
 
 __all__ = [
+    # errors, re-exported so that callers outside the engine import nothing else of it
+    "Conflict", "DeploymentRefused", "EngineError", "InvalidData", "InvalidState", "NotAllowed", "NotFound",
+    "Problem", "ScriptRefused",
     "Decision", "Deployed", "Inbox", "Param", "RulesRefused", "Source", "StepResult", "assign", "cancel",
     "check_rules", "claim", "complete", "correlate_message", "counts_for", "create_item", "create_items",
     "deploy_paths", "deploy_sources", "dismiss", "dry_run_rules", "evaluate_rules", "field_choices",
