@@ -3,20 +3,47 @@
 Everything that differs between one machine and a scaled-out install comes from
 environment variables: ``DATABASE_URL`` (default: SQLite under ``var/``),
 ``REDIS_URL`` (default: Celery's filesystem broker, no server needed),
-``LOTFLOW_SECRET_KEY`` and ``LOTFLOW_DEBUG``.
+``LOTFLOW_SECRET_KEY``, ``LOTFLOW_PHONE_HASH_KEY`` and ``LOTFLOW_DEBUG``.
+
+Production fails closed: DEBUG is off unless ``LOTFLOW_DEBUG=1``, the two keys
+have no fallback (a start without them stops with a message naming the variable),
+and HTTPS-only cookies, the redirect to HTTPS and HSTS are on unless
+``LOTFLOW_HTTPS=0`` (what ``make run`` sets for plain http://127.0.0.1).
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("LOTFLOW_VAR_DIR", BASE_DIR / "var"))
 
-DEBUG = os.environ.get("LOTFLOW_DEBUG", "1") == "1"
-# The fallback key only serves a development machine; a real install sets its own.
-SECRET_KEY = os.environ.get("LOTFLOW_SECRET_KEY") or "dev-only-not-secret"
+
+
+def _required(name: str) -> str:
+    """The variable's value; a start without it stops here (settings load before anything else runs).
+
+    Not translated: the translation machinery needs these very settings.
+    """
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} is not set. Set it in the environment to a long random value, for instance the output of "
+            f"`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`, and keep it: it must stay the same "
+            f"across restarts. On a development machine, `make run` (or bin/local-env COMMAND) makes local keys "
+            f"once and keeps them in var/."
+        )
+    return value
+
+
+def _flag(name: str, default: bool) -> bool:
+    return os.environ.get(name, "1" if default else "0").strip() == "1"
+
+
+DEBUG = _flag("LOTFLOW_DEBUG", False)
+SECRET_KEY = _required("LOTFLOW_SECRET_KEY")
 ALLOWED_HOSTS = os.environ.get("LOTFLOW_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
 
 INSTALLED_APPS = [
@@ -36,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from STATIC_ROOT with far-future caching, in `make run` as in production.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -94,7 +123,22 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [d for d in [BASE_DIR / "portal" / "static", BASE_DIR / "node_modules"] if d.exists()]
+STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "portal.frontend.NodeModulesFinder",
+]
+# The files of node_modules (installed by `npm ci` from package-lock.json) that the pages load, by the
+# path their {% static %} tag names; nothing else of node_modules is collected.
+LOTFLOW_NODE_MODULES = BASE_DIR / "node_modules"
+LOTFLOW_FRONTEND_FILES = ["@picocss/pico/css/pico.min.css", "htmx.org/dist/htmx.min.js"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed names (pico.min.<hash>.css), so a new release is never served from an old cache; gzip and brotli
+    # copies beside them.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -102,6 +146,22 @@ LOGOUT_REDIRECT_URL = "/login/"
 # A session lasts a working day; an expired one sends the next post to the login page
 # with a message saying nothing was saved.
 SESSION_COOKIE_AGE = int(os.environ.get("LOTFLOW_SESSION_SECONDS", str(12 * 60 * 60)))
+
+# --- HTTPS ------------------------------------------------------------------
+# On by default, so that `manage.py check --deploy --fail-level WARNING` passes on a real install;
+# `make run` sets LOTFLOW_HTTPS=0 to serve plain http://127.0.0.1. Behind a proxy that ends TLS, set
+# LOTFLOW_PROXY_SSL_HEADER=1 so that Django trusts its X-Forwarded-Proto (only there: a client could send it too).
+HTTPS = _flag("LOTFLOW_HTTPS", True)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("LOTFLOW_HSTS_SECONDS", str(365 * 24 * 60 * 60))) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and _flag("LOTFLOW_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = HTTPS and _flag("LOTFLOW_HSTS_PRELOAD", True)
+if HTTPS and not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]  # an install that chose not to be preloaded
+if _flag("LOTFLOW_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- engine ---------------------------------------------------------------
 LOTFLOW = {
@@ -125,8 +185,8 @@ LOTFLOW = {
 
 # --- crm ------------------------------------------------------------------
 # Key of the HMAC that phone search and the one-phone-one-customer rule use. Changing
-# it means recomputing every CustomerPhone.number_hash. The fallback serves development only.
-LOTFLOW_PHONE_HASH_KEY = os.environ.get("LOTFLOW_PHONE_HASH_KEY") or "dev-only-phone-hash-key"
+# it means recomputing every CustomerPhone.number_hash.
+LOTFLOW_PHONE_HASH_KEY = _required("LOTFLOW_PHONE_HASH_KEY")
 # Customer scans and contracts: outside STATIC_ROOT and any MEDIA_ROOT, served only by a scoped view.
 LOTFLOW_ATTACHMENT_DIR = Path(os.environ.get("LOTFLOW_ATTACHMENT_DIR", VAR_DIR / "attachments"))
 LOTFLOW_ATTACHMENT_MAX_BYTES = int(os.environ.get("LOTFLOW_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))

@@ -1,0 +1,20 @@
+"""The settings the test suite runs with: production's, plus test-only keys and plain http.
+
+Keys and LOTFLOW_HTTPS go into the environment (only where unset) before
+portal.settings loads, so that the worker processes some tests start get the
+same ones. Production settings themselves hold no key.
+"""
+
+import os
+
+os.environ.setdefault("LOTFLOW_SECRET_KEY", "test-only-secret-key-never-used-outside-the-test-suite-0123456789")
+os.environ.setdefault("LOTFLOW_PHONE_HASH_KEY", "test-only-phone-hash-key")
+os.environ.setdefault("LOTFLOW_HTTPS", "0")
+
+from portal.settings import *  # noqa: E402, F403
+
+# Templates render without a collectstatic run: plain names, files served by the finders. One test
+# (tests/test_static_files.py) collects with the production storage and checks its hashed names.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
