@@ -17,6 +17,7 @@ from .errors import (
     InvalidData,
     InvalidState,
     NotAllowed,
+    NotDeployed,
     NotFound,
     Problem,
     ScriptRefused,
@@ -73,7 +74,8 @@ from .workitems import (
 
 __all__ = [
     # errors, re-exported so that callers outside the engine import nothing else of it
-    "Conflict", "DeploymentRefused", "EngineError", "InvalidData", "InvalidState", "NotAllowed", "NotFound",
+    "Conflict", "DeploymentRefused", "EngineError", "InvalidData", "InvalidState", "NotAllowed", "NotDeployed",
+    "NotFound",
     "Problem", "ScriptRefused",
     "Decision", "Deployed", "Inbox", "Param", "RulesRefused", "Source", "StepResult", "assign", "cancel",
     "check_rules", "claim", "complete", "correlate_message", "counts_for", "create_item", "create_items",

@@ -31,6 +31,14 @@ class NotFound(EngineError):
     exit_code = 3
 
 
+class NotDeployed(NotFound):
+    """No version of the process is deployed: the request may be right, the install is not ready for it."""
+
+    def __init__(self, process_id: str, message: str):
+        self.process_id = process_id
+        super().__init__(message)
+
+
 class NotAllowed(EngineError):
     """The user may not do this (or may not see the item at all)."""
 

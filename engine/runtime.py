@@ -26,7 +26,16 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import audit, clock, jsontext, registry, spiff, sql
 from .conf import setting
-from .errors import Conflict, EngineError, InvalidData, InvalidState, NotAllowed, NotFound, describe_failure
+from .errors import (
+    Conflict,
+    EngineError,
+    InvalidData,
+    InvalidState,
+    NotAllowed,
+    NotDeployed,
+    NotFound,
+    describe_failure,
+)
 from .forms import validate_submission
 from .mirror import build_items, sync_mirror
 from .models import (
@@ -189,7 +198,8 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
         live_version = sql.latest_deployment(process_id)
         if live_version is None:
             known = sorted(set(Deployment.objects.values_list("process_id", flat=True)))
-            raise NotFound(f"no process {process_id!r} is deployed (deployed: {', '.join(known) or 'none'})")
+            raise NotDeployed(process_id,
+                              f"no process {process_id!r} is deployed (deployed: {', '.join(known) or 'none'})")
         deployment_id, version, called = live_version
         callees = resolve_callees(process_id, called)
         found = bundle(deployment_id, callees)

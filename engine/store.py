@@ -15,7 +15,7 @@ from typing import Any
 
 from . import jsontext, spiff
 from .conf import setting
-from .errors import Conflict, NotFound
+from .errors import Conflict, NotDeployed, NotFound
 from .models import Deployment, ProcessInstance
 from .snapshot import Snapshot, take_snapshot
 from .vocabulary import TaskSettings, task_settings
@@ -79,7 +79,7 @@ def resolve_callees(caller: str, called: list[str]) -> dict[str, int]:
             continue
         callee = Deployment.objects.filter(process_id=process_id).order_by("-version").first()
         if callee is None:
-            raise NotFound(f"process {process_id!r}, called by {caller!r}, is not deployed")
+            raise NotDeployed(process_id, f"process {process_id!r}, called by {caller!r}, is not deployed")
         found[process_id] = callee.pk
         pending.extend(callee.called_processes)
     return found
