@@ -8,6 +8,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
+# Production settings (DEBUG off) with this machine's keys, made once in var/, on plain http.
+LOCAL  := bin/local-env
 
 .PHONY: run test install npm migrate demo clean
 
@@ -20,31 +22,38 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-node_modules/.installed: package.json
-	npm install --no-audit --no-fund --loglevel=error
+# Exactly the versions in package-lock.json (npm ci refuses a lock file that disagrees with package.json).
+node_modules/.installed: package-lock.json package.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch node_modules/.installed
 
 npm: node_modules/.installed
 
 migrate: install
 	mkdir -p var
-	$(PY) manage.py migrate --no-input -v 0
+	$(LOCAL) $(PY) manage.py migrate --no-input -v 0
 
 demo: migrate npm
-	$(PY) manage.py deploy processes/*.bpmn
-	$(PY) manage.py seed_demo
-	$(PY) manage.py demo_work
-	$(PY) manage.py collectstatic --no-input -v 0
+	$(LOCAL) $(PY) manage.py deploy processes/*.bpmn
+	$(LOCAL) $(PY) manage.py seed_demo
+	$(LOCAL) $(PY) manage.py demo_work
+	$(LOCAL) $(PY) manage.py collectstatic --no-input --clear -v 0
 
-# Web, a Celery worker and beat together; Ctrl-C stops all three.
+# Web, a Celery worker and beat together; Ctrl-C stops all three. DEBUG is off, as in production:
+# the portal's own error pages, and static files served by WhiteNoise from var/static.
 run: demo
-	PY=$(PY) PORT=$(PORT) bin/run-all
+	PY=$(PY) PORT=$(PORT) $(LOCAL) bin/run-all
 
-# Lint, the import contracts (only engine/ touches SpiffWorkflow and durable_rules)
-# and the engine's types first: they take seconds and say exactly what is wrong.
+# Lint, the import contracts (only engine/ touches SpiffWorkflow and durable_rules),
+# Django's deployment check with production settings (throwaway keys, DEBUG and HTTPS
+# as a real install has them) and the engine's types first: they take seconds and say
+# exactly what is wrong.
 test: install npm
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+	env -u LOTFLOW_DEBUG -u LOTFLOW_HTTPS -u DJANGO_SETTINGS_MODULE LOTFLOW_PHONE_HASH_KEY=throwaway \
+	  LOTFLOW_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  $(PY) manage.py check --deploy --fail-level WARNING
 	$(VENV)/bin/mypy engine
 	bin/ensure-chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
