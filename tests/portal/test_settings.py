@@ -13,9 +13,8 @@ KEYS = {"LOTFLOW_SECRET_KEY": "k" * 20 + "-throwaway-secret-key-for-this-test-on
 
 
 def manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    """manage.py with production settings: none of the suite's test keys or flags, only ``env``."""
-    clean = {k: v for k, v in os.environ.items()
-             if k not in {"DJANGO_SETTINGS_MODULE", "LOTFLOW_DEBUG", "LOTFLOW_HTTPS", *KEYS}}
+    """manage.py with production settings: none of the suite's keys, flags or Django switches, only ``env``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LOTFLOW_"))}
     clean.update(LOTFLOW_VAR_DIR=str(tmp_path), **env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean,
                           capture_output=True, text=True, timeout=120)
