@@ -45,6 +45,7 @@ run: demo
 test: install npm
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/mypy engine
 	bin/ensure-chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
