@@ -54,6 +54,7 @@ test: install npm
 	env -u LOTFLOW_DEBUG -u LOTFLOW_HTTPS -u DJANGO_SETTINGS_MODULE LOTFLOW_PHONE_HASH_KEY=throwaway \
 	  LOTFLOW_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	  $(PY) manage.py check --deploy --fail-level WARNING
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/mypy engine
 	bin/ensure-chromium
 	$(PY) -m pytest $(PYTEST_ARGS)

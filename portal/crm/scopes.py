@@ -256,13 +256,14 @@ def staff_visible_to(user: Any) -> QuerySet[Staff]:
 
 # --- per-record questions -------------------------------------------------------
 
-def can_see_identity(user: Any, customer: Customer) -> bool:
+def can_see_identity(user: Any, customer: Customer, scope: Scope | None = None) -> bool:
     """ID number, birthday and scans: the owner, the home store's manager, finance on its orders, hq, admin.
 
     Everyone who sees a customer sees their contact details (to call them); a
     salesperson looking at the pool, service and complaints staff do not see identity.
+    A caller asking about many customers passes the user's ``scope`` once (one query fewer per customer).
     """
-    scope = scope_of(user)
+    scope = scope or scope_of(user)
     if scope.everything or customer.owner_id == scope.user_id and scope.user_id is not None:
         return True
     if scope.holds_in(customer.home_store_id, Role.STORE_MANAGER):

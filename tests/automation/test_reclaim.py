@@ -96,17 +96,3 @@ def test_a_dry_run_reads_a_real_customer_and_changes_nothing(book, capsys):
     out = capsys.readouterr().out
     assert '"days_without_contact"' in out and '"rule": "reclaim"' in out
     assert _owner(book["silent"]) == "sales"
-
-
-def test_the_demo_gives_every_inbox_work_and_can_run_again(settings, db):
-    from portal.crm.demo import seed_demo
-    from portal.crm.demo_work import demo_work
-    from tests.helpers import deploy
-
-    seed_demo()
-    deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "lead_followup.bpmn"))
-    first = demo_work()
-    demo_work()
-    assert first[0] == "demo work: 12 follow-up process(es) started"
-    assert WorkItem.objects.filter(kind="reminder").exists()
-    assert WorkItem.objects.filter(element_id="Contact", status=ItemStatus.OPEN).count() >= 12

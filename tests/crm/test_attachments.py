@@ -1,10 +1,14 @@
 """Customer attachments: type by content, size limit, stored outside the web roots, scoped download."""
 
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from django.conf import global_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+import portal.settings
 from portal.crm.models import Attachment
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -72,10 +76,20 @@ def test_a_pool_viewer_can_neither_upload_nor_download(book, crm_people, client)
     assert Attachment.objects.count() == 1 and "Only the owner" in page.content.decode()
 
 
-def test_attachments_are_not_under_a_web_root(settings):
-    from django.conf import settings as live
+def _web_roots_holding(attachments: Path, configured) -> list[Path]:
+    """The folders a web server or collectstatic serves as plain files that contain the attachment folder."""
+    roots = [configured.STATIC_ROOT, *configured.STATICFILES_DIRS]
+    if configured.MEDIA_ROOT:  # Django's default, "", serves nothing
+        roots.append(configured.MEDIA_ROOT)
+    return [Path(r) for r in roots if attachments.resolve().is_relative_to(Path(r).resolve())]
 
-    root = live.LOTFLOW_ATTACHMENT_DIR.resolve()
-    for web_root in (live.STATIC_ROOT, getattr(live, "MEDIA_ROOT", "") or None):
-        if web_root:
-            assert not str(root).startswith(str(web_root))
+
+def test_attachments_are_not_under_a_web_root():
+    # The settings as configured: this module's autouse fixture moves the attachments to a temporary folder.
+    configured = SimpleNamespace(**{"MEDIA_ROOT": global_settings.MEDIA_ROOT, **vars(portal.settings)})
+    assert _web_roots_holding(configured.LOTFLOW_ATTACHMENT_DIR, configured) == []
+
+
+def test_a_media_root_over_the_attachments_would_be_caught():
+    configured = SimpleNamespace(**{**vars(portal.settings), "MEDIA_ROOT": portal.settings.VAR_DIR})
+    assert _web_roots_holding(configured.LOTFLOW_ATTACHMENT_DIR, configured) == [portal.settings.VAR_DIR]

@@ -1,17 +1,25 @@
-"""The demo set: three stores in two regions, every role, a real customer book; safe to run twice."""
+"""The demo set: three stores in two regions, every role, a real customer book; safe to run twice.
 
+The set is seeded once for this module (tests/demo_data.py); each test's writes are rolled back.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from engine.models import ItemStatus, WorkItem
 from portal.crm.models import Communication, Customer, FollowUpPlan, Order, OrderStatus, Staff, Store, Vehicle
 from portal.crm.scopes import customers_visible_to
+from tests.demo_data import demo_set  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.usefixtures("demo_set")
 
 
-def test_seed_demo_twice_gives_one_demo_set(db):
-    call_command("seed_demo")
-    counts = (Customer.objects.count(), Vehicle.objects.count(), Order.objects.count(), Staff.objects.count())
-    call_command("seed_demo")
-    assert (Customer.objects.count(), Vehicle.objects.count(), Order.objects.count(),
-            Staff.objects.count()) == counts
+def _counts() -> tuple[int, ...]:
+    return Customer.objects.count(), Vehicle.objects.count(), Order.objects.count(), Staff.objects.count()
+
+
+def test_the_demo_set_has_two_regions_every_role_and_a_customer_book(db):
     assert set(Store.objects.values_list("region", flat=True)) == {"East", "South"}
     assert Staff.objects.count() == 17 and Customer.objects.count() == 300
     assert Communication.objects.exists() and FollowUpPlan.objects.exists()
@@ -20,13 +28,28 @@ def test_seed_demo_twice_gives_one_demo_set(db):
     assert Customer.objects.filter(owner__isnull=True).exists()
 
 
-def test_demo_logins_see_their_part(db, client):
+def test_seeding_the_demo_again_changes_nothing(db):
+    counts = _counts()
     call_command("seed_demo")
-    from django.contrib.auth import get_user_model
+    assert _counts() == counts
 
+
+def test_demo_logins_see_their_part(db, client):
     sales = get_user_model().objects.get(username="pudong_sales1")
     assert sales.check_password("lotflow")
     visible = customers_visible_to(sales)
     assert 0 < visible.count() < Customer.objects.count()
     client.login(username="pudong_sales1", password="lotflow")
     assert client.get("/crm/customers/").status_code == 200
+
+
+def test_the_demo_gives_every_inbox_work_and_can_run_again(settings, db):
+    from portal.crm.demo_work import demo_work
+    from tests.helpers import deploy
+
+    deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "lead_followup.bpmn"))
+    first = demo_work()
+    demo_work()
+    assert first[0] == "demo work: 12 follow-up process(es) started"
+    assert WorkItem.objects.filter(kind="reminder").exists()
+    assert WorkItem.objects.filter(element_id="Contact", status=ItemStatus.OPEN).count() >= 12

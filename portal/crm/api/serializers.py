@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from ..models import Communication, Customer, FollowUpPlan, Order, Vehicle
-from ..scopes import can_see_identity
+from ..scopes import Scope, can_see_identity, scope_of
 from ..services.customers import CUSTOMER_FIELDS
 from ..services.vehicles import VEHICLE_FIELDS
 
@@ -29,10 +29,16 @@ class CustomerSerializer(serializers.ModelSerializer):
     def to_representation(self, instance: Customer) -> dict[str, Any]:
         data = super().to_representation(instance)
         request = self.context.get("request")
-        if request is not None and not can_see_identity(request.user, instance):
+        if request is not None and not can_see_identity(request.user, instance, self._scope(request.user)):
             data["id_number"] = "•••" if instance.id_number else ""
             data["birthday"] = None
         return data
+
+    def _scope(self, user: Any) -> Scope:
+        """One scope for the whole list, not one grants query per customer; the context lives for one request."""
+        if "scope" not in self.context:
+            self.context["scope"] = scope_of(user)
+        return self.context["scope"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         return attrs  # the service validates (it names who holds a duplicate phone)

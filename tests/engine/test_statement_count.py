@@ -1,0 +1,53 @@
+"""The statements one complete sends, counted where they go, so that one more on the hot path fails here.
+
+docs/engine.md lists them: read the item, close it, write the state under its
+version, open the next item, the audit row, inside one transaction (BEGIN and
+COMMIT: 7 in all). On PostgreSQL they go through Django's cursor, which a
+query capture sees, BEGIN and COMMIT included; on SQLite they bypass Django's
+cursor (engine/sql.py), so the driver's trace callback counts them.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from engine import api
+from tests.helpers import deploy, make_staff, make_store
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "processes" / "bench_six_steps.bpmn"
+DONE = {"outcome": "done", "note": "ok"}
+
+
+@pytest.fixture
+def second_step(transactional_db):
+    """A process one step in, its next item open: the deployment, grants and caches are warm."""
+    store = make_store("Bench", "East")
+    user = make_staff("bench_sales", store, ["sales"])
+    deploy(str(BENCH))
+    started = api.start("bench_six_steps", data={"customer_name": "Li Wei", "store_id": store.pk}, user=user)
+    after_first = api.complete(started.opened[0], user=user, data=DONE)
+    return after_first.opened[0], user
+
+
+@pytest.mark.postgres
+def test_one_complete_sends_seven_statements_on_postgresql(second_step):
+    item, user = second_step
+    with CaptureQueriesContext(connection) as captured:
+        api.complete(item, user=user, data=DONE)
+    assert len(captured) == 7, "\n".join(q["sql"] for q in captured)
+
+
+def test_one_complete_sends_seven_statements_on_sqlite(second_step):
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite driver's trace callback")
+    item, user = second_step
+    sent: list[str] = []
+    connection.ensure_connection()
+    connection.connection.set_trace_callback(sent.append)
+    try:
+        api.complete(item, user=user, data=DONE)
+    finally:
+        connection.connection.set_trace_callback(None)
+    assert len(sent) == 7, "\n".join(sent)
