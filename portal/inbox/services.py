@@ -15,8 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from engine import api
-from engine.errors import Conflict, InvalidData, InvalidState, NotAllowed, NotFound
-from engine.models import ItemStatus, WorkItem
+from engine.api import Conflict, InvalidData, InvalidState, ItemStatus, NotAllowed, NotFound, WorkItem
 
 from . import selectors, tickets
 from .taskforms import TaskForm, UnsupportedForm

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from engine import api as engine
-from engine.registry import register_service
+from engine.api import register_service
 
 from ..models import ContactChannel, Order
 from ..services import sales_process as sales

@@ -6,7 +6,7 @@ task's parameters (ids, usernames, small values) and returns what it returns.
 
 from typing import Any
 
-from engine.registry import register_service
+from engine.api import register_service
 
 from ..services import stock_process as stock
 

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from engine import api
-from engine.errors import EngineError, NotFound
+from engine.api import EngineError, NotFound
 
 from ..errors import NotPermitted
 from ..fsm import transition_apply

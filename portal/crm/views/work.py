@@ -17,8 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from engine import api
-from engine.errors import EngineError
-from engine.models import InstanceStatus, ItemStatus, ProcessInstance, WorkItem
+from engine.api import EngineError
 
 from ..forms import AcquisitionForm, ComplaintCallForm, TransferRequestForm, add_service_errors
 from ..models import Role, Store
@@ -45,7 +44,7 @@ def _refused_on(form: Form, err: Exception) -> None:
 
 def _continue(request: HttpRequest, instance_id: int | None, started: str, back: str) -> HttpResponse:
     """To the first open step the person may do now, or back to the record saying who has it."""
-    opened = list(WorkItem.objects.filter(instance_id=instance_id, status=ItemStatus.OPEN).order_by("id"))
+    opened = api.open_items(instance_id) if instance_id is not None else []
     for item in opened:
         if api.may_work_on(item, request.user):
             messages.success(request, f"{started}. Next: {item.title}.")
@@ -116,10 +115,7 @@ def transfer_new(request: HttpRequest, vehicle_id: int) -> HttpResponse:
         except (ValidationError, EngineError) as err:
             _refused_on(form, err)
         else:
-            instance_id = (ProcessInstance.objects.filter(process_id="vehicle_transfer",
-                                                          business_key=f"transfer:{transfer.pk}",
-                                                          status=InstanceStatus.RUNNING)
-                           .values_list("pk", flat=True).first())
+            instance_id = api.running_instance_id("vehicle_transfer", f"transfer:{transfer.pk}")
             return _continue(request, instance_id, f"Transfer #{transfer.pk} to {transfer.to_store} requested",
                              reverse("crm:vehicle", args=[vehicle.pk]))
     return vehicle_page(request, vehicle, transfer_form=form, status=400)
