@@ -35,7 +35,7 @@ def _contract(name_start: str) -> Any:
 
 @cache
 def _graph() -> grimp.ImportGraph:
-    return grimp.build_graph(*_config()["root_packages"], include_external_packages=True)
+    return grimp.build_graph(*_config()["root_packages"], include_external_packages=True, cache_dir=None)
 
 
 def _kept_with(contract: Any, importer: str | None = None, imported: str | None = None) -> bool:
