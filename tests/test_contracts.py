@@ -11,13 +11,15 @@ from typing import Any
 import grimp
 import pytest
 from importlinter.configuration import configure
+from importlinter.contracts.acyclic_siblings import AcyclicSiblingsContract
 from importlinter.contracts.forbidden import ForbiddenContract
+from importlinter.contracts.layers import LayersContract
 
 import engine
 
 ROOT = Path(__file__).resolve().parent.parent
 configure()  # what lint-imports does first: the contracts time their checks through its settings
-KINDS = {"forbidden": ForbiddenContract}
+KINDS = {"forbidden": ForbiddenContract, "layers": LayersContract, "acyclic_siblings": AcyclicSiblingsContract}
 
 
 def _config() -> dict[str, Any]:
@@ -63,3 +65,27 @@ def test_going_around_engine_api_breaks_the_one_door_contract(importer, imported
     assert _kept_with(contract)
     assert not _kept_with(contract, importer, imported)
 
+
+@pytest.mark.parametrize(("importer", "imported"), [
+    ("portal.crm.selectors", "portal.inbox.selectors"),
+    ("portal.crm.automation.signals", "workers.tasks"),
+    ("engine.runtime", "portal.crm.models"),
+    ("workers.tasks", "portal.inbox.services"),
+    ("portal.inbox.services", "workers.tasks"),
+])
+def test_an_import_upwards_breaks_the_layers(importer, imported):
+    contract = _contract("Layers run one way")
+    assert _kept_with(contract)
+    assert not _kept_with(contract, importer, imported)
+
+
+def test_queuing_a_task_through_the_worker_package_breaks_its_contract():
+    contract = _contract("Code that queues a task")
+    assert _kept_with(contract)
+    assert not _kept_with(contract, "portal.celery", "workers.tasks")
+
+
+def test_a_cycle_between_sibling_service_modules_breaks_the_acyclic_contract():
+    contract = _contract("No import cycles")
+    assert _kept_with(contract)
+    assert not _kept_with(contract, "portal.crm.services.common", "portal.crm.services.customers")

@@ -9,7 +9,7 @@ updates).
 from celery import shared_task
 
 from engine import api
-from portal.crm.automation.sweeps import SWEEPS
+from portal.crm.sweeps import SWEEPS
 
 
 @shared_task(acks_late=True)

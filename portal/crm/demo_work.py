@@ -6,9 +6,9 @@ run again (prospects that already have a follow-up are skipped, sweeps are idemp
 
 from engine import api
 
-from .automation.sweeps import SWEEPS
 from .models import Customer, Store
 from .models.choices import Stage
+from .sweeps import SWEEPS
 
 FOLLOW_UPS_PER_STORE = 4
 

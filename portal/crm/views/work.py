@@ -22,7 +22,7 @@ from engine.api import EngineError
 from ..forms import AcquisitionForm, ComplaintCallForm, TransferRequestForm, add_service_errors
 from ..models import Role, Store
 from ..scopes import EVERYWHERE, customers_visible_to, stores_for, vehicles_visible_to
-from ..services import sales_process, stock_process
+from ..services import acquisitions, sales_process, transfers
 from ..services.common import visible_or_raise
 from .common import crm_view
 from .records import vehicle_page
@@ -109,7 +109,7 @@ def transfer_new(request: HttpRequest, vehicle_id: int) -> HttpResponse:
     form = TransferRequestForm(request.POST, from_store_id=vehicle.store_id)
     if form.is_valid():
         try:
-            transfer = stock_process.transfer_request(
+            transfer = transfers.transfer_request(
                 by=request.user, vehicle_id=vehicle.pk, to_store_id=form.cleaned_data["to_store"].pk,
                 reason=form.cleaned_data["reason"], requested_date=form.cleaned_data["requested_date"])
         except (ValidationError, EngineError) as err:
@@ -145,7 +145,7 @@ def acquisition_new(request: HttpRequest) -> HttpResponse:
             if data["source"] == "trade_in" and customer is None:
                 raise ValidationError({"source": "A trade-in is started from the customer's page "
                                                  "(Customers → the customer → Buy in their car)."})
-            instance_id = stock_process.acquisition_start(
+            instance_id = acquisitions.acquisition_start(
                 by=request.user, store_id=data["store"].pk, source=data["source"], seller_name=data["seller_name"],
                 seller_phone=data["seller_phone"], customer_id=customer.pk if customer is not None else None)
         except (ValidationError, EngineError) as err:

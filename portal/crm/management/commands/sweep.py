@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from engine import api
 from engine.api import EngineError
-from portal.crm.automation import sweeps
+from portal.crm import sweeps
 
 
 def parse_now(text: str | None) -> datetime | None:
