@@ -46,7 +46,7 @@ from .models import (
     ProcessInstance,
     WorkItem,
 )
-from .permissions import grants_changed
+from .permissions import grants_changed, user_by_name
 from .registry import register_choices, register_completion, register_service
 from .rules.catalog import Param, register_action, register_fact_builder, register_fact_type
 from .rules.host import Decision
@@ -66,7 +66,6 @@ from .runtime import (
     retry_due_incidents,
     retry_incident,
     start,
-    user_by_name,
 )
 from .sql import checkpoint_wal as checkpoint_database
 from .stats import process_stats

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from engine.clock import parse_aware
 from engine.errors import EngineError, InvalidData
-from engine.runtime import user_by_name
+from engine.permissions import user_by_name
 
 
 class EngineCommand(BaseCommand):
