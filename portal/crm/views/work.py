@@ -22,6 +22,7 @@ from engine.api import EngineError
 from ..forms import AcquisitionForm, ComplaintCallForm, TransferRequestForm, add_service_errors
 from ..models import Role, Store
 from ..scopes import EVERYWHERE, customers_visible_to, stores_for, vehicles_visible_to
+from ..selectors import next_step_holder
 from ..services import acquisitions, sales_process, transfers
 from ..services.common import visible_or_raise
 from .common import crm_view
@@ -52,10 +53,7 @@ def _continue(request: HttpRequest, instance_id: int | None, started: str, back:
     if not opened:
         messages.success(request, f"{started}.")
         return redirect(back)
-    first = opened[0]
-    store = Store.objects.filter(pk=first.store_id).values_list("name", flat=True).first() or "the group"
-    who = first.role.replace("_", " ") if first.role and first.assignee_id is None else "its assignee"
-    messages.success(request, f"{started}. Next: “{first.title}” waits for {who} at {store}.")
+    messages.success(request, f"{started}. {next_step_holder(opened[0])}")
     return redirect(back)
 
 
