@@ -1,14 +1,26 @@
-"""The engine's service API: what the portal, the workers and the commands call.
+"""The engine's service API: the one door into the engine for the portal and the workers.
 
 Functions, not views. Every function that changes something takes the acting
 user, checks what they may do, and either changes everything it says or
-nothing, raising one of ``engine.errors``.
+nothing, raising one of the error classes below.
+
+What is public, and so all that code outside ``engine/`` may import (an
+import-linter contract in ``pyproject.toml`` refuses any other engine module):
+
+- the commands (start, complete, claim, assign, cancel, deploy, rules, timers...)
+  and the selectors written for one caller's question (``running_instance_id``,
+  ``business_keys``, ``open_items``, ``inbox_for``...);
+- the error classes, so that a caller can tell a refusal from a conflict;
+- the registration decorators with which the portal gives BPMN files their
+  service functions, form choice providers and standalone completions;
+- the work-item, instance, deployment and audit models with their status enums,
+  read-only, for the inbox's selectors: rows change only through the commands.
 """
 
 from typing import Any
 
 from . import store
-from .clock import now
+from .clock import now, parse_aware
 from .deploy import Deployed, Source, deploy_paths, deploy_sources
 from .errors import (
     Conflict,
@@ -29,11 +41,14 @@ from .models import (
     DueTimer,
     Incident,
     IncidentStatus,
+    InstanceStatus,
+    ItemKind,
     ItemStatus,
     ProcessInstance,
     WorkItem,
 )
-from .permissions import grants_changed
+from .permissions import grants_changed, user_by_name
+from .registry import register_choices, register_completion, register_service
 from .rules.catalog import Param, register_action, register_fact_builder, register_fact_type
 from .rules.host import Decision
 from .rules.versions import RulesRefused
@@ -41,6 +56,7 @@ from .rules.versions import check_text as check_rules
 from .rules.versions import dry_run as dry_run_rules
 from .rules.versions import evaluate as evaluate_rules
 from .rules.versions import history as rules_history
+from .rules.versions import in_force as _rules_in_force
 from .rules.versions import save as save_rules
 from .runtime import (
     StepResult,
@@ -51,8 +67,8 @@ from .runtime import (
     retry_due_incidents,
     retry_incident,
     start,
-    user_by_name,
 )
+from .sql import checkpoint_wal as checkpoint_database
 from .stats import process_stats
 from .workitems import (
     Inbox,
@@ -77,6 +93,11 @@ __all__ = [
     "Conflict", "DeploymentRefused", "EngineError", "InvalidData", "InvalidState", "NotAllowed", "NotDeployed",
     "NotFound",
     "Problem", "ScriptRefused",
+    # models and enums, for reading (see the module's docstring)
+    "AuditEvent", "Deployment", "InstanceStatus", "ItemKind", "ItemStatus", "ProcessInstance", "WorkItem",
+    # registration of the portal's service functions, choice providers and completions
+    "register_choices", "register_completion", "register_service",
+    "business_keys", "checkpoint_database", "parse_aware", "open_items", "rules_constants", "running_instance_id",
     "Decision", "Deployed", "Inbox", "Param", "RulesRefused", "Source", "StepResult", "assign", "cancel",
     "check_rules", "claim", "complete", "correlate_message", "counts_for", "create_item", "create_items",
     "deploy_paths", "deploy_sources", "dismiss", "dry_run_rules", "evaluate_rules", "field_choices",
@@ -85,6 +106,28 @@ __all__ = [
     "register_fact_builder", "register_fact_type", "release", "retry_due_incidents", "retry_incident",
     "rules_history", "save_rules", "set_priority", "start", "user_by_name", "withdraw_items",
 ]
+
+
+def running_instance_id(process_id: str, business_key: str) -> int | None:
+    """The id of the running instance of ``process_id`` under ``business_key``, if there is one."""
+    return (ProcessInstance.objects.filter(process_id=process_id, business_key=business_key,
+                                           status=InstanceStatus.RUNNING)
+            .values_list("pk", flat=True).first())
+
+
+def business_keys(process_id: str) -> set[str]:
+    """The business keys of every instance of ``process_id``, whatever its status."""
+    return set(ProcessInstance.objects.filter(process_id=process_id).values_list("business_key", flat=True))
+
+
+def open_items(instance_id: int) -> list[WorkItem]:
+    """The instance's open work items, oldest first."""
+    return list(WorkItem.objects.filter(instance_id=instance_id, status=ItemStatus.OPEN).order_by("id"))
+
+
+def rules_constants(ruleset: str) -> dict[str, Any]:
+    """The ``set`` values of the rule set in force (the business's numbers live in the file)."""
+    return dict(_rules_in_force(ruleset).ruleset.constants)
 
 
 def form_for(item: WorkItem) -> dict | None:

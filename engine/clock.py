@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from django.utils.translation import gettext as _
+
 _frozen_at: datetime | None = None
 
 
@@ -31,3 +33,11 @@ def frozen(at: datetime) -> Iterator[None]:
         yield
     finally:
         freeze(previous)
+
+
+def parse_aware(text: str) -> datetime:
+    """An ISO 8601 time that names its offset (``Z`` accepted); ValueError says what is wrong."""
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        raise ValueError(_("%(text)s needs a timezone offset (e.g. +08:00 or Z)") % {"text": text})
+    return at

@@ -8,14 +8,13 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from . import sql
-from .errors import describe_failure
+from .errors import NotFound, describe_failure
 from .models import DueTimer, ItemKind, ItemStatus, MessageWait
-from .permissions import grants_for
+from .permissions import grants_for, user_by_name
 from .scripting import SCRIPT_ENGINE
 from .snapshot import Snapshot
 from .timers import is_literal
@@ -111,8 +110,11 @@ def _user_id(username: Any) -> int | None:
     there is none, or they may do nothing any more (a salesperson who left)."""
     if not username:
         return None
-    found = get_user_model().objects.filter(username=str(username)).first()
-    return found.pk if found is not None and grants_for(found) else None
+    try:
+        found = user_by_name(str(username))
+    except NotFound:
+        return None
+    return found.pk if grants_for(found) else None
 
 
 def _names(value: Any) -> list[str]:

@@ -9,10 +9,12 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.utils.module_loading import import_string
 
 from .conf import setting
+from .errors import NotFound
 from .models import Revision
 
 Grants = frozenset[tuple[str, int | None]]
@@ -85,3 +87,12 @@ def claimable_filter(grants: Grants) -> Q:
     for role, store_id in grants:
         match |= Q(role=role) if store_id is None else Q(role=role, store_id=store_id)
     return match
+
+
+def user_by_name(username: str) -> Any:
+    """The user with this username; NotFound when there is none. The engine's one look-up of a
+    user by name (commands, assignee expressions, the API's callers)."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return user

@@ -13,7 +13,6 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
@@ -432,8 +431,3 @@ def cancel(instance_id: int, *, user: Any, reason: str) -> None:
     _retrying(command)
 
 
-def user_by_name(username: str) -> Any:
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise NotFound(f"no user {username!r}")
-    return user

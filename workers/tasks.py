@@ -8,8 +8,8 @@ updates).
 
 from celery import shared_task
 
-from engine import api, sql
-from portal.crm.automation.sweeps import SWEEPS
+from engine import api
+from portal.crm.sweeps import SWEEPS
 
 
 @shared_task(acks_late=True)
@@ -24,7 +24,7 @@ def retry_incidents() -> int:
 
 @shared_task(acks_late=True)
 def checkpoint_database() -> bool:
-    return sql.checkpoint_wal()
+    return api.checkpoint_database()
 
 
 @shared_task(acks_late=True)

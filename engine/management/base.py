@@ -11,8 +11,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from engine.clock import parse_aware
 from engine.errors import EngineError, InvalidData
-from engine.runtime import user_by_name
+from engine.permissions import user_by_name
 
 
 class EngineCommand(BaseCommand):
@@ -52,9 +53,6 @@ def parse_now(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
-        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_aware(text)
     except ValueError as err:
         raise CommandError(f"--now: {err}", returncode=1) from err
-    if at.tzinfo is None:
-        raise CommandError("--now needs a timezone offset (e.g. +08:00 or Z)", returncode=1)
-    return at

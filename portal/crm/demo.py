@@ -27,6 +27,7 @@ from .models import (
     Transfer,
 )
 from .services import contacts, customers, vehicles
+from .services.common import user_by_username
 
 DEMO_PASSWORD = "lotflow"  # noqa: S105 - published demo login, not a secret
 STORES = [("Pudong", "East", "88 Century Ave, Shanghai"), ("West Lake", "East", "12 Nanshan Rd, Hangzhou"),
@@ -79,17 +80,13 @@ def _staff(username: str, store: Store | None, role: str, *, group_wide: bool) -
     return username
 
 
-def _user(username: str):
-    return get_user_model().objects.get(username=username)
-
-
 def _book(rng: random.Random) -> None:
     now = timezone.now()
     phone = iter(range(13900000000 + rng.randrange(1000) * 10000, 14000000000))
     serial = iter(range(1, 100000))
     for store in Store.objects.order_by("pk"):
-        manager = _user(username_for(store.name, Role.STORE_MANAGER))
-        sales = [_user(username_for(store.name, Role.SALES, n)) for n in (1, 2)]
+        manager = user_by_username(username_for(store.name, Role.STORE_MANAGER))
+        sales = [user_by_username(username_for(store.name, Role.SALES, n)) for n in (1, 2)]
         stock = [_vehicle(rng, store, manager, next(serial)) for _ in range(30)]
         book = [_customer(rng, store, manager, sales, str(next(phone)), now) for _ in range(100)]
         owned = [c for c in book if c.owner_id]

@@ -5,11 +5,10 @@ run again (prospects that already have a follow-up are skipped, sweeps are idemp
 """
 
 from engine import api
-from engine.models import ProcessInstance
 
-from .automation.sweeps import SWEEPS
 from .models import Customer, Store
 from .models.choices import Stage
+from .sweeps import SWEEPS
 
 FOLLOW_UPS_PER_STORE = 4
 
@@ -17,7 +16,7 @@ FOLLOW_UPS_PER_STORE = 4
 def demo_work() -> list[str]:
     lines = []
     started = 0
-    busy = set(ProcessInstance.objects.filter(process_id="lead_followup").values_list("business_key", flat=True))
+    busy = api.business_keys("lead_followup")
     for store in Store.objects.order_by("pk"):
         prospects = (Customer.objects.filter(home_store=store, stage=Stage.PROSPECT, owner__isnull=False)
                      .select_related("owner").prefetch_related("phones").order_by("-score", "pk")

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from .identifiers import phone_hash, phone_normalize, plate_normalize, vin_normalize
-from .models import Customer, CustomerPhone, Vehicle, VehicleStatus
+from .models import Customer, CustomerPhone, Store, Vehicle, VehicleStatus
 from .names import query_key
 from .scopes import EVERYWHERE, customers_visible_to, vehicles_visible_to
 
@@ -193,3 +195,18 @@ def stock_matching(user: Any, customer: Customer) -> QuerySet[Vehicle]:
     if customer.budget_max is not None:
         q &= Q(asking_price__lte=customer.budget_max)
     return vehicles_visible_to(user).filter(q).select_related("store").order_by("asking_price")
+
+
+def next_step_holder(item: Any) -> str:
+    """The sentence that tells a person who does the next step of a process when it is not
+    theirs: the person it is assigned to, or the role and store whose queue it waits in.
+    ``item`` is an open work item (engine.api.WorkItem)."""
+    if item.assignee_id is not None:
+        person = get_user_model().objects.filter(pk=item.assignee_id).first()
+        name = (person.get_full_name() or person.get_username()) if person else _("someone else")
+        return _("Next: “%(title)s” is with %(person)s.") % {"title": item.title, "person": name}
+    store = (Store.objects.filter(pk=item.store_id).values_list("name", flat=True).first()
+             if item.store_id else None) or _("the group")
+    role = item.role.replace("_", " ") if item.role else _("its assignee")
+    return _("Next: “%(title)s” waits for %(role)s at %(store)s.") % {"title": item.title, "role": role,
+                                                                      "store": store}

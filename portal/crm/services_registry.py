@@ -6,7 +6,7 @@ and form fields name these, and deploy refuses names that are not registered.
 
 from typing import Any
 
-from engine.registry import register_choices, register_service
+from engine.api import register_choices, register_service
 
 from .models import Role, StaffRole, Store, Vehicle, VehicleStatus
 from .services.leads import lead_route

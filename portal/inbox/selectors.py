@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils.safestring import SafeString
 
 from engine import api
-from engine.models import AuditEvent, Deployment, ItemKind, ItemStatus, WorkItem
+from engine.api import AuditEvent, Deployment, ItemKind, ItemStatus, WorkItem
 from portal.crm.models import Store
 
 from . import tickets

@@ -15,8 +15,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from engine import api
-from engine.errors import Conflict, InvalidData, InvalidState, NotAllowed, NotFound
-from engine.models import ItemStatus, WorkItem
+from engine.api import Conflict, InvalidData, InvalidState, ItemStatus, NotAllowed, NotFound, WorkItem
+from portal.crm.selectors import next_step_holder
 
 from . import selectors, tickets
 from .taskforms import TaskForm, UnsupportedForm
@@ -146,10 +146,6 @@ def _next_line(opened: WorkItem, user: Any) -> SafeString:
     link = reverse("inbox:item", args=[opened.pk])
     if opened.assignee_id == user.pk:
         return format_html('Next: <a href="{}">{}</a> is in your list.', link, opened.title)
-    if opened.assignee_id is not None:
-        return format_html("Next: “{}” is with {}.", opened.title, selectors.person_name(opened.assignee_id))
-    if selectors.claimable_by(opened, user):
+    if opened.assignee_id is None and selectors.claimable_by(opened, user):
         return format_html('Next: <a href="{}">{}</a> waits in your roles\' queue.', link, opened.title)
-    store = selectors.store_names({opened.store_id}).get(opened.store_id, "") if opened.store_id else "the group"
-    role = opened.role.replace("_", " ") or "its assignee"
-    return format_html("Next: “{}” waits for {} at {}.", opened.title, role, store)
+    return format_html("{}", next_step_holder(opened))

@@ -1,10 +1,10 @@
 """A change of stock queues a thresholds check for each store it touches, on the broker the
 workers read (the filesystem transport here, Redis when REDIS_URL is set)."""
 
+from portal.celery import app
 from portal.crm.fsm import transition_apply
 from portal.crm.models import VehicleStatus
 from tests.crm.factories import VehicleFactory
-from workers.celery import app
 
 
 def _queued_checks() -> list[list]:

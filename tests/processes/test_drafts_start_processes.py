@@ -6,10 +6,10 @@ import pytest
 
 from engine import api, clock
 from engine.models import ProcessInstance
-from portal.crm.automation.thresholds import sweep_thresholds
 from portal.crm.models import AcquisitionRequest, Transfer
 from portal.crm.models.choices import AcquisitionStatus, TransferStatus, VehicleStatus
 from portal.crm.services.vehicles import order_create
+from portal.crm.sweeps import SWEEPS
 from tests.crm.factories import CustomerFactory, VehicleFactory
 from tests.helpers import assert_round_trip, only_item
 
@@ -29,7 +29,7 @@ def test_a_drafted_transfer_waits_for_the_short_stores_manager_then_the_source_a
     pudong, westlake = stores
     _suvs(pudong, 1)
     _suvs(westlake, 6)
-    report = sweep_thresholds()
+    report = SWEEPS["thresholds"]()
     transfer = Transfer.objects.get()
     assert (transfer.status, report.actions["submitted transfer"]) == (TransferStatus.REQUESTED, 1)
     iid = ProcessInstance.objects.get(business_key=f"transfer:{transfer.pk}").pk
@@ -45,7 +45,7 @@ def test_a_drafted_transfer_waits_for_the_short_stores_manager_then_the_source_a
 def test_a_discarded_draft_transfer_is_rejected_with_the_reason(people, stores, deployed):
     _suvs(stores[0], 1)
     _suvs(stores[1], 6)
-    sweep_thresholds()
+    SWEEPS["thresholds"]()
     iid = ProcessInstance.objects.get(process_id="vehicle_transfer").pk
     api.complete(only_item(iid, "ReviewDraft").pk, user=people["manager"],
                  data={"decision": "discard", "note": "We sell few SUVs in winter"})
@@ -58,7 +58,7 @@ def test_a_drafted_acquisition_request_waits_for_the_manager_and_approval_leads_
                                                                                              deployed):
     _suvs(stores[0], 1)
     _suvs(stores[1], 3)
-    sweep_thresholds()
+    SWEEPS["thresholds"]()
     request = AcquisitionRequest.objects.get()
     assert request.status == AcquisitionStatus.REQUESTED
     iid = ProcessInstance.objects.get(business_key=f"acquisition-request:{request.pk}").pk
@@ -75,14 +75,14 @@ def test_a_draft_whose_car_was_sold_meanwhile_is_discarded_not_started(people, s
     pudong, westlake = stores
     _suvs(pudong, 1)
     cars = _suvs(westlake, 6)
-    sweep_thresholds()  # nothing deployed yet: the draft stays a draft
+    SWEEPS["thresholds"]()  # nothing deployed yet: the draft stays a draft
     transfer = Transfer.objects.get(status=TransferStatus.DRAFT)
     buyer = CustomerFactory(home_store=westlake, owner=people["other_sales"])
     order_create(by=people["other_sales"], customer_id=buyer.pk, vehicle_id=cars[0].pk, price=150000)
     assert transfer.vehicle_id == cars[0].pk and cars[0].status == VehicleStatus.IN_STOCK
     api.deploy_paths([settings.LOTFLOW["PROCESS_DIR"] / "vehicle_transfer.bpmn",
                       settings.LOTFLOW["PROCESS_DIR"] / "vehicle_acquisition.bpmn"])
-    report = sweep_thresholds()
+    report = SWEEPS["thresholds"]()
     assert Transfer.objects.get(pk=transfer.pk).status == TransferStatus.REJECTED
     assert report.actions["discarded draft"] == 1
     assert not ProcessInstance.objects.filter(business_key=f"transfer:{transfer.pk}").exists()

@@ -9,7 +9,7 @@ from engine import api, clock
 from engine.errors import InvalidData, NotAllowed
 from portal.crm.models import Appraisal, ChangeRecord, ServiceRecord, Vehicle
 from portal.crm.models.choices import AppraisalStatus, VehicleStatus
-from portal.crm.services.stock_process import acquisition_start
+from portal.crm.services.acquisitions import acquisition_start
 from tests.crm.factories import CustomerFactory, valid_vin
 from tests.helpers import assert_round_trip, make_staff, only_item
 

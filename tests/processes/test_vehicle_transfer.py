@@ -11,7 +11,7 @@ from engine.models import ProcessInstance
 from portal.crm.errors import IllegalTransition
 from portal.crm.models import ChangeRecord, Store, Transfer
 from portal.crm.models.choices import TransferStatus, VehicleStatus
-from portal.crm.services.stock_process import transfer_request
+from portal.crm.services.transfers import transfer_request
 from portal.crm.services.vehicles import order_create
 from tests.crm.factories import CustomerFactory, VehicleFactory
 from tests.helpers import assert_round_trip, make_staff, only_item

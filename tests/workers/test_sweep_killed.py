@@ -10,10 +10,10 @@ from django.db import connection
 
 from engine import clock
 from engine.models import WorkItem
+from portal.celery import app
 from portal.crm.models import ChangeRecord, Customer
 from portal.crm.names import name_keys
 from tests.workers.conftest import kill
-from workers.celery import app
 from workers.tasks import sweep
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]

@@ -12,8 +12,8 @@ import pytest
 
 from engine import api, clock
 from engine.models import DueTimer
+from portal.celery import app
 from tests.helpers import deploy, open_items
-from workers.celery import app
 from workers.tasks import fire_due_timers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

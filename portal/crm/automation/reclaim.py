@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from engine import api
-from engine.rules.host import Decision
+from engine.api import Decision
 
 from ..models import ChangeRecord, Customer
 from ..models.choices import Stage

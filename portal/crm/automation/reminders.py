@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from engine import api
-from engine.registry import register_completion
+from engine.api import register_completion
 
 from ..models import Appointment, Customer, FollowUpPlan, InsurancePolicy, MaintenancePlan, Vehicle
 from ..models.choices import AppointmentKind, Stage
@@ -120,9 +120,7 @@ def book_service(item: Any, data: dict[str, Any], user: Any) -> None:
     vehicle = Vehicle.objects.select_related("customer").get(pk=item.values["vehicle_id"])
     customer = vehicle.customer
     if customer is None:
-        from engine.errors import InvalidState
-
-        raise InvalidState(f"vehicle {vehicle.pk} has no customer to book a service visit for")
+        raise api.InvalidState(f"vehicle {vehicle.pk} has no customer to book a service visit for")
     note = data.get("note", "")
     Appointment.objects.create(customer=customer, store_id=vehicle.store_id, kind=AppointmentKind.SERVICE,
                                at=datetime.fromisoformat(data["at"]), vehicle=vehicle, created_by=user,

@@ -3,14 +3,13 @@
 from datetime import datetime
 from typing import Any
 
-from engine import clock
-from engine.rules import versions
+from engine import api
 
 
 def constants(ruleset: str) -> dict[str, Any]:
     """The `set` values of the rule set in force (numbers of the business live in the file)."""
-    return dict(versions.in_force(ruleset).ruleset.constants)
+    return api.rules_constants(ruleset)
 
 
 def now_or(at: datetime | None) -> datetime:
-    return at or clock.now()
+    return at or api.now()

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from portal.celery import app
+
 from ..fsm import status_changed
 from ..models import Vehicle
 
@@ -15,11 +17,9 @@ log = logging.getLogger(__name__)
 
 
 def _queue(store_id: int) -> None:
-    # The configured Celery app (broker from settings): the web process has no other, and
-    # Celery's default app would send to a broker nobody reads. By name: the tasks module
-    # (and what it imports) stays out of the web process. The nightly sweep catches anything lost.
-    from workers.celery import app
-
+    # The project's Celery app (broker from settings): Celery's default app would send to a
+    # broker nobody reads. By name: the worker package (and what it imports) stays out of the
+    # web process. The nightly sweep catches anything lost.
     try:
         app.send_task("workers.tasks.stock_changed", args=[store_id])
     except Exception as err:  # noqa: BLE001 - a broker that is down must not fail the change

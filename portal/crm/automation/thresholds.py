@@ -21,7 +21,6 @@ from engine import api
 
 from ..models import AcquisitionRequest, Store, Transfer, Vehicle
 from ..models.choices import AcquisitionStatus, TransferStatus, VehicleStatus
-from ..services.stock_process import drafts_submit
 from .reclaim import SweepReport
 from .rules import now_or
 
@@ -78,9 +77,6 @@ def sweep_thresholds(*, now: datetime | None = None, preview: bool = False,
         else:
             _alert(fact, f"{fact['in_stock']} {_kind(fact)} in stock, above the maximum of "
                          f"{decision.params['maximum']}", "over", at)
-    # Issue 12: every draft (this sweep's or an earlier one's) starts its process at the manager's review.
-    if not preview:
-        report.actions.update(drafts_submit())
     return report
 
 

@@ -7,13 +7,12 @@ the person who did the step before, and returns a small JSON-able result.
 from datetime import date, timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
-
 from engine import api as engine
-from engine.registry import register_service
+from engine.api import register_service
 
 from ..models import ContactChannel, Order
 from ..services import sales_process as sales
+from ..services.common import user_by_username as _user
 from ..services.contacts import appointment_book, appointment_record_outcome
 from ..services.customers import customer_assign
 from ..services.vehicles import order_create, order_deliver, payment_record
@@ -29,13 +28,6 @@ INVESTIGATION_STEPS = {
     "billing": "1. Ask finance for the payments of the order. 2. Compare them with the contract and invoice.",
     "other": "1. Call the customer to understand the problem. 2. Find who in the store can fix it.",
 }
-
-
-def _user(username: str) -> Any:
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise LookupError(f"no user {username!r}")
-    return user
 
 
 def _duration(iso: str) -> timedelta:

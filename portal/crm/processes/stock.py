@@ -1,85 +1,86 @@
 """Service functions of the after-sales and stock processes (return_visit, vehicle_acquisition, vehicle_transfer).
 
-Thin: each calls one function of ``portal.crm.services.stock_process`` with the
-task's parameters (ids, usernames, small values) and returns what it returns.
+Thin: each calls one function of the process's service module (``return_visits``,
+``transfers``, ``acquisitions`` in ``portal.crm.services``) with the task's parameters
+(ids, usernames, small values) and returns what it returns.
 """
 
 from typing import Any
 
-from engine.registry import register_service
+from engine.api import register_service
 
-from ..services import stock_process as stock
+from ..services import acquisitions, return_visits, transfers
 
 
 @register_service("crm.service_booking")
 def service_booking(*, customer_id: int, vehicle_id: int | None = None) -> str:
     """The customer's next booked service appointment, as one line (shown on the return visit)."""
-    return stock.service_booking(customer_id=customer_id, vehicle_id=vehicle_id)
+    return return_visits.service_booking(customer_id=customer_id, vehicle_id=vehicle_id)
 
 
 @register_service("crm.return_visit_open")
 def return_visit_open(*, order_id: int, kind: str, due: str) -> int:
     """A ReturnVisit record (due) for the visit about to be made; returns its id."""
-    return stock.return_visit_open(order_id=order_id, kind=kind, due=due)
+    return return_visits.return_visit_open(order_id=order_id, kind=kind, due=due)
 
 
 @register_service("crm.return_visit_record")
 def return_visit_record(*, visit_id: int, score: int, notes: str, by: str) -> int:
     """Record the visit's satisfaction score and notes (ReturnVisit due -> done)."""
-    return stock.return_visit_record(visit_id=visit_id, score=score, notes=notes, by=by)
+    return return_visits.return_visit_record(visit_id=visit_id, score=score, notes=notes, by=by)
 
 
-@register_service("crm.complaint_open")
-def complaint_open(*, visit_id: int, score: int, notes: str) -> int:
+@register_service("crm.return_visit_escalate")
+def return_visit_escalate(*, visit_id: int, score: int, notes: str) -> int:
     """A low score opens a Complaint (and the complaint process where it is deployed)."""
-    return stock.complaint_open(visit_id=visit_id, score=score, notes=notes)
+    return return_visits.return_visit_escalate(visit_id=visit_id, score=score, notes=notes)
 
 
 @register_service("crm.transfer_approve")
 def transfer_approve(*, transfer_id: int, by: str) -> dict[str, Any]:
     """Approved: the car is in transfer; {"ok": False, "reason"} if it was sold or reserved meanwhile."""
-    return stock.transfer_approve(transfer_id=transfer_id, by=by)
+    return transfers.transfer_approve(transfer_id=transfer_id, by=by)
 
 
 @register_service("crm.transfer_reject")
 def transfer_reject(*, transfer_id: int, reason: str, by: str = "") -> str:
     """Rejected (or a draft discarded), with the reason in the transfer's history."""
-    return stock.transfer_reject(transfer_id=transfer_id, reason=reason, by=by)
+    return transfers.transfer_reject(transfer_id=transfer_id, reason=reason, by=by)
 
 
 @register_service("crm.transfer_dispatch")
 def transfer_dispatch(*, transfer_id: int, by: str) -> str:
-    return stock.transfer_dispatch(transfer_id=transfer_id, by=by)
+    return transfers.transfer_dispatch(transfer_id=transfer_id, by=by)
 
 
 @register_service("crm.transfer_receive")
 def transfer_receive(*, transfer_id: int, by: str, mileage: int | None = None) -> str:
     """Received: the car is in stock in the destination store."""
-    return stock.transfer_receive(transfer_id=transfer_id, by=by, mileage=mileage)
+    return transfers.transfer_receive(transfer_id=transfer_id, by=by, mileage=mileage)
 
 
 @register_service("crm.acquisition_request_decide")
 def acquisition_request_decide(*, request_id: int, approved: bool, reason: str, by: str) -> bool:
-    return stock.acquisition_request_decide(request_id=request_id, approved=approved, reason=reason, by=by)
+    return acquisitions.acquisition_request_decide(request_id=request_id, approved=approved, reason=reason, by=by)
 
 
 @register_service("crm.appraisal_record")
 def appraisal_record(**fields: Any) -> dict[str, Any]:
     """The appraisal record; {"appraisal_id", "needs_approval"}."""
-    return stock.appraisal_record(**fields)
+    return acquisitions.appraisal_record(**fields)
 
 
 @register_service("crm.appraisal_decline")
 def appraisal_decline(*, appraisal_id: int, reason: str, by: str) -> str:
-    return stock.appraisal_decline(appraisal_id=appraisal_id, reason=reason, by=by)
+    return acquisitions.appraisal_decline(appraisal_id=appraisal_id, reason=reason, by=by)
 
 
 @register_service("crm.appraisal_purchase")
 def appraisal_purchase(*, appraisal_id: int, price: int, method: str, by: str) -> str:
-    return stock.appraisal_purchase(appraisal_id=appraisal_id, price=price, method=method, by=by)
+    return acquisitions.appraisal_purchase(appraisal_id=appraisal_id, price=price, method=method, by=by)
 
 
-@register_service("crm.vehicle_list")
-def vehicle_list(**fields: Any) -> int:
-    """The bought car, in stock in the store; returns the new vehicle's id."""
-    return stock.vehicle_list(**fields)
+@register_service("crm.appraisal_list_in_stock")
+def appraisal_list_in_stock(**fields: Any) -> int:
+    """The bought car, in stock in the store; returns the vehicle's id."""
+    return acquisitions.appraisal_list_in_stock(**fields)

@@ -1,12 +1,15 @@
-"""Helpers the services share: scoped look-ups and validation."""
+"""Helpers the services share: scoped look-ups, validation, who acts, and how records are named."""
 
 from typing import Any, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from ..errors import NotVisible
+from ..models import ChangeRecord
 
 M = TypeVar("M", bound=models.Model)
 
@@ -32,3 +35,25 @@ def merge_errors(*errors: ValidationError) -> ValidationError:
         for field, messages in error.message_dict.items():
             merged.setdefault(field, []).extend(messages)
     return ValidationError(merged)
+
+
+def user_by_username(username: str | None, *, field: str = "by") -> Any:
+    """The user named ``username`` (a form's field, a process step's actor); None for no name (a step
+    the system takes). A name nobody has is refused on ``field``."""
+    if not username:
+        return None
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise ValidationError({field: _("No user named %(username)s.") % {"username": username}})
+    return user
+
+
+def vehicle_label(vehicle: Any) -> str:
+    """How a car is named in messages, histories and process data: brand, model, year and VIN."""
+    return f"{vehicle.brand} {vehicle.model} {vehicle.year} ({vehicle.vin})"
+
+
+def status_note(entity: str, pk: int, old: str, new: str, *, by: Any, note: str) -> None:
+    """History of records that portal.crm.history does not track (transfers, appraisals, requests)."""
+    ChangeRecord.objects.create(entity=entity, entity_id=pk, field="status", old_value=old, new_value=new,
+                                actor=by, note=note[:200])

@@ -1,9 +1,8 @@
 """Customers and the pool: create, edit, release, reassign, hand over, membership cards."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -80,6 +79,25 @@ def _save_phones(customer: Customer, numbers: list[str]) -> None:
         # Another request stored the same phone after our check: the unique hash refuses it.
         phones_check_free(numbers, customer=customer)
         raise
+
+
+@transaction.atomic
+def customer_find_or_create(*, phone: str, new: Callable[[], Customer], by: Any = None,
+                             note: str = "") -> tuple[Customer, bool]:
+    """Find the customer who has this phone number, pooled or owned (same phone: one customer), or
+    create the prospect ``new()`` builds, with it as their primary phone. (customer, created)."""
+    number = phone_normalize(phone)
+    match = CustomerPhone.objects.filter(number_hash=phone_hash(number)).select_related("customer").first()
+    if match is not None:
+        return match.customer, False
+    customer = new()
+    _apply_name_keys(customer)
+    clean_or_raise(customer, exclude=["owner", "home_store"])
+    customer.save()
+    _save_phones(customer, [number])
+    if note:
+        history.record_diff(customer, {}, actor=by, note=note)
+    return customer, True
 
 
 @transaction.atomic
@@ -237,27 +255,14 @@ def membership_card_issue(
     normalized = phone_normalize(phone)
     if MembershipCard.objects.filter(number=number).exists():
         raise ValidationError({"number": f"Card number {number} is already issued."})
-    match = CustomerPhone.objects.filter(number_hash=phone_hash(normalized)).select_related("customer").first()
-    if match is not None:
-        customer = match.customer
-        if MembershipCard.objects.filter(customer=customer).exists():
-            raise ValidationError({"phone": f"Customer #{customer.pk} already holds a membership card."})
-    else:
-        customer = Customer(name=name, home_store=store, source=Source.WALK_IN, sub_channel="membership card")
-        _apply_name_keys(customer)
-        clean_or_raise(customer, exclude=["owner", "home_store"])
-        customer.save()
-        _set_phones(customer, [normalized])
-        history.record_diff(customer, {}, actor=by, note="created for a membership card")
+    customer, created = customer_find_or_create(
+        phone=normalized, by=by, note="created for a membership card",
+        new=lambda: Customer(name=name, home_store=store, source=Source.WALK_IN, sub_channel="membership card"))
+    if not created and MembershipCard.objects.filter(customer=customer).exists():
+        raise ValidationError({"phone": f"Customer #{customer.pk} already holds a membership card."})
     LeadIntake.objects.create(customer=customer, source=customer.source, channel="membership_card",
-                              received={"name": name, "card": number}, merged=match is not None,
+                              received={"name": name, "card": number}, merged=not created,
                               routed_store=customer.home_store, routed_owner=customer.owner, created_by=by,
-                              routing_reasons=["matched by phone" if match else "new prospect in the store pool"])
+                              routing_reasons=["new prospect in the store pool" if created else "matched by phone"])
     return MembershipCard.objects.create(customer=customer, number=number, level=level, issued_by=by, store=store)
 
-
-def user_by_username(username: str, *, field: str) -> Any:
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise ValidationError({field: f"No user named {username!r}."})
-    return user

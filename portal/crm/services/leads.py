@@ -17,10 +17,9 @@ from django.db import transaction
 from engine import api as engine
 
 from ..automation.routing import lead_fact, route
-from ..identifiers import phone_hash, phone_normalize
-from ..models import Customer, CustomerPhone, IntentLevel, LeadIntake, Source, Store
-from ..names import name_keys
-from .common import clean_or_raise
+from ..identifiers import phone_normalize
+from ..models import Customer, IntentLevel, LeadIntake, Source, Store
+from .customers import customer_find_or_create
 
 LEAD_PROCESS = "lead_to_cash"
 REQUIRED_COLUMNS = ["name", "phone"]
@@ -63,23 +62,14 @@ def lead_receive(
     if intent_level and intent_level not in IntentLevel.values:
         raise ValidationError({"intent_level": f"{intent_level!r} is not one of {', '.join(IntentLevel.values)}."})
     low, high = _int_or_none(budget_min, "budget_min"), _int_or_none(budget_max, "budget_max")
-    match = CustomerPhone.objects.filter(number_hash=phone_hash(number)).select_related("customer").first()
-    if match is not None:
-        customer = match.customer
-        if email and not customer.email:
-            customer.email = email
-            customer.save(update_fields=["email"])
-    else:
-        customer = Customer(name=name, email=email, source=source, sub_channel=sub_channel,
-                            intent_level=intent_level or IntentLevel.MEDIUM, budget_min=low, budget_max=high,
-                            home_store=default_lead_store())
-        customer.name_key, customer.name_pinyin, customer.name_initials = name_keys(name)
-        clean_or_raise(customer, exclude=["owner", "home_store"])
-        customer.save()
-        CustomerPhone.objects.create(customer=customer, number=number, number_hash=phone_hash(number),
-                                     last4=number[-4:], primary=True)
+    customer, created = customer_find_or_create(phone=number, by=by, new=lambda: Customer(
+        name=name, email=email, source=source, sub_channel=sub_channel, intent_level=intent_level or IntentLevel.MEDIUM,
+        budget_min=low, budget_max=high, home_store=default_lead_store()))
+    if not created and email and not customer.email:
+        customer.email = email
+        customer.save(update_fields=["email"])
     lead = LeadIntake.objects.create(
-        customer=customer, source=source, channel=channel, merged=match is not None, created_by=by,
+        customer=customer, source=source, channel=channel, merged=not created, created_by=by,
         received=received if received is not None else {"name": name, "email": email, "note": note,
                                                          "sub_channel": sub_channel})
     result = engine.start(LEAD_PROCESS, business_key=f"lead:{lead.pk}", user=by, data={

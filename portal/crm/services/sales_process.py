@@ -13,7 +13,6 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from engine import api
-from engine.models import InstanceStatus, ProcessInstance
 
 from .. import history
 from ..errors import NotPermitted
@@ -195,8 +194,7 @@ def order_change_start(*, by: Any, order_id: int) -> api.StepResult:
         raise ValidationError({"order": f"Order #{order.pk} is {order.get_status_display().lower()}; "
                                         "only an open or paid order can change."})
     key = f"order:{order.pk}"
-    waiting = ProcessInstance.objects.filter(process_id="order_change", business_key=key,
-                                             status=InstanceStatus.RUNNING).values_list("pk", flat=True).first()
+    waiting = api.running_instance_id("order_change", key)
     if waiting is not None:
         raise ValidationError({"order": f"A change of order #{order.pk} is already under way (process {waiting}); "
                                         "it has to be decided first."})

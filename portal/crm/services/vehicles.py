@@ -25,7 +25,7 @@ from ..models import (
 )
 from ..scopes import can_manage_customer, customers_visible_to, orders_visible_to, scope_of, vehicles_visible_to
 from .common import clean_or_raise, visible_or_raise
-from .stock_process import return_visit_start
+from .return_visits import return_visit_start
 
 VEHICLE_FIELDS = [
     "vin", "engine_number", "plate", "brand", "model", "vehicle_type", "year", "colour", "mileage",

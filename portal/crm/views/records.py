@@ -26,8 +26,7 @@ from ..models import Role, Store, Vehicle, VehicleStatus
 from ..scopes import EVERYWHERE, customers_visible_to, scope_of, staff_visible_to, stores_for, vehicles_visible_to
 from ..selectors import VehicleFilter, vehicle_filter
 from ..services import attachments, photos, staff, vehicles
-from ..services.common import visible_or_raise
-from ..services.customers import user_by_username
+from ..services.common import user_by_username, visible_or_raise
 from .common import crm_view, page_of
 
 

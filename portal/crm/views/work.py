@@ -17,13 +17,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from engine import api
-from engine.errors import EngineError
-from engine.models import InstanceStatus, ItemStatus, ProcessInstance, WorkItem
+from engine.api import EngineError
 
 from ..forms import AcquisitionForm, ComplaintCallForm, TransferRequestForm, add_service_errors
 from ..models import Role, Store
 from ..scopes import EVERYWHERE, customers_visible_to, stores_for, vehicles_visible_to
-from ..services import sales_process, stock_process
+from ..selectors import next_step_holder
+from ..services import acquisitions, sales_process, transfers
 from ..services.common import visible_or_raise
 from .common import crm_view
 from .records import vehicle_page
@@ -45,7 +45,7 @@ def _refused_on(form: Form, err: Exception) -> None:
 
 def _continue(request: HttpRequest, instance_id: int | None, started: str, back: str) -> HttpResponse:
     """To the first open step the person may do now, or back to the record saying who has it."""
-    opened = list(WorkItem.objects.filter(instance_id=instance_id, status=ItemStatus.OPEN).order_by("id"))
+    opened = api.open_items(instance_id) if instance_id is not None else []
     for item in opened:
         if api.may_work_on(item, request.user):
             messages.success(request, f"{started}. Next: {item.title}.")
@@ -53,10 +53,7 @@ def _continue(request: HttpRequest, instance_id: int | None, started: str, back:
     if not opened:
         messages.success(request, f"{started}.")
         return redirect(back)
-    first = opened[0]
-    store = Store.objects.filter(pk=first.store_id).values_list("name", flat=True).first() or "the group"
-    who = first.role.replace("_", " ") if first.role and first.assignee_id is None else "its assignee"
-    messages.success(request, f"{started}. Next: “{first.title}” waits for {who} at {store}.")
+    messages.success(request, f"{started}. {next_step_holder(opened[0])}")
     return redirect(back)
 
 
@@ -110,16 +107,13 @@ def transfer_new(request: HttpRequest, vehicle_id: int) -> HttpResponse:
     form = TransferRequestForm(request.POST, from_store_id=vehicle.store_id)
     if form.is_valid():
         try:
-            transfer = stock_process.transfer_request(
+            transfer = transfers.transfer_request(
                 by=request.user, vehicle_id=vehicle.pk, to_store_id=form.cleaned_data["to_store"].pk,
                 reason=form.cleaned_data["reason"], requested_date=form.cleaned_data["requested_date"])
         except (ValidationError, EngineError) as err:
             _refused_on(form, err)
         else:
-            instance_id = (ProcessInstance.objects.filter(process_id="vehicle_transfer",
-                                                          business_key=f"transfer:{transfer.pk}",
-                                                          status=InstanceStatus.RUNNING)
-                           .values_list("pk", flat=True).first())
+            instance_id = api.running_instance_id("vehicle_transfer", f"transfer:{transfer.pk}")
             return _continue(request, instance_id, f"Transfer #{transfer.pk} to {transfer.to_store} requested",
                              reverse("crm:vehicle", args=[vehicle.pk]))
     return vehicle_page(request, vehicle, transfer_form=form, status=400)
@@ -149,7 +143,7 @@ def acquisition_new(request: HttpRequest) -> HttpResponse:
             if data["source"] == "trade_in" and customer is None:
                 raise ValidationError({"source": "A trade-in is started from the customer's page "
                                                  "(Customers → the customer → Buy in their car)."})
-            instance_id = stock_process.acquisition_start(
+            instance_id = acquisitions.acquisition_start(
                 by=request.user, store_id=data["store"].pk, source=data["source"], seller_name=data["seller_name"],
                 seller_phone=data["seller_phone"], customer_id=customer.pk if customer is not None else None)
         except (ValidationError, EngineError) as err:

@@ -1,10 +1,22 @@
+from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
-from engine.errors import EngineError
-from engine.management.base import parse_now
-from portal.crm.automation import sweeps
+from engine import api
+from engine.api import EngineError
+from portal.crm import sweeps
+
+
+def parse_now(text: str | None) -> datetime | None:
+    """The ``--now`` option: an ISO 8601 time with its offset, or None for the engine's clock."""
+    if not text:
+        return None
+    try:
+        return api.parse_aware(text)
+    except ValueError as err:
+        raise CommandError(_("--now: %(problem)s") % {"problem": err}, returncode=1) from err
 
 
 class Command(BaseCommand):

@@ -1,7 +1,11 @@
-"""The Celery app: timers, incident retries, the nightly sweeps and the daily reminders.
+"""The Celery app, laid out as Celery's Django guide does: it lives in the project, and
+``portal/__init__.py`` imports it, so that every process that loads Django has it.
 
-Broker: Redis when REDIS_URL is set, else the filesystem transport, which needs
-no server and works across the web, worker and beat processes of one machine.
+Config comes from Django's settings (``CELERY_*``): Redis when REDIS_URL is set, else
+the filesystem transport, which needs no server and works across the web, worker and
+beat processes of one machine. The tasks are in the ``workers`` package, found by name
+when the worker starts; code that queues one sends it by name through this app and
+never imports the worker package.
 """
 
 import os
@@ -24,4 +28,5 @@ app.conf.beat_schedule = {
     "scores-nightly": {"task": "workers.tasks.sweep", "args": ["scores"], "schedule": crontab(hour=4, minute=0)},
     "reminders-daily": {"task": "workers.tasks.sweep", "args": ["reminders"], "schedule": crontab(hour=7, minute=30)},
 }
+# A name, not an import: the worker imports workers.tasks when it starts, the web process never does.
 app.autodiscover_tasks(["workers"])
