@@ -83,8 +83,8 @@ def build(rows: int, rng: random.Random) -> None:
         "address, id_number, source, sub_channel, intent_level, vehicle_type, brands, budget_min, budget_max, use, "
         "stage, home_store_id, owner_id, last_contact_at, created_at, score, score_reasons) "
         "VALUES (%s,%s,%s,%s,%s,'unspecified','','','','',%s,'',%s,%s,'',%s,%s,%s,%s,%s,%s,%s,%s,0,'[]')")
-    phone_sql = "INSERT INTO crm_customerphone (customer_id, number, number_hash, last4, \"primary\") " \
-                "VALUES (%s,%s,%s,%s,%s)"
+    phone_sql = ('INSERT INTO crm_customerphone (customer_id, number, number_hash, last4, "primary") '
+                 "VALUES (%s,%s,%s,%s,%s)")
     vehicle_sql = (
         "INSERT INTO crm_vehicle (vin, engine_number, plate, brand, model, vehicle_type, year, colour, mileage, "
         "configuration, asking_price, store_id, status, customer_id, created_at) "

@@ -19,7 +19,7 @@ def now() -> datetime:
 
 def freeze(at: datetime | None) -> None:
     """Make ``now()`` return ``at`` until ``freeze(None)``."""
-    global _frozen_at
+    global _frozen_at  # noqa: PLW0603 - one clock per process, moved only by tests and --now
     if at is not None and at.tzinfo is None:
         raise ValueError("the clock needs a timezone-aware time")
     _frozen_at = at.astimezone(UTC) if at is not None else None

@@ -78,27 +78,27 @@ def _work_item(live: Any, task: Any, now: datetime) -> dict[str, Any]:
     store = live.row.store_id if live.row.store_id is not None else data.get("store_id")
     if ts.store:
         store = _evaluate(task, ts.store)
-    return dict(
-        task_id=str(task.id),
-        element_id=ts.element_id,
-        kind=ItemKind.TASK,
-        title=ts.title,
-        process_id=live.row.process_id,
-        role=ts.role,
-        store_id=int(store) if store not in (None, "") else None,
-        assignee_id=_user_id(_evaluate(task, ts.assignee)) if ts.assignee else None,
-        excluded=_names(_evaluate(task, ts.exclude)) if ts.exclude else [],
-        form=ts.form,
-        instructions=fill_instructions(ts.instructions, data),
-        values={k: data[k] for k in fields if k in data},
-        subject_label=str(_evaluate(task, ts.subject) or "")[:300] if ts.subject else "",
-        subject_ref=str(_evaluate(task, ts.subject_ref) or "")[:100] if ts.subject_ref else "",
-        due_at=_due(task, ts.due, now) if ts.due else None,
-        priority=_priority(task, ts.priority),
-        created_at=now,
-        status=ItemStatus.OPEN,
-        claimed=False,
-    )
+    return {
+        "task_id": str(task.id),
+        "element_id": ts.element_id,
+        "kind": ItemKind.TASK,
+        "title": ts.title,
+        "process_id": live.row.process_id,
+        "role": ts.role,
+        "store_id": int(store) if store not in (None, "") else None,
+        "assignee_id": _user_id(_evaluate(task, ts.assignee)) if ts.assignee else None,
+        "excluded": _names(_evaluate(task, ts.exclude)) if ts.exclude else [],
+        "form": ts.form,
+        "instructions": fill_instructions(ts.instructions, data),
+        "values": {k: data[k] for k in fields if k in data},
+        "subject_label": str(_evaluate(task, ts.subject) or "")[:300] if ts.subject else "",
+        "subject_ref": str(_evaluate(task, ts.subject_ref) or "")[:100] if ts.subject_ref else "",
+        "due_at": _due(task, ts.due, now) if ts.due else None,
+        "priority": _priority(task, ts.priority),
+        "created_at": now,
+        "status": ItemStatus.OPEN,
+        "claimed": False,
+    }
 
 
 def _evaluate(task: Any, expression: str) -> Any:

@@ -138,7 +138,8 @@ class WorkItem(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     priority = models.PositiveSmallIntegerField(default=3, help_text="1 (highest) to 5")
     status = models.CharField(max_length=10, choices=ItemStatus.choices, default=ItemStatus.OPEN)
-    key = models.CharField(max_length=200, null=True, blank=True,
+    # NULL, not "": the unique constraint must let any number of unkeyed items through.
+    key = models.CharField(max_length=200, null=True, blank=True,  # noqa: DJ001
                            help_text="makes creating the same standalone item twice a no-op")
     result = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()

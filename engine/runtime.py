@@ -241,7 +241,7 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
         task.data[f"{item.element_id}_by"] = user.get_username()
         try:
             task.run()
-        except Exception as err:  # noqa: BLE001 - the post-script of this task, whatever it raised
+        except Exception as err:
             raise InvalidState(f"{item.element_id}: {describe_failure(err)}") from err
         failures = run_engine(live.workflow)
         _close_item(item, user, cleaned)

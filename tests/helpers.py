@@ -56,7 +56,7 @@ def assert_round_trip(instance_id: int) -> None:
     open_tasks = set(WorkItem.objects.filter(instance_id=instance_id, status=ItemStatus.OPEN)
                      .values_list("task_id", flat=True))
     assert open_tasks == set(snap.ready)
-    timers = {t: d for t, d in DueTimer.objects.filter(instance_id=instance_id).values_list("task_id", "due_at")}
+    timers = dict(DueTimer.objects.filter(instance_id=instance_id).values_list("task_id", "due_at"))
     assert timers == {t: due for t, (_el, due) in snap.timers.items()}
     waits = set(MessageWait.objects.filter(instance_id=instance_id).values_list("task_id", flat=True))
     assert waits == set(snap.waits)

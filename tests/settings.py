@@ -11,7 +11,7 @@ os.environ.setdefault("LOTFLOW_SECRET_KEY", "test-only-secret-key-never-used-out
 os.environ.setdefault("LOTFLOW_PHONE_HASH_KEY", "test-only-phone-hash-key")
 os.environ.setdefault("LOTFLOW_HTTPS", "0")
 
-from portal.settings import *  # noqa: E402, F403
+from portal.settings import *  # noqa: F403
 
 # Templates render without a collectstatic run: plain names, files served by the finders. One test
 # (tests/test_static_files.py) collects with the production storage and checks its hashed names.

@@ -29,7 +29,7 @@ from .models import (
 from .services import contacts, customers, vehicles
 from .services.common import user_by_username
 
-DEMO_PASSWORD = "lotflow"  # noqa: S105 - published demo login, not a secret
+DEMO_PASSWORD = "lotflow"
 STORES = [("Pudong", "East", "88 Century Ave, Shanghai"), ("West Lake", "East", "12 Nanshan Rd, Hangzhou"),
           ("Tianhe", "South", "208 Tianhe Rd, Guangzhou")]
 FULL_STORE_ROLES = [Role.SALES, Role.STORE_MANAGER, Role.FINANCE, Role.SERVICE, Role.COMPLAINTS]

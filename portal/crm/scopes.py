@@ -264,7 +264,7 @@ def can_see_identity(user: Any, customer: Customer, scope: Scope | None = None) 
     A caller asking about many customers passes the user's ``scope`` once (one query fewer per customer).
     """
     scope = scope or scope_of(user)
-    if scope.everything or customer.owner_id == scope.user_id and scope.user_id is not None:
+    if scope.everything or (customer.owner_id == scope.user_id and scope.user_id is not None):
         return True
     if scope.holds_in(customer.home_store_id, Role.STORE_MANAGER):
         return True

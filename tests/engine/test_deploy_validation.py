@@ -79,7 +79,7 @@ def test_a_refusal_message_lists_every_problem_located(db):
     with pytest.raises(DeploymentRefused) as refused:
         deploy("invalid_lane.bpmn", "invalid_service.bpmn")
     assert str(refused.value).splitlines() == [
-        "invalid_lane.bpmn: Lane_salesman: lane 'salesman' names no role "
-        "(roles: admin, complaints, finance, hq, sales, service, store_manager)",
+        ("invalid_lane.bpmn: Lane_salesman: lane 'salesman' names no role "
+         "(roles: admin, complaints, finance, hq, sales, service, store_manager)"),
         "invalid_service.bpmn: SendSms: service function 'test.send_sms' is not registered",
     ]

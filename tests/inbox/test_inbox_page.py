@@ -27,11 +27,11 @@ def reminders(people):
 def test_inbox_lists_mine_apart_from_what_my_roles_may_claim(appraisal, demo_contact, people):
     response = signed_in(people["sales"]).get("/")
     assert rows(response, "mine") == [
-        "Appraise the trade-in Wang Fang Trade-in appraisal Pudong "
-        f"{timezone.localtime(appraisal.due_at):%a %-d %b %H:%M} P2 · High Release"]
+        ("Appraise the trade-in Wang Fang Trade-in appraisal Pudong "
+         f"{timezone.localtime(appraisal.due_at):%a %-d %b %H:%M} P2 · High Release")]
     assert rows(response, "claimable") == [
-        "Contact the prospect Li Wei Prospect follow-up Pudong "
-        f"{timezone.localtime(demo_contact.due_at):%a %-d %b %H:%M} P2 · High Claim"]
+        ("Contact the prospect Li Wei Prospect follow-up Pudong "
+         f"{timezone.localtime(demo_contact.due_at):%a %-d %b %H:%M} P2 · High Claim")]
 
 
 def test_overdue_items_are_marked(reminders, people):

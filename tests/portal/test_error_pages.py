@@ -32,7 +32,7 @@ def signed_in(client, people, settings):
 def test_a_missing_page_is_the_portals_404_without_the_url_map(signed_in):
     answer = signed_in.get("/crm/no-such-page/")
     assert answer.status_code == 404
-    assert [t.name for t in answer.templates][0] == "404.html"
+    assert next(t.name for t in answer.templates) == "404.html"
     page = answer.content.decode()
     assert "Not found" in page and 'href="/"' in page and "Back to your inbox" in page
     assert "URLconf" not in page and "api/v1/" not in page and "admin/" not in page
@@ -49,7 +49,7 @@ def test_a_missing_page_for_a_visitor_is_the_same_page(client, settings, db):
 def test_a_refusal_is_the_portals_403_with_its_reason(signed_in):
     answer = signed_in.get("/refuses/")
     assert answer.status_code == 403
-    assert [t.name for t in answer.templates][0] == "403.html"
+    assert next(t.name for t in answer.templates) == "403.html"
     page = answer.content.decode()
     assert "Not allowed" in page and "Store managers and hq import leads." in page and "Back to your inbox" in page
 

@@ -17,7 +17,7 @@ def manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProces
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LOTFLOW_"))}
     clean.update(LOTFLOW_VAR_DIR=str(tmp_path), **env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
 
 
 @pytest.mark.parametrize("missing", sorted(KEYS))

@@ -107,7 +107,7 @@ def test_only_the_source_stores_manager_may_approve(people, stores, car):
 
 
 def test_a_reserved_car_or_one_already_in_transfer_cannot_be_requested(people, stores, car):
-    pudong, westlake = stores
+    _pudong, westlake = stores
     buyer = CustomerFactory(home_store=westlake, owner=people["other_sales"])
     order_create(by=people["other_sales"], customer_id=buyer.pk, vehicle_id=car.pk, price=150000)
     with pytest.raises(ValidationError, match="is reserved"):

@@ -27,6 +27,6 @@ def pool_take_refusal(user: Any, customer: Customer, *, now: datetime | None = N
             .order_by("-at").values_list("at", flat=True).first())
     if lost is not None:
         again = (lost + timedelta(days=days)).date().isoformat()
-        return f"{customer.name} left {user.get_username()} on {lost.date().isoformat()}; they can take it back " \
-               f"from {again}"
+        return (f"{customer.name} left {user.get_username()} on {lost.date().isoformat()}; they can take it back "
+                f"from {again}")
     return None

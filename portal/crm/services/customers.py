@@ -110,7 +110,7 @@ def customer_create(
     scope = scope_of(by)
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     if unknown:
-        raise ValidationError({name: "Not a customer field." for name in sorted(unknown)})
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a customer field."))
     if home_store is None:
         home_store = getattr(getattr(by, "staff", None), "store", None)
     if home_store is None:
@@ -144,7 +144,7 @@ def customer_update(
         raise NotPermitted("Only the owner, the store manager or hq can edit this customer.")
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     if unknown:
-        raise ValidationError({name: "Not a customer field." for name in sorted(unknown)})
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a customer field."))
     before = history.snapshot(customer)
     for name, value in fields.items():
         setattr(customer, name, value)
