@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def _configure(database: str) -> str:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    # Production settings with the suite's throwaway keys (the data is synthetic): tests/settings.py.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     os.environ["LOTFLOW_DEBUG"] = "0"  # as in production: DEBUG records every query
     if database == "sqlite":
         os.environ.pop("DATABASE_URL", None)

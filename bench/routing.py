@@ -25,7 +25,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=10_000)
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    # Production settings with the suite's throwaway keys (the data is synthetic): tests/settings.py.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     os.environ["LOTFLOW_DEBUG"] = "0"
     os.environ.pop("DATABASE_URL", None)
     os.environ["LOTFLOW_VAR_DIR"] = tempfile.mkdtemp(prefix="lotflow-routing-")

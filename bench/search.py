@@ -35,7 +35,8 @@ def setup(rows: int) -> None:
     bench_dir = ROOT / "var" / "bench" / f"search-{rows}"
     bench_dir.mkdir(parents=True, exist_ok=True)
     os.environ["LOTFLOW_VAR_DIR"] = str(bench_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    # Production settings with the suite's throwaway keys (the data is synthetic): tests/settings.py.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     for name in ("DATABASE_URL", "REDIS_URL"):
         os.environ.pop(name, None)  # the benchmark measures the embedded SQLite set-up
     import django

@@ -78,7 +78,8 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--due", type=int, default=50_000)
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    # Production settings with the suite's throwaway keys (the data is synthetic): tests/settings.py.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     os.environ["LOTFLOW_DEBUG"] = "0"
     os.environ.pop("DATABASE_URL", None)
     os.environ["LOTFLOW_VAR_DIR"] = tempfile.mkdtemp(prefix="lotflow-sweep-")

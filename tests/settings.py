@@ -1,4 +1,4 @@
-"""The settings the test suite runs with: production's, plus test-only keys and plain http.
+"""The settings the test suite and the benchmarks run with: production's, plus test-only keys and plain http.
 
 Keys and LOTFLOW_HTTPS go into the environment (only where unset) before
 portal.settings loads, so that the worker processes some tests start get the
