@@ -55,7 +55,7 @@ test: install npm
 	  LOTFLOW_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/mypy engine
+	$(VENV)/bin/mypy engine portal workers
 	bin/ensure-chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles.finders import BaseFinder
-from django.core.checks import Error
+from django.core.checks import CheckMessage, Error
 from django.core.files.storage import FileSystemStorage
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ class NodeModulesFinder(BaseFinder):
         self.files = list(settings.LOTFLOW_FRONTEND_FILES)
         self.storage = FileSystemStorage(location=self.root)
 
-    def check(self, **kwargs: Any) -> list[Error]:
+    def check(self, **kwargs: Any) -> list[CheckMessage]:
         return [
             Error(_("The front-end file %(path)s is missing from %(root)s.") % {"path": name, "root": self.root},
                   hint=_("Install the front-end packages with `npm ci` (or `make npm`)."),
@@ -31,7 +31,9 @@ class NodeModulesFinder(BaseFinder):
             for name in self.files if not (self.root / name).is_file()
         ]
 
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
+    # django-stubs declares a miss as None, but Django's finders.find() takes any answer that is not a list for a
+    # match (and would return [None]); a finder says "not here" with [], as Django's own finders do.
+    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:  # type: ignore[override]
         if path in self.files and (self.root / path).is_file():
             found = str(self.root / path)
             return [found] if find_all else found

@@ -92,7 +92,7 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database() -> dj_database_url.DBConfig:
     url = os.environ.get("DATABASE_URL")
     if url:
         return dj_database_url.parse(url, conn_max_age=60)
@@ -101,7 +101,7 @@ def _database() -> dict:
     # than deadlock on an upgrade), and the busy timeout makes them wait, not fail.
     return {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": VAR_DIR / "lotflow.sqlite3",
+        "NAME": str(VAR_DIR / "lotflow.sqlite3"),
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
@@ -230,7 +230,7 @@ SPECTACULAR_SETTINGS = {
 REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_RESULT_BACKEND: str | None = REDIS_URL
 else:
     # The filesystem transport needs no server and works across processes
     # (web, worker and beat on one machine); memory:// would not.

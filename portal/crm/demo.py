@@ -103,8 +103,10 @@ def _book(rng: random.Random) -> None:
             if number % 3 == 2:
                 vehicles.order_deliver(order_id=order.pk, by=manager)
                 _after_sale(rng, store, vehicle, customer, now)
-        Transfer.objects.create(vehicle=stock[0], from_store=store, to_store=Store.objects.exclude(pk=store.pk)
-                                .first(), reason="Customer in the other store wants it", requested_by=manager)
+        other_store = Store.objects.exclude(pk=store.pk).first()
+        if other_store is not None:
+            Transfer.objects.create(vehicle=stock[0], from_store=store, to_store=other_store,
+                                    reason="Customer in the other store wants it", requested_by=manager)
         Appraisal.objects.create(store=store, seller_name="赵先生", seller_phone="13700000000",
                                  vin=_vin(next(serial)), brand="Nissan", model="Sylphy", mileage=88000,
                                  condition="Good, small scratch on the rear bumper", offered_price=52000,

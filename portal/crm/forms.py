@@ -1,6 +1,6 @@
 """Forms of the CRM pages. They parse input; the services validate and write."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -30,7 +30,7 @@ DATE = forms.DateInput(attrs={"type": "date"})
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Show a service's ValidationError beside the fields it names (or above the form)."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
@@ -108,7 +108,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, store_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = get_user_model().objects.filter(
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = get_user_model().objects.filter(
             staff__store_id=store_id, staff__active=True, staff__roles__role=Role.SALES).order_by("username")
 
 
@@ -197,7 +197,8 @@ class TransferRequestForm(forms.Form):
 
     def __init__(self, *args: Any, from_store_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_store"].queryset = Store.objects.exclude(pk=from_store_id).order_by("name")
+        to_store = cast("forms.ModelChoiceField[Store]", self.fields["to_store"])
+        to_store.queryset = Store.objects.exclude(pk=from_store_id).order_by("name")
 
 
 class AcquisitionForm(forms.Form):
@@ -212,7 +213,7 @@ class AcquisitionForm(forms.Form):
 
     def __init__(self, *args: Any, stores: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["store"].queryset = stores
+        cast("forms.ModelChoiceField[Store]", self.fields["store"]).queryset = stores
 
 
 class ComplaintCallForm(forms.Form):

@@ -62,9 +62,9 @@ def transition_apply(
     old, new = transition_run(instance, name, field=field)
     extra = dict(extra or {})
     before = {key: getattr(instance, key) for key in extra}
-    rows = type(instance).objects.filter(pk=instance.pk, **{field: old}).update(**{field: new}, **extra)
+    rows = type(instance)._default_manager.filter(pk=instance.pk, **{field: old}).update(**{field: new}, **extra)
     if rows != 1:
-        current = type(instance).objects.filter(pk=instance.pk).values_list(field, flat=True).first()
+        current = type(instance)._default_manager.filter(pk=instance.pk).values_list(field, flat=True).first()
         instance.__dict__[field] = current
         raise Conflict(f"{_label(instance)} changed meanwhile: it is now '{current}', not '{old}'")
     for key, value in extra.items():

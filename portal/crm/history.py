@@ -56,9 +56,12 @@ def snapshot(instance: models.Model) -> dict[str, str]:
 
 
 def record_diff(instance: models.Model, before: dict[str, str], *, actor: Any, note: str = "") -> int:
+    entity = _entity(instance)
+    if entity is None:
+        return 0
     after = snapshot(instance)
     rows = [
-        ChangeRecord(entity=_entity(instance), entity_id=instance.pk, field=name, old_value=before.get(name, ""),
+        ChangeRecord(entity=entity, entity_id=instance.pk, field=name, old_value=before.get(name, ""),
                      new_value=value, actor=actor if getattr(actor, "pk", None) else None, note=note)
         for name, value in after.items() if before.get(name, "") != value
     ]

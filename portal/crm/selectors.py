@@ -9,7 +9,7 @@ customers (``bench/search.py`` measures it).
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -40,7 +40,9 @@ def customer_by_phone(number: str, stores: set[int] | str) -> Customer | None:
         return None
     owners = CustomerPhone.objects.filter(number_hash=phone_hash(normalized)).values("customer_id")
     found = Customer.objects.filter(pk__in=owners).select_related("home_store")
-    return (found if stores == EVERYWHERE else found.filter(home_store_id__in=stores)).first()
+    if stores != EVERYWHERE:
+        found = found.filter(home_store_id__in=cast(set[int], stores))  # a set of ids unless EVERYWHERE
+    return found.first()
 
 
 def customer_search_q(query: str) -> Q | None:
@@ -71,10 +73,10 @@ def customer_search_q(query: str) -> Q | None:
     looks_like_id = bool(parts) and not text.isalpha()  # a phone, VIN or plate, not a name
     if not looks_like_id:
         parts.append(_prefix("name_key", key) | _prefix("name_pinyin", key) | _prefix("name_initials", key))
-    query = Q(pk__in=[])
+    meanings = Q(pk__in=[])
     for part in parts:
-        query |= part
-    return query
+        meanings |= part
+    return meanings
 
 
 def customer_search(user: Any, query: str) -> QuerySet[Customer]:

@@ -20,7 +20,7 @@ from .markup import render_markdown
 from .taskforms import TaskForm, UnsupportedForm
 
 SORTS = {"due": "Due time", "priority": "Priority"}
-KIND_LABELS = {ItemKind.REMINDER: "Reminder", ItemKind.WARNING: "Warning", ItemKind.ALERT: "Alert",
+KIND_LABELS: dict[str, str] = {ItemKind.REMINDER: "Reminder", ItemKind.WARNING: "Warning", ItemKind.ALERT: "Alert",
                ItemKind.NOTICE: "Notice", ItemKind.TASK: "Task"}
 ACTION_LABELS = {"started": "started the process", "claimed": "claimed", "released": "released",
                  "assigned": "handed over", "completed": "completed", "dismissed": "dismissed",
@@ -204,7 +204,7 @@ def history(item: WorkItem) -> list[HistoryEntry]:
         events = api.instance_detail(item.instance_id)["audit"]
     else:
         events = [{"at": e.at.isoformat(), "action": e.action, "element_id": e.element_id,
-                   "actor": e.actor.get_username() if e.actor_id else None, "data": e.data}
+                   "actor": e.actor.get_username() if e.actor else None, "data": e.data}
                   for e in AuditEvent.objects.filter(instance__isnull=True, work_item=item)
                   .select_related("actor").order_by("at", "id")]
     steps = dict(WorkItem.objects.filter(instance_id=item.instance_id).values_list("element_id", "title")

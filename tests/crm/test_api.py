@@ -90,6 +90,15 @@ def test_follow_up_plans_through_the_api(book, api):
     assert done.json()["done"] is True
 
 
+@pytest.mark.parametrize("action", ["follow-ups/{id}/done", "orders/{id}/payments", "orders/{id}/deliver",
+                                    "orders/{id}/cancel"])
+@pytest.mark.parametrize("junk", ["abc", "12abc"])
+def test_an_id_that_is_no_number_is_not_found(book, api, action, junk):
+    answer = api("manager").post(f"/api/v1/{action.format(id=junk)}", {"method": "transfer", "amount": 1},
+                                 format="json")
+    assert answer.status_code == 404 and answer.json() == {"detail": "Not found."}
+
+
 def test_post_a_lead(lead_process, stores, api):  # noqa: F811
     answer = api("manager").post("/api/v1/leads", {"name": "API Lead", "phone": "13677778888",
                                                     "source": "marketplace"}, format="json")

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
 PRODUCTION_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -36,3 +37,10 @@ def test_a_page_links_the_hashed_names_and_they_are_served(collected, client, db
     assert re.search(r"pico\.min\.[0-9a-f]{12}\.css$", pico[0]) and re.search(r"htmx\.min\.[0-9a-f]{12}\.js$", htmx[0])
     served = client.get(pico[0])
     assert served.status_code == 200 and b"--pico-" in b"".join(served.streaming_content)
+
+
+def test_a_file_no_finder_holds_is_not_found():
+    """The finder says "not here" in the shape Django's finders.find() reads as a miss."""
+    assert finders.find("htmx.org/package.json") is None
+    assert finders.find("htmx.org/package.json", find_all=True) == []
+    assert finders.find("htmx.org/dist/htmx.min.js", find_all=True) == [finders.find("htmx.org/dist/htmx.min.js")]

@@ -83,7 +83,7 @@ class VehicleSerializer(serializers.ModelSerializer):
         model = Vehicle
         fields = ["id", *VEHICLE_FIELDS, "store", "store_id", "status", "vin_confirmed", "created_at"]
         read_only_fields = ["status", "created_at"]
-        extra_kwargs = {"vin": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"vin": {"validators": []}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         return attrs  # the service validates VIN, duplicates and year

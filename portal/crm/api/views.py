@@ -33,6 +33,14 @@ from .serializers import (
 )
 
 
+def _record_id(pk: str, what: str) -> int:
+    """The id in the URL (the router passes it as text); one that is no number names no record: 404."""
+    try:
+        return int(pk)
+    except ValueError:
+        raise NotVisible(f"{what} {pk} does not exist") from None
+
+
 def _store(user: Any, store_id: int | None) -> Store | None:
     if store_id is None:
         return None
@@ -119,7 +127,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     @extend_schema(request=None, responses=FollowUpSerializer)
     @action(detail=True, methods=["post"])
     def done(self, request: Request, pk: str) -> Response:
-        plan = contacts.follow_up_plan_done(plan_id=pk, by=request.user)
+        plan = contacts.follow_up_plan_done(plan_id=_record_id(pk, "follow-up plan"), by=request.user)
         return Response(FollowUpSerializer(plan).data)
 
 
@@ -173,20 +181,21 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @extend_schema(request=PaymentSerializer, responses=OrderSerializer)
     @action(detail=True, methods=["post"])
     def payments(self, request: Request, pk: str) -> Response:
-        visible_or_raise(self.get_queryset(), pk, "order")  # out of scope: 404 before any validation
+        order_id = _record_id(pk, "order")
+        visible_or_raise(self.get_queryset(), order_id, "order")  # out of scope: 404 before any validation
         incoming = PaymentSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        vehicles.payment_record(order_id=pk, by=request.user, **incoming.validated_data)
-        return Response(OrderSerializer(self.get_queryset().get(pk=pk)).data)
+        vehicles.payment_record(order_id=order_id, by=request.user, **incoming.validated_data)
+        return Response(OrderSerializer(self.get_queryset().get(pk=order_id)).data)
 
     @extend_schema(request=None, responses=OrderSerializer)
     @action(detail=True, methods=["post"])
     def deliver(self, request: Request, pk: str) -> Response:
-        order = vehicles.order_deliver(order_id=pk, by=request.user)
+        order = vehicles.order_deliver(order_id=_record_id(pk, "order"), by=request.user)
         return Response(OrderSerializer(self.get_queryset().get(pk=order.pk)).data)
 
     @extend_schema(request=None, responses=OrderSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
-        order = vehicles.order_cancel(order_id=pk, by=request.user)
+        order = vehicles.order_cancel(order_id=_record_id(pk, "order"), by=request.user)
         return Response(OrderSerializer(self.get_queryset().get(pk=order.pk)).data)

@@ -45,10 +45,10 @@ def _due_things(at: datetime, ahead: int) -> list[dict[str, Any]]:
                   .select_related("customer__home_store")):
         things.append(_thing("test_drive", visit.pk, _local_date(visit.at), today, visit.customer,
                              owner_id=visit.customer.owner_id, title=f"Test drive with {visit.customer.name} tomorrow"))
-    for plan in (MaintenancePlan.objects.filter(next_service_date__lte=until)
-                 .select_related("vehicle__customer", "vehicle__store")):
-        things.append(_vehicle_thing("maintenance", plan.pk, plan.next_service_date, today, plan.vehicle,
-                                     f"Maintenance due for {plan.vehicle.plate or plan.vehicle.vin}"))
+    for service in (MaintenancePlan.objects.filter(next_service_date__lte=until)
+                    .select_related("vehicle__customer", "vehicle__store")):
+        things.append(_vehicle_thing("maintenance", service.pk, service.next_service_date, today, service.vehicle,
+                                     f"Maintenance due for {service.vehicle.plate or service.vehicle.vin}"))
     for policy in (InsurancePolicy.objects.filter(expires_on__gte=today, expires_on__lte=until)
                    .select_related("vehicle__customer", "vehicle__store")):
         car = policy.vehicle.plate or policy.vehicle.vin

@@ -5,6 +5,7 @@ explained (which rule added what), and sets the priority of the prospect's work 
 when what a score reads changes); the ``scores`` sweep recomputes every prospect.
 """
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from .rules import constants, now_or
 CHUNK = 2000
 
 
-def _facts(customers: list[dict[str, Any]], tags: dict[int, list[str]], at: datetime) -> list[dict[str, Any]]:
+def _facts(customers: Sequence[Mapping[str, Any]], tags: dict[int, list[str]], at: datetime) -> list[dict[str, Any]]:
     today = timezone.localtime(at).date()
     return [{
         "id": c["id"], "source": c["source"], "intent_level": c["intent_level"], "budget_max": c["budget_max"],
@@ -38,7 +39,7 @@ def priority_for(score: int, values: dict[str, Any]) -> int:
     return 4
 
 
-def _rows(ids: list[int], at: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _rows(ids: list[int], at: datetime) -> tuple[Sequence[Mapping[str, Any]], list[dict[str, Any]]]:
     """(customer rows, their prospect_score facts) for prospects among ``ids``."""
     rows = list(Customer.objects.filter(pk__in=ids, stage=Stage.PROSPECT).annotate(
         contacts=Count("communications", filter=Q(communications__at__gte=at - timedelta(days=30)), distinct=True),

@@ -44,7 +44,7 @@ def acquisition_start(*, by: Any, store_id: int, source: str, seller_name: str =
     if source not in ACQUISITION_SOURCES[:3]:
         raise ValidationError({"source": f"'{source}' is not one of {', '.join(ACQUISITION_SOURCES[:3])}."})
     if source == "trade_in":
-        customer = Customer.objects.filter(pk=customer_id).first()
+        customer = Customer.objects.filter(pk=customer_id).first() if customer_id is not None else None
         if customer is None:
             raise ValidationError({"customer": "A trade-in needs the customer who trades the car in."})
         seller_name = seller_name or customer.name

@@ -3,7 +3,7 @@
 from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ def visible_or_raise(queryset: QuerySet[M], pk: Any, what: str) -> M:
     """The record with ``pk`` if it is in ``queryset`` (the user's scope); NotVisible otherwise."""
     try:
         return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):  # ObjectDoesNotExist: every model's DoesNotExist
         raise NotVisible(f"{what} {pk} does not exist") from None
 
 

@@ -43,7 +43,7 @@ def phones_check_free(numbers: list[str], *, customer: Customer | None = None) -
     problems = []
     for row in taken:
         other = row.customer
-        holder = (f"owned by {other.owner.get_username()}" if other.owner_id
+        holder = (f"owned by {other.owner.get_username()}" if other.owner is not None
                   else f"in the pool of {other.home_store}")
         problems.append(f"Phone {phone_mask(row.number)} already belongs to customer #{other.pk} ({holder}).")
     if problems:

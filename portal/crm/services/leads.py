@@ -85,7 +85,7 @@ def lead_route(*, lead_id: int) -> dict[str, Any]:
     goes where the lead_routing rules say (a store's pool, or one of its salespeople)."""
     lead = LeadIntake.objects.select_related("customer__owner", "customer__home_store").get(pk=lead_id)
     customer = lead.customer
-    if customer.owner_id is not None:
+    if customer.owner is not None:
         store, owner = customer.home_store, customer.owner
         reasons = [f"same phone as customer #{customer.pk}, owned by {customer.owner.get_username()}"]
     else:

@@ -36,7 +36,7 @@ FIRST_SERVICE_KM = 5000
 
 
 def _check_vehicle(vehicle: Vehicle, *, vin_confirmed: bool) -> None:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[ValidationError]] = {}
     try:
         vehicle.vin = vin_validate(vehicle.vin, confirmed=vin_confirmed)
     except ValidationError as err:

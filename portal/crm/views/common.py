@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
 from ..errors import Conflict, IllegalTransition, NotPermitted, NotVisible
@@ -16,13 +17,13 @@ from ..errors import Conflict, IllegalTransition, NotPermitted, NotVisible
 PAGE_SIZE = 25
 
 
-def crm_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def crm_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Signed-in staff only. Out of scope is 404 (never 403, never the data); a refused action on a
     record the user can see comes back as a message on the page they came from."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except NotVisible as err:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -36,6 +37,11 @@ from ..selectors import CustomerFilter, customer_filter, stock_matching
 from ..services import contacts, customers
 from ..services.common import visible_or_raise
 from .common import crm_view, page_of
+
+
+def _errors_line(form: forms.BaseForm) -> str:
+    """A form's errors as one message line: "field: problem; other: problem"."""
+    return "; ".join(f"{name}: {' '.join(str(message) for message in errors)}" for name, errors in form.errors.items())
 
 
 @crm_view
@@ -142,7 +148,7 @@ def customer_contact(request: HttpRequest, customer_id: int) -> HttpResponse:
     form = CommunicationForm(request.POST)
     if not form.is_valid():
         visible_or_raise(customers_visible_to(request.user), customer_id, "customer")
-        messages.error(request, "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
+        messages.error(request, _errors_line(form))
         return redirect("crm:customer", customer_id)
     result = contacts.communication_record(customer_id=customer_id, by=request.user, **form.cleaned_data)
     (messages.warning if result.taken_by else messages.success)(request, result.message)
@@ -162,7 +168,7 @@ def _record_from_form(request: HttpRequest, customer_id: int, form_class: Any, s
         except ValidationError as err:
             messages.error(request, " ".join(err.messages))
     else:
-        messages.error(request, "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
+        messages.error(request, _errors_line(form))
     return redirect("crm:customer", customer_id)
 
 

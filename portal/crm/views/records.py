@@ -132,7 +132,7 @@ def attachment_upload(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 
 @crm_view
-def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
     attachment, path = attachments.attachment_open(attachment_id=attachment_id, by=request.user)
     if not path.exists():
         raise Http404(f"the file of attachment {attachment_id} is missing")
@@ -151,7 +151,7 @@ def photo_upload(request: HttpRequest, vehicle_id: int) -> HttpResponse:
 
 
 @crm_view
-def photo(request: HttpRequest, photo_id: int) -> HttpResponse:
+def photo(request: HttpRequest, photo_id: int) -> FileResponse:
     found, path = photos.photo_open(photo_id=photo_id, by=request.user)
     if not path.exists():
         raise Http404(f"the file of photo {photo_id} is missing")
