@@ -44,11 +44,12 @@ demo: migrate npm
 run: demo
 	PY=$(PY) PORT=$(PORT) $(LOCAL) bin/run-all
 
-# Lint, the import contracts (only engine/ touches SpiffWorkflow and durable_rules),
-# Django's deployment check with production settings (throwaway keys, DEBUG and HTTPS
-# as a real install has them) and the engine's types first: they take seconds and say
-# exactly what is wrong.
+# Format and lint, the import contracts (pyproject.toml: the engine is one door, layers
+# run one way, no cycles), Django's deployment check with production settings (throwaway
+# keys, DEBUG and HTTPS as a real install has them), models against migrations and the
+# types of engine/, portal/ and workers/ first: they take seconds and say exactly what is wrong.
 test: install npm
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 	env -u LOTFLOW_DEBUG -u LOTFLOW_HTTPS -u DJANGO_SETTINGS_MODULE LOTFLOW_PHONE_HASH_KEY=throwaway \

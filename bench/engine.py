@@ -137,8 +137,9 @@ def timed(run: Callable[[], None], n: int, between: Callable[[], None] | None = 
     return elapsed
 
 
-def interleaved(bare: Callable[[], None], engine: Callable[[], None], n: int,
-                between: Callable[[], None]) -> tuple[float, float]:
+def interleaved(
+    bare: Callable[[], None], engine: Callable[[], None], n: int, between: Callable[[], None]
+) -> tuple[float, float]:
     """(bare, engine) instances/s over n instances each, run in alternating blocks of BLOCK.
 
     This machine's speed drifts by a factor of two within a minute (other
@@ -182,17 +183,23 @@ def main() -> None:
     spec_bytes = len(str(Deployment.objects.get(process_id="bench_six_steps").spec))
     final_state = state_size(ProcessInstance.objects.get(pk=engine.last).state)
     print(f"database: {described}")
-    print(f"instances: {args.n} of a six-user-task process (start + 6 completes each), {ROUNDS} rounds "
-          f"of alternating blocks of {BLOCK}")
+    print(
+        f"instances: {args.n} of a six-user-task process (start + 6 completes each), {ROUNDS} rounds "
+        f"of alternating blocks of {BLOCK}"
+    )
     print(f"bare SpiffWorkflow (in memory): {bare_rate:8.1f} instances/s (median of rounds)")
     print(f"LotFlow engine (stored):        {engine_rate:8.1f} instances/s (median of rounds)")
-    print(f"ratio engine/bare:              {ratio:8.3f} (median; rounds "
-          f"{', '.join(f'{r[2]:.3f}' for r in rounds)})")
-    print(f"complete p50 / p99 / mean:      {completes[len(completes) // 2] * 1000:.2f} / "
-          f"{completes[int(len(completes) * 0.99)] * 1000:.2f} / {statistics.fmean(completes) * 1000:.2f} ms")
-    print(f"stored state (JSON / as stored): {engine.middle_state[0]} / {engine.middle_state[1]} bytes mid-way, "
-          f"{final_state[0]} / {final_state[1]} bytes finished (the spec, {spec_bytes} bytes, "
-          "stored once per deployment)")
+    print(f"ratio engine/bare:              {ratio:8.3f} (median; rounds {', '.join(f'{r[2]:.3f}' for r in rounds)})")
+    print(
+        f"complete p50 / p99 / mean:      {completes[len(completes) // 2] * 1000:.2f} / "
+        f"{completes[int(len(completes) * 0.99)] * 1000:.2f} / {statistics.fmean(completes) * 1000:.2f} ms"
+    )
+    print(
+        f"stored state (JSON / as stored): {engine.middle_state[0]} / {engine.middle_state[1]} bytes mid-way, "
+        f"{final_state[0]} / {final_state[1]} bytes finished (the spec, {spec_bytes} bytes, "
+        "stored once per deployment)"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -40,18 +40,28 @@ def main() -> None:
     from portal.crm.automation.routing import route
     from portal.crm.models import Customer, Staff, StaffRole, Store
 
-    stores = [Store.objects.create(name=name, region=region)
-              for name, region in [("Pudong", "East"), ("West Lake", "East"), ("Tianhe", "South")]]
+    stores = [
+        Store.objects.create(name=name, region=region)
+        for name, region in [("Pudong", "East"), ("West Lake", "East"), ("Tianhe", "South")]
+    ]
     for n in range(30):
         user = get_user_model().objects.create(username=f"sales{n:02d}")
         StaffRole.objects.create(staff=Staff.objects.create(user=user, store=stores[n % 3]), role="sales")
-        Customer.objects.bulk_create([Customer(name=f"p{n}-{k}", name_key=f"p{n}-{k}", home_store=stores[n % 3],
-                                               owner=user) for k in range(100)])
+        Customer.objects.bulk_create(
+            [Customer(name=f"p{n}-{k}", name_key=f"p{n}-{k}", home_store=stores[n % 3], owner=user) for k in range(100)]
+        )
     rng = random.Random(3)
-    leads = [{"id": n, "region": rng.choice(["East", "South", None]), "source": rng.choice(
-        ["website", "walk_in", "referral", "marketplace"]), "vehicle_type": rng.choice(["suv", "sedan", None]),
-              "budget_max": rng.choice([100000, 250000, 500000, None]),
-              "store": "West Lake" if n % 17 == 0 else None} for n in range(args.n)]
+    leads = [
+        {
+            "id": n,
+            "region": rng.choice(["East", "South", None]),
+            "source": rng.choice(["website", "walk_in", "referral", "marketplace"]),
+            "vehicle_type": rng.choice(["suv", "sedan", None]),
+            "budget_max": rng.choice([100000, 250000, 500000, None]),
+            "store": "West Lake" if n % 17 == 0 else None,
+        }
+        for n in range(args.n)
+    ]
     for lead in leads[:200]:
         route(lead, stores[0])
     times = []
@@ -64,8 +74,10 @@ def main() -> None:
     def at(q: float) -> float:
         return times[min(len(times) - 1, int(len(times) * q))] * 1000
 
-    print(f"routed {args.n} leads on SQLite (WAL, synchronous=NORMAL): "
-          f"p50 {at(0.5):.2f} ms, p95 {at(0.95):.2f} ms, p99 {at(0.99):.2f} ms")
+    print(
+        f"routed {args.n} leads on SQLite (WAL, synchronous=NORMAL): "
+        f"p50 {at(0.5):.2f} ms, p95 {at(0.95):.2f} ms, p99 {at(0.99):.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -26,9 +26,13 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 LATIN = ["Anna", "Ben", "Chris", "David", "Emma", "Frank", "Grace", "Henry", "Ivy", "Jack", "Kate", "Leo"]
 PROVINCES = "沪京苏浙粤川鲁豫鄂湘"
 PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
-BRANDS = [("Toyota", ["Camry", "Corolla", "RAV4"]), ("Honda", ["Accord", "Civic", "CR-V"]),
-          ("Volkswagen", ["Passat", "Tiguan", "Lavida"]), ("BYD", ["Han", "Tang", "Song"]),
-          ("BMW", ["3 Series", "X3", "5 Series"])]
+BRANDS = [
+    ("Toyota", ["Camry", "Corolla", "RAV4"]),
+    ("Honda", ["Accord", "Civic", "CR-V"]),
+    ("Volkswagen", ["Passat", "Tiguan", "Lavida"]),
+    ("BYD", ["Han", "Tang", "Song"]),
+    ("BMW", ["3 Series", "X3", "5 Series"]),
+]
 
 
 def setup(rows: int) -> None:
@@ -62,8 +66,10 @@ def build(rows: int, rng: random.Random) -> None:
         return
     print(f"building {rows:,} customers ...", flush=True)
     started = time.perf_counter()
-    stores = [Store.objects.get_or_create(name=n, defaults={"region": r})[0]
-              for n, r in (("Pudong", "East"), ("West Lake", "East"), ("Tianhe", "South"))]
+    stores = [
+        Store.objects.get_or_create(name=n, defaults={"region": r})[0]
+        for n, r in (("Pudong", "East"), ("West Lake", "East"), ("Tianhe", "South"))
+    ]
     users = get_user_model().objects
     sales: list[tuple[int, int]] = []
     for store in stores:
@@ -83,13 +89,16 @@ def build(rows: int, rng: random.Random) -> None:
         "INSERT INTO crm_customer (id, name, name_key, name_pinyin, name_initials, gender, email, wechat_id, "
         "address, id_number, source, sub_channel, intent_level, vehicle_type, brands, budget_min, budget_max, use, "
         "stage, home_store_id, owner_id, last_contact_at, created_at, score, score_reasons) "
-        "VALUES (%s,%s,%s,%s,%s,'unspecified','','','','',%s,'',%s,%s,'',%s,%s,%s,%s,%s,%s,%s,%s,0,'[]')")
-    phone_sql = ('INSERT INTO crm_customerphone (customer_id, number, number_hash, last4, "primary") '
-                 "VALUES (%s,%s,%s,%s,%s)")
+        "VALUES (%s,%s,%s,%s,%s,'unspecified','','','','',%s,'',%s,%s,'',%s,%s,%s,%s,%s,%s,%s,%s,0,'[]')"
+    )
+    phone_sql = (
+        'INSERT INTO crm_customerphone (customer_id, number, number_hash, last4, "primary") VALUES (%s,%s,%s,%s,%s)'
+    )
     vehicle_sql = (
         "INSERT INTO crm_vehicle (vin, engine_number, plate, brand, model, vehicle_type, year, colour, mileage, "
         "configuration, asking_price, store_id, status, customer_id, created_at) "
-        "VALUES (%s,'',%s,%s,%s,%s,%s,'',%s,'',%s,%s,%s,%s,%s)")
+        "VALUES (%s,'',%s,%s,%s,%s,%s,'',%s,'',%s,%s,%s,%s,%s)"
+    )
     sources = ["website", "social_media", "marketplace", "walk_in", "car_show", "referral"]
     batch = 20000
     for start in range(have + 1, rows + 1, batch):
@@ -106,10 +115,26 @@ def build(rows: int, rng: random.Random) -> None:
             budget_min = rng.choice([50000, 80000, 100000, 150000, 200000])
             contact = now - timedelta(days=rng.randrange(0, 365), seconds=rng.randrange(86400))
             intent = rng.choice(["high", "medium", "low"])
-            customers.append((pk, name, key, pinyin, initials, rng.choice(sources), intent,
-                              rng.choice(["sedan", "suv", "mpv"]), budget_min, budget_min + rng.choice([50000, 100000]),
-                              rng.choice(["personal", "business", "investment"]), stage, store,
-                              None if pooled else owner, contact, now))
+            customers.append(
+                (
+                    pk,
+                    name,
+                    key,
+                    pinyin,
+                    initials,
+                    rng.choice(sources),
+                    intent,
+                    rng.choice(["sedan", "suv", "mpv"]),
+                    budget_min,
+                    budget_min + rng.choice([50000, 100000]),
+                    rng.choice(["personal", "business", "investment"]),
+                    stage,
+                    store,
+                    None if pooled else owner,
+                    contact,
+                    now,
+                )
+            )
             number = f"1{rng.choice('3456789')}{pk:09d}"
             phones.append((pk, number, phone_hash(number), number[-4:], True))
             if stage == "customer" or rng.random() < 0.05:
@@ -118,8 +143,22 @@ def build(rows: int, rng: random.Random) -> None:
                 body = body[:8] + "0" + body[9:]
                 vin = body[:8] + vin_check_digit(body) + body[9:]
                 plate = rng.choice(PROVINCES) + rng.choice(PLATE_LETTERS) + f"{pk % 100000:05d}"
-                vehicles.append((vin, plate, brand, rng.choice(models), "sedan", rng.randrange(2012, 2025),
-                                 rng.randrange(1000, 150000), rng.randrange(40000, 400000), store, "sold", pk, now))
+                vehicles.append(
+                    (
+                        vin,
+                        plate,
+                        brand,
+                        rng.choice(models),
+                        "sedan",
+                        rng.randrange(2012, 2025),
+                        rng.randrange(1000, 150000),
+                        rng.randrange(40000, 400000),
+                        store,
+                        "sold",
+                        pk,
+                        now,
+                    )
+                )
         with transaction.atomic():
             cursor.executemany(customer_sql, customers)
             cursor.executemany(phone_sql, phones)
@@ -162,8 +201,11 @@ def run(queries: int, rng: random.Random, *, warm: bool) -> None:
                 pass
     users = get_user_model().objects
     hq = users.get(username="bench_hq")
-    salesperson = users.get(username="bench_1_0") if users.filter(username="bench_1_0").exists() \
+    salesperson = (
+        users.get(username="bench_1_0")
+        if users.filter(username="bench_1_0").exists()
         else users.filter(username__startswith="bench_").exclude(username="bench_hq").first()
+    )
     top = Customer.objects.order_by("-id").values_list("id", flat=True).first()
     picks = [rng.randrange(1, top + 1) for _ in range(queries)]
     phones = dict(CustomerPhone.objects.filter(customer_id__in=picks).values_list("customer_id", "number"))
@@ -174,19 +216,29 @@ def run(queries: int, rng: random.Random, *, warm: bool) -> None:
     def search_as(user):
         return lambda q: list(customer_search(user, q)[:50])
 
-    print(f"SQLite {connection.Database.sqlite_version} (WAL, synchronous NORMAL, default cache_size); "
-          f"{top:,} customers; {'warm' if warm else 'cold'} OS cache; first page of 50 rows per query")
+    print(
+        f"SQLite {connection.Database.sqlite_version} (WAL, synchronous NORMAL, default cache_size); "
+        f"{top:,} customers; {'warm' if warm else 'cold'} OS cache; first page of 50 rows per query"
+    )
     for who, user in (("hq", hq), ("salesperson", salesperson)):
         timed(f"phone, full number ({who})", [("", phones[p]) for p in picks if p in phones], search_as(user))
-        timed(f"phone, last four digits ({who})", [("", phones[p][-4:]) for p in picks if p in phones],
-              search_as(user))
+        timed(f"phone, last four digits ({who})", [("", phones[p][-4:]) for p in picks if p in phones], search_as(user))
         timed(f"plate ({who})", [("", p) for p in plates], search_as(user))
-        timed(f"partial name, first 2 characters ({who})", [("", names[p][:2]) for p in picks if p in names],
-              search_as(user))
+        timed(
+            f"partial name, first 2 characters ({who})",
+            [("", names[p][:2]) for p in picks if p in names],
+            search_as(user),
+        )
 
         def combined(days, user=user):
-            criteria = CustomerFilter(contact_from=now - timedelta(days=days), budget_min=100000,
-                                      budget_max=200000, use="personal", intent_level="high", stage="prospect")
+            criteria = CustomerFilter(
+                contact_from=now - timedelta(days=days),
+                budget_min=100000,
+                budget_max=200000,
+                use="personal",
+                intent_level="high",
+                stage="prospect",
+            )
             return list(customer_filter(user, criteria)[:50])
 
         timed(f"combined filter ({who})", [("", rng.choice([7, 30, 90])) for _ in range(queries)], combined)

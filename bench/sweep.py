@@ -90,8 +90,10 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     began = time.perf_counter()
     build(args.customers, args.due)
-    print(f"built {args.customers} customers ({args.due} due, {args.due} in the warning window) "
-          f"in {time.perf_counter() - began:.1f} s")
+    print(
+        f"built {args.customers} customers ({args.due} due, {args.due} in the warning window) "
+        f"in {time.perf_counter() - began:.1f} s"
+    )
     from portal.crm.automation.reclaim import sweep_reclaim
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -102,8 +104,9 @@ def main() -> None:
     print("database: SQLite file, WAL, synchronous=NORMAL")
     for line in report.lines():
         print(line)
-    print(f"sweep time: {elapsed:.1f} s; peak RSS {rss_after / 1024:.0f} MB "
-          f"(before the sweep {rss_before / 1024:.0f} MB)")
+    print(
+        f"sweep time: {elapsed:.1f} s; peak RSS {rss_after / 1024:.0f} MB (before the sweep {rss_before / 1024:.0f} MB)"
+    )
 
 
 if __name__ == "__main__":

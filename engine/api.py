@@ -166,9 +166,11 @@ __all__ = [
 
 def running_instance_id(process_id: str, business_key: str) -> int | None:
     """The id of the running instance of ``process_id`` under ``business_key``, if there is one."""
-    return (ProcessInstance.objects.filter(process_id=process_id, business_key=business_key,
-                                           status=InstanceStatus.RUNNING)
-            .values_list("pk", flat=True).first())
+    return (
+        ProcessInstance.objects.filter(process_id=process_id, business_key=business_key, status=InstanceStatus.RUNNING)
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def business_keys(process_id: str) -> set[str]:
@@ -249,16 +251,29 @@ def instance_detail(instance_id: int) -> dict[str, Any]:
         "state_version": row.version,
         "state_bytes": len(row.state.rstrip().encode()),  # the JSON, without SQLite's padding
         "called_process_versions": callee_versions,
-        "open_tasks": [item_as_dict(i) for i in WorkItem.objects.filter(instance=row, status=ItemStatus.OPEN)
-                       .select_related("assignee").order_by("id")],
-        "timers": [{"element_id": t.element_id, "due_at": _iso(t.due_at)}
-                   for t in DueTimer.objects.filter(instance=row).order_by("due_at")],
+        "open_tasks": [
+            item_as_dict(i)
+            for i in WorkItem.objects.filter(instance=row, status=ItemStatus.OPEN)
+            .select_related("assignee")
+            .order_by("id")
+        ],
+        "timers": [
+            {"element_id": t.element_id, "due_at": _iso(t.due_at)}
+            for t in DueTimer.objects.filter(instance=row).order_by("due_at")
+        ],
         "incidents": [_incident_dict(i) for i in Incident.objects.filter(instance=row).order_by("id")],
         "audit": [
-            {"at": _iso(at), "action": action, "element_id": element_id, "actor": actor,
-             "work_item": work_item, "data": data}
+            {
+                "at": _iso(at),
+                "action": action,
+                "element_id": element_id,
+                "actor": actor,
+                "work_item": work_item,
+                "data": data,
+            }
             for at, action, element_id, actor, work_item, data in AuditEvent.objects.filter(instance=row)
-            .order_by("at", "id").values_list("at", "action", "element_id", "actor__username", "work_item_id", "data")
+            .order_by("at", "id")
+            .values_list("at", "action", "element_id", "actor__username", "work_item_id", "data")
         ],
     }
 

@@ -162,10 +162,15 @@ def _parse_process(batch: _Batch, parser: Any, source: Source, pid: str, batch_i
         return None
     for callee in called:
         if callee not in batch_ids and not Deployment.objects.filter(process_id=callee).exists():
-            callers = [t.bpmn_id for each in [spec, *embedded.values()] for t in each.task_specs.values()
-                       if isinstance(t, CallActivityMixin) and t.spec == callee]
-            batch.refuse(source.name, callers[0] if callers else pid,
-                         f"calls process {callee!r}, which is not deployed")
+            callers = [
+                t.bpmn_id
+                for each in [spec, *embedded.values()]
+                for t in each.task_specs.values()
+                if isinstance(t, CallActivityMixin) and t.spec == callee
+            ]
+            batch.refuse(
+                source.name, callers[0] if callers else pid, f"calls process {callee!r}, which is not deployed"
+            )
     forms: dict[str, Any] = {}
     for each in [spec, *embedded.values()]:
         spiff.finish_parsed_spec(each)
@@ -219,8 +224,9 @@ def _check_xml(batch: _Batch, file: str, tree: Any) -> None:
     roles = set(setting("ROLES"))
     for lane in tree.iterfind(".//bpmn:lane", NS):
         if (lane.get("name") or "").strip() not in roles:
-            batch.refuse(file, lane.get("id"),
-                         f"lane {lane.get('name')!r} names no role (roles: {', '.join(sorted(roles))})")
+            batch.refuse(
+                file, lane.get("id"), f"lane {lane.get('name')!r} names no role (roles: {', '.join(sorted(roles))})"
+            )
     for node in tree.iter():
         if node.get("id") in RESERVED_IDS and isinstance(node.tag, str) and node.tag.startswith(f"{{{BPMN_NS}}}"):
             batch.refuse(file, node.get("id"), "this id is reserved by the engine; choose another")
@@ -263,8 +269,10 @@ def _check_dmn(batch: _Batch, file: str, tree: Any) -> None:
     for node in tree.iter("{*}inputEntry"):
         text = _DMN_INPUT_MARK.sub("dmninputexpr", (node.findtext("{*}text") or "").strip())
         if text and text != "-":
-            reasons = [check_script(candidate, "eval")
-                       for candidate in (text, f"dmninputexpr {text}", f"dmninputexpr in ({text},)")]
+            reasons = [
+                check_script(candidate, "eval")
+                for candidate in (text, f"dmninputexpr {text}", f"dmninputexpr in ({text},)")
+            ]
             if all(reasons):
                 batch.refuse(file, _owner(node), f"input entry: {reasons[0]}")
 
@@ -282,8 +290,7 @@ def _owner(node: Any) -> str:
     definition; the task, not an extension element (a service parameter's id is its name)."""
     while node is not None:
         tag = node.tag if isinstance(node.tag, str) else ""
-        if (node.get("id") and not tag.startswith(f"{{{spiff.SPIFF_NS}}}")
-                and not tag.endswith("EventDefinition")):
+        if node.get("id") and not tag.startswith(f"{{{spiff.SPIFF_NS}}}") and not tag.endswith("EventDefinition"):
             return node.get("id")
         node = node.getparent()
     return ""
@@ -354,8 +361,12 @@ def _store(batch: _Batch, parsed: list[_Parsed], user: Any) -> list[Deployed]:
                     deployed_by=user,
                     deployed_at=clock.now(),
                 )
-                audit.record("deployed", actor=user, process_id=item.process_id,
-                             data={"version": deployment.version, "file": item.source.name})
+                audit.record(
+                    "deployed",
+                    actor=user,
+                    process_id=item.process_id,
+                    data={"version": deployment.version, "file": item.source.name},
+                )
                 results.append(Deployed(item.process_id, deployment.version))
     except IntegrityError as err:
         raise Conflict("another deployment of the same process was stored at the same time; try again") from err

@@ -113,8 +113,9 @@ def _form(schema: dict) -> _Form:
     found = _by_identity.get(id(schema))
     if found is not None and found[0] is schema:
         return found[1]
-    form = _Form(_validator(json.dumps(schema, sort_keys=True)), frozenset(read_only_fields(schema)),
-                 choice_fields(schema))
+    form = _Form(
+        _validator(json.dumps(schema, sort_keys=True)), frozenset(read_only_fields(schema)), choice_fields(schema)
+    )
     if len(_by_identity) > 4096:
         _by_identity.clear()
     _by_identity[id(schema)] = (schema, form)

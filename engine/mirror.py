@@ -54,17 +54,22 @@ def sync_mirror(live: Any, after: Snapshot, new_items: list[dict[str, Any]], *, 
     stale = [t for t, v in before.timers.items() if after.timers.get(t) != v]
     if stale:
         DueTimer.objects.filter(instance_id=instance_id, task_id__in=stale).delete()
-    fresh = [DueTimer(instance_id=instance_id, task_id=t, element_id=el, due_at=due)
-             for t, (el, due) in after.timers.items() if before.timers.get(t) != (el, due)]
+    fresh = [
+        DueTimer(instance_id=instance_id, task_id=t, element_id=el, due_at=due)
+        for t, (el, due) in after.timers.items()
+        if before.timers.get(t) != (el, due)
+    ]
     if fresh:
         DueTimer.objects.bulk_create(fresh)
 
     ended = [t for t in before.waits if t not in after.waits]
     if ended:
         MessageWait.objects.filter(instance_id=instance_id, task_id__in=ended).delete()
-    waits = [MessageWait(instance_id=instance_id, task_id=t, element_id=el, name=name,
-                         business_key=live.row.business_key)
-             for t, (el, name) in after.waits.items() if t not in before.waits]
+    waits = [
+        MessageWait(instance_id=instance_id, task_id=t, element_id=el, name=name, business_key=live.row.business_key)
+        for t, (el, name) in after.waits.items()
+        if t not in before.waits
+    ]
     if waits:
         MessageWait.objects.bulk_create(waits)
     return opened

@@ -32,9 +32,7 @@ class Deployment(models.Model):
     deployed_at = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["process_id", "version"], name="deployment_unique_version")
-        ]
+        constraints = [models.UniqueConstraint(fields=["process_id", "version"], name="deployment_unique_version")]
         ordering = ["process_id", "-version"]
 
     def __str__(self) -> str:
@@ -114,7 +112,11 @@ class WorkItem(models.Model):
     # instead of moving it across a large one, and the instance index leaves status out
     # so that a status change does not touch it.
     instance = models.ForeignKey(
-        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="work_items",
+        ProcessInstance,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="work_items",
         db_index=False,  # workitem_instance, below
     )
     task_id = models.CharField(max_length=36, blank=True, default="", help_text="SpiffWorkflow task id")
@@ -125,7 +127,11 @@ class WorkItem(models.Model):
     role = models.CharField(max_length=30, blank=True, default="", help_text="lane name = role code")
     store_id = models.BigIntegerField(null=True, blank=True, help_text="empty: group-wide work")
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         db_index=False,  # workitem_open_assignee, below
     )
     claimed = models.BooleanField(default=False, help_text="taken from the role's queue by the assignee")
@@ -139,25 +145,39 @@ class WorkItem(models.Model):
     priority = models.PositiveSmallIntegerField(default=3, help_text="1 (highest) to 5")
     status = models.CharField(max_length=10, choices=ItemStatus.choices, default=ItemStatus.OPEN)
     # NULL, not "": the unique constraint must let any number of unkeyed items through.
-    key = models.CharField(max_length=200, null=True, blank=True,  # noqa: DJ001
-                           help_text="makes creating the same standalone item twice a no-op")
+    key = models.CharField(  # noqa: DJ001
+        max_length=200, null=True, blank=True, help_text="makes creating the same standalone item twice a no-op"
+    )
     result = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         db_index=False,  # never searched by
     )
 
     class Meta:
         indexes = [
-            models.Index(fields=["assignee"], condition=Q(status=ItemStatus.OPEN, assignee__isnull=False),
-                         name="workitem_open_assignee"),
-            models.Index(fields=["role", "store_id"], condition=Q(status=ItemStatus.OPEN, assignee__isnull=True),
-                         name="workitem_open_queue"),
+            models.Index(
+                fields=["assignee"],
+                condition=Q(status=ItemStatus.OPEN, assignee__isnull=False),
+                name="workitem_open_assignee",
+            ),
+            models.Index(
+                fields=["role", "store_id"],
+                condition=Q(status=ItemStatus.OPEN, assignee__isnull=True),
+                name="workitem_open_queue",
+            ),
             # Only items about something are looked up by it (queries say subject_ref > "").
-            models.Index(fields=["subject_ref"], condition=Q(status=ItemStatus.OPEN, subject_ref__gt=""),
-                         name="workitem_open_subject"),
+            models.Index(
+                fields=["subject_ref"],
+                condition=Q(status=ItemStatus.OPEN, subject_ref__gt=""),
+                name="workitem_open_subject",
+            ),
             models.Index(fields=["instance"], condition=Q(instance__isnull=False), name="workitem_instance"),
         ]
         constraints = [
@@ -179,9 +199,7 @@ class DueTimer(models.Model):
     due_at = models.DateTimeField(db_index=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["instance", "task_id"], name="duetimer_unique_task")
-        ]
+        constraints = [models.UniqueConstraint(fields=["instance", "task_id"], name="duetimer_unique_task")]
 
 
 class MessageWait(models.Model):
@@ -229,15 +247,25 @@ class AuditEvent(models.Model):
     # Audit rows are written at every step and read per instance, or per work item for
     # standalone work: two partial indexes, each holding only the rows it serves.
     instance = models.ForeignKey(
-        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="audit", db_index=False,
+        ProcessInstance,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="audit",
+        db_index=False,
     )
-    work_item = models.ForeignKey(WorkItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                  db_index=False)
+    work_item = models.ForeignKey(
+        WorkItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     process_id = models.CharField(max_length=200, blank=True, default="")
     element_id = models.CharField(max_length=200, blank=True, default="")
     action = models.CharField(max_length=30)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         db_index=False,
     )
     at = models.DateTimeField()

@@ -42,8 +42,9 @@ def register_service(name: str, description: str = "") -> Callable[[ServiceFunct
     def decorate(function: ServiceFunction) -> ServiceFunction:
         known = _services.get(name)
         if known is not None and _origin(known.function) != _origin(function):
-            raise ValueError(f"service {name!r} is registered twice: by {_origin(known.function)} "
-                             f"and by {_origin(function)}")
+            raise ValueError(
+                f"service {name!r} is registered twice: by {_origin(known.function)} and by {_origin(function)}"
+            )
         _services[name] = Service(name, function, description or (function.__doc__ or "").strip())
         return function
 

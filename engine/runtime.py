@@ -88,6 +88,7 @@ def _retrying(command: Any) -> Any:
 
 # --- running the workflow ---------------------------------------------------------
 
+
 def run_engine(workflow: Any) -> list[Failure]:
     """Run every automatic step that is ready; a failing one becomes a Failure, not an error."""
     try:
@@ -113,14 +114,18 @@ def _end_status(workflow: Any, snapshot: Snapshot) -> tuple[str, str]:
         return InstanceStatus.RUNNING, ""
     for task in workflow.tasks.values():
         spec = task.task_spec
-        if (task.state == TaskState.COMPLETED and isinstance(spec, EndEvent)
-                and isinstance(spec.event_definition, ErrorEventDefinition)):
+        if (
+            task.state == TaskState.COMPLETED
+            and isinstance(spec, EndEvent)
+            and isinstance(spec.event_definition, ErrorEventDefinition)
+        ):
             code = spec.event_definition.code or spec.event_definition.name or ""
             return InstanceStatus.FAILED, f"ended in error {code}".strip()
     return InstanceStatus.COMPLETED, ""
 
 
 # --- saving -------------------------------------------------------------------------
+
 
 def _save(live: Live, *, actor: Any, failures: list[Failure], new: bool = False, closed: str = "") -> StepResult:
     """Write state, mirror rows and incidents for ``live``; the caller holds a transaction."""
@@ -159,12 +164,14 @@ def _save(live: Live, *, actor: Any, failures: list[Failure], new: bool = False,
 def _open_incident(row: ProcessInstance, failure: Failure, now: Any) -> int:
     max_attempts = int(setting("INCIDENT_MAX_ATTEMPTS"))
     incident = Incident.objects.filter(
-        instance_id=row.pk, task_id=failure.task_id,
+        instance_id=row.pk,
+        task_id=failure.task_id,
         status__in=[IncidentStatus.RETRYING, IncidentStatus.WAITING],
     ).first()
     if incident is None:
-        incident = Incident(instance_id=row.pk, task_id=failure.task_id, element_id=failure.element_id,
-                            attempts=0, created_at=now)
+        incident = Incident(
+            instance_id=row.pk, task_id=failure.task_id, element_id=failure.element_id, attempts=0, created_at=now
+        )
     incident.attempts += 1
     incident.error = failure.error
     incident.updated_at = now
@@ -174,13 +181,18 @@ def _open_incident(row: ProcessInstance, failure: Failure, now: Any) -> int:
         backoff = setting("INCIDENT_BACKOFF_SECONDS") * 2 ** (incident.attempts - 1)
         incident.status, incident.next_attempt_at = IncidentStatus.RETRYING, now + timedelta(seconds=backoff)
     incident.save()
-    audit.record("incident", instance=row, element_id=failure.element_id,
-                 data={"incident": incident.pk, "error": failure.error, "attempts": incident.attempts})
+    audit.record(
+        "incident",
+        instance=row,
+        element_id=failure.element_id,
+        data={"incident": incident.pk, "error": failure.error, "attempts": incident.attempts},
+    )
     log.warning("instance %s: %s failed: %s", row.pk, failure.element_id, failure.error)
     return incident.pk
 
 
 # --- commands -------------------------------------------------------------------------
+
 
 def start(process_id: str, *, business_key: str = "", data: dict | None = None, user: Any = None) -> StepResult:
     """Start the live version of ``process_id``; ``data`` becomes the process's first data."""
@@ -197,8 +209,9 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
         live_version = sql.latest_deployment(process_id)
         if live_version is None:
             known = sorted(set(Deployment.objects.values_list("process_id", flat=True)))
-            raise NotDeployed(process_id,
-                              f"no process {process_id!r} is deployed (deployed: {', '.join(known) or 'none'})")
+            raise NotDeployed(
+                process_id, f"no process {process_id!r} is deployed (deployed: {', '.join(known) or 'none'})"
+            )
         deployment_id, version, called = live_version
         callees = resolve_callees(process_id, called)
         found = bundle(deployment_id, callees)
@@ -207,15 +220,30 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
         failures = run_engine(workflow)
         now = clock.now()
         row = sql.new_instance(
-            uid=uuid4(), deployment_id=deployment_id, process_id=process_id, business_key=business_key,
-            store_id=store_id, serializer_version=spiff.SERIALIZER_VERSION, callees=callees,
-            started_by_id=getattr(user, "pk", None), started_at=now, updated_at=now, version=1,
+            uid=uuid4(),
+            deployment_id=deployment_id,
+            process_id=process_id,
+            business_key=business_key,
+            store_id=store_id,
+            serializer_version=spiff.SERIALIZER_VERSION,
+            callees=callees,
+            started_by_id=getattr(user, "pk", None),
+            started_at=now,
+            updated_at=now,
+            version=1,
         )
         live = Live(0, row.uid, 1, found, workflow, Snapshot(), row)
         result = _save(live, actor=user, failures=failures, new=True)
-        sql.insert_audit(instance_id=row.pk, item_id=None, process_id=process_id, element_id="", action="started",
-                         actor_id=getattr(user, "pk", None), at=now,
-                         data={"version": version, "business_key": business_key, "callees": callees})
+        sql.insert_audit(
+            instance_id=row.pk,
+            item_id=None,
+            process_id=process_id,
+            element_id="",
+            action="started",
+            actor_id=getattr(user, "pk", None),
+            at=now,
+            data={"version": version, "business_key": business_key, "callees": callees},
+        )
         return result
 
     return _retrying(command)
@@ -246,9 +274,16 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
         failures = run_engine(live.workflow)
         _close_item(item, user, cleaned)
         result = _save(live, actor=user, failures=failures, closed=item.task_id)
-        sql.insert_audit(instance_id=row.pk, item_id=item.pk, process_id=row.process_id, element_id=item.element_id,
-                         action="completed", actor_id=user.pk, at=clock.now(),
-                         data={"data": cleaned, "opened": result.opened})
+        sql.insert_audit(
+            instance_id=row.pk,
+            item_id=item.pk,
+            process_id=row.process_id,
+            element_id=item.element_id,
+            action="completed",
+            actor_id=user.pk,
+            at=clock.now(),
+            data={"data": cleaned, "opened": result.opened},
+        )
         return result
 
     return _retrying(command)
@@ -299,13 +334,16 @@ def correlate_message(name: str, *, business_key: str, data: dict | None = None,
         raise InvalidData({"": ["message data must be a JSON object"]})
 
     def command() -> StepResult:
-        waiting = sorted(set(MessageWait.objects.filter(name=name, business_key=business_key)
-                             .values_list("instance_id", flat=True)))
+        waiting = sorted(
+            set(MessageWait.objects.filter(name=name, business_key=business_key).values_list("instance_id", flat=True))
+        )
         if not waiting:
             raise NotFound(f"no instance with business key {business_key!r} is waiting for message {name!r}")
         if len(waiting) > 1:
-            raise Conflict(f"{len(waiting)} instances with business key {business_key!r} wait for "
-                           f"message {name!r} ({', '.join(map(str, waiting))}); keys must be unique")
+            raise Conflict(
+                f"{len(waiting)} instances with business key {business_key!r} wait for "
+                f"message {name!r} ({', '.join(map(str, waiting))}); keys must be unique"
+            )
         live = checkout(load_head(waiting[0]))
         event = BpmnEvent(MessageEventDefinition(name), payload=dict(data or {}))
         try:
@@ -377,10 +415,16 @@ def retry_incident(incident_id: int, *, user: Any = None) -> StepResult:
             failures = run_engine(live.workflow)
         result = _save(live, actor=user, failures=failures)
         if not failures:
-            Incident.objects.filter(pk=incident.pk).update(status=IncidentStatus.RESOLVED, updated_at=clock.now(),
-                                                           next_attempt_at=None)
-        audit.record("retried", instance=live.row, actor=user, element_id=incident.element_id,
-                     data={"incident": incident.pk, "resolved": not failures})
+            Incident.objects.filter(pk=incident.pk).update(
+                status=IncidentStatus.RESOLVED, updated_at=clock.now(), next_attempt_at=None
+            )
+        audit.record(
+            "retried",
+            instance=live.row,
+            actor=user,
+            element_id=incident.element_id,
+            data={"incident": incident.pk, "resolved": not failures},
+        )
         return result
 
     return _retrying(command)
@@ -390,8 +434,11 @@ def retry_due_incidents(now: Any = None) -> int:
     """Retry every incident whose backoff has passed at ``now``; returns how many were tried."""
     at = now or clock.now()
     with clock.frozen(at):
-        due = list(Incident.objects.filter(status=IncidentStatus.RETRYING, next_attempt_at__lte=at)
-                   .values_list("pk", flat=True))
+        due = list(
+            Incident.objects.filter(status=IncidentStatus.RETRYING, next_attempt_at__lte=at).values_list(
+                "pk", flat=True
+            )
+        )
         for incident_id in due:
             try:
                 retry_incident(incident_id)
@@ -416,18 +463,21 @@ def cancel(instance_id: int, *, user: Any, reason: str) -> None:
         live.workflow.cancel()
         now = clock.now()
         changed = ProcessInstance.objects.filter(pk=row.pk, version=live.version).update(
-            state=live.encoder.encode(live.workflow), version=live.version + 1,
-            status=InstanceStatus.CANCELLED, updated_at=now, ended_at=now, end_reason=reason.strip(),
+            state=live.encoder.encode(live.workflow),
+            version=live.version + 1,
+            status=InstanceStatus.CANCELLED,
+            updated_at=now,
+            ended_at=now,
+            end_reason=reason.strip(),
         )
         if not changed:
             raise _VersionClash()
         WorkItem.objects.filter(instance_id=row.pk, status=ItemStatus.OPEN).update(status=ItemStatus.CANCELLED)
         DueTimer.objects.filter(instance_id=row.pk).delete()
         MessageWait.objects.filter(instance_id=row.pk).delete()
-        Incident.objects.filter(instance_id=row.pk, status__in=[IncidentStatus.RETRYING, IncidentStatus.WAITING]
-                                ).update(status=IncidentStatus.CANCELLED, updated_at=now, next_attempt_at=None)
+        Incident.objects.filter(
+            instance_id=row.pk, status__in=[IncidentStatus.RETRYING, IncidentStatus.WAITING]
+        ).update(status=IncidentStatus.CANCELLED, updated_at=now, next_attempt_at=None)
         audit.record("cancelled", instance=row, actor=user, data={"reason": reason.strip()})
 
     _retrying(command)
-
-

@@ -36,15 +36,37 @@ from . import clock, registry
 from .errors import ScriptRefused
 
 FORBIDDEN_NAMES = frozenset(
-    {"open", "exec", "eval", "compile", "globals", "locals", "vars", "getattr", "setattr",
-     "delattr", "input", "breakpoint", "memoryview", "help", "exit", "quit",
-     "print"}  # a script has nowhere to print to; refused at deploy rather than failing at run time
+    {
+        "open",
+        "exec",
+        "eval",
+        "compile",
+        "globals",
+        "locals",
+        "vars",
+        "getattr",
+        "setattr",
+        "delattr",
+        "input",
+        "breakpoint",
+        "memoryview",
+        "help",
+        "exit",
+        "quit",
+        "print",
+    }  # a script has nowhere to print to; refused at deploy rather than failing at run time
 )
 
 _INPLACE = {
-    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
-    "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow,
-    "|=": operator.ior, "&=": operator.iand,
+    "+=": operator.iadd,
+    "-=": operator.isub,
+    "*=": operator.imul,
+    "/=": operator.itruediv,
+    "//=": operator.ifloordiv,
+    "%=": operator.imod,
+    "**=": operator.ipow,
+    "|=": operator.ior,
+    "&=": operator.iand,
 }
 
 
@@ -57,8 +79,20 @@ def _builtins() -> dict[str, Any]:
     allowed.pop("__build_class__", None)  # no class definitions in process scripts
     allowed.update(limited_builtins)
     allowed.update(
-        dict=dict, list=list, set=set, frozenset=frozenset, sum=sum, min=min, max=max,
-        any=any, all=all, sorted=sorted, enumerate=enumerate, zip=zip, map=map, filter=filter,
+        dict=dict,
+        list=list,
+        set=set,
+        frozenset=frozenset,
+        sum=sum,
+        min=min,
+        max=max,
+        any=any,
+        all=all,
+        sorted=sorted,
+        enumerate=enumerate,
+        zip=zip,
+        map=map,
+        filter=filter,
         reversed=reversed,
     )
     return allowed
@@ -182,13 +216,7 @@ class RestrictedEnvironment(TaskDataEnvironment):
         exec(code, scope)  # noqa: S102 - restricted code, guarded globals
         context.clear()
         context.update(
-            {
-                k: v
-                for k, v in scope.items()
-                if not k.startswith("_")
-                and not callable(v)
-                and k not in reserved
-            }
+            {k: v for k, v in scope.items() if not k.startswith("_") and not callable(v) and k not in reserved}
         )
         return True
 

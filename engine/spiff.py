@@ -105,8 +105,16 @@ class StateEncoder:
     def encode(self, workflow: BpmnWorkflow) -> str:
         _REGISTRY._encoder_mode = False
         subprocesses = ",".join(
-            f'"{task_id}":' + self._workflow(sub, {**_fields(sub), "parent_task_id": str(sub.parent_task_id),
-                                                    "spec": sub.spec.name, "typename": _REGISTRY.typenames[type(sub)]})
+            f'"{task_id}":'
+            + self._workflow(
+                sub,
+                {
+                    **_fields(sub),
+                    "parent_task_id": str(sub.parent_task_id),
+                    "spec": sub.spec.name,
+                    "typename": _REGISTRY.typenames[type(sub)],
+                },
+            )
             for task_id, sub in workflow.subprocesses.items()
         )
         rest = {**_fields(workflow), "bpmn_events": _REGISTRY.convert(workflow.bpmn_events)}
@@ -142,8 +150,13 @@ def _reuse_key(task: Any) -> tuple | None:
     if task.state in _FINAL_STATES and (parent is None or parent.state in _FINAL_STATES):
         return (task.state, task.last_state_change, tuple(task._children))
     if not task.data and not task.internal_data:
-        return (task.state, task.last_state_change, task.triggered, tuple(task._children),
-                tuple(parent.data) if parent is not None else None)
+        return (
+            task.state,
+            task.last_state_change,
+            task.triggered,
+            tuple(task._children),
+            tuple(parent.data) if parent is not None else None,
+        )
     return None
 
 
@@ -156,8 +169,10 @@ def _task_dict(task: Task) -> dict:
     else:
         mine, theirs = task.data, parent.data
         data = {}
-        delta = {"updates": {k: v for k, v in mine.items() if k not in theirs or v != theirs[k]},
-                 "deletions": [k for k in theirs if k not in mine]}
+        delta = {
+            "updates": {k: v for k, v in mine.items() if k not in theirs or v != theirs[k]},
+            "deletions": [k for k in theirs if k not in mine],
+        }
     return {  # ids as UUIDs: the JSON encoder writes them as str() would, and faster
         "id": task.id,
         "parent": task._parent if parent is not None else None,
@@ -215,4 +230,3 @@ def finish_parsed_spec(spec: BpmnProcessSpec) -> None:
         definition = getattr(task_spec, "event_definition", None)
         if definition is not None:
             use_engine_clock(definition)
-

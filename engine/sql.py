@@ -32,18 +32,51 @@ _INSTANCE = ProcessInstance._meta.db_table
 _AUDIT = AuditEvent._meta.db_table
 _DEPLOYMENT = Deployment._meta.db_table
 
-ITEM_FIELDS = ("id", "instance_id", "task_id", "element_id", "kind", "title", "process_id", "role", "store_id",
-               "assignee_id", "claimed", "excluded", "form", "status", "completed_by_id")
-HEAD_FIELDS = ("id", "uid", "version", "deployment_id", "callees", "status", "process_id", "business_key",
-               "store_id")
+ITEM_FIELDS = (
+    "id",
+    "instance_id",
+    "task_id",
+    "element_id",
+    "kind",
+    "title",
+    "process_id",
+    "role",
+    "store_id",
+    "assignee_id",
+    "claimed",
+    "excluded",
+    "form",
+    "status",
+    "completed_by_id",
+)
+HEAD_FIELDS = ("id", "uid", "version", "deployment_id", "callees", "status", "process_id", "business_key", "store_id")
 _SELECT_ITEM = (
     f"SELECT {', '.join('w.' + f for f in ITEM_FIELDS)}, {', '.join('i.' + f for f in HEAD_FIELDS)}, "
     f"(SELECT value FROM {Revision._meta.db_table} WHERE name = '{GRANTS}') "
     f"FROM {_ITEM} w LEFT JOIN {_INSTANCE} i ON i.id = w.instance_id WHERE w.id = %s"
 )
-_NEW_ITEM_FIELDS = ("instance_id", "task_id", "element_id", "kind", "title", "process_id", "role", "store_id",
-                    "assignee_id", "claimed", "excluded", "form", "instructions", "values", "subject_label",
-                    "subject_ref", "due_at", "priority", "status", "created_at")
+_NEW_ITEM_FIELDS = (
+    "instance_id",
+    "task_id",
+    "element_id",
+    "kind",
+    "title",
+    "process_id",
+    "role",
+    "store_id",
+    "assignee_id",
+    "claimed",
+    "excluded",
+    "form",
+    "instructions",
+    "values",
+    "subject_label",
+    "subject_ref",
+    "due_at",
+    "priority",
+    "status",
+    "created_at",
+)
 _INSERT_ITEM = (
     f"INSERT INTO {_ITEM} ({', '.join(_quoted(f) for f in _NEW_ITEM_FIELDS)}) "
     f"VALUES ({', '.join(['%s'] * len(_NEW_ITEM_FIELDS))})"
@@ -155,7 +188,7 @@ def fetch_item(item_id: int) -> tuple[WorkItem | None, int | None]:
     item_values["excluded"] = _json(item_values["excluded"]) or []
     item_values["claimed"] = bool(item_values["claimed"])
     item = _instance(WorkItem, item_values)
-    head = dict(zip(HEAD_FIELDS, row[len(ITEM_FIELDS):-1], strict=True))
+    head = dict(zip(HEAD_FIELDS, row[len(ITEM_FIELDS) : -1], strict=True))
     if head["id"] is not None:
         head["uid"] = head["uid"] if isinstance(head["uid"], uuid.UUID) else uuid.UUID(head["uid"])
         head["callees"] = _json(head["callees"]) or {}
@@ -170,8 +203,15 @@ def close_item(item_id: int, *, user_id: int, result: dict, at: datetime, assign
         cursor.execute(
             f"UPDATE {_ITEM} SET status = %s, completed_at = %s, completed_by_id = %s, result = %s, "
             f"assignee_id = %s WHERE id = %s AND status = %s",
-            [ItemStatus.DONE, _when(at), user_id, jsontext.dumps(result), assignee_id or user_id,
-             item_id, ItemStatus.OPEN],
+            [
+                ItemStatus.DONE,
+                _when(at),
+                user_id,
+                jsontext.dumps(result),
+                assignee_id or user_id,
+                item_id,
+                ItemStatus.OPEN,
+            ],
         )
         return cursor.rowcount == 1
 
@@ -191,8 +231,9 @@ def _stored(state: str) -> str:
     return state + " " * (-len(state) % STATE_BLOCK) if _on_sqlite() else state
 
 
-def write_state(instance_id: int, *, version: int, state: str, at: datetime,
-                ended: tuple[str, datetime | None, str] | None = None) -> bool:
+def write_state(
+    instance_id: int, *, version: int, state: str, at: datetime, ended: tuple[str, datetime | None, str] | None = None
+) -> bool:
     """Store the new state only if nobody stored another since ``version`` was read.
 
     ``ended`` is (status, ended at, reason) when the status changes: the status is
@@ -203,8 +244,9 @@ def write_state(instance_id: int, *, version: int, state: str, at: datetime,
         assignments += ", status = %s, ended_at = %s, end_reason = %s"
         params += [ended[0], _when(ended[1]), ended[2]]
     with _cursor() as cursor:
-        cursor.execute(f"UPDATE {_INSTANCE} SET {assignments} WHERE id = %s AND version = %s",
-                       [*params, instance_id, version])
+        cursor.execute(
+            f"UPDATE {_INSTANCE} SET {assignments} WHERE id = %s AND version = %s", [*params, instance_id, version]
+        )
         return cursor.rowcount == 1
 
 
@@ -229,19 +271,43 @@ def insert_item(values: dict[str, Any]) -> int:
     return _insert(_INSERT_ITEM, params)
 
 
-def insert_audit(*, instance_id: int | None, item_id: int | None, process_id: str, element_id: str, action: str,
-                 actor_id: int | None, at: datetime, data: dict) -> None:
+def insert_audit(
+    *,
+    instance_id: int | None,
+    item_id: int | None,
+    process_id: str,
+    element_id: str,
+    action: str,
+    actor_id: int | None,
+    at: datetime,
+    data: dict,
+) -> None:
     with _cursor() as cursor:
-        cursor.execute(_INSERT_AUDIT, [instance_id, item_id, process_id, element_id, action, actor_id, _when(at),
-                                       jsontext.dumps(data)])
+        cursor.execute(
+            _INSERT_AUDIT,
+            [instance_id, item_id, process_id, element_id, action, actor_id, _when(at), jsontext.dumps(data)],
+        )
 
 
-_INSTANCE_FIELDS = ("uid", "deployment_id", "process_id", "business_key", "store_id", "status", "state",
-                    "serializer_version", "version", "callees", "started_by_id", "started_at", "updated_at",
-                    "ended_at", "end_reason")
+_INSTANCE_FIELDS = (
+    "uid",
+    "deployment_id",
+    "process_id",
+    "business_key",
+    "store_id",
+    "status",
+    "state",
+    "serializer_version",
+    "version",
+    "callees",
+    "started_by_id",
+    "started_at",
+    "updated_at",
+    "ended_at",
+    "end_reason",
+)
 _INSERT_INSTANCE = (
-    f"INSERT INTO {_INSTANCE} ({', '.join(_INSTANCE_FIELDS)}) "
-    f"VALUES ({', '.join(['%s'] * len(_INSTANCE_FIELDS))})"
+    f"INSERT INTO {_INSTANCE} ({', '.join(_INSTANCE_FIELDS)}) VALUES ({', '.join(['%s'] * len(_INSTANCE_FIELDS))})"
 )
 
 
@@ -260,8 +326,10 @@ def latest_deployment(process_id: str) -> tuple[int, int, list[str]] | None:
 def new_instance(**values: Any) -> ProcessInstance:
     """An unsaved instance row with these values and the defaults of the rest (without
     the cost of the model's __init__); ``insert_instance`` saves it."""
-    return _instance(ProcessInstance, {"id": None, "status": InstanceStatus.RUNNING, "state": "", "ended_at": None,
-                                       "end_reason": "", **values})
+    return _instance(
+        ProcessInstance,
+        {"id": None, "status": InstanceStatus.RUNNING, "state": "", "ended_at": None, "end_reason": "", **values},
+    )
 
 
 def insert_instance(row: ProcessInstance) -> int:

@@ -18,29 +18,46 @@ def process_stats(process_id: str) -> dict[str, Any]:
     """Per step (BPMN element): instances waiting there now, and the average time spent in it."""
     if not Deployment.objects.filter(process_id=process_id).exists():
         raise NotFound(f"no process {process_id!r} is deployed")
-    instances = dict(ProcessInstance.objects.filter(process_id=process_id).values_list("status")
-                     .annotate(n=Count("id")).values_list("status", "n"))
+    instances = dict(
+        ProcessInstance.objects.filter(process_id=process_id)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
     items = WorkItem.objects.filter(process_id=process_id, instance__isnull=False)
     steps: dict[str, dict[str, Any]] = {}
 
     def step(element: str, title: str = "") -> dict[str, Any]:
-        return steps.setdefault(element, {"element_id": element, "title": title or element, "waiting": 0,
-                                          "done": 0, "average_seconds": None})
+        return steps.setdefault(
+            element,
+            {"element_id": element, "title": title or element, "waiting": 0, "done": 0, "average_seconds": None},
+        )
 
-    for element, title, waiting in (items.filter(status=ItemStatus.OPEN).values("element_id", "title")
-                                    .annotate(n=Count("id")).values_list("element_id", "title", "n")):
+    for element, title, waiting in (
+        items.filter(status=ItemStatus.OPEN)
+        .values("element_id", "title")
+        .annotate(n=Count("id"))
+        .values_list("element_id", "title", "n")
+    ):
         step(element, title)["waiting"] = waiting
     spent = ExpressionWrapper(F("completed_at") - F("created_at"), output_field=DurationField())
-    for element, title, done, average in (items.filter(status=ItemStatus.DONE).values("element_id", "title")
-                                          .annotate(n=Count("id"), avg=Avg(spent))
-                                          .values_list("element_id", "title", "n", "avg")):
+    for element, title, done, average in (
+        items.filter(status=ItemStatus.DONE)
+        .values("element_id", "title")
+        .annotate(n=Count("id"), avg=Avg(spent))
+        .values_list("element_id", "title", "n", "avg")
+    ):
         entry = step(element, title)
         entry["done"] = done
         entry["average_seconds"] = round(average.total_seconds(), 1) if average is not None else None
     running = {"instance__process_id": process_id, "instance__status": InstanceStatus.RUNNING}
     for model in (DueTimer, MessageWait):
-        for element, waiting in (model.objects.filter(**running).values("element_id").annotate(n=Count("id"))
-                                 .values_list("element_id", "n")):
+        for element, waiting in (
+            model.objects.filter(**running).values("element_id").annotate(n=Count("id")).values_list("element_id", "n")
+        ):
             step(element)["waiting"] += waiting
-    return {"process_id": process_id, "instances": instances,
-            "steps": sorted(steps.values(), key=lambda s: (-s["waiting"], s["element_id"]))}
+    return {
+        "process_id": process_id,
+        "instances": instances,
+        "steps": sorted(steps.values(), key=lambda s: (-s["waiting"], s["element_id"])),
+    }

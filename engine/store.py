@@ -63,8 +63,7 @@ def bundle(deployment_id: int, callees: dict[str, int]) -> Bundle:
     for callee_deployment in callees.values():
         for name, schema in rows[callee_deployment].forms.items():
             forms.setdefault(name, schema)
-    made = Bundle(deployment_id, main.process_id, forms, spiff.spec_from_dict(main.spec["process"]),
-                  subprocess_specs)
+    made = Bundle(deployment_id, main.process_id, forms, spiff.spec_from_dict(main.spec["process"]), subprocess_specs)
     with _bundles_lock:
         return _bundles.setdefault(key, made)
 
@@ -123,8 +122,19 @@ class LiveCache:
 
 LIVE = LiveCache(int(setting("LIVE_CACHE_SIZE", 512)))
 
-INSTANCE_HEAD = ["id", "uid", "version", "deployment_id", "callees", "status", "process_id",
-                 "business_key", "store_id", "started_at", "started_by_id"]
+INSTANCE_HEAD = [
+    "id",
+    "uid",
+    "version",
+    "deployment_id",
+    "callees",
+    "status",
+    "process_id",
+    "business_key",
+    "store_id",
+    "started_at",
+    "started_by_id",
+]
 
 
 def checkout(row: ProcessInstance) -> Live:

@@ -77,7 +77,7 @@ def _pieces(text: str) -> tuple[str | tuple[str, ...], ...]:
     pieces: list[str | tuple[str, ...]] = []
     position = 0
     for match in _PLACEHOLDER.finditer(text):
-        pieces += [text[position:match.start()], tuple(match.group(1).split("."))]
+        pieces += [text[position : match.start()], tuple(match.group(1).split("."))]
         position = match.end()
     pieces.append(text[position:])
     return tuple(pieces)

@@ -19,8 +19,10 @@ from .forms import load_form_file, schema_problems
 from .models import AuditEvent, ItemKind, ItemStatus, WorkItem
 from .permissions import Grants, claimable_filter, grants_for, holds, may_do, may_manage, may_see
 
-SORTS: dict[str, list[Any]] = {"due": [F("due_at").asc(nulls_last=True), "priority", "id"],
-         "priority": ["priority", F("due_at").asc(nulls_last=True), "id"]}
+SORTS: dict[str, list[Any]] = {
+    "due": [F("due_at").asc(nulls_last=True), "priority", "id"],
+    "priority": ["priority", F("due_at").asc(nulls_last=True), "id"],
+}
 
 
 @dataclass
@@ -98,8 +100,10 @@ def release(item_id: int, *, user: Any) -> WorkItem:
     if item.assignee_id != user.pk:
         raise NotAllowed(f"work item {item_id} is not {user.get_username()}'s to release")
     if not item.role:
-        raise Conflict(f"work item {item_id} was assigned to {user.get_username()} directly; "
-                       "ask a manager to hand it to someone else")
+        raise Conflict(
+            f"work item {item_id} was assigned to {user.get_username()} directly; "
+            "ask a manager to hand it to someone else"
+        )
     item.assignee, item.claimed = None, False
     item.save(update_fields=["assignee", "claimed"])
     audit.record("released", instance=item.instance, item=item, actor=user)
@@ -121,8 +125,9 @@ def assign(item_id: int, *, to: Any, user: Any) -> WorkItem:
     previous = item.assignee.get_username() if item.assignee is not None else None
     item.assignee, item.claimed = to, False
     item.save(update_fields=["assignee", "claimed"])
-    audit.record("assigned", instance=item.instance, item=item, actor=user,
-                 data={"from": previous, "to": to.get_username()})
+    audit.record(
+        "assigned", instance=item.instance, item=item, actor=user, data={"from": previous, "to": to.get_username()}
+    )
     return item
 
 
@@ -139,8 +144,11 @@ def hand_over(*, leaver: Any, successors: dict[str, Any], actor: Any = None) -> 
         to = successors.get(item.subject_ref) if item.subject_ref else None
         if to is not None and to.pk not in grants:
             grants[to.pk] = grants_for(to)
-        if to is not None and to.get_username() not in (item.excluded or []) and (
-                not item.role or holds(grants[to.pk], item.role, item.store_id)):
+        if (
+            to is not None
+            and to.get_username() not in (item.excluded or [])
+            and (not item.role or holds(grants[to.pk], item.role, item.store_id))
+        ):
             item.assignee_id, item.claimed, action = to.pk, False, "handed"
         elif item.role:
             item.assignee_id, item.claimed, action = None, False, "released"
@@ -148,8 +156,13 @@ def hand_over(*, leaver: Any, successors: dict[str, Any], actor: Any = None) -> 
             item.status, action = ItemStatus.CANCELLED, "withdrawn"
         item.save(update_fields=["assignee", "claimed", "status"])
         successor = to.get_username() if to is not None and action == "handed" else None
-        audit.record("handed_over", instance=item.instance, item=item, actor=actor,
-                     data={"from": leaver.get_username(), "to": successor, "outcome": action})
+        audit.record(
+            "handed_over",
+            instance=item.instance,
+            item=item,
+            actor=actor,
+            data={"from": leaver.get_username(), "to": successor, "outcome": action},
+        )
         moved[action] += 1
     return moved
 
@@ -190,9 +203,20 @@ def create_item(
         if existing is not None:
             return existing, False
     item = WorkItem(
-        kind=kind, title=title[:300], key=key or None, role=role, store_id=store_id, assignee=assignee,
-        subject_label=subject_label[:300], subject_ref=subject_ref[:100], due_at=due_at, priority=priority,
-        form=form, instructions=instructions, values=values or {}, created_at=clock.now(),
+        kind=kind,
+        title=title[:300],
+        key=key or None,
+        role=role,
+        store_id=store_id,
+        assignee=assignee,
+        subject_label=subject_label[:300],
+        subject_ref=subject_ref[:100],
+        due_at=due_at,
+        priority=priority,
+        form=form,
+        instructions=instructions,
+        values=values or {},
+        created_at=clock.now(),
     )
     try:
         with transaction.atomic():
@@ -218,19 +242,42 @@ def create_items(items: list[dict[str, Any]], *, actor: Any = None) -> int:
     if None in keys or len(set(keys)) != len(keys):
         raise InvalidData({"key": ["every item of a batch needs its own key"]})
     existing = set(WorkItem.objects.filter(key__in=keys).values_list("key", flat=True))
-    rows = [WorkItem(kind=spec["kind"], title=spec["title"][:300], key=spec["key"], role=spec.get("role", ""),
-                     store_id=spec.get("store_id"), assignee_id=spec.get("assignee_id"),
-                     subject_label=spec.get("subject_label", "")[:300], subject_ref=spec.get("subject_ref", "")[:100],
-                     due_at=spec.get("due_at"), priority=spec.get("priority", 3), form=spec.get("form", ""),
-                     instructions=spec.get("instructions", ""), values=spec.get("values") or {}, created_at=now)
-            for spec in items if spec["key"] not in existing]
+    rows = [
+        WorkItem(
+            kind=spec["kind"],
+            title=spec["title"][:300],
+            key=spec["key"],
+            role=spec.get("role", ""),
+            store_id=spec.get("store_id"),
+            assignee_id=spec.get("assignee_id"),
+            subject_label=spec.get("subject_label", "")[:300],
+            subject_ref=spec.get("subject_ref", "")[:100],
+            due_at=spec.get("due_at"),
+            priority=spec.get("priority", 3),
+            form=spec.get("form", ""),
+            instructions=spec.get("instructions", ""),
+            values=spec.get("values") or {},
+            created_at=now,
+        )
+        for spec in items
+        if spec["key"] not in existing
+    ]
     with transaction.atomic():
         # ignore_conflicts: another worker inserting the same key meanwhile is not an error.
         WorkItem.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
         if rows:
             AuditEvent.objects.bulk_create(
-                [AuditEvent(action="created", actor=actor if getattr(actor, "pk", None) else None, at=now,
-                            data={"kind": row.kind, "key": row.key}) for row in rows], batch_size=500)
+                [
+                    AuditEvent(
+                        action="created",
+                        actor=actor if getattr(actor, "pk", None) else None,
+                        at=now,
+                        data={"kind": row.kind, "key": row.key},
+                    )
+                    for row in rows
+                ],
+                batch_size=500,
+            )
     return len(rows)
 
 
@@ -239,9 +286,13 @@ def withdraw_items(*, subject_refs: list[str], kind: str, actor: Any = None) -> 
     about prospects that have just been reclaimed); returns how many."""
     withdrawn = 0
     for start in range(0, len(subject_refs), 500):
-        withdrawn += WorkItem.objects.filter(subject_ref__in=subject_refs[start:start + 500], subject_ref__gt="",
-                                             kind=kind, status=ItemStatus.OPEN, instance__isnull=True
-                                             ).update(status=ItemStatus.CANCELLED)
+        withdrawn += WorkItem.objects.filter(
+            subject_ref__in=subject_refs[start : start + 500],
+            subject_ref__gt="",
+            kind=kind,
+            status=ItemStatus.OPEN,
+            instance__isnull=True,
+        ).update(status=ItemStatus.CANCELLED)
     if withdrawn:
         audit.record("withdrawn", actor=actor, data={"kind": kind, "count": withdrawn})
     return withdrawn
@@ -253,9 +304,11 @@ def set_priority(*, subject_ref: str, priority: int) -> int:
         raise InvalidData({"priority": ["must be between 1 and 5"]})
     if not subject_ref:
         return 0
-    return (WorkItem.objects.filter(subject_ref=subject_ref, subject_ref__gt="", status=ItemStatus.OPEN)
-            .exclude(priority=priority)
-            .update(priority=priority))
+    return (
+        WorkItem.objects.filter(subject_ref=subject_ref, subject_ref__gt="", status=ItemStatus.OPEN)
+        .exclude(priority=priority)
+        .update(priority=priority)
+    )
 
 
 def standalone_schema(item: WorkItem) -> dict | None:
@@ -280,8 +333,11 @@ def counts_for(user: Any, grants: Grants | None = None) -> dict[str, int]:
     grants = grants if grants is not None else grants_for(user)
     return {
         "mine": open_items().filter(assignee_id=user.pk).exclude(kind=ItemKind.NOTICE).count(),
-        "claimable": open_items().filter(claimable_filter(grants), assignee__isnull=True)
-        .exclude(kind=ItemKind.NOTICE).count(),
-        "notices": open_items().filter(Q(assignee_id=user.pk) | (claimable_filter(grants) & Q(assignee__isnull=True)),
-                                       kind=ItemKind.NOTICE).count(),
+        "claimable": open_items()
+        .filter(claimable_filter(grants), assignee__isnull=True)
+        .exclude(kind=ItemKind.NOTICE)
+        .count(),
+        "notices": open_items()
+        .filter(Q(assignee_id=user.pk) | (claimable_filter(grants) & Q(assignee__isnull=True)), kind=ItemKind.NOTICE)
+        .count(),
     }

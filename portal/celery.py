@@ -23,8 +23,11 @@ app.conf.beat_schedule = {
     "checkpoint-database": {"task": "workers.tasks.checkpoint_database", "schedule": 30.0},
     # Times are in settings.TIME_ZONE (the dealers' local time).
     "reclaim-nightly": {"task": "workers.tasks.sweep", "args": ["reclaim"], "schedule": crontab(hour=2, minute=0)},
-    "thresholds-nightly": {"task": "workers.tasks.sweep", "args": ["thresholds"],
-                           "schedule": crontab(hour=3, minute=0)},
+    "thresholds-nightly": {
+        "task": "workers.tasks.sweep",
+        "args": ["thresholds"],
+        "schedule": crontab(hour=3, minute=0),
+    },
     "scores-nightly": {"task": "workers.tasks.sweep", "args": ["scores"], "schedule": crontab(hour=4, minute=0)},
     "reminders-daily": {"task": "workers.tasks.sweep", "args": ["reminders"], "schedule": crontab(hour=7, minute=30)},
 }

@@ -25,10 +25,14 @@ class NodeModulesFinder(BaseFinder):
 
     def check(self, **kwargs: Any) -> list[CheckMessage]:
         return [
-            Error(_("The front-end file %(path)s is missing from %(root)s.") % {"path": name, "root": self.root},
-                  hint=_("Install the front-end packages with `npm ci` (or `make npm`)."),
-                  obj=self, id="lotflow.E001")
-            for name in self.files if not (self.root / name).is_file()
+            Error(
+                _("The front-end file %(path)s is missing from %(root)s.") % {"path": name, "root": self.root},
+                hint=_("Install the front-end packages with `npm ci` (or `make npm`)."),
+                obj=self,
+                id="lotflow.E001",
+            )
+            for name in self.files
+            if not (self.root / name).is_file()
         ]
 
     # django-stubs declares a miss as None, but Django's finders.find() takes any answer that is not a list for a

@@ -21,7 +21,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("LOTFLOW_VAR_DIR", BASE_DIR / "var"))
 
 
-
 def _required(name: str) -> str:
     """The variable's value; a start without it stops here (settings load before anything else runs).
 
@@ -170,8 +169,12 @@ LOTFLOW = {
     # The function that answers "which (role, store) pairs does this user hold?"
     "GRANTS_FUNCTION": "portal.crm.grants.grants_for",
     # Modules that register service functions and choice providers at start-up.
-    "REGISTRY_MODULES": ["portal.crm.services_registry", "portal.crm.automation.catalog",
-                         "portal.crm.processes.sales", "portal.crm.processes.stock"],
+    "REGISTRY_MODULES": [
+        "portal.crm.services_registry",
+        "portal.crm.automation.catalog",
+        "portal.crm.processes.sales",
+        "portal.crm.processes.stock",
+    ],
     "PROCESS_DIR": BASE_DIR / "processes",
     # Shipped rule files; the versions admins save live in the database.
     "RULES_DIR": BASE_DIR / "rules",
@@ -191,16 +194,20 @@ LOTFLOW_PHONE_HASH_KEY = _required("LOTFLOW_PHONE_HASH_KEY")
 LOTFLOW_ATTACHMENT_DIR = Path(os.environ.get("LOTFLOW_ATTACHMENT_DIR", VAR_DIR / "attachments"))
 LOTFLOW_ATTACHMENT_MAX_BYTES = int(os.environ.get("LOTFLOW_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 # Public lead form: at most this many posts per client address per window.
-LOTFLOW_LEAD_FORM_RATE = (int(os.environ.get("LOTFLOW_LEAD_FORM_POSTS", "5")),
-                          int(os.environ.get("LOTFLOW_LEAD_FORM_WINDOW_SECONDS", "600")))
+LOTFLOW_LEAD_FORM_RATE = (
+    int(os.environ.get("LOTFLOW_LEAD_FORM_POSTS", "5")),
+    int(os.environ.get("LOTFLOW_LEAD_FORM_WINDOW_SECONDS", "600")),
+)
 # Until the routing rules exist, leads go to the pool of this store (by name; first store if unset).
 LOTFLOW_DEFAULT_LEAD_STORE = os.environ.get("LOTFLOW_DEFAULT_LEAD_STORE", "")
 
 # --- after-sales and stock processes (return_visit, vehicle_acquisition, vehicle_transfer) ---
 # Return visits after a delivery: days after delivery, and days before the first service date.
-LOTFLOW_RETURN_VISIT_DAYS = {"first": int(os.environ.get("LOTFLOW_RETURN_VISIT_FIRST_DAYS", "3")),
-                             "second": int(os.environ.get("LOTFLOW_RETURN_VISIT_SECOND_DAYS", "30")),
-                             "before_service": int(os.environ.get("LOTFLOW_RETURN_VISIT_BEFORE_SERVICE_DAYS", "7"))}
+LOTFLOW_RETURN_VISIT_DAYS = {
+    "first": int(os.environ.get("LOTFLOW_RETURN_VISIT_FIRST_DAYS", "3")),
+    "second": int(os.environ.get("LOTFLOW_RETURN_VISIT_SECOND_DAYS", "30")),
+    "before_service": int(os.environ.get("LOTFLOW_RETURN_VISIT_BEFORE_SERVICE_DAYS", "7")),
+}
 # A satisfaction score (1-5) at or below this opens a complaint.
 LOTFLOW_RETURN_VISIT_LOW_SCORE = int(os.environ.get("LOTFLOW_RETURN_VISIT_LOW_SCORE", "2"))
 # An appraisal offering more than this (yuan) needs the store manager's approval.

@@ -17,9 +17,13 @@ from django.test import override_settings
 def demo_set(django_db_setup, django_db_blocker):
     from portal.crm.demo import seed_demo
 
-    with django_db_blocker.unblock(), override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-    ), transaction.atomic():
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
+        transaction.atomic(),
+    ):
         seed_demo()
         yield
         transaction.set_rollback(True)

@@ -53,8 +53,9 @@ def assert_round_trip(instance_id: int) -> None:
     again = json.loads(json.dumps(spiff.state_to_dict(workflow), separators=(",", ":"), default=str))
     assert again == stored
     snap = take_snapshot(workflow)
-    open_tasks = set(WorkItem.objects.filter(instance_id=instance_id, status=ItemStatus.OPEN)
-                     .values_list("task_id", flat=True))
+    open_tasks = set(
+        WorkItem.objects.filter(instance_id=instance_id, status=ItemStatus.OPEN).values_list("task_id", flat=True)
+    )
     assert open_tasks == set(snap.ready)
     timers = dict(DueTimer.objects.filter(instance_id=instance_id).values_list("task_id", "due_at"))
     assert timers == {t: due for t, (_el, due) in snap.timers.items()}

@@ -30,8 +30,9 @@ def _contract(name_start: str) -> Any:
     config = _config()
     options = next(c for c in config["contracts"] if c["name"].startswith(name_start))
     # As import-linter's own TOML reader hands them over: booleans as text.
-    contract_options = {k: str(v).lower() if isinstance(v, bool) else v
-                        for k, v in options.items() if k not in ("name", "type")}
+    contract_options = {
+        k: str(v).lower() if isinstance(v, bool) else v for k, v in options.items() if k not in ("name", "type")
+    }
     return KINDS[options["type"]](options["name"], {"root_packages": config["root_packages"]}, contract_options)
 
 
@@ -48,31 +49,38 @@ def _kept_with(contract: Any, importer: str | None = None, imported: str | None 
 
 
 def test_the_one_door_contract_names_every_engine_module_but_the_api():
-    forbidden = set(next(c for c in _config()["contracts"]
-                         if c["name"].startswith("The engine is one door"))["forbidden_modules"])
+    forbidden = set(
+        next(c for c in _config()["contracts"] if c["name"].startswith("The engine is one door"))["forbidden_modules"]
+    )
     modules = {f"engine.{m.name}" for m in pkgutil.iter_modules(engine.__path__)}
     assert modules - forbidden == {"engine.api"}
 
 
-@pytest.mark.parametrize(("importer", "imported"), [
-    ("portal.crm.services.customers", "engine.models"),
-    ("portal.inbox.selectors", "engine.runtime"),
-    ("workers.tasks", "engine.sql"),
-    ("portal.crm.management.commands.sweep", "engine.management.base"),
-])
+@pytest.mark.parametrize(
+    ("importer", "imported"),
+    [
+        ("portal.crm.services.customers", "engine.models"),
+        ("portal.inbox.selectors", "engine.runtime"),
+        ("workers.tasks", "engine.sql"),
+        ("portal.crm.management.commands.sweep", "engine.management.base"),
+    ],
+)
 def test_going_around_engine_api_breaks_the_one_door_contract(importer, imported):
     contract = _contract("The engine is one door")
     assert _kept_with(contract)
     assert not _kept_with(contract, importer, imported)
 
 
-@pytest.mark.parametrize(("importer", "imported"), [
-    ("portal.crm.selectors", "portal.inbox.selectors"),
-    ("portal.crm.automation.signals", "workers.tasks"),
-    ("engine.runtime", "portal.crm.models"),
-    ("workers.tasks", "portal.inbox.services"),
-    ("portal.inbox.services", "workers.tasks"),
-])
+@pytest.mark.parametrize(
+    ("importer", "imported"),
+    [
+        ("portal.crm.selectors", "portal.inbox.selectors"),
+        ("portal.crm.automation.signals", "workers.tasks"),
+        ("engine.runtime", "portal.crm.models"),
+        ("workers.tasks", "portal.inbox.services"),
+        ("portal.inbox.services", "workers.tasks"),
+    ],
+)
 def test_an_import_upwards_breaks_the_layers(importer, imported):
     contract = _contract("Layers run one way")
     assert _kept_with(contract)

@@ -56,34 +56,78 @@ class World:
             self._customer_records(owned, car, k, now)
             self._customer_records(self.customer, car, k, now)
             make_staff(f"staff{k}", self.store, ["sales"])
-            started = api.start("lead_followup", business_key=f"cust-{owned.pk}", user=self.manager,
-                                data={"store_id": self.store.pk, "customer_id": owned.pk,
-                                      "customer_name": owned.name, "phone": "13800000007"})
+            started = api.start(
+                "lead_followup",
+                business_key=f"cust-{owned.pk}",
+                user=self.manager,
+                data={
+                    "store_id": self.store.pk,
+                    "customer_id": owned.pk,
+                    "customer_name": owned.name,
+                    "phone": "13800000007",
+                },
+            )
             item = only_item(started.instance_id, "Contact")
             if self.item is None:
                 self.item = api.claim(item.pk, user=self.sales)
 
     def _vehicle_records(self, car, k: int) -> None:
-        VehiclePhoto.objects.create(vehicle=car, filename="car.jpg", content_type="image/jpeg", size=1,
-                                    sha256="0" * 64, storage_name=f"photo-{k}-{car.pk}", uploaded_by=self.sales)
-        ServiceRecord.objects.create(vehicle=car, date=timezone.now().date(), mileage=1000 * k,
-                                     work_done="Oil change", cost=300)
+        VehiclePhoto.objects.create(
+            vehicle=car,
+            filename="car.jpg",
+            content_type="image/jpeg",
+            size=1,
+            sha256="0" * 64,
+            storage_name=f"photo-{k}-{car.pk}",
+            uploaded_by=self.sales,
+        )
+        ServiceRecord.objects.create(
+            vehicle=car, date=timezone.now().date(), mileage=1000 * k, work_done="Oil change", cost=300
+        )
 
     def _customer_records(self, customer, car, k: int, now) -> None:
-        Communication.objects.create(customer=customer, author=self.sales, channel="phone", content="Called",
-                                     outcome="interested")
-        FollowUpPlan.objects.create(customer=customer, owner=self.sales, due_at=now + timedelta(days=k),
-                                    method="phone", purpose="Call back")
-        Appointment.objects.create(customer=customer, store=self.store, kind="visit", at=now + timedelta(days=k),
-                                   created_by=self.sales, vehicle=car)
+        Communication.objects.create(
+            customer=customer, author=self.sales, channel="phone", content="Called", outcome="interested"
+        )
+        FollowUpPlan.objects.create(
+            customer=customer, owner=self.sales, due_at=now + timedelta(days=k), method="phone", purpose="Call back"
+        )
+        Appointment.objects.create(
+            customer=customer,
+            store=self.store,
+            kind="visit",
+            at=now + timedelta(days=k),
+            created_by=self.sales,
+            vehicle=car,
+        )
         OrderFactory(customer=customer, vehicle=car, store=self.store, salesperson=self.sales)
-        Complaint.objects.create(customer=customer, store=self.store, channel="phone", category="Paint",
-                                 description="Scratch", handler=self.manager, vehicle=car)
-        Attachment.objects.create(customer=customer, kind="id_card", filename="id.png", content_type="image/png",
-                                  size=1, sha256="0" * 64, storage_name=f"scan-{k}-{customer.pk}",
-                                  uploaded_by=self.sales)
-        ChangeRecord.objects.create(entity="customer", entity_id=customer.pk, field="owner", old_value="",
-                                    new_value=self.sales.username, actor=self.manager)
+        Complaint.objects.create(
+            customer=customer,
+            store=self.store,
+            channel="phone",
+            category="Paint",
+            description="Scratch",
+            handler=self.manager,
+            vehicle=car,
+        )
+        Attachment.objects.create(
+            customer=customer,
+            kind="id_card",
+            filename="id.png",
+            content_type="image/png",
+            size=1,
+            sha256="0" * 64,
+            storage_name=f"scan-{k}-{customer.pk}",
+            uploaded_by=self.sales,
+        )
+        ChangeRecord.objects.create(
+            entity="customer",
+            entity_id=customer.pk,
+            field="owner",
+            old_value="",
+            new_value=self.sales.username,
+            actor=self.manager,
+        )
 
 
 @pytest.fixture
@@ -128,8 +172,7 @@ QUERIES = {
 
 
 @pytest.mark.parametrize("page", QUERIES)
-def test_a_page_reads_with_the_same_queries_for_few_rows_and_for_more(page, world, client,
-                                                                       django_assert_num_queries):
+def test_a_page_reads_with_the_same_queries_for_few_rows_and_for_more(page, world, client, django_assert_num_queries):
     world.grow(3)
     who, url = _pages(world)[page]
     client.force_login(world.people[who])

@@ -47,7 +47,6 @@ class EngineCommand(BaseCommand):
         self.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
-
 def parse_now(text: str | None) -> datetime | None:
     """A ``--now`` option: an ISO 8601 time with its offset, or None for the clock's now."""
     if not text:

@@ -57,8 +57,9 @@ def register_fact_type(name: str, fields: dict[str, str], description: str = "")
     return _facts[name]
 
 
-def register_action(name: str, params: dict[str, Param] | None = None, description: str = "",
-                    fact_types: tuple[str, ...] = ()) -> ActionType:
+def register_action(
+    name: str, params: dict[str, Param] | None = None, description: str = "", fact_types: tuple[str, ...] = ()
+) -> ActionType:
     for param_name, param in (params or {}).items():
         if param.type not in TYPES:
             raise ValueError(f"action {name}({param_name}): unknown type {param.type!r}")
@@ -87,5 +88,3 @@ def fits(type_name: str, value: Any) -> bool:
     if type_name in ("number", "whole") and isinstance(value, bool):
         return False
     return isinstance(value, TYPES[type_name])
-
-

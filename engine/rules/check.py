@@ -64,8 +64,9 @@ def _action_problems(name: str, params: dict[str, Any], facts: str) -> list[str]
     for param, value in params.items():
         spec = action.params.get(param)
         if spec is None:
-            found.append(f"action {name!r} has no parameter {param!r} (parameters: "
-                         f"{', '.join(action.params) or 'none'})")
+            found.append(
+                f"action {name!r} has no parameter {param!r} (parameters: {', '.join(action.params) or 'none'})"
+            )
         elif not catalog.fits(spec.type, value):
             found.append(f"parameter {param!r} of {name!r} must be {spec.type}, not {value!r}")
     for param, spec in action.params.items():

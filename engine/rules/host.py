@@ -45,8 +45,14 @@ class Decision:
     params: dict[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"fact": self.fact, "rule": self.rule, "about": self.about, "when": self.condition,
-                "action": self.action, "params": self.params}
+        return {
+            "fact": self.fact,
+            "rule": self.rule,
+            "about": self.about,
+            "when": self.condition,
+            "action": self.action,
+            "params": self.params,
+        }
 
 
 @dataclass(frozen=True)
@@ -154,8 +160,11 @@ def _decisions(compiled: Compiled, fired: list[tuple[str, str]], refs: dict[str,
     for run_name, key in sorted(fired, key=lambda f: (order.get(f[1], 0), int(f[0].rsplit("/", 1)[1]))):
         rule = compiled.ruleset.rules[int(run_name.rsplit("/", 1)[1])]
         for action in rule.actions:
-            decisions.append(Decision(refs.get(key), rule.name, rule.about, rule.condition_text.strip(),
-                                      action.name, dict(action.params)))
+            decisions.append(
+                Decision(
+                    refs.get(key), rule.name, rule.about, rule.condition_text.strip(), action.name, dict(action.params)
+                )
+            )
     return decisions
 
 

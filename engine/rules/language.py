@@ -74,14 +74,17 @@ class RuleSet:
     lines: dict[str, int] = field(default_factory=dict)  # header keyword -> line
 
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     \s*(?:
       (?P<string>"(?:[^"\\]|\\.)*")
     | (?P<number>-?\d+(?:\.\d+)?)
     | (?P<op>==|!=|<=|>=|<|>|=)
     | (?P<punct>[()\[\],])
     | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-    )""", re.VERBOSE)
+    )""",
+    re.VERBOSE,
+)
 _LITERALS = {"true": True, "false": False, "none": None}
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 ALWAYS = "__always"  # the field behind `when always`: every fact has it, set to true
@@ -166,7 +169,7 @@ class _Condition:
         if (op_kind, op) == ("name", "in"):
             opening = self.take()
             if opening[:2] != ("punct", "["):
-                raise RuleSyntaxError(opening[2], "'in' needs a list: in [\"a\", \"b\"]")
+                raise RuleSyntaxError(opening[2], '\'in\' needs a list: in ["a", "b"]')
             values = [self.value()[0]]
             while (token := self.take())[:2] == ("punct", ","):
                 values.append(self.value()[0])
@@ -208,7 +211,7 @@ def _action(text: str, line: int) -> Action:
 def _quoted(text: str, line: int, what: str) -> str:
     tokens = _tokens(text, line)
     if len(tokens) != 1 or tokens[0][0] != "value" or not isinstance(tokens[0][1], str):
-        raise RuleSyntaxError(line, f"{what} takes one \"quoted text\"")
+        raise RuleSyntaxError(line, f'{what} takes one "quoted text"')
     return tokens[0][1]
 
 

@@ -54,8 +54,7 @@ def shipped() -> dict[str, Path]:
 
 
 def _in_force_source(name: str) -> tuple[tuple, str, int | None]:
-    row = (RuleSetVersion.objects.filter(name=name).order_by("-version")
-           .values_list("id", "version", "saved_at").first())
+    row = RuleSetVersion.objects.filter(name=name).order_by("-version").values_list("id", "version", "saved_at").first()
     if row is not None:
         return ("db", row[0], row[2]), "", row[1]
     path = shipped().get(name)
@@ -77,8 +76,15 @@ def in_force(name: str) -> Compiled:
         file = path
     ruleset = check_text(text, file)
     if ruleset.name != name:
-        raise RulesRefused([Problem(file, f"line {ruleset.lines['ruleset']}",
-                                    f"the file says `ruleset {ruleset.name}`; it is stored as {name}")])
+        raise RulesRefused(
+            [
+                Problem(
+                    file,
+                    f"line {ruleset.lines['ruleset']}",
+                    f"the file says `ruleset {ruleset.name}`; it is stored as {name}",
+                )
+            ]
+        )
     compiled = compile_ruleset(ruleset, text)
     with _lock:
         _compiled[key] = compiled
@@ -108,13 +114,28 @@ def save(text: str, *, user: Any, comment: str, file: str = "(text)") -> RuleSet
     try:
         with transaction.atomic():
             top = RuleSetVersion.objects.filter(name=ruleset.name).aggregate(v=Max("version"))["v"] or 0
-            diff = "".join(difflib.unified_diff(current.splitlines(True), text.splitlines(True),
-                                                f"{ruleset.name} {label}", f"{ruleset.name} v{top + 1}"))
-            saved = RuleSetVersion.objects.create(name=ruleset.name, version=top + 1, text=text,
-                                                  comment=comment.strip(), diff=diff, author=user,
-                                                  saved_at=clock.now())
-            audit.record("rules_saved", actor=user, data={"ruleset": ruleset.name, "version": saved.version,
-                                                          "comment": saved.comment})
+            diff = "".join(
+                difflib.unified_diff(
+                    current.splitlines(True),
+                    text.splitlines(True),
+                    f"{ruleset.name} {label}",
+                    f"{ruleset.name} v{top + 1}",
+                )
+            )
+            saved = RuleSetVersion.objects.create(
+                name=ruleset.name,
+                version=top + 1,
+                text=text,
+                comment=comment.strip(),
+                diff=diff,
+                author=user,
+                saved_at=clock.now(),
+            )
+            audit.record(
+                "rules_saved",
+                actor=user,
+                data={"ruleset": ruleset.name, "version": saved.version, "comment": saved.comment},
+            )
     except IntegrityError as err:
         raise Conflict(f"someone saved {ruleset.name} at the same time; reload and try again") from err
     return saved
@@ -122,8 +143,16 @@ def save(text: str, *, user: Any, comment: str, file: str = "(text)") -> RuleSet
 
 def history(name: str) -> list[dict[str, Any]]:
     rows = RuleSetVersion.objects.filter(name=name).select_related("author").order_by("-version")
-    return [{"version": r.version, "saved_at": r.saved_at.isoformat(), "author": r.author.get_username()
-             if r.author else None, "comment": r.comment, "diff": r.diff} for r in rows]
+    return [
+        {
+            "version": r.version,
+            "saved_at": r.saved_at.isoformat(),
+            "author": r.author.get_username() if r.author else None,
+            "comment": r.comment,
+            "diff": r.diff,
+        }
+        for r in rows
+    ]
 
 
 def export(directory: Path) -> list[Path]:

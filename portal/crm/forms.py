@@ -63,9 +63,11 @@ class CustomerForm(forms.ModelForm):
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {"fields": {name: data.get(name) for name in CUSTOMER_FIELDS},
-                "phones": [p for p in data["phones"].split(",") if p.strip()],
-                "tags": [t for t in (data.get("tags") or "").split(",") if t.strip()]}
+        return {
+            "fields": {name: data.get(name) for name in CUSTOMER_FIELDS},
+            "phones": [p for p in data["phones"].split(",") if p.strip()],
+            "tags": [t for t in (data.get("tags") or "").split(",") if t.strip()],
+        }
 
 
 class CustomerFilterForm(forms.Form):
@@ -108,8 +110,11 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, store_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = get_user_model().objects.filter(
-            staff__store_id=store_id, staff__active=True, staff__roles__role=Role.SALES).order_by("username")
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = (
+            get_user_model()
+            .objects.filter(staff__store_id=store_id, staff__active=True, staff__roles__role=Role.SALES)
+            .order_by("username")
+        )
 
 
 class VehicleForm(forms.ModelForm):
@@ -124,8 +129,10 @@ class VehicleForm(forms.ModelForm):
         """Validation (VIN, duplicates) happens in the service."""
 
     def service_kwargs(self) -> dict[str, Any]:
-        return {"fields": {name: self.cleaned_data.get(name) for name in VEHICLE_FIELDS},
-                "vin_confirmed": self.cleaned_data.get("confirm_vin", False)}
+        return {
+            "fields": {name: self.cleaned_data.get(name) for name in VEHICLE_FIELDS},
+            "vin_confirmed": self.cleaned_data.get("confirm_vin", False),
+        }
 
     def asks_vin_confirmation(self) -> bool:
         return any(e.code == VIN_CHECK_DIGIT_CODE for e in self.errors.as_data().get("vin", []))
@@ -185,15 +192,16 @@ class LeadForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(help_text="CSV (UTF-8) or Excel .xlsx with columns name, phone; optional: email, "
-                                     "source, sub_channel, intent_level, budget_min, budget_max, note.")
+    file = forms.FileField(
+        help_text="CSV (UTF-8) or Excel .xlsx with columns name, phone; optional: email, "
+        "source, sub_channel, intent_level, budget_min, budget_max, note."
+    )
 
 
 class TransferRequestForm(forms.Form):
     to_store = forms.ModelChoiceField(queryset=Store.objects.none(), label="Move it to")
     reason = forms.CharField(max_length=300, help_text="Why the car should move (a customer there asked, ...).")
-    requested_date = forms.DateField(required=False, widget=DATE, label="Wanted by",
-                                     help_text="Empty: today.")
+    requested_date = forms.DateField(required=False, widget=DATE, label="Wanted by", help_text="Empty: today.")
 
     def __init__(self, *args: Any, from_store_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -207,8 +215,9 @@ class AcquisitionForm(forms.Form):
     store = forms.ModelChoiceField(queryset=Store.objects.none(), label="Buying store")
     source = forms.ChoiceField(choices=SOURCES)
     customer = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    seller_name = forms.CharField(max_length=100, required=False,
-                                  help_text="The person, dealer or auction house; for a trade-in, the customer.")
+    seller_name = forms.CharField(
+        max_length=100, required=False, help_text="The person, dealer or auction house; for a trade-in, the customer."
+    )
     seller_phone = forms.CharField(max_length=20, required=False)
 
     def __init__(self, *args: Any, stores: Any, **kwargs: Any) -> None:
@@ -217,5 +226,8 @@ class AcquisitionForm(forms.Form):
 
 
 class ComplaintCallForm(forms.Form):
-    phone = forms.CharField(max_length=20, label="Caller's phone number",
-                            help_text="The whole number the customer is known by (+86 optional).")
+    phone = forms.CharField(
+        max_length=20,
+        label="Caller's phone number",
+        help_text="The whole number the customer is known by (+86 optional).",
+    )

@@ -50,7 +50,12 @@ def transition_run(instance: models.Model, name: str, field: str = "status", **k
 
 
 def transition_apply(
-    instance: models.Model, name: str, *, actor: Any, field: str = "status", extra: dict[str, Any] | None = None,
+    instance: models.Model,
+    name: str,
+    *,
+    actor: Any,
+    field: str = "status",
+    extra: dict[str, Any] | None = None,
 ) -> tuple[str, str]:
     """Run transition ``name`` and save it only if the row is still in the state it moved from.
 

@@ -15,16 +15,55 @@ from .models import ChangeRecord, Customer, Order, Vehicle
 
 TRACKED_FIELDS: dict[str, list[str]] = {
     "customer": [
-        "name", "gender", "birthday", "email", "wechat_id", "address", "id_number", "source", "sub_channel",
-        "intent_level", "vehicle_type", "brands", "budget_min", "budget_max", "use", "expected_purchase_by",
-        "stage", "home_store", "owner",
+        "name",
+        "gender",
+        "birthday",
+        "email",
+        "wechat_id",
+        "address",
+        "id_number",
+        "source",
+        "sub_channel",
+        "intent_level",
+        "vehicle_type",
+        "brands",
+        "budget_min",
+        "budget_max",
+        "use",
+        "expected_purchase_by",
+        "stage",
+        "home_store",
+        "owner",
     ],
     "vehicle": [
-        "vin", "engine_number", "plate", "brand", "model", "vehicle_type", "year", "colour", "mileage",
-        "first_registration", "configuration", "purchase_price", "asking_price", "store", "status", "customer",
+        "vin",
+        "engine_number",
+        "plate",
+        "brand",
+        "model",
+        "vehicle_type",
+        "year",
+        "colour",
+        "mileage",
+        "first_registration",
+        "configuration",
+        "purchase_price",
+        "asking_price",
+        "store",
+        "status",
+        "customer",
     ],
-    "order": ["customer", "vehicle", "price", "payment_plan", "deposit", "delivery_at", "delivery_place",
-              "status", "salesperson"],
+    "order": [
+        "customer",
+        "vehicle",
+        "price",
+        "payment_plan",
+        "deposit",
+        "delivery_at",
+        "delivery_place",
+        "status",
+        "salesperson",
+    ],
 }
 ENTITY_OF = {Customer: "customer", Vehicle: "vehicle", Order: "order"}
 MASK = "•••"
@@ -61,9 +100,17 @@ def record_diff(instance: models.Model, before: dict[str, str], *, actor: Any, n
         return 0
     after = snapshot(instance)
     rows = [
-        ChangeRecord(entity=entity, entity_id=instance.pk, field=name, old_value=before.get(name, ""),
-                     new_value=value, actor=actor if getattr(actor, "pk", None) else None, note=note)
-        for name, value in after.items() if before.get(name, "") != value
+        ChangeRecord(
+            entity=entity,
+            entity_id=instance.pk,
+            field=name,
+            old_value=before.get(name, ""),
+            new_value=value,
+            actor=actor if getattr(actor, "pk", None) else None,
+            note=note,
+        )
+        for name, value in after.items()
+        if before.get(name, "") != value
     ]
     ChangeRecord.objects.bulk_create(rows)
     return len(rows)
@@ -73,9 +120,15 @@ def record_change(instance: models.Model, field: str, old: Any, new: Any, *, act
     entity = _entity(instance)
     if entity is None or _text(old) == _text(new):
         return
-    ChangeRecord.objects.create(entity=entity, entity_id=instance.pk, field=field, old_value=_text(old),
-                                new_value=_text(new), actor=actor if getattr(actor, "pk", None) else None,
-                                note=note)
+    ChangeRecord.objects.create(
+        entity=entity,
+        entity_id=instance.pk,
+        field=field,
+        old_value=_text(old),
+        new_value=_text(new),
+        actor=actor if getattr(actor, "pk", None) else None,
+        note=note,
+    )
 
 
 def _mask(field: str, value: str) -> str:
@@ -98,8 +151,7 @@ def history_for(instance: models.Model, viewer: Any) -> list[dict[str, Any]]:
         hidden = set(IDENTITY_FIELDS)
     if not isinstance(instance, Customer):
         hidden_customer_refs = True
-        visible = set(customers_visible_to(viewer).filter(
-            pk__in=_customer_ids(rows)).values_list("pk", flat=True))
+        visible = set(customers_visible_to(viewer).filter(pk__in=_customer_ids(rows)).values_list("pk", flat=True))
     out = []
     for row in rows:
         old, new = row.old_value, row.new_value
@@ -108,8 +160,16 @@ def history_for(instance: models.Model, viewer: Any) -> list[dict[str, Any]]:
         elif hidden_customer_refs and row.field == "customer":
             old = old if _ref_id(old) in visible else _mask(row.field, old)
             new = new if _ref_id(new) in visible else _mask(row.field, new)
-        out.append({"at": row.at, "actor": row.actor.get_username() if row.actor else "system",
-                    "field": row.field, "old": old, "new": new, "note": row.note})
+        out.append(
+            {
+                "at": row.at,
+                "actor": row.actor.get_username() if row.actor else "system",
+                "field": row.field,
+                "old": old,
+                "new": new,
+                "note": row.note,
+            }
+        )
     return out
 
 

@@ -14,9 +14,14 @@ from django.core.exceptions import ValidationError
 
 _NON_DIGITS = re.compile(r"\D")
 VIN_ALPHABET = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"  # no I, O, Q
-_VIN_VALUES = {**{str(d): d for d in range(10)},
-               **dict(zip("ABCDEFGH", range(1, 9), strict=True)), **dict(zip("JKLMN", range(1, 6), strict=True)),
-               "P": 7, "R": 9, **dict(zip("STUVWXYZ", range(2, 10), strict=True))}
+_VIN_VALUES = {
+    **{str(d): d for d in range(10)},
+    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
+    **dict(zip("JKLMN", range(1, 6), strict=True)),
+    "P": 7,
+    "R": 9,
+    **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
+}
 _VIN_WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
 VIN_CHECK_DIGIT_CODE = "vin_check_digit"
 
@@ -66,9 +71,15 @@ def vin_validate(raw: str, *, confirmed: bool = False, field: str = "vin") -> st
         raise ValidationError({field: f"A VIN cannot contain {', '.join(bad)} (letters I, O and Q are never used)."})
     expected = vin_check_digit(vin)
     if vin[8] != expected and not confirmed:
-        raise ValidationError({field: ValidationError(
-            f"The check digit of {vin} (9th character '{vin[8]}') should be '{expected}'. Check the VIN, "
-            "or confirm it if it is copied exactly from the car.", code=VIN_CHECK_DIGIT_CODE)})
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    f"The check digit of {vin} (9th character '{vin[8]}') should be '{expected}'. Check the VIN, "
+                    "or confirm it if it is copied exactly from the car.",
+                    code=VIN_CHECK_DIGIT_CODE,
+                )
+            }
+        )
     return vin
 
 

@@ -110,8 +110,15 @@ def customer_scope_q(scope: Scope) -> Q | None:
         parts.append(Q(Exists(Order.objects.filter(_in("store_id", finance), customer_id=OuterRef("pk")))))
     service = scope.stores(Role.SERVICE)
     if service:
-        parts.append(Q(Exists(Vehicle.objects.filter(_in("store_id", service), customer_id=OuterRef("pk"),
-                                                     status=VehicleStatus.SOLD))))
+        parts.append(
+            Q(
+                Exists(
+                    Vehicle.objects.filter(
+                        _in("store_id", service), customer_id=OuterRef("pk"), status=VehicleStatus.SOLD
+                    )
+                )
+            )
+        )
     complaints = scope.stores(Role.COMPLAINTS)
     if complaints:
         parts.append(Q(Exists(Complaint.objects.filter(_in("store_id", complaints), customer_id=OuterRef("pk")))))
@@ -203,8 +210,9 @@ def complaints_visible_to(user: Any) -> QuerySet[Complaint]:
     scope = scope_of(user)
     if scope.everything:
         return Complaint.objects.all()
-    return Complaint.objects.filter(_any(_in("store_id", s) if (s := scope.stores(
-        Role.COMPLAINTS, Role.STORE_MANAGER)) else None))
+    return Complaint.objects.filter(
+        _any(_in("store_id", s) if (s := scope.stores(Role.COMPLAINTS, Role.STORE_MANAGER)) else None)
+    )
 
 
 def return_visits_visible_to(user: Any) -> QuerySet[ReturnVisit]:
@@ -256,6 +264,7 @@ def staff_visible_to(user: Any) -> QuerySet[Staff]:
 
 # --- per-record questions -------------------------------------------------------
 
+
 def can_see_identity(user: Any, customer: Customer, scope: Scope | None = None) -> bool:
     """ID number, birthday and scans: the owner, the home store's manager, finance on its orders, hq, admin.
 
@@ -284,8 +293,11 @@ def can_manage_customer(user: Any, customer: Customer) -> bool:
 
 def can_take_from_pool(user: Any, customer: Customer) -> bool:
     scope = scope_of(user)
-    return (customer.owner_id is None and customer.stage == Stage.PROSPECT
-            and scope.holds_in(customer.home_store_id, Role.SALES))
+    return (
+        customer.owner_id is None
+        and customer.stage == Stage.PROSPECT
+        and scope.holds_in(customer.home_store_id, Role.SALES)
+    )
 
 
 def stores_for(user: Any, *roles: str) -> set[int] | str:

@@ -61,8 +61,9 @@ def customer_search_q(query: str) -> Q | None:
             except ValidationError:
                 normalized = ""
             if normalized:
-                parts.append(Q(pk__in=CustomerPhone.objects.filter(number_hash=phone_hash(normalized))
-                               .values("customer_id")))
+                parts.append(
+                    Q(pk__in=CustomerPhone.objects.filter(number_hash=phone_hash(normalized)).values("customer_id"))
+                )
     vin = vin_normalize(text)
     if _VIN.match(vin):
         parts.append(Q(pk__in=Vehicle.objects.filter(vin=vin).values("customer_id")))
@@ -102,8 +103,9 @@ class CustomerFilter:
 
     def validate(self) -> None:
         if self.budget_min is not None and self.budget_max is not None and self.budget_min > self.budget_max:
-            raise ValidationError({"budget_min": f"Budget from ({self.budget_min}) is above budget to "
-                                                 f"({self.budget_max})."})
+            raise ValidationError(
+                {"budget_min": f"Budget from ({self.budget_min}) is above budget to ({self.budget_max})."}
+            )
         if self.contact_from and self.contact_to and self.contact_from > self.contact_to:
             raise ValidationError({"contact_from": "The contact window starts after it ends."})
 
@@ -166,9 +168,13 @@ def vehicle_filter(user: Any, criteria: VehicleFilter) -> QuerySet[Vehicle]:
         q &= Q(model__icontains=c.model.strip())
     if c.vehicle_type:
         q &= Q(vehicle_type=c.vehicle_type)
-    for field, lookup, value in (("year", "gte", c.year_min), ("year", "lte", c.year_max),
-                                 ("mileage", "lte", c.mileage_max), ("asking_price", "gte", c.price_min),
-                                 ("asking_price", "lte", c.price_max)):
+    for field, lookup, value in (
+        ("year", "gte", c.year_min),
+        ("year", "lte", c.year_max),
+        ("mileage", "lte", c.mileage_max),
+        ("asking_price", "gte", c.price_min),
+        ("asking_price", "lte", c.price_max),
+    ):
         if value is not None:
             q &= Q(**{f"{field}__{lookup}": value})
     if c.status:
@@ -207,8 +213,8 @@ def next_step_holder(item: Any) -> str:
         person = get_user_model().objects.filter(pk=item.assignee_id).first()
         name = (person.get_full_name() or person.get_username()) if person else _("someone else")
         return _("Next: “%(title)s” is with %(person)s.") % {"title": item.title, "person": name}
-    store = (Store.objects.filter(pk=item.store_id).values_list("name", flat=True).first()
-             if item.store_id else None) or _("the group")
+    store = (
+        Store.objects.filter(pk=item.store_id).values_list("name", flat=True).first() if item.store_id else None
+    ) or _("the group")
     role = item.role.replace("_", " ") if item.role else _("its assignee")
-    return _("Next: “%(title)s” waits for %(role)s at %(store)s.") % {"title": item.title, "role": role,
-                                                                      "store": store}
+    return _("Next: “%(title)s” waits for %(role)s at %(store)s.") % {"title": item.title, "role": role, "store": store}

@@ -28,7 +28,8 @@ def _staff_choices(role: str, store_id: int | None) -> list[dict[str, Any]]:
     return [
         {"value": username, "label": f"{first} {last} ({username})".strip() if (first or last) else username}
         for username, first, last in rows.order_by("staff__user__username").values_list(
-            "staff__user__username", "staff__user__first_name", "staff__user__last_name")
+            "staff__user__username", "staff__user__first_name", "staff__user__last_name"
+        )
     ]
 
 
@@ -44,9 +45,12 @@ def stock_of_store(item: Any) -> list[dict[str, Any]]:
     rows = Vehicle.objects.filter(status=VehicleStatus.IN_STOCK)
     if item.store_id is not None:
         rows = rows.filter(store_id=item.store_id)
-    return [{"value": pk, "label": f"{brand} {model} {year} ({vin})"}
-            for pk, brand, model, year, vin in rows.order_by("brand", "model").values_list(
-                "pk", "brand", "model", "year", "vin")[:500]]
+    return [
+        {"value": pk, "label": f"{brand} {model} {year} ({vin})"}
+        for pk, brand, model, year, vin in rows.order_by("brand", "model").values_list(
+            "pk", "brand", "model", "year", "vin"
+        )[:500]
+    ]
 
 
 @register_choices("cars_of_the_customer")
@@ -55,7 +59,8 @@ def cars_of_the_customer(item: Any) -> list[dict[str, Any]]:
     kind, _, ref = (item.subject_ref or "").partition(":")
     rows = Vehicle.objects.filter(customer_id=int(ref)) if kind == "customer" and ref.isdigit() else []
     return [{"value": 0, "label": "No particular car"}] + [
-        {"value": v.pk, "label": f"{v.brand} {v.model} {v.plate or v.vin}"} for v in rows]
+        {"value": v.pk, "label": f"{v.brand} {v.model} {v.plate or v.vin}"} for v in rows
+    ]
 
 
 @register_choices("sales_of_store")

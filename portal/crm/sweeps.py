@@ -14,8 +14,9 @@ from .automation.thresholds import sweep_thresholds
 from .services.stock_drafts import drafts_submit
 
 
-def thresholds_and_drafts(*, now: datetime | None = None, preview: bool = False,
-                          store_ids: list[int] | None = None) -> SweepReport:
+def thresholds_and_drafts(
+    *, now: datetime | None = None, preview: bool = False, store_ids: list[int] | None = None
+) -> SweepReport:
     """The thresholds sweep, then every draft it (or an earlier run) left starts its process
     at the manager's review (issue 12)."""
     report = sweep_thresholds(now=now, preview=preview, store_ids=store_ids)

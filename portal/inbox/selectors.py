@@ -20,13 +20,28 @@ from .markup import render_markdown
 from .taskforms import TaskForm, UnsupportedForm
 
 SORTS = {"due": "Due time", "priority": "Priority"}
-KIND_LABELS: dict[str, str] = {ItemKind.REMINDER: "Reminder", ItemKind.WARNING: "Warning", ItemKind.ALERT: "Alert",
-               ItemKind.NOTICE: "Notice", ItemKind.TASK: "Task"}
-ACTION_LABELS = {"started": "started the process", "claimed": "claimed", "released": "released",
-                 "assigned": "handed over", "completed": "completed", "dismissed": "dismissed",
-                 "created": "created", "timer_fired": "timer fired", "message": "message received",
-                 "incident": "automatic step failed", "retried": "retried", "cancelled": "cancelled",
-                 "handed_over": "passed on when its person left"}
+KIND_LABELS: dict[str, str] = {
+    ItemKind.REMINDER: "Reminder",
+    ItemKind.WARNING: "Warning",
+    ItemKind.ALERT: "Alert",
+    ItemKind.NOTICE: "Notice",
+    ItemKind.TASK: "Task",
+}
+ACTION_LABELS = {
+    "started": "started the process",
+    "claimed": "claimed",
+    "released": "released",
+    "assigned": "handed over",
+    "completed": "completed",
+    "dismissed": "dismissed",
+    "created": "created",
+    "timer_fired": "timer fired",
+    "message": "message received",
+    "incident": "automatic step failed",
+    "retried": "retried",
+    "cancelled": "cancelled",
+    "handed_over": "passed on when its person left",
+}
 
 
 def now() -> datetime:
@@ -70,10 +85,17 @@ def inbox_page(user: Any, *, sort: str, highlight: set[int] | None = None) -> In
     highlight = highlight or set()
 
     def rows(items: list[WorkItem]) -> list[Row]:
-        return [Row(item=i, process=processes.get(i.process_id) or KIND_LABELS.get(i.kind, i.kind),
-                    store=store_label(i, stores),
-                    overdue=is_overdue(i, at), ticket=tickets.issue(user, i.pk), highlighted=i.pk in highlight)
-                for i in items]
+        return [
+            Row(
+                item=i,
+                process=processes.get(i.process_id) or KIND_LABELS.get(i.kind, i.kind),
+                store=store_label(i, stores),
+                overdue=is_overdue(i, at),
+                ticket=tickets.issue(user, i.pk),
+                highlighted=i.pk in highlight,
+            )
+            for i in items
+        ]
 
     return InboxPage(rows(inbox.mine), rows(inbox.claimable), rows(inbox.notices), sort)
 
@@ -142,8 +164,9 @@ class ItemPage:
 
     @property
     def has_actions(self) -> bool:
-        return self.is_open and (self.may_claim or self.may_release or self.look_only
-                                 or (self.is_notice and self.may_work))
+        return self.is_open and (
+            self.may_claim or self.may_release or self.look_only or (self.is_notice and self.may_work)
+        )
 
 
 def item_page(item: WorkItem, user: Any, *, form: TaskForm | None = None) -> ItemPage:
@@ -203,18 +226,34 @@ def history(item: WorkItem) -> list[HistoryEntry]:
     if item.instance_id is not None:
         events = api.instance_detail(item.instance_id)["audit"]
     else:
-        events = [{"at": e.at.isoformat(), "action": e.action, "element_id": e.element_id,
-                   "actor": e.actor.get_username() if e.actor else None, "data": e.data}
-                  for e in AuditEvent.objects.filter(instance__isnull=True, work_item=item)
-                  .select_related("actor").order_by("at", "id")]
-    steps = dict(WorkItem.objects.filter(instance_id=item.instance_id).values_list("element_id", "title")
-                 if item.instance_id is not None else [])
+        events = [
+            {
+                "at": e.at.isoformat(),
+                "action": e.action,
+                "element_id": e.element_id,
+                "actor": e.actor.get_username() if e.actor else None,
+                "data": e.data,
+            }
+            for e in AuditEvent.objects.filter(instance__isnull=True, work_item=item)
+            .select_related("actor")
+            .order_by("at", "id")
+        ]
+    steps = dict(
+        WorkItem.objects.filter(instance_id=item.instance_id).values_list("element_id", "title")
+        if item.instance_id is not None
+        else []
+    )
     names = people_names({e["actor"] for e in events if e.get("actor")})
-    return [HistoryEntry(at=_parse(e.get("at")), actor=names.get(e.get("actor"), e.get("actor")) or "the system",
-                         action=ACTION_LABELS.get(e.get("action", ""), e.get("action", "")),
-                         step=steps.get(e.get("element_id") or "", e.get("element_id") or ""),
-                         details=_details(e))
-            for e in events]
+    return [
+        HistoryEntry(
+            at=_parse(e.get("at")),
+            actor=names.get(e.get("actor"), e.get("actor")) or "the system",
+            action=ACTION_LABELS.get(e.get("action", ""), e.get("action", "")),
+            step=steps.get(e.get("element_id") or "", e.get("element_id") or ""),
+            details=_details(e),
+        )
+        for e in events
+    ]
 
 
 def _details(event: dict) -> list[tuple[str, str]]:

@@ -87,13 +87,18 @@ def _attempt(item_id: int, user: Any, action: Callable[[], Any], done: str) -> O
 
 
 def item_claim(*, item: WorkItem, user: Any) -> Outcome:
-    return _attempt(item.pk, user, lambda: api.claim(item.pk, user=user),
-                    f"You claimed “{item.title}”; it is in your list now.")
+    return _attempt(
+        item.pk, user, lambda: api.claim(item.pk, user=user), f"You claimed “{item.title}”; it is in your list now."
+    )
 
 
 def item_release(*, item: WorkItem, user: Any) -> Outcome:
-    return _attempt(item.pk, user, lambda: api.release(item.pk, user=user),
-                    f"You released “{item.title}”; it is back in the queue of its role.")
+    return _attempt(
+        item.pk,
+        user,
+        lambda: api.release(item.pk, user=user),
+        f"You released “{item.title}”; it is back in the queue of its role.",
+    )
 
 
 def item_dismiss(*, item: WorkItem, user: Any) -> Outcome:
@@ -137,8 +142,9 @@ def _what_comes_next(item: WorkItem, user: Any, result: Any) -> SafeString:
     opened = list(WorkItem.objects.filter(pk__in=result.opened).order_by("id"))
     nexts = format_html_join(" ", "{}", ((_next_line(n, user),) for n in opened))
     ending = " The process is complete." if result.status == "completed" else ""
-    incidents = (" An automatic step failed and was recorded as an incident for an administrator."
-                 if result.incidents else "")
+    incidents = (
+        " An automatic step failed and was recorded as an incident for an administrator." if result.incidents else ""
+    )
     return format_html("{} {}{}{}", done, nexts, ending, incidents)
 
 

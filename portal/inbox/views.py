@@ -17,8 +17,9 @@ MAX_HIGHLIGHTED = 10
 @require_GET
 @signed_in()
 def inbox(request: HttpRequest) -> HttpResponse:
-    page = selectors.inbox_page(request.user, sort=request.GET.get("sort", "due"),
-                                highlight=_ids(request.GET.get("opened", "")))
+    page = selectors.inbox_page(
+        request.user, sort=request.GET.get("sort", "due"), highlight=_ids(request.GET.get("opened", ""))
+    )
     if is_htmx(request):
         return render(request, "inbox/_lists.html", {"page": page, "partial": True})
     return render(request, "inbox/inbox.html", {"page": page})
@@ -75,8 +76,9 @@ def _act(request: HttpRequest, item_id: int, action: Callable[..., services.Outc
         outcome = action(item=work_item, user=request.user)
     (messages.success if outcome.ok else messages.warning)(request, outcome.message)
     if is_htmx(request):
-        page = selectors.inbox_page(request.user, sort=request.POST.get("sort", "due"),
-                                    highlight={item_id} if outcome.ok else set())
+        page = selectors.inbox_page(
+            request.user, sort=request.POST.get("sort", "due"), highlight={item_id} if outcome.ok else set()
+        )
         return render(request, "inbox/_lists.html", {"page": page, "partial": True})
     if outcome.ok and request.POST.get("return_to") == "item":
         return redirect("inbox:item", item_id=item_id)

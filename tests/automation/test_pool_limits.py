@@ -15,15 +15,17 @@ from tests.helpers import deploy
 
 
 def _first_contact(customer, user, **kw):
-    return communication_record(customer_id=customer.pk, by=user, channel="phone", content="hello",
-                                outcome="interested", from_pool=True, **kw)
+    return communication_record(
+        customer_id=customer.pk, by=user, channel="phone", content="hello", outcome="interested", from_pool=True, **kw
+    )
 
 
 def _rules(settings, tmp_path, **values):
     text = (settings.LOTFLOW["RULES_DIR"] / "pool_reclaim.rules").read_text()
     for name, value in values.items():
-        text = "\n".join(f"set {name} = {value}" if line.startswith(f"set {name} =") else line
-                         for line in text.splitlines())
+        text = "\n".join(
+            f"set {name} = {value}" if line.startswith(f"set {name} =") else line for line in text.splitlines()
+        )
     for path in settings.LOTFLOW["RULES_DIR"].glob("*.rules"):
         (tmp_path / path.name).write_text(path.read_text())
     (tmp_path / "pool_reclaim.rules").write_text(text)
@@ -50,8 +52,13 @@ def test_a_reclaimed_prospect_cannot_be_taken_back_at_once(people, stores):
 
 def test_a_web_lead_in_the_east_goes_to_the_least_busy_west_lake_salesperson(people, stores, settings):
     deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "lead_to_cash.bpmn"))
-    lead = lead_receive(name="Xu Ming", phone="13512345678", channel="api", source="website",
-                        received={"name": "Xu Ming", "region": "East"})
+    lead = lead_receive(
+        name="Xu Ming",
+        phone="13512345678",
+        channel="api",
+        source="website",
+        received={"name": "Xu Ming", "region": "East"},
+    )
     lead.refresh_from_db()
     customer = Customer.objects.get(pk=lead.customer_id)
     assert (customer.home_store.name, customer.owner.username) == ("West Lake", "other_sales")

@@ -41,7 +41,12 @@ def test_silent_prospects_return_to_the_pool_and_customers_stay(book):
     report = sweep_reclaim(now=NOW)
     assert _owner(book["silent"]) is None
     assert [_owner(book[k]) for k in ("warned", "fresh", "bought", "high", "vip")] == [
-        "sales", "sales", "sales", "sales2", "sales"]
+        "sales",
+        "sales",
+        "sales",
+        "sales2",
+        "sales",
+    ]
     assert report.actions == {"return_to_pool": 1, "warn_owner": 2}
     change = ChangeRecord.objects.get(entity="customer", entity_id=book["silent"].pk, field="owner")
     assert (change.old_value.endswith(":sales"), change.new_value) == (True, "")

@@ -19,8 +19,13 @@ def _sold_car(people, stores, **customer):
 
 def test_each_thing_coming_due_reminds_the_right_person_once(people, stores):
     prospect = CustomerFactory(home_store=stores[0], owner=people["sales"], name="Li Wei")
-    FollowUpPlan.objects.create(customer=prospect, owner=people["sales"], due_at=NOW - timedelta(hours=2),
-                                method="phone", purpose="send the quote")
+    FollowUpPlan.objects.create(
+        customer=prospect,
+        owner=people["sales"],
+        due_at=NOW - timedelta(hours=2),
+        method="phone",
+        purpose="send the quote",
+    )
     car = _sold_car(people, stores, name="Wang Fang", birthday=date(1990, 11, 27))
     InsurancePolicy.objects.create(vehicle=car, kind="compulsory", insurer="PICC", expires_on=TODAY + timedelta(30))
     InsurancePolicy.objects.create(vehicle=car, kind="commercial", insurer="PICC", expires_on=TODAY + timedelta(20))
@@ -29,10 +34,11 @@ def test_each_thing_coming_due_reminds_the_right_person_once(people, stores):
     sweep_reminders(now=NOW)
     sweep_reminders(now=NOW + timedelta(hours=3))
 
-    items = {(i.title.split(" ")[0], i.assignee.username if i.assignee else i.role)
-             for i in WorkItem.objects.filter(kind="reminder")}
-    assert items == {("Follow", "sales"), ("Compulsory", "service"), ("Maintenance", "service"),
-                     ("Wang", "service")}
+    items = {
+        (i.title.split(" ")[0], i.assignee.username if i.assignee else i.role)
+        for i in WorkItem.objects.filter(kind="reminder")
+    }
+    assert items == {("Follow", "sales"), ("Compulsory", "service"), ("Maintenance", "service"), ("Wang", "service")}
     assert WorkItem.objects.filter(kind="reminder").count() == 4
 
 
@@ -53,8 +59,13 @@ def test_a_maintenance_reminder_books_a_service_visit(people, stores):
 
 def test_a_reminder_is_due_by_the_end_of_its_day_in_local_time(people, stores):
     prospect = CustomerFactory(home_store=stores[0], owner=people["sales"], name="Li Wei")
-    FollowUpPlan.objects.create(customer=prospect, owner=people["sales"], due_at=NOW + timedelta(hours=3),
-                                method="phone", purpose="send the quote")
+    FollowUpPlan.objects.create(
+        customer=prospect,
+        owner=people["sales"],
+        due_at=NOW + timedelta(hours=3),
+        method="phone",
+        purpose="send the quote",
+    )
     sweep_reminders(now=NOW)
     item = WorkItem.objects.get(kind="reminder")
     assert item.due_at == datetime(2026, 11, 27, 16, 0, tzinfo=UTC)  # midnight in Shanghai

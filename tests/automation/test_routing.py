@@ -13,8 +13,13 @@ def _routed(routing):
 
 def _remember(routing, stores):
     """What lead intake records after routing (round robin reads it)."""
-    LeadIntake.objects.create(customer=CustomerFactory(home_store=routing.store), source="walk_in", channel="api",
-                              routed_store=routing.store, routed_owner=routing.owner)
+    LeadIntake.objects.create(
+        customer=CustomerFactory(home_store=routing.store),
+        source="walk_in",
+        channel="api",
+        routed_store=routing.store,
+        routed_owner=routing.owner,
+    )
 
 
 def test_round_robin_takes_the_stores_salespeople_in_turn(people, stores):
@@ -36,8 +41,9 @@ def test_inactive_salespeople_are_skipped_and_the_reason_recorded(people, stores
 
 def test_salespeople_at_their_cap_are_skipped(people, stores, settings, tmp_path):
     rules = (settings.LOTFLOW["RULES_DIR"] / "pool_reclaim.rules").read_text()
-    (tmp_path / "pool_reclaim.rules").write_text(rules.replace("max_prospects_per_salesperson = 200",
-                                                                "max_prospects_per_salesperson = 1"))
+    (tmp_path / "pool_reclaim.rules").write_text(
+        rules.replace("max_prospects_per_salesperson = 200", "max_prospects_per_salesperson = 1")
+    )
     (tmp_path / "lead_routing.rules").write_text((settings.LOTFLOW["RULES_DIR"] / "lead_routing.rules").read_text())
     settings.LOTFLOW = {**settings.LOTFLOW, "RULES_DIR": tmp_path}
     CustomerFactory(home_store=stores[0], owner=people["sales"])
@@ -59,4 +65,3 @@ def test_a_rule_naming_a_missing_store_falls_back_to_the_default_pool(people, st
     routing = route({"id": 4, "region": "South", "source": "referral"}, stores[1])
     assert _routed(routing) == ("West Lake", None)
     assert "store 'Tianhe' does not exist" in routing.reasons[-1]
-

@@ -8,9 +8,11 @@ import pytest
 from engine.rules import versions
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
-CASES = [(path.name.removesuffix(".cases.json"), case)
-         for path in sorted(RULES.glob("*.cases.json"))
-         for case in json.loads(path.read_text())]
+CASES = [
+    (path.name.removesuffix(".cases.json"), case)
+    for path in sorted(RULES.glob("*.cases.json"))
+    for case in json.loads(path.read_text())
+]
 
 
 @pytest.mark.parametrize("ruleset", sorted(p.stem for p in RULES.glob("*.rules")))

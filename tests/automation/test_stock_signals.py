@@ -40,7 +40,8 @@ def test_a_car_received_from_a_transfer_queues_both_stores(people, stores, djang
 
 
 def test_a_car_bought_back_queues_its_new_store_and_a_rolled_back_change_queues_nothing(
-        people, stores, django_capture_on_commit_callbacks):
+    people, stores, django_capture_on_commit_callbacks
+):
     pudong, westlake = stores
     with django_capture_on_commit_callbacks(execute=True):
         car = VehicleFactory(store=pudong, status=VehicleStatus.SOLD)
@@ -53,8 +54,7 @@ def test_a_car_bought_back_queues_its_new_store_and_a_rolled_back_change_queues_
     assert sorted(_queued_checks()) == [[pudong.pk], [westlake.pk]]
 
 
-def test_one_transaction_that_changes_many_cars_queues_one_check_per_store(stores,
-                                                                           django_capture_on_commit_callbacks):
+def test_one_transaction_that_changes_many_cars_queues_one_check_per_store(stores, django_capture_on_commit_callbacks):
     pudong, westlake = stores
     _queued_checks()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

@@ -28,7 +28,11 @@ def test_below_the_minimum_drafts_a_transfer_from_the_largest_surplus(people, st
     sweep_thresholds()
     transfer = Transfer.objects.get()
     assert (transfer.vehicle, transfer.from_store, transfer.to_store, transfer.status) == (
-        first[0], westlake, pudong, TransferStatus.DRAFT)
+        first[0],
+        westlake,
+        pudong,
+        TransferStatus.DRAFT,
+    )
     alert = WorkItem.objects.get(kind="alert", store_id=pudong.pk, title__contains="suv")
     assert alert.role == "store_manager" and "below the minimum of 3" in alert.title
 

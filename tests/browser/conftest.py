@@ -23,8 +23,14 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 DESK = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PASSWORD = "pw"  # what tests.helpers.make_staff gives everyone
 
 
@@ -39,12 +45,16 @@ def browser() -> Browser:
         launched.close()
 
 
-
 def new_context(browser: Browser, viewport: dict) -> BrowserContext:
     phone = viewport["width"] < 600
-    context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone,
-                                  device_scale_factor=2 if phone else 1, locale="en-GB",
-                                  timezone_id=settings.TIME_ZONE)
+    context = browser.new_context(
+        viewport=viewport,
+        is_mobile=phone,
+        has_touch=phone,
+        device_scale_factor=2 if phone else 1,
+        locale="en-GB",
+        timezone_id=settings.TIME_ZONE,
+    )
     context.set_default_timeout(10_000)
     return context
 
@@ -86,11 +96,20 @@ def leads(people, stores) -> dict[str, int]:
     deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "lead_followup.bpmn"))
     instances = {}
     for n, name in enumerate(["Li Wei", "Zhang Min", "Chen Jie"], start=7):
-        started = api.start("lead_followup", business_key=f"cust-{n}", user=people["manager"],
-                            data={"store_id": stores[0].pk, "customer_id": n, "customer_name": name,
-                                  "phone": f"1380000000{n}"})
+        started = api.start(
+            "lead_followup",
+            business_key=f"cust-{n}",
+            user=people["manager"],
+            data={"store_id": stores[0].pk, "customer_id": n, "customer_name": name, "phone": f"1380000000{n}"},
+        )
         instances[name] = only_item(started.instance_id, "Contact").pk
-    api.create_item(kind="reminder", title="Send the brochure", assignee=people["sales"], subject_label="Sun Mei",
-                    due_at=timezone.now() - timedelta(hours=3), priority=3)
+    api.create_item(
+        kind="reminder",
+        title="Send the brochure",
+        assignee=people["sales"],
+        subject_label="Sun Mei",
+        due_at=timezone.now() - timedelta(hours=3),
+        priority=3,
+    )
     api.create_item(kind="notice", title="New price list from Monday", role="sales", store_id=stores[0].pk)
     return instances

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_salesperson_claims_corrects_and_submits_and_the_next_task_reaches_the_right_person(
-        browser, desk, live_server, leads, people):
+    browser, desk, live_server, leads, people
+):
     page = sign_in(desk, live_server.url, "sales")
     claimable = page.locator("#list-claimable")
     expect(claimable).to_contain_text("Li Wei")

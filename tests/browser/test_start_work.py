@@ -21,8 +21,7 @@ def order(people, stores):
     return order_create(by=people["sales"], customer_id=customer.pk, vehicle_id=car.pk, price=150000, deposit=5000)
 
 
-def test_an_order_change_is_asked_for_from_the_customer_page_and_reaches_the_manager(
-        browser, desk, live_server, order):
+def test_an_order_change_is_asked_for_from_the_customer_page_and_reaches_the_manager(browser, desk, live_server, order):
     page = sign_in(desk, live_server.url, "sales")
     page.goto(f"{live_server.url}/crm/customers/{order.customer_id}/")
     orders = page.locator("section", has=page.get_by_role("heading", name="Orders"))

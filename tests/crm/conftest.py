@@ -9,10 +9,12 @@ from tests.helpers import make_staff
 def crm_people(people, stores):
     """The shared people, plus service and complaints staff of Pudong."""
     pudong, _ = stores
-    return {**people,
-            "service": make_staff("service", pudong, ["service"]),
-            "complaints": make_staff("complaints", pudong, ["complaints"]),
-            "hq_finance": make_staff("hq_finance", None, [("finance", True)])}
+    return {
+        **people,
+        "service": make_staff("service", pudong, ["service"]),
+        "complaints": make_staff("complaints", pudong, ["complaints"]),
+        "hq_finance": make_staff("hq_finance", None, [("finance", True)]),
+    }
 
 
 @pytest.fixture
@@ -43,9 +45,11 @@ def stock(stores):
 @pytest.fixture
 def as_user(client):
     """The test client signed in as the given user."""
+
     def login(user):
         client.force_login(user)
         return client
+
     return login
 
 

@@ -37,8 +37,9 @@ class CustomerFactory(DjangoModelFactory):
         customer.name_key, customer.name_pinyin, customer.name_initials = name_keys(customer.name)
         customer.save()
         number = phone or new_phone()
-        CustomerPhone.objects.create(customer=customer, number=number, number_hash=phone_hash(number),
-                                     last4=number[-4:], primary=True)
+        CustomerPhone.objects.create(
+            customer=customer, number=number, number_hash=phone_hash(number), last4=number[-4:], primary=True
+        )
         return customer
 
 

@@ -15,6 +15,7 @@ def api(crm_people):
         token, _ = Token.objects.get_or_create(user=crm_people[name])
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
         return client
+
     return as_user
 
 
@@ -46,29 +47,42 @@ def test_creating_a_customer_with_a_duplicate_phone_names_the_field(book, api):
 
 
 def test_a_first_contact_through_the_api_takes_the_pool_prospect(book, api, crm_people):
-    answer = api("sales").post("/api/v1/communications", {
-        "customer": book["pool"].pk, "channel": "phone", "content": "hi", "outcome": "interested",
-        "from_pool": True}, format="json")
+    answer = api("sales").post(
+        "/api/v1/communications",
+        {"customer": book["pool"].pk, "channel": "phone", "content": "hi", "outcome": "interested", "from_pool": True},
+        format="json",
+    )
     assert answer.status_code == 201
     assert Customer.objects.get(pk=book["pool"].pk).owner == crm_people["sales"]
-    late = api("sales2").post("/api/v1/communications", {
-        "customer": book["pool"].pk, "channel": "phone", "content": "me too", "outcome": "interested",
-        "from_pool": True}, format="json")
+    late = api("sales2").post(
+        "/api/v1/communications",
+        {
+            "customer": book["pool"].pk,
+            "channel": "phone",
+            "content": "me too",
+            "outcome": "interested",
+            "from_pool": True,
+        },
+        format="json",
+    )
     assert late.status_code == 201 and late.json()["lost_claim_to"] == "sales"
 
 
 def test_order_flow_through_the_api(book, stock, api):
-    created = api("sales").post("/api/v1/orders", {"customer": book["mine"].pk, "vehicle": stock["camry"].pk,
-                                                    "price": 150000}, format="json")
+    created = api("sales").post(
+        "/api/v1/orders", {"customer": book["mine"].pk, "vehicle": stock["camry"].pk, "price": 150000}, format="json"
+    )
     assert created.status_code == 201
     order_id = created.json()["id"]
     early = api("manager").post(f"/api/v1/orders/{order_id}/deliver")
     assert early.status_code == 409 and "'open'" in early.json()["detail"] and "'delivered'" in early.json()["detail"]
-    second = api("sales").post("/api/v1/orders", {"customer": book["closed"].pk, "vehicle": stock["camry"].pk,
-                                                   "price": 1}, format="json")
+    second = api("sales").post(
+        "/api/v1/orders", {"customer": book["closed"].pk, "vehicle": stock["camry"].pk, "price": 1}, format="json"
+    )
     assert second.status_code == 409
-    paid = api("finance").post(f"/api/v1/orders/{order_id}/payments", {"method": "transfer", "amount": 150000},
-                               format="json")
+    paid = api("finance").post(
+        f"/api/v1/orders/{order_id}/payments", {"method": "transfer", "amount": 150000}, format="json"
+    )
     assert paid.json()["status"] == OrderStatus.PAID
     assert api("manager").post(f"/api/v1/orders/{order_id}/deliver").json()["status"] == OrderStatus.DELIVERED
     stock["camry"].refresh_from_db()
@@ -76,32 +90,48 @@ def test_order_flow_through_the_api(book, stock, api):
 
 
 def test_vehicle_with_letters_a_vin_cannot_hold_is_refused(stores, api):
-    answer = api("sales").post("/api/v1/vehicles", {
-        "vin": "LSVAB2BMOPN000001", "brand": "VW", "model": "Golf", "vehicle_type": "hatchback", "year": 2020,
-        "mileage": 1000, "asking_price": 90000}, format="json")
+    answer = api("sales").post(
+        "/api/v1/vehicles",
+        {
+            "vin": "LSVAB2BMOPN000001",
+            "brand": "VW",
+            "model": "Golf",
+            "vehicle_type": "hatchback",
+            "year": 2020,
+            "mileage": 1000,
+            "asking_price": 90000,
+        },
+        format="json",
+    )
     assert answer.status_code == 400 and "cannot contain O" in answer.json()["vin"][0]
 
 
 def test_follow_up_plans_through_the_api(book, api):
-    created = api("sales").post("/api/v1/follow-ups", {"customer": book["mine"].pk, "due_at": "2030-01-01T09:00:00Z",
-                                                        "method": "wechat", "purpose": "send photos"}, format="json")
+    created = api("sales").post(
+        "/api/v1/follow-ups",
+        {"customer": book["mine"].pk, "due_at": "2030-01-01T09:00:00Z", "method": "wechat", "purpose": "send photos"},
+        format="json",
+    )
     assert created.status_code == 201
     done = api("sales").post(f"/api/v1/follow-ups/{created.json()['id']}/done")
     assert done.json()["done"] is True
 
 
-@pytest.mark.parametrize("action", ["follow-ups/{id}/done", "orders/{id}/payments", "orders/{id}/deliver",
-                                    "orders/{id}/cancel"])
+@pytest.mark.parametrize(
+    "action", ["follow-ups/{id}/done", "orders/{id}/payments", "orders/{id}/deliver", "orders/{id}/cancel"]
+)
 @pytest.mark.parametrize("junk", ["abc", "12abc"])
 def test_an_id_that_is_no_number_is_not_found(book, api, action, junk):
-    answer = api("manager").post(f"/api/v1/{action.format(id=junk)}", {"method": "transfer", "amount": 1},
-                                 format="json")
+    answer = api("manager").post(
+        f"/api/v1/{action.format(id=junk)}", {"method": "transfer", "amount": 1}, format="json"
+    )
     assert answer.status_code == 404 and answer.json() == {"detail": "Not found."}
 
 
 def test_post_a_lead(lead_process, stores, api):  # noqa: F811
-    answer = api("manager").post("/api/v1/leads", {"name": "API Lead", "phone": "13677778888",
-                                                    "source": "marketplace"}, format="json")
+    answer = api("manager").post(
+        "/api/v1/leads", {"name": "API Lead", "phone": "13677778888", "source": "marketplace"}, format="json"
+    )
     assert answer.status_code == 201
     body = answer.json()
     assert body["merged"] is False and body["routed_store"] == stores[0].pk
@@ -115,6 +145,13 @@ def test_a_lead_with_a_bad_phone_names_the_field(lead_process, stores, api):  # 
 
 def test_the_schema_describes_every_endpoint(db, client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
-    assert {"/api/v1/leads", "/api/v1/customers", "/api/v1/customers/{id}", "/api/v1/communications",
-            "/api/v1/follow-ups", "/api/v1/vehicles", "/api/v1/orders", "/api/v1/orders/{id}/deliver"} <= set(
-        schema["paths"])
+    assert {
+        "/api/v1/leads",
+        "/api/v1/customers",
+        "/api/v1/customers/{id}",
+        "/api/v1/communications",
+        "/api/v1/follow-ups",
+        "/api/v1/vehicles",
+        "/api/v1/orders",
+        "/api/v1/orders/{id}/deliver",
+    } <= set(schema["paths"])

@@ -52,6 +52,7 @@ def api(crm_people):
         token, _ = Token.objects.get_or_create(user=crm_people[name])
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
         return client
+
     return as_user
 
 
@@ -59,9 +60,12 @@ def api(crm_people):
 def contact(settings, stores, crm_people):
     """A lead_followup instance whose first step waits in Pudong's sales queue."""
     deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "lead_followup.bpmn"))
-    instance = engine.start("lead_followup", business_key="cust-7", user=crm_people["manager"],
-                            data={"store_id": stores[0].pk, "customer_id": 7, "customer_name": "Li Wei",
-                                  "phone": "13800000007"}).instance_id
+    instance = engine.start(
+        "lead_followup",
+        business_key="cust-7",
+        user=crm_people["manager"],
+        data={"store_id": stores[0].pk, "customer_id": 7, "customer_name": "Li Wei", "phone": "13800000007"},
+    ).instance_id
     return instance, only_item(instance, "Contact").pk
 
 
@@ -85,23 +89,32 @@ def test_work_of_another_store_is_403(api, contact):
 
 def test_data_that_does_not_fit_the_form_is_400_per_field(api, contact):
     _, item = contact
-    answer = api("sales").post(f"/engine-test/items/{item}/complete", {"outcome": "maybe", "colour": "red"},
-                               format="json")
+    answer = api("sales").post(
+        f"/engine-test/items/{item}/complete", {"outcome": "maybe", "colour": "red"}, format="json"
+    )
     assert answer.status_code == 400 and set(answer.json()) == {"outcome", "colour"}
 
 
 def test_completing_what_someone_else_completed_is_409(api, contact):
     _, item = contact
-    assert api("sales").post(f"/engine-test/items/{item}/complete", {"outcome": "not_interested"},
-                             format="json").status_code == 200
+    assert (
+        api("sales")
+        .post(f"/engine-test/items/{item}/complete", {"outcome": "not_interested"}, format="json")
+        .status_code
+        == 200
+    )
     late = api("sales2").post(f"/engine-test/items/{item}/complete", {"outcome": "interested"}, format="json")
     assert late.status_code == 409 and "already completed by sales" in late.json()["detail"]
 
 
 def test_cancelling_an_ended_instance_is_409(api, contact):
     instance, _ = contact
-    assert api("manager").post(f"/engine-test/instances/{instance}/cancel", {"reason": "duplicate"},
-                               format="json").status_code == 200
+    assert (
+        api("manager")
+        .post(f"/engine-test/instances/{instance}/cancel", {"reason": "duplicate"}, format="json")
+        .status_code
+        == 200
+    )
     again = api("manager").post(f"/engine-test/instances/{instance}/cancel", {"reason": "again"}, format="json")
     assert again.status_code == 409 and again.json()["detail"]
 

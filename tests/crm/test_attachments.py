@@ -23,8 +23,12 @@ def attachment_dir(settings, tmp_path):
 
 def upload(client, customer, name, content, kind="id_card"):
     page = reverse("crm:customer", args=[customer.pk])
-    return client.post(reverse("crm:attachment_upload", args=[customer.pk]),
-                       {"kind": kind, "file": SimpleUploadedFile(name, content)}, follow=True, HTTP_REFERER=page)
+    return client.post(
+        reverse("crm:attachment_upload", args=[customer.pk]),
+        {"kind": kind, "file": SimpleUploadedFile(name, content)},
+        follow=True,
+        HTTP_REFERER=page,
+    )
 
 
 def test_an_owner_uploads_a_scan_and_downloads_it(book, crm_people, client, attachment_dir, settings):

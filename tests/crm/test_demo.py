@@ -23,8 +23,11 @@ def test_the_demo_set_has_two_regions_every_role_and_a_customer_book(db):
     assert set(Store.objects.values_list("region", flat=True)) == {"East", "South"}
     assert Staff.objects.count() == 17 and Customer.objects.count() == 300
     assert Communication.objects.exists() and FollowUpPlan.objects.exists()
-    assert set(Order.objects.values_list("status", flat=True)) == {OrderStatus.OPEN, OrderStatus.PAID,
-                                                                   OrderStatus.DELIVERED}
+    assert set(Order.objects.values_list("status", flat=True)) == {
+        OrderStatus.OPEN,
+        OrderStatus.PAID,
+        OrderStatus.DELIVERED,
+    }
     assert Customer.objects.filter(owner__isnull=True).exists()
 
 

@@ -5,11 +5,15 @@ from portal.crm.services.customers import customer_update
 
 
 def test_a_change_records_who_and_old_and_new_values(book, crm_people):
-    customer_update(customer_id=book["mine"].pk, by=crm_people["sales"],
-                    fields={"intent_level": "high", "email": "li@example.com"})
+    customer_update(
+        customer_id=book["mine"].pk, by=crm_people["sales"], fields={"intent_level": "high", "email": "li@example.com"}
+    )
     rows = {r["field"]: r for r in history_for(book["mine"], crm_people["manager"])}
     assert (rows["intent_level"]["old"], rows["intent_level"]["new"], rows["intent_level"]["actor"]) == (
-        "medium", "high", "sales")
+        "medium",
+        "high",
+        "sales",
+    )
     assert rows["email"]["new"] == "li@example.com"
 
 

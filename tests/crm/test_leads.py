@@ -22,12 +22,12 @@ def test_a_new_lead_becomes_a_prospect_in_the_default_store_pool(lead_process, s
     customer = lead.customer
     assert (customer.owner, customer.home_store, customer.stage) == (None, stores[0], "prospect")
     assert lead.routed_store == stores[0]
-    assert lead.routing_reasons == ["rule everything_else (Anything else waits in Pudong's pool)",
-                                    "the pool of Pudong"]
+    assert lead.routing_reasons == ["rule everything_else (Anything else waits in Pudong's pool)", "the pool of Pudong"]
     detail = engine.instance_detail(lead.process_instance_id)
     assert detail["status"] == "running"
     assert [(t["element_id"], t["assignee"], t["store_id"]) for t in detail["open_tasks"]] == [
-        ("FirstContact", None, stores[0].pk)]
+        ("FirstContact", None, stores[0].pk)
+    ]
 
 
 def test_a_lead_with_a_known_phone_merges_into_that_customer(lead_process, book, crm_people):
@@ -46,12 +46,14 @@ def test_a_lead_without_a_phone_is_refused_naming_the_field(lead_process, stores
 
 
 def test_csv_import_keeps_good_rows_and_reports_bad_ones_by_line(lead_process, stores, crm_people):
-    data = (b"name,phone,source,budget_min\n"
-            b"Good One,13300000001,website,100000\n"
-            b"Bad Phone,123,website,\n"
-            b"Bad Source,13300000003,fax,\n"
-            b"Good Two,13300000004,referral,abc\n"
-            b"Good Three,13300000005,,\n")
+    data = (
+        b"name,phone,source,budget_min\n"
+        b"Good One,13300000001,website,100000\n"
+        b"Bad Phone,123,website,\n"
+        b"Bad Source,13300000003,fax,\n"
+        b"Good Two,13300000004,referral,abc\n"
+        b"Good Three,13300000005,,\n"
+    )
     report = leads_import(by=crm_people["manager"], filename="leads.csv", stream=io.BytesIO(data))
     assert report.created == 2
     assert [line for line, _ in report.errors] == [3, 4, 5]
@@ -95,8 +97,7 @@ def test_the_public_form_is_rate_limited(lead_process, stores, client, settings)
 
     cache.clear()
     settings.LOTFLOW_LEAD_FORM_RATE = (2, 600)
-    codes = [client.post("/crm/leads/new/", {"name": f"P{n}", "phone": f"1381111100{n}"}).status_code
-             for n in range(3)]
+    codes = [client.post("/crm/leads/new/", {"name": f"P{n}", "phone": f"1381111100{n}"}).status_code for n in range(3)]
     assert codes == [200, 200, 429]
     assert Customer.objects.count() == 2
 

@@ -20,8 +20,9 @@ from portal.crm.services.customers import (
 
 
 def contact(customer, user, **kw):
-    return communication_record(customer_id=customer.pk, by=user, channel="phone", content="called",
-                                outcome="interested", **kw)
+    return communication_record(
+        customer_id=customer.pk, by=user, channel="phone", content="called", outcome="interested", **kw
+    )
 
 
 def test_the_first_contact_makes_the_salesperson_the_owner(book, crm_people):
@@ -39,8 +40,10 @@ def test_the_second_first_contact_is_told_who_took_it_and_the_note_is_kept(book,
     assert not result.took_from_pool and result.taken_by == crm_people["sales2"]
     assert "sales2 recorded a first contact" in result.message
     notes = Communication.objects.filter(customer=book["pool"]).order_by("id")
-    assert [(n.author.username, n.lost_claim_to_id) for n in notes] == [("sales2", None),
-                                                                        ("sales", crm_people["sales2"].pk)]
+    assert [(n.author.username, n.lost_claim_to_id) for n in notes] == [
+        ("sales2", None),
+        ("sales", crm_people["sales2"].pk),
+    ]
     assert Customer.objects.get(pk=book["pool"].pk).owner == crm_people["sales2"]
 
 
@@ -67,8 +70,9 @@ def test_a_closed_customer_cannot_go_to_the_pool(book, crm_people):
 
 
 def test_a_prospect_a_salesperson_enters_is_theirs(stores, crm_people):
-    customer = customer_create(by=crm_people["sales"], phones=["138 0000 9999"],
-                               fields={"name": "Sun Li", "source": "car_show"})
+    customer = customer_create(
+        by=crm_people["sales"], phones=["138 0000 9999"], fields={"name": "Sun Li", "source": "car_show"}
+    )
     assert (customer.owner, customer.home_store, customer.stage) == (crm_people["sales"], stores[0], Stage.PROSPECT)
 
 
@@ -83,15 +87,19 @@ def test_a_duplicate_phone_is_refused_naming_the_field_and_nothing_is_kept(book,
 
 def test_a_budget_minimum_above_its_maximum_is_refused(crm_people):
     with pytest.raises(ValidationError) as refused:
-        customer_create(by=crm_people["sales"], phones=["13900001111"],
-                        fields={"name": "Budget", "budget_min": 300000, "budget_max": 200000})
+        customer_create(
+            by=crm_people["sales"],
+            phones=["13900001111"],
+            fields={"name": "Budget", "budget_min": 300000, "budget_max": 200000},
+        )
     assert "budget_min" in refused.value.message_dict
     assert not Customer.objects.filter(name="Budget").exists()
 
 
 def test_a_leaver_hands_prospects_to_the_pool_and_customers_to_a_colleague(book, crm_people):
-    moved = staff_handover(leaver=crm_people["sales"], by=crm_people["manager"], prospects_to=None,
-                           customers_to=crm_people["sales2"])
+    moved = staff_handover(
+        leaver=crm_people["sales"], by=crm_people["manager"], prospects_to=None, customers_to=crm_people["sales2"]
+    )
     assert moved == {"prospects": 1, "customers": 1, "items_handed": 0, "items_released": 0, "items_withdrawn": 0}
     assert Customer.objects.get(pk=book["mine"].pk).owner is None
     assert Customer.objects.get(pk=book["closed"].pk).owner == crm_people["sales2"]
@@ -112,22 +120,25 @@ def test_a_salesperson_cannot_hand_over_a_colleague(book, crm_people):
 
 def test_a_membership_card_finds_the_prospect_by_phone(book, crm_people, stores):
     phone = book["pool"].phones.get().number
-    card = membership_card_issue(by=crm_people["manager"], store=stores[0], name="W. Fang",
-                                 phone=f"+86 {phone}", number="M-0001")
+    card = membership_card_issue(
+        by=crm_people["manager"], store=stores[0], name="W. Fang", phone=f"+86 {phone}", number="M-0001"
+    )
     assert card.customer == book["pool"]
     assert Customer.objects.count() == len(book)
 
 
 def test_a_membership_card_for_a_new_phone_creates_a_pool_prospect(book, crm_people, stores):
-    card = membership_card_issue(by=crm_people["manager"], store=stores[0], name="New Person",
-                                 phone="13712345678", number="M-0002")
+    card = membership_card_issue(
+        by=crm_people["manager"], store=stores[0], name="New Person", phone="13712345678", number="M-0002"
+    )
     assert (card.customer.name, card.customer.owner, card.customer.stage) == ("New Person", None, Stage.PROSPECT)
 
 
 def test_a_salesperson_cannot_add_customers_to_another_store(stores, crm_people):
     with pytest.raises(NotPermitted):
-        customer_create(by=crm_people["sales"], phones=["13900002222"], home_store=stores[1],
-                        fields={"name": "Elsewhere"})
+        customer_create(
+            by=crm_people["sales"], phones=["13900002222"], home_store=stores[1], fields={"name": "Elsewhere"}
+        )
 
 
 @pytest.mark.postgres
@@ -164,12 +175,15 @@ def test_two_first_contacts_at_once_give_one_owner(stores):
 
 def test_a_leavers_open_work_follows_the_customers_or_goes_back_to_the_queue(book, crm_people, stores):
     sales, sales2 = crm_people["sales"], crm_people["sales2"]
-    closed = api.create_item(kind="reminder", title="Service due", assignee=sales,
-                             subject_ref=f"customer:{book['closed'].pk}")[0]
-    pooled = api.create_item(kind="reminder", title="Call back", assignee=sales,
-                             subject_ref=f"customer:{book['mine'].pk}")[0]
-    queued = api.create_item(kind="warning", title="Prospects waiting", role="sales", store_id=stores[0].pk,
-                             subject_ref="store:1")[0]
+    closed = api.create_item(
+        kind="reminder", title="Service due", assignee=sales, subject_ref=f"customer:{book['closed'].pk}"
+    )[0]
+    pooled = api.create_item(
+        kind="reminder", title="Call back", assignee=sales, subject_ref=f"customer:{book['mine'].pk}"
+    )[0]
+    queued = api.create_item(
+        kind="warning", title="Prospects waiting", role="sales", store_id=stores[0].pk, subject_ref="store:1"
+    )[0]
     api.claim(queued.pk, user=sales)
     moved = staff_handover(leaver=sales, by=crm_people["manager"], prospects_to=None, customers_to=sales2)
     assert (moved["items_handed"], moved["items_released"], moved["items_withdrawn"]) == (1, 1, 1)

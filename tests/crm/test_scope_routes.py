@@ -20,8 +20,9 @@ def _walk(patterns, prefix=""):
             yield prefix, entry
 
 
-ROUTES = [("crm:" + p.name, p) for _, p in _walk(page_urls.urlpatterns)] + \
-         [(p.name, p) for _, p in _walk(api_urls.urlpatterns)]
+ROUTES = [("crm:" + p.name, p) for _, p in _walk(page_urls.urlpatterns)] + [
+    (p.name, p) for _, p in _walk(api_urls.urlpatterns)
+]
 
 
 @pytest.fixture
@@ -32,22 +33,50 @@ def outsiders(book, stock, crm_people, stores):
     stock["other"].status = VehicleStatus.SOLD
     stock["other"].customer = theirs
     stock["other"].save()
-    order = OrderFactory(customer=theirs, vehicle=stock["other"], store=westlake,
-                         salesperson=crm_people["other_sales"])
-    note = Communication.objects.create(customer=theirs, author=crm_people["other_sales"], channel="phone",
-                                        content="private", outcome="interested")
-    plan = FollowUpPlan.objects.create(customer=book["colleague"], owner=crm_people["sales2"],
-                                       due_at="2030-01-01T10:00:00Z", method="phone", purpose="call back")
-    scan = Attachment.objects.create(customer=book["colleague"], kind="id_card", filename="id.png",
-                                     content_type="image/png", size=1, sha256="0" * 64, storage_name="x.png",
-                                     uploaded_by=crm_people["sales2"])
-    picture = VehiclePhoto.objects.create(vehicle=stock["other"], filename="front.png", content_type="image/png",
-                                          size=1, sha256="0" * 64, storage_name="p.png",
-                                          uploaded_by=crm_people["other_sales"])
-    return {"customer_id": theirs.pk, "vehicle_id": stock["other"].pk, "plan_id": plan.pk,
-            "attachment_id": scan.pk, "photo_id": picture.pk, "staff_id": crm_people["other_manager"].staff.pk,
-            "customer": theirs.pk, "communication": note.pk, "followup": plan.pk, "vehicle": stock["other"].pk,
-            "order": order.pk, "order_id": order.pk}
+    order = OrderFactory(customer=theirs, vehicle=stock["other"], store=westlake, salesperson=crm_people["other_sales"])
+    note = Communication.objects.create(
+        customer=theirs, author=crm_people["other_sales"], channel="phone", content="private", outcome="interested"
+    )
+    plan = FollowUpPlan.objects.create(
+        customer=book["colleague"],
+        owner=crm_people["sales2"],
+        due_at="2030-01-01T10:00:00Z",
+        method="phone",
+        purpose="call back",
+    )
+    scan = Attachment.objects.create(
+        customer=book["colleague"],
+        kind="id_card",
+        filename="id.png",
+        content_type="image/png",
+        size=1,
+        sha256="0" * 64,
+        storage_name="x.png",
+        uploaded_by=crm_people["sales2"],
+    )
+    picture = VehiclePhoto.objects.create(
+        vehicle=stock["other"],
+        filename="front.png",
+        content_type="image/png",
+        size=1,
+        sha256="0" * 64,
+        storage_name="p.png",
+        uploaded_by=crm_people["other_sales"],
+    )
+    return {
+        "customer_id": theirs.pk,
+        "vehicle_id": stock["other"].pk,
+        "plan_id": plan.pk,
+        "attachment_id": scan.pk,
+        "photo_id": picture.pk,
+        "staff_id": crm_people["other_manager"].staff.pk,
+        "customer": theirs.pk,
+        "communication": note.pk,
+        "followup": plan.pk,
+        "vehicle": stock["other"].pk,
+        "order": order.pk,
+        "order_id": order.pk,
+    }
 
 
 def _kwargs(name, pattern, outsiders):

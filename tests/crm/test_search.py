@@ -54,11 +54,21 @@ def test_latin_name_prefix_and_initials(book, crm_people):
 
 def test_advanced_filter_combines_criteria(book, crm_people):
     now = timezone.now()
-    customer_update(customer_id=book["mine"].pk, by=crm_people["sales"],
-                    fields={"budget_min": 100000, "budget_max": 200000, "use": "personal", "intent_level": "high"})
+    customer_update(
+        customer_id=book["mine"].pk,
+        by=crm_people["sales"],
+        fields={"budget_min": 100000, "budget_max": 200000, "use": "personal", "intent_level": "high"},
+    )
     book["mine"].__class__.objects.filter(pk=book["mine"].pk).update(last_contact_at=now)
-    criteria = CustomerFilter(contact_from=now - timezone.timedelta(days=1), budget_min=150000, budget_max=400000,
-                              use="personal", intent_level="high", stage="prospect", owner_id=crm_people["sales"].pk)
+    criteria = CustomerFilter(
+        contact_from=now - timezone.timedelta(days=1),
+        budget_min=150000,
+        budget_max=400000,
+        use="personal",
+        intent_level="high",
+        stage="prospect",
+        owner_id=crm_people["sales"].pk,
+    )
     assert [c.name for c in customer_filter(crm_people["manager"], criteria)] == ["李伟"]
     assert list(customer_filter(crm_people["manager"], CustomerFilter(budget_min=250000, use="personal"))) == []
 
@@ -75,7 +85,10 @@ def test_vehicle_filter_by_brand_price_and_status(stock, crm_people):
 
 
 def test_stock_matching_a_customer_intent(book, stock, crm_people):
-    customer_update(customer_id=book["mine"].pk, by=crm_people["sales"],
-                    fields={"vehicle_type": "suv", "brands": "Toyota, Honda", "budget_max": 200000})
+    customer_update(
+        customer_id=book["mine"].pk,
+        by=crm_people["sales"],
+        fields={"vehicle_type": "suv", "brands": "Toyota, Honda", "budget_max": 200000},
+    )
     book["mine"].refresh_from_db()
     assert [v.model for v in stock_matching(crm_people["sales"], book["mine"])] == ["CR-V", "RAV4"]

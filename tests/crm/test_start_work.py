@@ -33,8 +33,10 @@ def _messages(response) -> str:
 
 # --- complaints -----------------------------------------------------------------------------
 
+
 def test_a_salesperson_records_a_complaint_and_is_told_the_complaints_desk_has_it(
-        deployed, book, crm_people, as_user, stores):
+    deployed, book, crm_people, as_user, stores
+):
     customer = book["mine"]
     page = as_user(crm_people["sales"]).post(reverse("crm:complaint_new", args=[customer.pk]), follow=True)
     assert page.redirect_chain[-1][0] == reverse("crm:customer", args=[customer.pk])
@@ -66,11 +68,13 @@ def test_without_the_process_deployed_the_complaint_is_refused_with_the_reason(b
 
 # --- order changes --------------------------------------------------------------------------
 
+
 @pytest.fixture
 def order(book, crm_people, stores):
     car = VehicleFactory(store=stores[0])
-    return order_create(by=crm_people["sales"], customer_id=book["mine"].pk, vehicle_id=car.pk, price=150000,
-                        deposit=5000)
+    return order_create(
+        by=crm_people["sales"], customer_id=book["mine"].pk, vehicle_id=car.pk, price=150000, deposit=5000
+    )
 
 
 def test_the_salesperson_asks_for_an_order_change_and_lands_on_the_form(deployed, order, book, crm_people, as_user):
@@ -85,8 +89,7 @@ def test_the_salesperson_asks_for_an_order_change_and_lands_on_the_form(deployed
     assert_round_trip(instance.pk)
 
 
-def test_a_second_change_waits_for_the_first_and_a_colleague_may_not_ask(deployed, order, book, crm_people,
-                                                                         as_user):
+def test_a_second_change_waits_for_the_first_and_a_colleague_may_not_ask(deployed, order, book, crm_people, as_user):
     url = reverse("crm:order_change_new", args=[order.pk])
     as_user(crm_people["sales"]).post(url, {"customer": book["mine"].pk})
     again = as_user(crm_people["sales"]).post(url, {"customer": book["mine"].pk}, follow=True)
@@ -97,9 +100,12 @@ def test_a_second_change_waits_for_the_first_and_a_colleague_may_not_ask(deploye
 
 
 def test_someone_who_sees_the_order_but_did_not_sell_it_may_not_ask(deployed, order, book, crm_people, as_user):
-    finance = as_user(crm_people["finance"]).post(reverse("crm:order_change_new", args=[order.pk]),
-                                                  {"customer": book["mine"].pk},
-                                                  HTTP_REFERER=reverse("crm:customers"), follow=True)
+    finance = as_user(crm_people["finance"]).post(
+        reverse("crm:order_change_new", args=[order.pk]),
+        {"customer": book["mine"].pk},
+        HTTP_REFERER=reverse("crm:customers"),
+        follow=True,
+    )
     assert "they or a manager of the store can ask for a change" in _messages(finance)
     assert _running("order_change") == []
 
@@ -116,13 +122,16 @@ def test_the_store_manager_may_ask_but_not_for_a_delivered_order(deployed, order
 
 # --- transfers ------------------------------------------------------------------------------
 
-def test_a_transfer_request_from_the_car_page_goes_to_the_source_manager(deployed, stock, crm_people, as_user,
-                                                                         stores):
+
+def test_a_transfer_request_from_the_car_page_goes_to_the_source_manager(deployed, stock, crm_people, as_user, stores):
     car = stock["camry"]
     client = as_user(crm_people["sales"])
     assert "Request a transfer" in client.get(reverse("crm:vehicle", args=[car.pk])).content.decode()
-    page = client.post(reverse("crm:transfer_new", args=[car.pk]),
-                       {"to_store": stores[1].pk, "reason": "A customer in West Lake wants it"}, follow=True)
+    page = client.post(
+        reverse("crm:transfer_new", args=[car.pk]),
+        {"to_store": stores[1].pk, "reason": "A customer in West Lake wants it"},
+        follow=True,
+    )
     assert page.redirect_chain[-1][0] == reverse("crm:vehicle", args=[car.pk])
     transfer = Transfer.objects.get(vehicle=car)
     assert f"Transfer #{transfer.pk} to West Lake requested" in _messages(page)
@@ -132,8 +141,9 @@ def test_a_transfer_request_from_the_car_page_goes_to_the_source_manager(deploye
     assert_round_trip(instance.pk)
 
 
-def test_a_transfer_without_a_reason_or_of_a_reserved_car_is_refused_on_the_page(deployed, stock, crm_people,
-                                                                                  as_user, stores):
+def test_a_transfer_without_a_reason_or_of_a_reserved_car_is_refused_on_the_page(
+    deployed, stock, crm_people, as_user, stores
+):
     car = stock["camry"]
     url = reverse("crm:transfer_new", args=[car.pk])
     client = as_user(crm_people["sales"])
@@ -147,13 +157,15 @@ def test_a_transfer_without_a_reason_or_of_a_reserved_car_is_refused_on_the_page
 
 # --- buying cars in -------------------------------------------------------------------------
 
-def test_buying_from_a_private_seller_starts_the_appraisal_for_the_service_desk(deployed, crm_people, as_user,
-                                                                                stores):
+
+def test_buying_from_a_private_seller_starts_the_appraisal_for_the_service_desk(deployed, crm_people, as_user, stores):
     client = as_user(crm_people["sales"])
     assert client.get(reverse("crm:acquisition_new")).status_code == 200
-    page = client.post(reverse("crm:acquisition_new"), {
-        "store": stores[0].pk, "source": "private", "seller_name": "Zhou Qiang", "seller_phone": "13900001111"},
-        follow=True)
+    page = client.post(
+        reverse("crm:acquisition_new"),
+        {"store": stores[0].pk, "source": "private", "seller_name": "Zhou Qiang", "seller_phone": "13900001111"},
+        follow=True,
+    )
     assert "Buying in a car for Pudong started" in _messages(page)
     [instance] = _running("vehicle_acquisition")
     [appraisal] = _open(instance)
@@ -162,13 +174,16 @@ def test_buying_from_a_private_seller_starts_the_appraisal_for_the_service_desk(
 
 
 def test_a_trade_in_from_the_customer_page_names_the_customer_and_takes_an_appraiser_to_the_form(
-        deployed, book, as_user, stores):
+    deployed, book, as_user, stores
+):
     customer = book["mine"]
     client = as_user(make_staff("appraiser", stores[0], ["store_manager", "service"]))
     form = client.get(reverse("crm:acquisition_new"), {"customer": customer.pk}).content.decode()
     assert "Buy in 李伟&#x27;s car" in form or "Buy in 李伟's car" in form
-    page = client.post(reverse("crm:acquisition_new"), {
-        "store": stores[0].pk, "source": "trade_in", "customer": customer.pk, "seller_name": ""})
+    page = client.post(
+        reverse("crm:acquisition_new"),
+        {"store": stores[0].pk, "source": "trade_in", "customer": customer.pk, "seller_name": ""},
+    )
     [appraisal] = _open(_running("vehicle_acquisition")[0])
     assert page["Location"] == reverse("inbox:item", args=[appraisal.pk])
 
@@ -179,13 +194,15 @@ def test_a_trade_in_needs_its_customer_and_a_seller_needs_a_name(deployed, crm_p
     assert trade_in.status_code == 400 and "started from the customer&#x27;s page" in trade_in.content.decode()
     nameless = client.post(reverse("crm:acquisition_new"), {"store": stores[0].pk, "source": "private"})
     assert nameless.status_code == 400 and "Name the seller" in nameless.content.decode()
-    other_store = client.post(reverse("crm:acquisition_new"), {"store": stores[1].pk, "source": "private",
-                                                               "seller_name": "Zhou"})
+    other_store = client.post(
+        reverse("crm:acquisition_new"), {"store": stores[1].pk, "source": "private", "seller_name": "Zhou"}
+    )
     assert other_store.status_code == 400 and "Select a valid choice" in other_store.content.decode()
     assert _running("vehicle_acquisition") == []
 
 
 # --- complaint calls ------------------------------------------------------------------------
+
 
 def test_the_complaints_desk_finds_a_caller_by_number_and_lands_on_the_intake(deployed, book, crm_people, as_user):
     desk = as_user(crm_people["complaints"])

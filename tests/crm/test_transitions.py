@@ -10,8 +10,9 @@ from portal.crm.services.vehicles import order_cancel, order_create, order_deliv
 
 @pytest.fixture
 def order(book, stock, crm_people):
-    return order_create(by=crm_people["sales"], customer_id=book["mine"].pk, vehicle_id=stock["camry"].pk,
-                        price=150000, deposit=5000)
+    return order_create(
+        by=crm_people["sales"], customer_id=book["mine"].pk, vehicle_id=stock["camry"].pk, price=150000, deposit=5000
+    )
 
 
 def test_an_order_reserves_its_vehicle(order, stock):
@@ -21,8 +22,7 @@ def test_an_order_reserves_its_vehicle(order, stock):
 
 def test_a_reserved_vehicle_cannot_go_on_a_second_order(order, book, stock, crm_people):
     with pytest.raises(IllegalTransition, match="it is 'reserved', and only 'in_stock' can move to 'reserved'"):
-        order_create(by=crm_people["sales"], customer_id=book["closed"].pk, vehicle_id=stock["camry"].pk,
-                     price=150000)
+        order_create(by=crm_people["sales"], customer_id=book["closed"].pk, vehicle_id=stock["camry"].pk, price=150000)
     assert book["closed"].orders.count() == 0
 
 
@@ -51,8 +51,7 @@ def test_a_sold_vehicle_cannot_go_on_an_order(order, book, stock, crm_people):
     payment_record(order_id=order.pk, by=crm_people["finance"], method="cash", amount=150000)
     order_deliver(order_id=order.pk, by=crm_people["manager"])
     with pytest.raises(IllegalTransition, match="it is 'sold'"):
-        order_create(by=crm_people["sales"], customer_id=book["closed"].pk, vehicle_id=stock["camry"].pk,
-                     price=1)
+        order_create(by=crm_people["sales"], customer_id=book["closed"].pk, vehicle_id=stock["camry"].pk, price=1)
 
 
 def test_cancelling_an_order_puts_the_vehicle_back_in_stock(order, stock, crm_people):

@@ -17,7 +17,6 @@ from tests.helpers import BPMN_DIR, assert_round_trip, only_item
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
-
 def run(*args: str) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
     call_command(*args, stdout=out, stderr=err)
@@ -44,13 +43,24 @@ def offer(people, stores):
     """A trade-in offer waiting for a salesperson's review (item id, instance id)."""
     clock.freeze(START)
     _deploy("trade_in_offer.bpmn")
-    instance = _start("trade_in_offer", {"store_id": stores[0].pk, "collect_store_id": stores[0].pk,
-                                         "vehicle_id": 1, "make": "BYD", "model": "Han", "book_value": 10,
-                                         "repairs": 1, "due_text": "P1D"})
+    instance = _start(
+        "trade_in_offer",
+        {
+            "store_id": stores[0].pk,
+            "collect_store_id": stores[0].pk,
+            "vehicle_id": 1,
+            "make": "BYD",
+            "model": "Han",
+            "book_value": 10,
+            "repairs": 1,
+            "due_text": "P1D",
+        },
+    )
     return only_item(instance, "ReviewOffer").pk, instance
 
 
 # --- deploy -------------------------------------------------------------------------------
+
 
 def test_deploy_prints_each_process_and_version(db):
     out, _ = run("deploy", str(BPMN_DIR / "exclusive_gateway.bpmn"))
@@ -73,22 +83,29 @@ def test_deploy_of_a_missing_file_exits_1(db):
 
 # --- start --------------------------------------------------------------------------------
 
+
 def test_the_started_instance_is_described_by_instance_json(offer):
     _item, instance = offer
     out, _ = run("instance", str(instance), "--json")
     detail = json.loads(out)
     assert (detail["process_id"], detail["status"], detail["open_tasks"][0]["element_id"]) == (
-        "trade_in_offer", "running", "ReviewOffer")
+        "trade_in_offer",
+        "running",
+        "ReviewOffer",
+    )
     assert_round_trip(instance)
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (["discount_approval", "--data", "{store_id: 1"], 1, "--data is not valid JSON"),
-    (["discount_approval", "--data", "[1, 2]"], 5, "--data must be a JSON object"),
-    (["discount_approval", "--data", '{"store_id": "Pudong"}'], 5, "store_id: must be a store id"),
-    (["no_such_process"], 3, "no process 'no_such_process' is deployed (deployed: discount_approval)"),
-    (["discount_approval", "--user", "nobody"], 3, "no user 'nobody'"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["discount_approval", "--data", "{store_id: 1"], 1, "--data is not valid JSON"),
+        (["discount_approval", "--data", "[1, 2]"], 5, "--data must be a JSON object"),
+        (["discount_approval", "--data", '{"store_id": "Pudong"}'], 5, "store_id: must be a store id"),
+        (["no_such_process"], 3, "no process 'no_such_process' is deployed (deployed: discount_approval)"),
+        (["discount_approval", "--user", "nobody"], 3, "no user 'nobody'"),
+    ],
+)
 def test_start_refuses_bad_input_with_its_exit_code(db, args, code, message):
     _deploy("exclusive_gateway.bpmn")
     failed = fails("start", *args)
@@ -97,6 +114,7 @@ def test_start_refuses_bad_input_with_its_exit_code(db, args, code, message):
 
 
 # --- inbox, claim, release, assign ----------------------------------------------------------------
+
 
 def test_inbox_json_lists_the_claimable_task(offer):
     item, instance = offer
@@ -133,15 +151,18 @@ def test_assign_prints_who_the_item_was_handed_to(offer):
     assert_round_trip(instance)
 
 
-@pytest.mark.parametrize(("args", "code"), [
-    (["claim", "{item}", "--user", "other_sales"], 4),  # another store
-    (["claim", "999999", "--user", "sales"], 3),  # no such item
-    (["claim", "{item}", "--user", "nobody"], 3),  # no such user
-    (["claim", "not-a-number", "--user", "sales"], 1),  # not an id
-    (["release", "{item}", "--user", "sales"], 4),  # not claimed by sales
-    (["assign", "{item}", "--to", "sales", "--user", "sales2"], 4),  # not a manager
-    (["assign", "{item}", "--to", "other_sales", "--user", "manager"], 4),  # no role in the store
-])
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["claim", "{item}", "--user", "other_sales"], 4),  # another store
+        (["claim", "999999", "--user", "sales"], 3),  # no such item
+        (["claim", "{item}", "--user", "nobody"], 3),  # no such user
+        (["claim", "not-a-number", "--user", "sales"], 1),  # not an id
+        (["release", "{item}", "--user", "sales"], 4),  # not claimed by sales
+        (["assign", "{item}", "--to", "sales", "--user", "sales2"], 4),  # not a manager
+        (["assign", "{item}", "--to", "other_sales", "--user", "manager"], 4),  # no role in the store
+    ],
+)
 def test_claim_release_and_assign_refusals_exit_with_their_code(offer, args, code):
     item, _ = offer
     assert fails(*(a.format(item=item) for a in args)).returncode == code
@@ -158,6 +179,7 @@ def test_claiming_an_item_someone_else_has_is_a_conflict(offer):
 
 # --- complete ---------------------------------------------------------------------------------
 
+
 def test_complete_prints_the_instance_state_and_the_new_items(offer):
     item, instance = offer
     out, _ = run("complete", str(item), "--user", "sales", "--data", '{"decision": "accept", "mileage": 80000}')
@@ -166,14 +188,17 @@ def test_complete_prints_the_instance_state_and_the_new_items(offer):
     assert_round_trip(instance)
 
 
-@pytest.mark.parametrize(("item_arg", "data", "code", "message"), [
-    ("{item}", "{decision: accept", 1, "--data is not valid JSON"),
-    ("{item}", '"accept"', 5, "--data must be a JSON object"),
-    ("{item}", '{"decision": "accept", "mileage": "lots"}', 5, "mileage: 'lots' is not of type 'integer'"),
-    ("{item}", '{"decision": "perhaps"}', 5, "decision: 'perhaps' is not one of ['accept', 'decline']"),
-    ("{item}", '{"decision": "accept", "colour": "pink"}', 5, "colour: 'pink' is not one of the allowed choices"),
-    ("999999", '{"decision": "accept"}', 3, "work item 999999 does not exist"),
-])
+@pytest.mark.parametrize(
+    ("item_arg", "data", "code", "message"),
+    [
+        ("{item}", "{decision: accept", 1, "--data is not valid JSON"),
+        ("{item}", '"accept"', 5, "--data must be a JSON object"),
+        ("{item}", '{"decision": "accept", "mileage": "lots"}', 5, "mileage: 'lots' is not of type 'integer'"),
+        ("{item}", '{"decision": "perhaps"}', 5, "decision: 'perhaps' is not one of ['accept', 'decline']"),
+        ("{item}", '{"decision": "accept", "colour": "pink"}', 5, "colour: 'pink' is not one of the allowed choices"),
+        ("999999", '{"decision": "accept"}', 3, "work item 999999 does not exist"),
+    ],
+)
 def test_complete_refuses_bad_input_with_its_exit_code(offer, item_arg, data, code, message):
     item, instance = offer
     failed = fails("complete", item_arg.format(item=item), "--user", "sales", "--data", data)
@@ -198,6 +223,7 @@ def test_complete_by_someone_not_allowed_exits_4(offer):
 
 
 # --- timers, message, cancel, instance ------------------------------------------------------------------
+
 
 def test_timers_now_fires_what_is_due_and_prints_how_many(stores, people):
     clock.freeze(START)
@@ -224,10 +250,13 @@ def test_message_is_delivered_to_the_instance_with_the_key(stores, people):
     assert_round_trip(instance)
 
 
-@pytest.mark.parametrize(("args", "code"), [
-    (["payment_received", "--key", "order-404"], 3),
-    (["payment_received", "--key", "order-1", "--data", "amount=100"], 1),
-])
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["payment_received", "--key", "order-404"], 3),
+        (["payment_received", "--key", "order-1", "--data", "amount=100"], 1),
+    ],
+)
 def test_message_refusals_exit_with_their_code(db, args, code):
     assert fails("message", *args).returncode == code
 
@@ -239,10 +268,13 @@ def test_cancel_by_a_manager_prints_that_the_instance_was_cancelled(offer):
     assert_round_trip(instance)
 
 
-@pytest.mark.parametrize(("instance_arg", "user", "code"), [
-    ("{instance}", "sales", 4),  # not a manager
-    ("999999", "manager", 3),  # no such instance
-])
+@pytest.mark.parametrize(
+    ("instance_arg", "user", "code"),
+    [
+        ("{instance}", "sales", 4),  # not a manager
+        ("999999", "manager", 3),  # no such instance
+    ],
+)
 def test_cancel_refusals_exit_with_their_code(offer, instance_arg, user, code):
     _item, instance = offer
     failed = fails("cancel", instance_arg.format(instance=instance), "--user", user, "--reason", "mistake")
@@ -272,14 +304,21 @@ def test_instance_of_an_unknown_id_exits_3(db):
 
 # --- incidents and retry --------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def failed_hold(stores):
     UNAVAILABLE.add("VIN-1")
     clock.freeze(START)
     _deploy("vehicle_hold.bpmn")
     out, err = StringIO(), StringIO()
-    call_command("start", "vehicle_hold", "--data", json.dumps({"store_id": stores[0].pk, "vin": "VIN-1"}),
-                 stdout=out, stderr=err)
+    call_command(
+        "start",
+        "vehicle_hold",
+        "--data",
+        json.dumps({"store_id": stores[0].pk, "vin": "VIN-1"}),
+        stdout=out,
+        stderr=err,
+    )
     yield int(out.getvalue()), err.getvalue()
     UNAVAILABLE.discard("VIN-1")
 
@@ -295,7 +334,10 @@ def test_incidents_lists_open_incidents_and_retry_resolves_one(failed_hold):
     out, _ = run("incidents", "--json")
     [incident] = json.loads(out)
     assert (incident["instance_id"], incident["element_id"], incident["status"]) == (
-        instance, "ReserveVehicle", "retrying")
+        instance,
+        "ReserveVehicle",
+        "retrying",
+    )
     assert "stock system refused vehicle VIN-1" in run("incidents")[0]
     UNAVAILABLE.discard("VIN-1")
     assert run("retry", str(incident["id"]))[0].strip() == f"incident {incident['id']} resolved"

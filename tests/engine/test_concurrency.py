@@ -64,8 +64,9 @@ def test_same_item_completed_by_two_people_at_once_succeeds_once(people, stores,
     item = next(i for i in open_items(instance) if i.element_id == "CheckPapers")
     _both_read_first(monkeypatch)
 
-    results = _run_together(lambda: api.complete(item.pk, user=people["sales"]),
-                            lambda: api.complete(item.pk, user=people["sales2"]))
+    results = _run_together(
+        lambda: api.complete(item.pk, user=people["sales"]), lambda: api.complete(item.pk, user=people["sales2"])
+    )
 
     failures = [r for r in results if isinstance(r, Exception)]
     assert len(failures) == 1 and isinstance(failures[0], Conflict), results
@@ -80,8 +81,9 @@ def test_items_on_parallel_branches_completed_at_once_both_succeed(people, store
     papers, car = open_items(instance)
     _both_read_first(monkeypatch)
 
-    results = _run_together(lambda: api.complete(papers.pk, user=people["sales"]),
-                            lambda: api.complete(car.pk, user=people["sales2"]))
+    results = _run_together(
+        lambda: api.complete(papers.pk, user=people["sales"]), lambda: api.complete(car.pk, user=people["sales2"])
+    )
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert [i.element_id for i in open_items(instance)] == ["Deliver"]

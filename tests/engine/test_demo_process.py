@@ -15,16 +15,23 @@ START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 def demo(people, stores, settings):
     clock.freeze(START)
     deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "lead_followup.bpmn"))
-    result = api.start("lead_followup", business_key="cust-7", user=people["manager"],
-                       data={"store_id": stores[0].pk, "customer_id": 7, "customer_name": "Li Wei",
-                             "phone": "13800000007"})
+    result = api.start(
+        "lead_followup",
+        business_key="cust-7",
+        user=people["manager"],
+        data={"store_id": stores[0].pk, "customer_id": 7, "customer_name": "Li Wei", "phone": "13800000007"},
+    )
     return result.instance_id
 
 
 def test_contact_task_waits_in_the_sales_queue_of_the_store(demo, people):
     item = only_item(demo, "Contact")
-    assert (item.role, item.store_id, item.subject_label, item.subject_ref) == ("sales", item.store_id,
-                                                                               "Li Wei", "customer:7")
+    assert (item.role, item.store_id, item.subject_label, item.subject_ref) == (
+        "sales",
+        item.store_id,
+        "Li Wei",
+        "customer:7",
+    )
     assert item.due_at == START + timedelta(hours=24)
     assert "Li Wei" in item.instructions and "Pudong" in item.instructions
     assert [i.pk for i in api.inbox_for(people["sales"]).claimable] == [item.pk]
@@ -38,9 +45,11 @@ def test_interested_prospect_goes_to_the_salesperson_who_called(demo, people):
     booking = only_item(demo, "BookTestDrive")
     assert booking.assignee_id == people["sales"].pk
     assert_round_trip(demo)
-    api.complete(booking.pk, user=people["sales"],
-                 data={"test_drive_at": "2026-11-04T10:00:00+08:00", "model": "Model Y",
-                       "accompanied_by": "sales2"})
+    api.complete(
+        booking.pk,
+        user=people["sales"],
+        data={"test_drive_at": "2026-11-04T10:00:00+08:00", "model": "Model Y", "accompanied_by": "sales2"},
+    )
     assert api.instance_detail(demo)["status"] == "completed"
 
 

@@ -15,19 +15,50 @@ def _refusal(*names: str) -> list[tuple[str, str, str]]:
     return [(p.file, p.element, p.reason) for p in refused.value.problems]
 
 
-@pytest.mark.parametrize(("files", "file", "element", "reason"), [
-    (["invalid_xml.bpmn"], "invalid_xml.bpmn", "line 8", "not well-formed XML"),
-    (["invalid_lane.bpmn"], "invalid_lane.bpmn", "Lane_salesman", "lane 'salesman' names no role"),
-    (["invalid_no_role.bpmn"], "invalid_no_role.bpmn", "Orphan", "a user task needs a lane (its role) or an assignee"),
-    (["invalid_service.bpmn"], "invalid_service.bpmn", "SendSms", "service function 'test.send_sms' is not registered"),
-    (["invalid_missing_form.bpmn"], "invalid_missing_form.bpmn", "Record", "form file 'no_such_form.json' not found"),
-    (["invalid_form.bpmn"], "invalid_schema.json", "Record", "not a valid JSON Schema: 'timestamp' is not valid"),
-    (["invalid_provider.bpmn"], "unknown_provider.json", "Record",
-     "field 'buyer' names choice provider 'test.nobody_registered_this', which is not registered"),
-    (["invalid_hit_policy.bpmn", "invalid_hit_policy.dmn"], "invalid_hit_policy.dmn", "Table_first_hit",
-     "hit policy FIRST is not implemented (use UNIQUE or COLLECT)"),
-    (["invalid_call.bpmn"], "invalid_call.bpmn", "Appraise", "calls process 'never_deployed', which is not deployed"),
-])
+@pytest.mark.parametrize(
+    ("files", "file", "element", "reason"),
+    [
+        (["invalid_xml.bpmn"], "invalid_xml.bpmn", "line 8", "not well-formed XML"),
+        (["invalid_lane.bpmn"], "invalid_lane.bpmn", "Lane_salesman", "lane 'salesman' names no role"),
+        (
+            ["invalid_no_role.bpmn"],
+            "invalid_no_role.bpmn",
+            "Orphan",
+            "a user task needs a lane (its role) or an assignee",
+        ),
+        (
+            ["invalid_service.bpmn"],
+            "invalid_service.bpmn",
+            "SendSms",
+            "service function 'test.send_sms' is not registered",
+        ),
+        (
+            ["invalid_missing_form.bpmn"],
+            "invalid_missing_form.bpmn",
+            "Record",
+            "form file 'no_such_form.json' not found",
+        ),
+        (["invalid_form.bpmn"], "invalid_schema.json", "Record", "not a valid JSON Schema: 'timestamp' is not valid"),
+        (
+            ["invalid_provider.bpmn"],
+            "unknown_provider.json",
+            "Record",
+            "field 'buyer' names choice provider 'test.nobody_registered_this', which is not registered",
+        ),
+        (
+            ["invalid_hit_policy.bpmn", "invalid_hit_policy.dmn"],
+            "invalid_hit_policy.dmn",
+            "Table_first_hit",
+            "hit policy FIRST is not implemented (use UNIQUE or COLLECT)",
+        ),
+        (
+            ["invalid_call.bpmn"],
+            "invalid_call.bpmn",
+            "Appraise",
+            "calls process 'never_deployed', which is not deployed",
+        ),
+    ],
+)
 def test_an_invalid_file_is_refused_with_file_element_and_reason(db, files, file, element, reason):
     [(got_file, got_element, got_reason)] = _refusal(*files)
     assert (got_file, got_element) == (file, element)
@@ -37,8 +68,10 @@ def test_an_invalid_file_is_refused_with_file_element_and_reason(db, files, file
 
 def test_reserved_ids_start_and_end_are_refused(db):
     problems = _refusal("invalid_reserved_ids.bpmn")
-    assert [(f, e) for f, e, _ in problems] == [("invalid_reserved_ids.bpmn", "Start"),
-                                                ("invalid_reserved_ids.bpmn", "End")]
+    assert [(f, e) for f, e, _ in problems] == [
+        ("invalid_reserved_ids.bpmn", "Start"),
+        ("invalid_reserved_ids.bpmn", "End"),
+    ]
     assert all("reserved" in reason for _, _, reason in problems)
 
 
@@ -79,7 +112,9 @@ def test_a_refusal_message_lists_every_problem_located(db):
     with pytest.raises(DeploymentRefused) as refused:
         deploy("invalid_lane.bpmn", "invalid_service.bpmn")
     assert str(refused.value).splitlines() == [
-        ("invalid_lane.bpmn: Lane_salesman: lane 'salesman' names no role "
-         "(roles: admin, complaints, finance, hq, sales, service, store_manager)"),
+        (
+            "invalid_lane.bpmn: Lane_salesman: lane 'salesman' names no role "
+            "(roles: admin, complaints, finance, hq, sales, service, store_manager)"
+        ),
         "invalid_service.bpmn: SendSms: service function 'test.send_sms' is not registered",
     ]

@@ -13,7 +13,6 @@ from tests.helpers import assert_round_trip, deploy, only_item, open_items
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
-
 def _start(process_id: str, stores, key: str = "") -> int:
     clock.freeze(START)
     deploy(f"{process_id}.bpmn")
@@ -26,12 +25,16 @@ def _check_stock(instance: int, user, available: bool) -> None:
 
 # --- error end events ----------------------------------------------------------------------
 
+
 def test_an_uncaught_error_end_event_fails_the_instance_with_the_error_code(stores, people):
     instance = _start("vehicle_reservation", stores)
     _check_stock(instance, people["sales"], available=False)
     detail = api.instance_detail(instance)
     assert (detail["status"], detail["end_reason"], detail["open_tasks"]) == (
-        "failed", "ended in error VEHICLE_SOLD", [])
+        "failed",
+        "ended in error VEHICLE_SOLD",
+        [],
+    )
     assert detail["ended_at"] == START.isoformat()
     assert_round_trip(instance)
 
@@ -70,6 +73,7 @@ def test_without_the_error_the_subprocess_leaves_by_its_normal_flow(stores, peop
 
 # --- cancel ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("who", ["manager", "hq", "admin"])
 def test_a_manager_hq_or_admin_cancels_a_running_instance(stores, people, who):
     instance = _start("contact_sla", stores)
@@ -93,8 +97,9 @@ def test_cancelling_cancels_open_items_and_removes_timers(stores, people):
 
 def test_cancelling_stops_waiting_for_messages(stores, people):
     deploy("order_payment.bpmn")
-    instance = api.start("order_payment", business_key="order-5",
-                         data={"store_id": stores[0].pk, "price": 1}).instance_id
+    instance = api.start(
+        "order_payment", business_key="order-5", data={"store_id": stores[0].pk, "price": 1}
+    ).instance_id
     api.cancel(instance, user=people["manager"], reason="withdrawn by phone")
     assert not MessageWait.objects.filter(instance_id=instance).exists()
     assert_round_trip(instance)
@@ -107,7 +112,9 @@ def test_cancel_is_refused_for_anyone_else_and_changes_nothing(stores, people, w
     with pytest.raises(NotAllowed):
         api.cancel(instance, user=people[who], reason="not mine to cancel")
     assert (api.instance_detail(instance)["status"], ProcessInstance.objects.get(pk=instance).version) == (
-        "running", version)
+        "running",
+        version,
+    )
     assert [i.element_id for i in open_items(instance)] == ["CallCustomer"]
     assert DueTimer.objects.filter(instance_id=instance).count() == 2
     assert_round_trip(instance)

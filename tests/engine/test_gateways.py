@@ -14,12 +14,15 @@ def _finish(item, user) -> None:
     api.complete(item.pk, user=user)
 
 
-@pytest.mark.parametrize(("amount", "element", "role"), [
-    (3000, "SalesConfirm", "sales"),
-    (5001, "ManagerApproval", "store_manager"),
-    (20000, "ManagerApproval", "store_manager"),
-    (25000, "HqApproval", "hq"),
-])
+@pytest.mark.parametrize(
+    ("amount", "element", "role"),
+    [
+        (3000, "SalesConfirm", "sales"),
+        (5001, "ManagerApproval", "store_manager"),
+        (20000, "ManagerApproval", "store_manager"),
+        (25000, "HqApproval", "hq"),
+    ],
+)
 def test_exclusive_gateway_takes_the_one_flow_whose_condition_holds(stores, amount, element, role):
     deploy("exclusive_gateway.bpmn")
     instance = _start("discount_approval", stores, amount=amount)
@@ -36,12 +39,15 @@ def test_exclusive_gateway_path_finishes_the_instance(stores, people):
     assert_round_trip(instance)
 
 
-@pytest.mark.parametrize(("finances", "trade_in", "elements"), [
-    (True, True, ["CreditCheck", "AppraiseTradeIn"]),
-    (True, False, ["CreditCheck"]),
-    (False, True, ["AppraiseTradeIn"]),
-    (False, False, ["Paperwork"]),
-])
+@pytest.mark.parametrize(
+    ("finances", "trade_in", "elements"),
+    [
+        (True, True, ["CreditCheck", "AppraiseTradeIn"]),
+        (True, False, ["CreditCheck"]),
+        (False, True, ["AppraiseTradeIn"]),
+        (False, False, ["Paperwork"]),
+    ],
+)
 def test_inclusive_gateway_opens_every_flow_whose_condition_holds(stores, finances, trade_in, elements):
     deploy("inclusive_gateway.bpmn")
     instance = _start("sale_checks", stores, finances=finances, trade_in=trade_in)
@@ -79,7 +85,9 @@ def test_parallel_split_opens_both_branches_at_once(stores):
     deploy("parallel_gateway.bpmn")
     instance = _start("vehicle_preparation", stores)
     assert sorted((i.element_id, i.role) for i in open_items(instance)) == [
-        ("Detailing", "service"), ("Registration", "sales")]
+        ("Detailing", "service"),
+        ("Registration", "sales"),
+    ]
     assert_round_trip(instance)
 
 

@@ -18,8 +18,9 @@ STEP = {"outcome": "done"}
 @pytest.fixture
 def six_steps(people, stores):
     deploy(SIX_STEPS)
-    return api.start("bench_six_steps", data={"customer_name": "Li Wei", "store_id": stores[0].pk},
-                     user=people["sales"]).instance_id
+    return api.start(
+        "bench_six_steps", data={"customer_name": "Li Wei", "store_id": stores[0].pk}, user=people["sales"]
+    ).instance_id
 
 
 def _grants_revision() -> int:

@@ -15,7 +15,6 @@ START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 VIN = "LSVAU2180N2183294"
 
 
-
 @pytest.fixture
 def stock_down():
     """The stock system refuses the test VIN until the test takes it out again."""

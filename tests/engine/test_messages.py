@@ -59,8 +59,10 @@ def test_only_the_instance_with_the_business_key_receives_the_message(order, sto
 def test_delivering_a_message_is_audited_with_its_data(order):
     api.correlate_message("payment_received", business_key="order-1", data={"amount": 1, "method": "cash"})
     event = api.instance_detail(order)["audit"][-1]
-    assert (event["action"], event["data"]) == ("message", {"message": "payment_received",
-                                                             "data": {"amount": 1, "method": "cash"}})
+    assert (event["action"], event["data"]) == (
+        "message",
+        {"message": "payment_received", "data": {"amount": 1, "method": "cash"}},
+    )
     assert_round_trip(order)
 
 
@@ -73,11 +75,14 @@ def test_a_message_boundary_event_interrupts_the_task_it_is_attached_to(stores):
     assert_round_trip(instance)
 
 
-@pytest.mark.parametrize(("name", "key"), [
-    ("payment_received", "order-9"),  # nobody waits under this key
-    ("order_withdrawn", "order-1"),  # the order no longer waits for a withdrawal
-    ("vehicle_sold", "order-1"),  # no process knows this message
-])
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("payment_received", "order-9"),  # nobody waits under this key
+        ("order_withdrawn", "order-1"),  # the order no longer waits for a withdrawal
+        ("vehicle_sold", "order-1"),  # no process knows this message
+    ],
+)
 def test_a_message_nobody_waits_for_is_not_found_and_changes_nothing(order, name, key):
     version = ProcessInstance.objects.get(pk=order).version
     with pytest.raises(NotFound):

@@ -99,7 +99,6 @@ def _start(stores, **data) -> int:
     return api.start("restricted", data={**facts, **data}).instance_id
 
 
-
 def test_the_safe_version_of_the_process_deploys_and_runs(stores, people):
     _deploy()
     instance = _start(stores)
@@ -112,21 +111,25 @@ def test_the_safe_version_of_the_process_deploys_and_runs(stores, people):
 
 # --- refused at deploy ---------------------------------------------------------------------
 
-@pytest.mark.parametrize(("slot", "snippet", "element", "reason"), [
-    ("script", "import os\nprice = 1", "Compute", "imports are not allowed"),
-    ("script", "from subprocess import run", "Compute", "imports are not allowed"),
-    ("script", "price = open('/etc/passwd').read()", "Compute", "open() is not allowed"),
-    ("script", "price = ().__class__.__bases__", "Compute", '"__class__" is an invalid attribute name'),
-    ("script", "price = eval('1')", "Compute", "eval() is not allowed"),
-    ("param", "__import__('os').getpid()", "Quote", '"__import__" is an invalid variable name'),
-    ("condition", "price.__class__ is int", "Flow_review", '"__class__" is an invalid attribute name'),
-    ("subject", "open('x').read()", "Review", "open() is not allowed"),
-    ("due", "getattr(price, 'real')", "Review", "getattr() is not allowed"),
-    ("prescript", "import os", "Review", "imports are not allowed"),
-    ("postscript", "reviewed = price.__dict__", "Review", '"__dict__" is an invalid attribute name'),
-    ("timer", "__builtins__['open']('x')", "ReviewLate", '"__builtins__" is an invalid variable name'),
-    ("payload", "{'g': globals()}", "SendQuote", "globals() is not allowed"),
-])
+
+@pytest.mark.parametrize(
+    ("slot", "snippet", "element", "reason"),
+    [
+        ("script", "import os\nprice = 1", "Compute", "imports are not allowed"),
+        ("script", "from subprocess import run", "Compute", "imports are not allowed"),
+        ("script", "price = open('/etc/passwd').read()", "Compute", "open() is not allowed"),
+        ("script", "price = ().__class__.__bases__", "Compute", '"__class__" is an invalid attribute name'),
+        ("script", "price = eval('1')", "Compute", "eval() is not allowed"),
+        ("param", "__import__('os').getpid()", "Quote", '"__import__" is an invalid variable name'),
+        ("condition", "price.__class__ is int", "Flow_review", '"__class__" is an invalid attribute name'),
+        ("subject", "open('x').read()", "Review", "open() is not allowed"),
+        ("due", "getattr(price, 'real')", "Review", "getattr() is not allowed"),
+        ("prescript", "import os", "Review", "imports are not allowed"),
+        ("postscript", "reviewed = price.__dict__", "Review", '"__dict__" is an invalid attribute name'),
+        ("timer", "__builtins__['open']('x')", "ReviewLate", '"__builtins__" is an invalid variable name'),
+        ("payload", "{'g': globals()}", "SendQuote", "globals() is not allowed"),
+    ],
+)
 def test_a_forbidden_expression_is_refused_at_deploy_with_its_element_named(db, slot, snippet, element, reason):
     with pytest.raises(DeploymentRefused) as refused:
         _deploy(**{slot: snippet})
@@ -166,11 +169,14 @@ def test_a_forbidden_dmn_entry_is_refused_with_its_rule_entry_named(db):
 FORMAT_REFUSED = "format*() methods of `str` is not safe"
 
 
-@pytest.mark.parametrize(("script", "data", "error"), [
-    # str.format can reach attributes (``{0.__class__}``): the guard refuses it whatever the text
-    ("label = template.format(price=base)", {"template": "{price.__class__}"}, FORMAT_REFUSED),
-    ("kind = type(base)", {}, "name 'type' is not defined"),
-])
+@pytest.mark.parametrize(
+    ("script", "data", "error"),
+    [
+        # str.format can reach attributes (``{0.__class__}``): the guard refuses it whatever the text
+        ("label = template.format(price=base)", {"template": "{price.__class__}"}, FORMAT_REFUSED),
+        ("kind = type(base)", {}, "name 'type' is not defined"),
+    ],
+)
 def test_a_script_refused_at_run_time_is_an_incident_naming_its_element(stores, script, data, error):
     _deploy(script=script + "\nprice = base")
     instance = _start(stores, **data)
@@ -190,10 +196,13 @@ def test_a_task_property_refused_at_run_time_is_an_incident_naming_the_task(stor
     assert_round_trip(instance)
 
 
-@pytest.mark.parametrize(("snippets", "missing", "element"), [
-    ({"condition": "price > threshold"}, "threshold", "Route"),
-    ({}, "hours", "ReviewLate"),
-])
+@pytest.mark.parametrize(
+    ("snippets", "missing", "element"),
+    [
+        ({"condition": "price > threshold"}, "threshold", "Route"),
+        ({}, "hours", "ReviewLate"),
+    ],
+)
 def test_an_expression_that_fails_when_it_runs_is_an_incident_naming_its_element(stores, snippets, missing, element):
     _deploy(**snippets)
     facts = {"store_id": stores[0].pk, "base": 100, "days": 2, "hours": 4}

@@ -13,10 +13,20 @@ from engine.rules.versions import RulesRefused
 RULES = Path(__file__).parent / "rules"
 VISITS = (RULES / "visits.rules").read_text()
 
-catalog.register_fact_type("visit", {"called": "flag", "days_since_visit": "whole", "tags": "list",
-                                     "budget": "number", "source": "text", "owner": "text"})
-catalog.register_action("notify_owner", {"message": catalog.Param("text"),
-                                         "priority": catalog.Param("whole", required=False)})
+catalog.register_fact_type(
+    "visit",
+    {
+        "called": "flag",
+        "days_since_visit": "whole",
+        "tags": "list",
+        "budget": "number",
+        "source": "text",
+        "owner": "text",
+    },
+)
+catalog.register_action(
+    "notify_owner", {"message": catalog.Param("text"), "priority": catalog.Param("whole", required=False)}
+)
 catalog.register_action("set_priority", {"priority": catalog.Param("whole")}, fact_types=("visit",))
 
 
@@ -30,10 +40,13 @@ def _actions(decisions):
 
 
 def test_every_matching_rule_acts_in_file_order(db):
-    decisions = versions.evaluate("visits", [
-        {"id": 1, "called": False, "days_since_visit": 20, "tags": ["vip"], "budget": 350000.0, "owner": "li"},
-        {"id": 2, "called": True, "days_since_visit": 30, "tags": [], "budget": 100000, "owner": "li"},
-    ])
+    decisions = versions.evaluate(
+        "visits",
+        [
+            {"id": 1, "called": False, "days_since_visit": 20, "tags": ["vip"], "budget": 350000.0, "owner": "li"},
+            {"id": 2, "called": True, "days_since_visit": 30, "tags": [], "budget": 100000, "owner": "li"},
+        ],
+    )
     assert _actions(decisions) == [
         (1, "cold_visit", "notify_owner", {"message": "call them today", "priority": 1}),
         (1, "vip_visit", "notify_owner", {"message": "a VIP visited"}),
@@ -61,23 +74,30 @@ def test_a_field_without_value_is_tested_with_none(db):
 
 def test_match_first_takes_only_the_first_matching_rule(db):
     text = VISITS.replace("match all", "match first")
-    decisions = versions.dry_run(text=text, facts={"id": 5, "called": False, "days_since_visit": 20,
-                                                   "tags": ["vip"], "budget": 400000})
+    decisions = versions.dry_run(
+        text=text, facts={"id": 5, "called": False, "days_since_visit": 20, "tags": ["vip"], "budget": 400000}
+    )
     assert [d.rule for d in decisions] == ["cold_visit"]
 
 
-@pytest.mark.parametrize("change, line, reason", [
-    (("rule cold_visit", "rul cold_visit"), 8, "unknown keyword 'rul'"),
-    (("days_since_visit >=", "days_since_vist >="), 11, "a visit has no field 'days_since_vist'"),
-    (("then set_priority", "then set_priorty"), 17, "unknown action 'set_priorty'"),
-    (("priority=1\n\nrule vip", 'priority="high"\n\nrule vip'), 12,
-     "parameter 'priority' of 'notify_owner' must be whole"),
-    (('notify_owner message="no owner"', "notify_owner"), 21, "needs parameter 'message'"),
-    (("budget >= 300000", 'source >= 300000'), 15, ">= compares numbers"),
-    (("cold_after_days\n", "cold_after_dys\n"), 11, "unknown name 'cold_after_dys'"),
-    (('(budget >= 300000 or', '(budget >= 300000 or)'), 15, "expected a fact field"),
-    (("facts visit", "facts visitor"), 4, "unknown kind of fact 'visitor'"),
-])
+@pytest.mark.parametrize(
+    "change, line, reason",
+    [
+        (("rule cold_visit", "rul cold_visit"), 8, "unknown keyword 'rul'"),
+        (("days_since_visit >=", "days_since_vist >="), 11, "a visit has no field 'days_since_vist'"),
+        (("then set_priority", "then set_priorty"), 17, "unknown action 'set_priorty'"),
+        (
+            ("priority=1\n\nrule vip", 'priority="high"\n\nrule vip'),
+            12,
+            "parameter 'priority' of 'notify_owner' must be whole",
+        ),
+        (('notify_owner message="no owner"', "notify_owner"), 21, "needs parameter 'message'"),
+        (("budget >= 300000", "source >= 300000"), 15, ">= compares numbers"),
+        (("cold_after_days\n", "cold_after_dys\n"), 11, "unknown name 'cold_after_dys'"),
+        (("(budget >= 300000 or", "(budget >= 300000 or)"), 15, "expected a fact field"),
+        (("facts visit", "facts visitor"), 4, "unknown kind of fact 'visitor'"),
+    ],
+)
 def test_a_bad_file_is_refused_with_the_line_and_the_reason(db, change, line, reason):
     with pytest.raises(RulesRefused) as refused:
         versions.check_text(VISITS.replace(*change), "visits.rules")

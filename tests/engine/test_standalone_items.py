@@ -12,19 +12,28 @@ from engine.models import AuditEvent, ItemStatus, WorkItem
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
-
 @pytest.fixture
 def reminder(stores):
     clock.freeze(NOW)
-    item, _ = api.create_item(kind="reminder", title="Call back Li Wei", key="reminder:cust-7:2026-11-02",
-                              role="sales", store_id=stores[0].pk, subject_label="Li Wei", subject_ref="customer:7",
-                              due_at=datetime(2026, 11, 2, 17, 0, tzinfo=UTC), priority=2)
+    item, _ = api.create_item(
+        kind="reminder",
+        title="Call back Li Wei",
+        key="reminder:cust-7:2026-11-02",
+        role="sales",
+        store_id=stores[0].pk,
+        subject_label="Li Wei",
+        subject_ref="customer:7",
+        due_at=datetime(2026, 11, 2, 17, 0, tzinfo=UTC),
+        priority=2,
+    )
     return item
 
 
 def _actions(item) -> list[tuple[str, str | None]]:
-    return [(e.action, e.actor.username if e.actor else None)
-            for e in AuditEvent.objects.filter(work_item=item).select_related("actor").order_by("id")]
+    return [
+        (e.action, e.actor.username if e.actor else None)
+        for e in AuditEvent.objects.filter(work_item=item).select_related("actor").order_by("id")
+    ]
 
 
 def test_a_role_item_waits_in_the_queue_of_that_role_and_store(reminder, people):
@@ -33,7 +42,10 @@ def test_a_role_item_waits_in_the_queue_of_that_role_and_store(reminder, people)
     assert api.inbox_for(people["manager"]).claimable == []
     shown = api.item_as_dict(reminder)
     assert (shown["kind"], shown["instance_id"], shown["subject"]) == (
-        "reminder", None, {"label": "Li Wei", "ref": "customer:7"})
+        "reminder",
+        None,
+        {"label": "Li Wei", "ref": "customer:7"},
+    )
 
 
 def test_a_standalone_item_is_claimed_and_completed_like_process_work(reminder, people):
@@ -46,8 +58,13 @@ def test_a_standalone_item_is_claimed_and_completed_like_process_work(reminder, 
 
 
 def test_the_same_key_twice_is_a_no_op(reminder, stores):
-    again, created = api.create_item(kind="reminder", title="Call back Li Wei (again)",
-                                     key="reminder:cust-7:2026-11-02", role="sales", store_id=stores[0].pk)
+    again, created = api.create_item(
+        kind="reminder",
+        title="Call back Li Wei (again)",
+        key="reminder:cust-7:2026-11-02",
+        role="sales",
+        store_id=stores[0].pk,
+    )
     assert (again.pk, again.title, created) == (reminder.pk, "Call back Li Wei", False)
     assert WorkItem.objects.count() == 1
     assert _actions(reminder) == [("created", None)]
@@ -82,8 +99,9 @@ def test_someone_else_may_not_dismiss_a_notice(people):
 
 
 def test_a_standalone_item_with_a_form_validates_what_is_submitted(people):
-    item, _ = api.create_item(kind="warning", title="Prospect waited 24 hours", assignee=people["manager"],
-                              form="chase_salesperson.json")
+    item, _ = api.create_item(
+        kind="warning", title="Prospect waited 24 hours", assignee=people["manager"], form="chase_salesperson.json"
+    )
     assert api.form_for(item)["required"] == ["action"]
     with pytest.raises(InvalidData) as refused:
         api.complete(item.pk, user=people["manager"], data={"action": "shouted"})
@@ -111,13 +129,16 @@ def test_a_salesperson_of_another_store_may_not_complete_it(reminder, people):
     assert WorkItem.objects.get(pk=reminder.pk).status == ItemStatus.OPEN
 
 
-@pytest.mark.parametrize(("fields", "field"), [
-    ({"kind": "task"}, "kind"),
-    ({"kind": "memo"}, "kind"),
-    ({"role": ""}, "assignee"),
-    ({"priority": 9}, "priority"),
-    ({"form": "no_such_form.json"}, "form"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"kind": "task"}, "kind"),
+        ({"kind": "memo"}, "kind"),
+        ({"role": ""}, "assignee"),
+        ({"priority": 9}, "priority"),
+        ({"form": "no_such_form.json"}, "form"),
+    ],
+)
 def test_an_invalid_item_is_refused_and_nothing_is_created(stores, fields, field):
     values = {"kind": "reminder", "title": "Call back", "role": "sales", "store_id": stores[0].pk, **fields}
     with pytest.raises(InvalidData) as refused:
@@ -129,8 +150,9 @@ def test_an_invalid_item_is_refused_and_nothing_is_created(stores, fields, field
 def test_the_inbox_sorts_by_due_time_or_priority(stores, people):
     def make(title: str, due_hour: int, priority: int) -> int:
         due = datetime(2026, 11, 3, due_hour, 0, tzinfo=UTC)
-        return api.create_item(kind="reminder", title=title, role="sales", store_id=stores[0].pk,
-                               due_at=due, priority=priority)[0].pk
+        return api.create_item(
+            kind="reminder", title=title, role="sales", store_id=stores[0].pk, due_at=due, priority=priority
+        )[0].pk
 
     late_urgent, early_routine = make("late but urgent", 17, 1), make("early, routine", 9, 4)
     assert [i.pk for i in api.inbox_for(people["sales"]).claimable] == [early_routine, late_urgent]

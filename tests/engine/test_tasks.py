@@ -13,15 +13,21 @@ from tests.helpers import assert_round_trip, deploy, only_item
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
-
 @pytest.fixture
 def offer(people, stores):
     """A trade-in offer asked for by sales2, waiting for a review in Pudong."""
     clock.freeze(START)
     deploy("trade_in_offer.bpmn")
-    data = {"store_id": stores[0].pk, "collect_store_id": stores[1].pk, "vehicle_id": 42,
-            "make": "BYD", "model": "Han", "book_value": 120000, "repairs": 8000,
-            "due_text": "2026-11-20T18:00:00+08:00"}
+    data = {
+        "store_id": stores[0].pk,
+        "collect_store_id": stores[1].pk,
+        "vehicle_id": 42,
+        "make": "BYD",
+        "model": "Han",
+        "book_value": 120000,
+        "repairs": 8000,
+        "due_text": "2026-11-20T18:00:00+08:00",
+    }
     return api.start("trade_in_offer", data=data, user=people["sales2"]).instance_id
 
 
@@ -30,6 +36,7 @@ def _review(instance: int, user, decision: str = "accept") -> None:
 
 
 # --- script, service and user task settings -------------------------------------------
+
 
 def test_script_and_service_task_results_reach_the_reviewers_instructions(offer):
     item = only_item(offer, "ReviewOffer")
@@ -40,7 +47,11 @@ def test_script_and_service_task_results_reach_the_reviewers_instructions(offer)
 def test_user_task_properties_become_the_work_items_fields(offer, stores):
     item = only_item(offer, "ReviewOffer")
     assert (item.title, item.role, item.store_id, item.form) == (
-        "Review the trade-in offer", "sales", stores[0].pk, "review_offer.json")
+        "Review the trade-in offer",
+        "sales",
+        stores[0].pk,
+        "review_offer.json",
+    )
     assert (item.subject_label, item.subject_ref, item.priority) == ("BYD Han", "vehicle:42", 2)
     assert item.due_at == START + timedelta(days=2)
     assert api.form_for(item)["required"] == ["decision"]
@@ -109,6 +120,7 @@ def test_a_choice_field_only_accepts_what_its_provider_lists(offer, people):
 
 # --- claim, release, assign -------------------------------------------------------------
 
+
 def test_claiming_moves_the_task_from_the_queue_to_the_claimers_inbox(offer, people):
     item = only_item(offer, "ReviewOffer")
     api.claim(item.pk, user=people["sales"])
@@ -168,12 +180,15 @@ def test_manager_hands_a_task_to_a_salesperson_of_the_store(offer, people):
     assert_round_trip(offer)
 
 
-@pytest.mark.parametrize(("actor", "target"), [
-    ("sales", "sales"),  # a salesperson may not hand out work
-    ("other_manager", "sales"),  # a manager of another store may not either
-    ("manager", "other_sales"),  # nor to someone without the role in this store
-    ("manager", "sales2"),  # nor to someone the task excludes
-])
+@pytest.mark.parametrize(
+    ("actor", "target"),
+    [
+        ("sales", "sales"),  # a salesperson may not hand out work
+        ("other_manager", "sales"),  # a manager of another store may not either
+        ("manager", "other_sales"),  # nor to someone without the role in this store
+        ("manager", "sales2"),  # nor to someone the task excludes
+    ],
+)
 def test_handing_out_a_task_is_refused_and_changes_nothing(offer, people, actor, target):
     item = only_item(offer, "ReviewOffer")
     with pytest.raises(NotAllowed):
@@ -184,20 +199,24 @@ def test_handing_out_a_task_is_refused_and_changes_nothing(offer, people, actor,
 
 # --- a person's call that fails changes nothing -----------------------------------------
 
+
 def _fingerprint(instance: int) -> tuple:
     row = ProcessInstance.objects.get(pk=instance)
     items = list(WorkItem.objects.filter(instance_id=instance).values_list("id", "status", "assignee_id"))
     return row.version, row.state, items, AuditEvent.objects.count()
 
 
-@pytest.mark.parametrize(("user", "data", "error"), [
-    ("sales", {"decision": "maybe"}, InvalidData),
-    ("sales", {"decision": "accept", "mileage": "lots"}, InvalidData),
-    ("sales", {}, InvalidData),
-    ("sales", ["accept"], InvalidData),
-    ("other_sales", {"decision": "accept"}, NotAllowed),
-    ("sales2", {"decision": "accept"}, NotAllowed),
-])
+@pytest.mark.parametrize(
+    ("user", "data", "error"),
+    [
+        ("sales", {"decision": "maybe"}, InvalidData),
+        ("sales", {"decision": "accept", "mileage": "lots"}, InvalidData),
+        ("sales", {}, InvalidData),
+        ("sales", ["accept"], InvalidData),
+        ("other_sales", {"decision": "accept"}, NotAllowed),
+        ("sales2", {"decision": "accept"}, NotAllowed),
+    ],
+)
 def test_a_refused_completion_changes_nothing(offer, people, user, data, error):
     item = only_item(offer, "ReviewOffer")
     before = _fingerprint(offer)

@@ -11,7 +11,6 @@ START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 
-
 def _start(process_id: str, stores, **data) -> int:
     clock.freeze(START)
     deploy(f"{process_id}.bpmn")
@@ -27,6 +26,7 @@ def _elements(instance: int) -> list[str]:
 
 
 # --- boundary timers -----------------------------------------------------------------------
+
 
 def test_boundary_timers_wait_as_due_timer_rows_with_their_due_times(stores):
     instance = _start("contact_sla", stores)
@@ -101,13 +101,15 @@ def test_the_clock_the_api_reads_can_be_moved_instead_of_passing_now(stores):
 def test_a_timer_firing_is_audited_with_its_element_and_time(stores):
     instance = _start("contact_sla", stores)
     api.fire_due_timers(START + 4 * HOUR)
-    fired = [(e["element_id"], e["data"]) for e in api.instance_detail(instance)["audit"]
-             if e["action"] == "timer_fired"]
+    fired = [
+        (e["element_id"], e["data"]) for e in api.instance_detail(instance)["audit"] if e["action"] == "timer_fired"
+    ]
     assert fired == [("FourHoursLate", {"at": (START + 4 * HOUR).isoformat()})]
     assert_round_trip(instance)
 
 
 # --- intermediate timers: duration expression and date ------------------------------------------
+
 
 def test_intermediate_duration_comes_from_an_expression_over_the_data(stores):
     instance = _start("follow_up_wait", stores, wait_days=3)
@@ -137,6 +139,7 @@ def test_time_date_timer_waits_for_its_date(stores, people):
 
 
 # --- cycles ------------------------------------------------------------------------------------------
+
 
 def test_a_cycle_waits_one_interval_for_its_first_firing(stores):
     instance = _start("service_reminders", stores)

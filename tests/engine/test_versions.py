@@ -1,6 +1,5 @@
 """Deploying a new version never changes running instances: each finishes on its own version."""
 
-
 from engine import api
 from engine.models import Deployment
 from tests.helpers import assert_round_trip, deploy, only_item, open_items

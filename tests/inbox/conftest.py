@@ -15,7 +15,6 @@ from tests.helpers import deploy, only_item
 APPRAISAL = Path(__file__).parent / "bpmn" / "appraisal.bpmn"
 
 
-
 def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
@@ -26,9 +25,12 @@ def signed_in(user) -> Client:
 def demo_contact(people, stores):
     """The demo's first task: call Li Wei, waiting in the Pudong sales queue."""
     deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "lead_followup.bpmn"))
-    result = api.start("lead_followup", business_key="cust-7", user=people["manager"],
-                       data={"store_id": stores[0].pk, "customer_id": 7, "customer_name": "Li Wei",
-                             "phone": "13800000007"})
+    result = api.start(
+        "lead_followup",
+        business_key="cust-7",
+        user=people["manager"],
+        data={"store_id": stores[0].pk, "customer_id": 7, "customer_name": "Li Wei", "phone": "13800000007"},
+    )
     return only_item(result.instance_id, "Contact")
 
 
@@ -36,18 +38,32 @@ def demo_contact(people, stores):
 def appraisal(people, stores):
     """The appraisal task, claimed by the Pudong salesperson."""
     deploy(str(APPRAISAL))
-    result = api.start("appraisal", user=people["manager"],
-                       data={"store_id": stores[0].pk, "customer_name": "Wang Fang"})
+    result = api.start(
+        "appraisal", user=people["manager"], data={"store_id": stores[0].pk, "customer_name": "Wang Fang"}
+    )
     item = only_item(result.instance_id, "Appraise")
     return api.claim(item.pk, user=people["sales"])
 
 
 def valid_appraisal(**changes) -> dict:
     """A post of the appraisal form that the engine accepts."""
-    post = {"plate": "HU12345", "mileage": "86000", "offer": "52000.50", "accident_free": "true",
-            "condition": "good", "colour": "silver", "fuel": "hybrid", "seats": "5",
-            "inspected_on": "2026-11-20", "handover_at": "2026-11-30T10:30", "extras": ["sunroof", "tow_bar"],
-            "appraiser": "sales2", "owner.name": "Zhao Lei", "owner.years": "4", "notes": "Small dent, rear left."}
+    post = {
+        "plate": "HU12345",
+        "mileage": "86000",
+        "offer": "52000.50",
+        "accident_free": "true",
+        "condition": "good",
+        "colour": "silver",
+        "fuel": "hybrid",
+        "seats": "5",
+        "inspected_on": "2026-11-20",
+        "handover_at": "2026-11-30T10:30",
+        "extras": ["sunroof", "tow_bar"],
+        "appraiser": "sales2",
+        "owner.name": "Zhao Lei",
+        "owner.years": "4",
+        "notes": "Small dent, rear left.",
+    }
     post.update(changes)
     return {k: v for k, v in post.items() if v is not None}
 

@@ -15,19 +15,22 @@ def unchanged(appraisal):
     assert (WorkItem.objects.get(pk=appraisal.pk).status, events()) == (ItemStatus.OPEN, before)
 
 
-@pytest.mark.parametrize(("field", "junk", "message"), [
-    ("mileage", "12abc", "enter a whole number, such as 42 (not '12abc')"),
-    ("mileage", "-5", "-5 is less than the minimum of 0"),
-    ("offer", "NaN", "enter a number, such as 12.5 (not 'NaN')"),
-    ("offer", "1e999", "this number is too large"),
-    ("accident_free", "perhaps", "tick the box or leave it empty"),
-    ("condition", "mint", "'mint' is not one of the choices"),
-    ("appraiser", "other_sales", "'other_sales' is not one of the choices"),
-    ("inspected_on", "2026-02-30", "there is no such date: 2026-02-30"),
-    ("inspected_on", "30/11/2026", "enter a date as YYYY-MM-DD (not '30/11/2026')"),
-    ("handover_at", "2026-13-01T10:00", "there is no such date: 2026-13-01"),
-    ("notes", "x" * 100_000, "is too long: 100,000 characters, at most 65,536"),
-])
+@pytest.mark.parametrize(
+    ("field", "junk", "message"),
+    [
+        ("mileage", "12abc", "enter a whole number, such as 42 (not '12abc')"),
+        ("mileage", "-5", "-5 is less than the minimum of 0"),
+        ("offer", "NaN", "enter a number, such as 12.5 (not 'NaN')"),
+        ("offer", "1e999", "this number is too large"),
+        ("accident_free", "perhaps", "tick the box or leave it empty"),
+        ("condition", "mint", "'mint' is not one of the choices"),
+        ("appraiser", "other_sales", "'other_sales' is not one of the choices"),
+        ("inspected_on", "2026-02-30", "there is no such date: 2026-02-30"),
+        ("inspected_on", "30/11/2026", "enter a date as YYYY-MM-DD (not '30/11/2026')"),
+        ("handover_at", "2026-13-01T10:00", "there is no such date: 2026-13-01"),
+        ("notes", "x" * 100_000, "is too long: 100,000 characters, at most 65,536"),
+    ],
+)
 def test_junk_in_a_field_is_named_beside_it(appraisal, people, unchanged, field, junk, message):
     response = signed_in(people["sales"]).post(f"/items/{appraisal.pk}/", valid_appraisal(**{field: junk}))
     assert response.status_code == 200
@@ -51,8 +54,9 @@ def test_unknown_fields_in_a_post_are_ignored_not_stored(appraisal, people):
     assert "is_admin" not in result and "x" not in result["owner"]
 
 
-@pytest.mark.parametrize("path", ["/items/999999/", "/items/99999999999999999999999/", "/items/-1/",
-                                  "/items/abc/", "/items/999999/claim/"])
+@pytest.mark.parametrize(
+    "path", ["/items/999999/", "/items/99999999999999999999999/", "/items/-1/", "/items/abc/", "/items/999999/claim/"]
+)
 def test_a_tampered_item_id_is_not_found(appraisal, people, unchanged, path):
     client = signed_in(people["sales"])
     assert client.post(path, valid_appraisal()).status_code == 404
@@ -71,8 +75,7 @@ def test_a_post_after_the_session_ended_says_nothing_was_saved(appraisal, people
     client.cookies.pop("sessionid")
     response = client.post(f"/items/{appraisal.pk}/", valid_appraisal(), follow=True)
     assert response.redirect_chain == [(f"/login/?next=/items/{appraisal.pk}/", 302)]
-    assert "Your session had ended, so nothing was saved. Sign in and try again." in text_of(
-        response.content.decode())
+    assert "Your session had ended, so nothing was saved. Sign in and try again." in text_of(response.content.decode())
 
 
 def test_an_htmx_post_after_the_session_ended_loads_the_login_page(appraisal, people, unchanged):

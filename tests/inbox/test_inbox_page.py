@@ -17,33 +17,55 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def reminders(people):
     """Two reminders for the salesperson: one overdue and normal, one later and urgent."""
     now = timezone.now()
-    late, _ = api.create_item(kind="reminder", title="Send the brochure", assignee=people["sales"],
-                              subject_label="Chen Jie", due_at=now - timedelta(hours=2), priority=3)
-    urgent, _ = api.create_item(kind="reminder", title="Call back about financing", assignee=people["sales"],
-                                subject_label="Sun Mei", due_at=now + timedelta(days=1), priority=1)
+    late, _ = api.create_item(
+        kind="reminder",
+        title="Send the brochure",
+        assignee=people["sales"],
+        subject_label="Chen Jie",
+        due_at=now - timedelta(hours=2),
+        priority=3,
+    )
+    urgent, _ = api.create_item(
+        kind="reminder",
+        title="Call back about financing",
+        assignee=people["sales"],
+        subject_label="Sun Mei",
+        due_at=now + timedelta(days=1),
+        priority=1,
+    )
     return late, urgent
 
 
 def test_inbox_lists_mine_apart_from_what_my_roles_may_claim(appraisal, demo_contact, people):
     response = signed_in(people["sales"]).get("/")
     assert rows(response, "mine") == [
-        ("Appraise the trade-in Wang Fang Trade-in appraisal Pudong "
-         f"{timezone.localtime(appraisal.due_at):%a %-d %b %H:%M} P2 · High Release")]
+        (
+            "Appraise the trade-in Wang Fang Trade-in appraisal Pudong "
+            f"{timezone.localtime(appraisal.due_at):%a %-d %b %H:%M} P2 · High Release"
+        )
+    ]
     assert rows(response, "claimable") == [
-        ("Contact the prospect Li Wei Prospect follow-up Pudong "
-         f"{timezone.localtime(demo_contact.due_at):%a %-d %b %H:%M} P2 · High Claim")]
+        (
+            "Contact the prospect Li Wei Prospect follow-up Pudong "
+            f"{timezone.localtime(demo_contact.due_at):%a %-d %b %H:%M} P2 · High Claim"
+        )
+    ]
 
 
 def test_overdue_items_are_marked(reminders, people):
     response = signed_in(people["sales"]).get("/")
     assert [("Overdue" in row, row.split(" Reminder")[0]) for row in rows(response, "mine")] == [
-        (True, "Send the brochure Chen Jie"), (False, "Call back about financing Sun Mei")]
+        (True, "Send the brochure Chen Jie"),
+        (False, "Call back about financing Sun Mei"),
+    ]
 
 
 def test_sorting_by_priority_puts_the_urgent_item_first(reminders, people):
     response = signed_in(people["sales"]).get("/?sort=priority")
     assert [row.split(" ")[0:3] for row in rows(response, "mine")] == [
-        ["Call", "back", "about"], ["Send", "the", "brochure"]]
+        ["Call", "back", "about"],
+        ["Send", "the", "brochure"],
+    ]
 
 
 def test_an_unknown_sort_falls_back_to_due_time(reminders, people):
@@ -57,12 +79,10 @@ def test_the_nav_bar_shows_my_counts(appraisal, demo_contact, people):
 
 
 def test_a_notice_is_shown_apart_and_one_click_dismisses_it(people, stores):
-    notice, _ = api.create_item(kind="notice", title="New price list from Monday", role="sales",
-                                store_id=stores[0].pk)
+    notice, _ = api.create_item(kind="notice", title="New price list from Monday", role="sales", store_id=stores[0].pk)
     client = signed_in(people["sales"])
     before = client.get("/")
-    response = client.post(f"/items/{notice.pk}/dismiss/", {"ticket": before.context["page"].notices[0].ticket},
-                           **HTMX)
+    response = client.post(f"/items/{notice.pk}/dismiss/", {"ticket": before.context["page"].notices[0].ticket}, **HTMX)
     assert "Notices New price list from Monday Pudong" in text_of(before.content.decode())
     assert "notices-heading" not in response.content.decode()
     assert "Dismissed “New price list from Monday”." in text_of(response.content.decode())

@@ -38,19 +38,20 @@ def test_an_error_is_shown_beside_its_field_with_what_was_typed_kept(appraisal, 
 
 
 def test_a_missing_required_field_inside_a_group_is_named_there(appraisal, people):
-    response = signed_in(people["sales"]).post(f"/items/{appraisal.pk}/",
-                                               valid_appraisal(**{"owner.name": "", "owner.years": "3"}))
+    response = signed_in(people["sales"]).post(
+        f"/items/{appraisal.pk}/", valid_appraisal(**{"owner.name": "", "owner.years": "3"})
+    )
     assert field_error(response, "owner.name") == "this field is required"
 
 
 def test_submitting_returns_to_the_inbox_with_the_next_item_visible(demo_contact, people):
     client = signed_in(people["sales"])
-    response = client.post(f"/items/{demo_contact.pk}/", {"outcome": "interested", "intent_level": "high"},
-                           follow=True)
+    response = client.post(f"/items/{demo_contact.pk}/", {"outcome": "interested", "intent_level": "high"}, follow=True)
     booking = only_item(demo_contact.instance_id, "BookTestDrive")
     assert response.redirect_chain == [(f"/?opened={booking.pk}", 302)]
-    assert ("Done: “Contact the prospect” (Li Wei). Next: Book a test drive is in your list."
-            in text_of(response.content.decode()))
+    assert "Done: “Contact the prospect” (Li Wei). Next: Book a test drive is in your list." in text_of(
+        response.content.decode()
+    )
     assert f'<tr id="item-{booking.pk}" class="highlighted' in response.content.decode()
     assert rows(response, "mine")[0].startswith("Book a test drive Li Wei")
 
@@ -64,8 +65,9 @@ def test_a_form_posted_twice_is_done_once(demo_contact, people):
     client = signed_in(people["sales"])
     client.post(f"/items/{demo_contact.pk}/", {"outcome": "not_interested"})
     response = client.post(f"/items/{demo_contact.pk}/", {"outcome": "not_interested"}, follow=True)
-    assert ("“Contact the prospect” was already completed by you; nothing was done twice."
-            in text_of(response.content.decode()))
+    assert "“Contact the prospect” was already completed by you; nothing was done twice." in text_of(
+        response.content.decode()
+    )
     assert AuditEvent.objects.filter(work_item=demo_contact.pk, action="completed").count() == 1
 
 
@@ -75,8 +77,9 @@ def test_an_item_completed_by_a_colleague_meanwhile_says_so(demo_contact, people
     api.complete(demo_contact.pk, user=people["sales"], data={"outcome": "unreachable"})
     before = events()
     response = client.post(f"/items/{demo_contact.pk}/", {"outcome": "interested", "ticket": ticket}, follow=True)
-    assert ("“Contact the prospect” was already completed by sales; nothing was done twice."
-            in text_of(response.content.decode()))
+    assert "“Contact the prospect” was already completed by sales; nothing was done twice." in text_of(
+        response.content.decode()
+    )
     assert events() == before
     assert WorkItem.objects.get(pk=demo_contact.pk).result == {"outcome": "unreachable"}
 
@@ -93,8 +96,11 @@ def test_claim_then_release_from_the_item_page(demo_contact, people):
 
 
 def test_a_task_without_a_form_is_confirmed_with_one_button(appraisal, people):
-    api.complete(appraisal.pk, user=people["sales"], data={"plate": "HU12345", "mileage": 1, "condition": "good",
-                                                           "inspected_on": "2026-11-20"})
+    api.complete(
+        appraisal.pk,
+        user=people["sales"],
+        data={"plate": "HU12345", "mileage": 1, "condition": "good", "inspected_on": "2026-11-20"},
+    )
     review = only_item(appraisal.instance_id, "Review")
     client = signed_in(people["manager"])
     page = text_of(client.get(f"/items/{review.pk}/").content.decode())
@@ -113,15 +119,18 @@ def test_a_manager_may_look_at_a_salespersons_item_but_gets_no_form(appraisal, p
 @pytest.mark.parametrize("who", ["sales2", "other_sales", "other_manager"])
 def test_a_user_who_may_not_see_the_item_gets_404(appraisal, people, who):
     client = signed_in(people[who])
-    assert [client.get(f"/items/{appraisal.pk}/").status_code,
-            client.post(f"/items/{appraisal.pk}/", valid_appraisal()).status_code,
-            client.post(f"/items/{appraisal.pk}/release/").status_code] == [404, 404, 404]
+    assert [
+        client.get(f"/items/{appraisal.pk}/").status_code,
+        client.post(f"/items/{appraisal.pk}/", valid_appraisal()).status_code,
+        client.post(f"/items/{appraisal.pk}/release/").status_code,
+    ] == [404, 404, 404]
     assert WorkItem.objects.get(pk=appraisal.pk).status == ItemStatus.OPEN
 
 
 def test_a_standalone_reminder_shows_its_own_history(people):
-    reminder, _ = api.create_item(kind="reminder", title="Renew the demo car's insurance",
-                                  assignee=people["sales"], actor=people["manager"])
+    reminder, _ = api.create_item(
+        kind="reminder", title="Renew the demo car's insurance", assignee=people["sales"], actor=people["manager"]
+    )
     client = signed_in(people["sales"])
     page = text_of(client.get(f"/items/{reminder.pk}/").content.decode())
     response = client.post(f"/items/{reminder.pk}/", {}, follow=True)

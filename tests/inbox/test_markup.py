@@ -11,8 +11,10 @@ def test_markdown_is_formatted():
 
 
 def test_scripts_handlers_and_javascript_links_are_removed():
-    html = render_markdown('Call <script>alert(1)</script>**X** <img src=x onerror="alert(2)"> '
-                           '[click](javascript:alert(3)) <a href="#" onclick="alert(4)">y</a>')
+    html = render_markdown(
+        'Call <script>alert(1)</script>**X** <img src=x onerror="alert(2)"> '
+        '[click](javascript:alert(3)) <a href="#" onclick="alert(4)">y</a>'
+    )
     assert "<script" not in html and "alert(1)" not in html
     assert "onerror" not in html and "<img" not in html
     assert "javascript:" not in html and "onclick" not in html

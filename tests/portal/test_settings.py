@@ -8,16 +8,25 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYS = {"LOTFLOW_SECRET_KEY": "k" * 20 + "-throwaway-secret-key-for-this-test-only-0123456789",
-        "LOTFLOW_PHONE_HASH_KEY": "throwaway-phone-hash-key"}
+KEYS = {
+    "LOTFLOW_SECRET_KEY": "k" * 20 + "-throwaway-secret-key-for-this-test-only-0123456789",
+    "LOTFLOW_PHONE_HASH_KEY": "throwaway-phone-hash-key",
+}
 
 
 def manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     """manage.py with production settings: none of the suite's keys, flags or Django switches, only ``env``."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LOTFLOW_"))}
     clean.update(LOTFLOW_VAR_DIR=str(tmp_path), **env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("missing", sorted(KEYS))

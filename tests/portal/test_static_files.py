@@ -23,8 +23,9 @@ def test_only_the_front_end_files_the_pages_use_are_collected(collected):
     originals = {name for name in front_end if not name.endswith(".gz") and not re.search(r"\.[0-9a-f]{12}\.", name)}
     assert originals == {"@picocss/pico/css/pico.min.css", "htmx.org/dist/htmx.min.js"}
     hashed = {name for name in front_end if re.search(r"\.[0-9a-f]{12}\.(css|js)$", name)}
-    assert len(hashed) == 2 and all(name.startswith(("@picocss/pico/css/pico.min.", "htmx.org/dist/htmx.min."))
-                                    for name in hashed)
+    assert len(hashed) == 2 and all(
+        name.startswith(("@picocss/pico/css/pico.min.", "htmx.org/dist/htmx.min.")) for name in hashed
+    )
     assert not any(name.startswith(("node_modules", ".package-lock", "package.json")) for name in collected)
 
 

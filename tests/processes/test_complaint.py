@@ -20,12 +20,23 @@ def case(people, stores, settings) -> int:
     deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "complaint.bpmn"))
     people["handler"] = make_staff("handler", stores[0], ["complaints"])
     customer = CustomerFactory(name="Li Wei", home_store=stores[0], owner=people["sales"])
-    iid = api.start("complaint", business_key=f"complaint:{customer.pk}", user=people["handler"],
-                    data={"store_id": stores[0].pk, "customer_id": customer.pk, "customer_name": customer.name}
-                    ).instance_id
+    iid = api.start(
+        "complaint",
+        business_key=f"complaint:{customer.pk}",
+        user=people["handler"],
+        data={"store_id": stores[0].pk, "customer_id": customer.pk, "customer_name": customer.name},
+    ).instance_id
     car = VehicleFactory(store=stores[0], customer=customer, status="sold")
-    done(iid, "Intake", people["handler"], channel="phone", category="vehicle_quality", severity="high",
-         vehicle_id=car.pk, description="The air conditioning stopped working")
+    done(
+        iid,
+        "Intake",
+        people["handler"],
+        channel="phone",
+        category="vehicle_quality",
+        severity="high",
+        vehicle_id=car.pk,
+        description="The air conditioning stopped working",
+    )
     return iid
 
 
@@ -42,7 +53,11 @@ def test_intake_records_the_complaint_and_sets_the_acknowledgement_sla_by_severi
     complaint = Complaint.objects.get()
     ack = only_item(case, "Acknowledge")
     assert (complaint.channel, complaint.severity, complaint.status, complaint.handler) == (
-        "phone", "high", "open", people["handler"])
+        "phone",
+        "high",
+        "open",
+        people["handler"],
+    )
     assert ack.assignee_id == people["handler"].pk and ack.due_at == START + timedelta(hours=4)
     assert complaint.deadline == START + timedelta(hours=4)
     assert_round_trip(case)
@@ -85,8 +100,11 @@ def test_the_proposer_may_not_approve_their_own_compensation(people, stores, set
     deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "complaint.bpmn"))
     lead = make_staff("lead_handler", stores[0], ["complaints", "store_manager"])
     customer = CustomerFactory(name="Wang Fang", home_store=stores[0])
-    iid = api.start("complaint", user=lead, data={"store_id": stores[0].pk, "customer_id": customer.pk,
-                                                  "customer_name": customer.name}).instance_id
+    iid = api.start(
+        "complaint",
+        user=lead,
+        data={"store_id": stores[0].pk, "customer_id": customer.pk, "customer_name": customer.name},
+    ).instance_id
     done(iid, "Intake", lead, channel="wechat", category="billing", severity="low", description="Charged twice")
     done(iid, "Acknowledge", lead, ack_channel="wechat", ack_note="Checking")
     done(iid, "Investigate", lead, findings="Charged twice", root_cause="policy")
@@ -123,13 +141,28 @@ def test_a_complaint_opened_by_a_return_visit_is_completed_at_intake_not_duplica
     deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "complaint.bpmn"))
     handler = make_staff("handler", stores[0], ["complaints"])
     customer = CustomerFactory(name="Zhao Lei", home_store=stores[0])
-    opened = Complaint.objects.create(customer=customer, store=stores[0], channel="phone", category="return visit",
-                                      description="Satisfaction 1/5")
-    iid = api.start("complaint", user=handler, data={"store_id": stores[0].pk, "customer_id": customer.pk,
-                                                     "customer_name": customer.name, "complaint_id": opened.pk}
-                    ).instance_id
-    done(iid, "Intake", handler, channel="phone", category="service_quality", severity="critical",
-         description="Car returned dirty after service")
+    opened = Complaint.objects.create(
+        customer=customer, store=stores[0], channel="phone", category="return visit", description="Satisfaction 1/5"
+    )
+    iid = api.start(
+        "complaint",
+        user=handler,
+        data={
+            "store_id": stores[0].pk,
+            "customer_id": customer.pk,
+            "customer_name": customer.name,
+            "complaint_id": opened.pk,
+        },
+    ).instance_id
+    done(
+        iid,
+        "Intake",
+        handler,
+        channel="phone",
+        category="service_quality",
+        severity="critical",
+        description="Car returned dirty after service",
+    )
     opened.refresh_from_db()
     assert Complaint.objects.count() == 1
     assert (opened.category, opened.severity, opened.handler) == ("service_quality", "critical", handler)
@@ -147,13 +180,24 @@ def test_the_car_of_a_complaint_must_be_the_customers(people, stores, settings):
     deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "complaint.bpmn"))
     handler = make_staff("handler2", stores[0], ["complaints"])
     customer = CustomerFactory(name="Zhao Lei", home_store=stores[0])
-    iid = api.start("complaint", business_key="complaint:x", user=handler,
-                    data={"store_id": stores[0].pk, "customer_id": customer.pk, "customer_name": customer.name}
-                    ).instance_id
+    iid = api.start(
+        "complaint",
+        business_key="complaint:x",
+        user=handler,
+        data={"store_id": stores[0].pk, "customer_id": customer.pk, "customer_name": customer.name},
+    ).instance_id
     someone_elses = VehicleFactory(store=stores[0], customer=CustomerFactory(home_store=stores[0]), status="sold")
     with pytest.raises(InvalidData) as refused:
-        done(iid, "Intake", handler, channel="phone", category="vehicle_quality", severity="high",
-             vehicle_id=someone_elses.pk, description="Noise")
+        done(
+            iid,
+            "Intake",
+            handler,
+            channel="phone",
+            category="vehicle_quality",
+            severity="high",
+            vehicle_id=someone_elses.pk,
+            description="Noise",
+        )
     assert "vehicle_id" in refused.value.errors
     assert only_item(iid, "Intake")
 

@@ -47,15 +47,17 @@ def test_a_discarded_draft_transfer_is_rejected_with_the_reason(people, stores, 
     _suvs(stores[1], 6)
     SWEEPS["thresholds"]()
     iid = ProcessInstance.objects.get(process_id="vehicle_transfer").pk
-    api.complete(only_item(iid, "ReviewDraft").pk, user=people["manager"],
-                 data={"decision": "discard", "note": "We sell few SUVs in winter"})
+    api.complete(
+        only_item(iid, "ReviewDraft").pk,
+        user=people["manager"],
+        data={"decision": "discard", "note": "We sell few SUVs in winter"},
+    )
     assert Transfer.objects.get().status == TransferStatus.REJECTED
     assert api.instance_detail(iid)["status"] == "completed"
     assert_round_trip(iid)
 
 
-def test_a_drafted_acquisition_request_waits_for_the_manager_and_approval_leads_to_appraisal(people, stores,
-                                                                                             deployed):
+def test_a_drafted_acquisition_request_waits_for_the_manager_and_approval_leads_to_appraisal(people, stores, deployed):
     _suvs(stores[0], 1)
     _suvs(stores[1], 3)
     SWEEPS["thresholds"]()
@@ -63,8 +65,7 @@ def test_a_drafted_acquisition_request_waits_for_the_manager_and_approval_leads_
     assert request.status == AcquisitionStatus.REQUESTED
     iid = ProcessInstance.objects.get(business_key=f"acquisition-request:{request.pk}").pk
     review = only_item(iid, "ReviewRequest")
-    assert (review.role, review.store_id, review.subject_label) == ("store_manager", stores[0].pk,
-                                                                    "2 × suv")
+    assert (review.role, review.store_id, review.subject_label) == ("store_manager", stores[0].pk, "2 × suv")
     api.complete(review.pk, user=people["manager"], data={"decision": "approve"})
     assert AcquisitionRequest.objects.get().status == AcquisitionStatus.APPROVED
     only_item(iid, "Appraise")
@@ -80,8 +81,12 @@ def test_a_draft_whose_car_was_sold_meanwhile_is_discarded_not_started(people, s
     buyer = CustomerFactory(home_store=westlake, owner=people["other_sales"])
     order_create(by=people["other_sales"], customer_id=buyer.pk, vehicle_id=cars[0].pk, price=150000)
     assert transfer.vehicle_id == cars[0].pk and cars[0].status == VehicleStatus.IN_STOCK
-    api.deploy_paths([settings.LOTFLOW["PROCESS_DIR"] / "vehicle_transfer.bpmn",
-                      settings.LOTFLOW["PROCESS_DIR"] / "vehicle_acquisition.bpmn"])
+    api.deploy_paths(
+        [
+            settings.LOTFLOW["PROCESS_DIR"] / "vehicle_transfer.bpmn",
+            settings.LOTFLOW["PROCESS_DIR"] / "vehicle_acquisition.bpmn",
+        ]
+    )
     report = SWEEPS["thresholds"]()
     assert Transfer.objects.get(pk=transfer.pk).status == TransferStatus.REJECTED
     assert report.actions["discarded draft"] == 1

@@ -41,11 +41,30 @@ def lead_for(customer) -> int:
 
 def to_order(iid: int, people, camry, **quote) -> Order:
     done(iid, "FirstContact", people["sales"], outcome="interested", notes="Wants a family sedan")
-    done(iid, "Qualify", people["sales"], intent_level="high", vehicle_type="sedan", budget_max=200000,
-         needs="Family of four", next_step="quote")
-    done(iid, "Quote", people["sales"], **{"vehicle_id": camry.pk, "price": 148000, "payment_plan": "full",
-                                           "deposit": 5000, "delivery_date": "2026-11-20", "decision": "order",
-                                           **quote})
+    done(
+        iid,
+        "Qualify",
+        people["sales"],
+        intent_level="high",
+        vehicle_type="sedan",
+        budget_max=200000,
+        needs="Family of four",
+        next_step="quote",
+    )
+    done(
+        iid,
+        "Quote",
+        people["sales"],
+        **{
+            "vehicle_id": camry.pk,
+            "price": 148000,
+            "payment_plan": "full",
+            "deposit": 5000,
+            "delivery_date": "2026-11-20",
+            "decision": "order",
+            **quote,
+        },
+    )
     done(iid, "RecordDeposit", people["finance"], deposit_method="card")
     return Order.objects.get(vehicle=camry)
 
@@ -55,13 +74,26 @@ def test_a_lead_of_an_owned_customer_is_sold_delivered_and_cared_for(shop, peopl
     contact = only_item(iid, "FirstContact")
     assert (contact.assignee_id, contact.due_at) == (people["sales"].pk, START + timedelta(hours=24))
     done(iid, "FirstContact", people["sales"], outcome="interested", notes="Wants a family sedan")
-    done(iid, "Qualify", people["sales"], intent_level="high", vehicle_type="sedan", budget_max=200000,
-         needs="Family of four", next_step="test_drive")
+    done(
+        iid,
+        "Qualify",
+        people["sales"],
+        intent_level="high",
+        vehicle_type="sedan",
+        budget_max=200000,
+        needs="Family of four",
+        next_step="test_drive",
+    )
     done(iid, "BookAppointment", people["sales"], appointment_at="2026-11-04T10:00:00+08:00", model="Camry")
     assert FollowUpPlan.objects.get(customer=shop["owned"]).owner == people["sales"]
     done(iid, "AppointmentOutcome", people["sales"], visit_result="quote", impressions="Liked the boot")
-    quote = {"vehicle_id": shop["camry"].pk, "price": 150000, "payment_plan": "full", "deposit": 5000,
-             "delivery_date": "2026-11-20"}
+    quote = {
+        "vehicle_id": shop["camry"].pk,
+        "price": 150000,
+        "payment_plan": "full",
+        "deposit": 5000,
+        "delivery_date": "2026-11-20",
+    }
     done(iid, "Quote", people["sales"], **quote, decision="negotiate")
     done(iid, "Quote", people["sales"], **{**quote, "price": 146000}, decision="order")
     order = Order.objects.get(customer=shop["owned"])
@@ -75,8 +107,16 @@ def test_a_lead_of_an_owned_customer_is_sold_delivered_and_cared_for(shop, peopl
     done(iid, "Deliver", people["sales"], delivered_at="2026-11-20T10:30:00+08:00", delivery_place="Showroom")
     order.refresh_from_db()
     assert (order.status, order.vehicle.status, order.vehicle.customer) == ("delivered", "sold", shop["owned"])
-    done(iid, "Aftercare", people["sales"], card_level="gold", insurer="PICC", compulsory_policy="C-1",
-         commercial_policy="B-1", policies_expire_on="2027-11-19")
+    done(
+        iid,
+        "Aftercare",
+        people["sales"],
+        card_level="gold",
+        insurer="PICC",
+        compulsory_policy="C-1",
+        commercial_policy="B-1",
+        policies_expire_on="2027-11-19",
+    )
     detail = api.instance_detail(iid)
     assert detail["status"] == "completed" and detail["state_bytes"] < 32 * 1024, detail["state_bytes"]
     assert shop["owned"].membership_card.level == "gold"
@@ -93,8 +133,17 @@ def test_cancelling_after_delivery_is_refused_and_nothing_changes(shop, people):
     done(iid, "Deliver", people["sales"], delivered_at="2026-11-20T10:30:00+08:00", delivery_place="Showroom")
     before = api.instance_detail(iid)
     with pytest.raises(InvalidState, match="a delivered order cannot be cancelled"):
-        done(iid, "Aftercare", people["sales"], card_level="gold", insurer="PICC", compulsory_policy="C-1",
-             commercial_policy="B-1", policies_expire_on="2027-11-19", cancel_order=True)
+        done(
+            iid,
+            "Aftercare",
+            people["sales"],
+            card_level="gold",
+            insurer="PICC",
+            compulsory_policy="C-1",
+            commercial_policy="B-1",
+            policies_expire_on="2027-11-19",
+            cancel_order=True,
+        )
     after = api.instance_detail(iid)
     assert (after["state_version"], after["open_tasks"]) == (before["state_version"], before["open_tasks"])
     assert Order.objects.get(customer=shop["owned"]).status == "delivered"
@@ -127,8 +176,11 @@ def test_a_late_first_contact_escalates_and_the_manager_reassigns_the_pool_lead(
     customer = Customer.objects.get(name="Xu Ming")
     assert customer.owner == people["sales2"]
     api.assign(contact.pk, to=people["sales2"], user=people["manager"])
-    api.complete(contact.pk, user=people["sales2"],
-                 data={"outcome": "not_interested", "notes": "Bought already", "lost_reason": "Bought a Tesla"})
+    api.complete(
+        contact.pk,
+        user=people["sales2"],
+        data={"outcome": "not_interested", "notes": "Bought already", "lost_reason": "Bought a Tesla"},
+    )
     assert api.instance_detail(iid)["status"] == "completed"
     assert Communication.objects.filter(customer=customer, content="Lost: Bought a Tesla").exists()
     assert_round_trip(iid)
@@ -150,11 +202,28 @@ def test_wrong_or_missing_fields_are_refused_with_the_field_named(shop, people):
         api.complete(item.pk, user=people["sales"], data={"outcome": "not_interested"})
     assert set(refused.value.errors) == {"notes", "lost_reason"}
     done(iid, "FirstContact", people["sales"], outcome="interested", notes="ok")
-    done(iid, "Qualify", people["sales"], intent_level="high", vehicle_type="sedan", budget_max=200000,
-         needs="Family", next_step="quote")
+    done(
+        iid,
+        "Qualify",
+        people["sales"],
+        intent_level="high",
+        vehicle_type="sedan",
+        budget_max=200000,
+        needs="Family",
+        next_step="quote",
+    )
     with pytest.raises(InvalidState, match="deposit"):
-        done(iid, "Quote", people["sales"], vehicle_id=shop["camry"].pk, price=1000, payment_plan="full",
-             deposit=5000, delivery_date="2026-11-20", decision="order")
+        done(
+            iid,
+            "Quote",
+            people["sales"],
+            vehicle_id=shop["camry"].pk,
+            price=1000,
+            payment_plan="full",
+            deposit=5000,
+            delivery_date="2026-11-20",
+            decision="order",
+        )
     assert only_item(iid, "Quote") and not Order.objects.exists()
     assert_round_trip(iid)
 
@@ -162,8 +231,16 @@ def test_wrong_or_missing_fields_are_refused_with_the_field_named(shop, people):
 def test_a_prospect_lost_at_the_quote_needs_only_the_reason(shop, people):
     iid = lead_for(shop["owned"])
     done(iid, "FirstContact", people["sales"], outcome="interested", notes="ok")
-    done(iid, "Qualify", people["sales"], intent_level="low", vehicle_type="suv", budget_max=90000,
-         needs="Cheap SUV", next_step="quote")
+    done(
+        iid,
+        "Qualify",
+        people["sales"],
+        intent_level="low",
+        vehicle_type="suv",
+        budget_max=90000,
+        needs="Cheap SUV",
+        next_step="quote",
+    )
     done(iid, "Quote", people["sales"], decision="lost", lost_reason="Too expensive")
     assert api.instance_detail(iid)["status"] == "completed"
     assert Communication.objects.filter(customer=shop["owned"], content="Lost: Too expensive").exists()

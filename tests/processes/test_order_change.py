@@ -19,13 +19,22 @@ def order(people, stores, settings) -> Order:
     clock.freeze(START)
     deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "order_change.bpmn"))
     customer = CustomerFactory(name="Li Wei", home_store=stores[0], owner=people["sales"])
-    return order_create(by=people["sales"], customer_id=customer.pk, vehicle_id=VehicleFactory(store=stores[0]).pk,
-                        price=150000, deposit=5000)
+    return order_create(
+        by=people["sales"],
+        customer_id=customer.pk,
+        vehicle_id=VehicleFactory(store=stores[0]).pk,
+        price=150000,
+        deposit=5000,
+    )
 
 
 def request(order: Order, user, **change) -> int:
-    iid = api.start("order_change", business_key=f"order:{order.pk}", user=user,
-                    data={"store_id": order.store_id, "order_id": order.pk}).instance_id
+    iid = api.start(
+        "order_change",
+        business_key=f"order:{order.pk}",
+        user=user,
+        data={"store_id": order.store_id, "order_id": order.pk},
+    ).instance_id
     api.complete(only_item(iid, "RequestChange").pk, user=user, data={"change_reason": "Customer asked", **change})
     return iid
 
@@ -87,8 +96,9 @@ def test_nobody_approves_their_own_request(order, people, stores):
 
 def test_a_delivered_order_cannot_be_changed(order, people):
     Order.objects.filter(pk=order.pk).update(status="delivered")
-    iid = api.start("order_change", user=people["sales"], data={"store_id": order.store_id, "order_id": order.pk}
-                    ).instance_id
+    iid = api.start(
+        "order_change", user=people["sales"], data={"store_id": order.store_id, "order_id": order.pk}
+    ).instance_id
     item = only_item(iid, "RequestChange")
     with pytest.raises(InvalidState, match="it can no longer be changed"):
         api.complete(item.pk, user=people["sales"], data={"change_kind": "price", "new_price": 1, "change_reason": "x"})

@@ -35,9 +35,19 @@ def delivered(people, stores, settings):
 def _book_service_from_a_reminder(people, stores) -> None:
     """What a service advisor does with a maintenance reminder: book the visit from its form."""
     car = Vehicle.objects.get(status=VehicleStatus.SOLD)
-    api.create_items([{"kind": "reminder", "title": "Maintenance due", "role": "service", "store_id": stores[0].pk,
-                       "key": "reminder:maintenance:test", "form": "book_service.json",
-                       "values": {"vehicle_id": car.pk}}])
+    api.create_items(
+        [
+            {
+                "kind": "reminder",
+                "title": "Maintenance due",
+                "role": "service",
+                "store_id": stores[0].pk,
+                "key": "reminder:maintenance:test",
+                "form": "book_service.json",
+                "values": {"vehicle_id": car.pk},
+            }
+        ]
+    )
     reminder = WorkItem.objects.get(kind="reminder")
     api.complete(reminder.pk, user=people["service"], data={"at": "2026-11-20T10:00:00+08:00"})
 
@@ -60,15 +70,21 @@ def test_three_visits_are_called_and_a_low_score_opens_a_complaint(people, store
     assert api.fire_due_timers(SECOND) == 1
     _call(people, iid, 2, "The scratch on the door was never fixed")
     complaint = Complaint.objects.get()
-    assert (complaint.customer.name, complaint.store_id, complaint.category) == ("Wang Fang", stores[0].pk,
-                                                                                 "return visit")
+    assert (complaint.customer.name, complaint.store_id, complaint.category) == (
+        "Wang Fang",
+        stores[0].pk,
+        "return visit",
+    )
     assert "never fixed" in complaint.description
     assert api.fire_due_timers(BEFORE_SERVICE) == 1
     assert "No service appointment booked" in only_item(iid, "Visit").instructions  # the booked one has passed
     _call(people, iid, 4)
     visits = list(ReturnVisit.objects.order_by("due").values_list("status", "satisfaction_score", "done_by__username"))
-    assert visits == [(ReturnVisitStatus.DONE, 5, "service"), (ReturnVisitStatus.DONE, 2, "service"),
-                      (ReturnVisitStatus.DONE, 4, "service")]
+    assert visits == [
+        (ReturnVisitStatus.DONE, 5, "service"),
+        (ReturnVisitStatus.DONE, 2, "service"),
+        (ReturnVisitStatus.DONE, 4, "service"),
+    ]
     assert (api.instance_detail(iid)["status"], Complaint.objects.count()) == ("completed", 1)
     steps = {s["element_id"]: s for s in api.process_stats("return_visit")["steps"]}
     assert steps["Visit"]["done"] == 3
@@ -89,8 +105,9 @@ def test_the_visit_days_come_from_settings(people, stores, settings):
     clock.freeze(DELIVERED)
     api.deploy_paths([settings.LOTFLOW["PROCESS_DIR"] / "return_visit.bpmn"])
     customer = CustomerFactory(home_store=stores[0], owner=people["sales"])
-    order = order_create(by=people["sales"], customer_id=customer.pk, vehicle_id=VehicleFactory(store=stores[0]).pk,
-                         price=100000)
+    order = order_create(
+        by=people["sales"], customer_id=customer.pk, vehicle_id=VehicleFactory(store=stores[0]).pk, price=100000
+    )
     payment_record(order_id=order.pk, by=people["finance"], method="cash", amount=100000)
     order_deliver(order_id=order.pk, by=people["manager"], delivered_at=DELIVERED)
     iid = ProcessInstance.objects.get(business_key=f"order:{order.pk}").pk

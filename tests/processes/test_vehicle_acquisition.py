@@ -17,10 +17,18 @@ START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def appraisal(price: int, vin: str | None = None) -> dict:
-    return {"seller_name": "Zhang Min", "seller_phone": "13900000001", "vin": vin or valid_vin(), "brand": "Honda",
-            "model": "CR-V", "mileage": 61000, "condition": "Light scratches on the rear bumper",
-            "history": "One owner, no accidents, serviced at 4S stores", "photos": "crv-front.jpg\ncrv-rear.jpg",
-            "offered_price": price}
+    return {
+        "seller_name": "Zhang Min",
+        "seller_phone": "13900000001",
+        "vin": vin or valid_vin(),
+        "brand": "Honda",
+        "model": "CR-V",
+        "mileage": 61000,
+        "condition": "Light scratches on the rear bumper",
+        "history": "One owner, no accidents, serviced at 4S stores",
+        "photos": "crv-front.jpg\ncrv-rear.jpg",
+        "offered_price": price,
+    }
 
 
 @pytest.fixture
@@ -42,16 +50,30 @@ def test_a_trade_in_is_appraised_approved_bought_reconditioned_and_listed(people
     api.complete(only_item(iid, "ApproveOffer").pk, user=people["manager"], data={"decision": "approve"})
     purchase = only_item(iid, "Purchase")
     assert purchase.role == "finance"
-    api.complete(purchase.pk, user=people["finance"],
-                 data={"purchase_price": 118000, "method": "transfer", "paid_on": "2026-11-03"})
+    api.complete(
+        purchase.pk,
+        user=people["finance"],
+        data={"purchase_price": 118000, "method": "transfer", "paid_on": "2026-11-03"},
+    )
     assert Appraisal.objects.get(vin=vin).status == AppraisalStatus.PURCHASED
-    api.complete(only_item(iid, "Recondition").pk, user=people["service"],
-                 data={"work_done": "Bumper repainted, full service", "cost": 3500})
-    api.complete(only_item(iid, "ListCar").pk, user=people["manager"],
-                 data={"asking_price": 139000, "year": 2021, "vehicle_type": "suv", "colour": "white"})
+    api.complete(
+        only_item(iid, "Recondition").pk,
+        user=people["service"],
+        data={"work_done": "Bumper repainted, full service", "cost": 3500},
+    )
+    api.complete(
+        only_item(iid, "ListCar").pk,
+        user=people["manager"],
+        data={"asking_price": 139000, "year": 2021, "vehicle_type": "suv", "colour": "white"},
+    )
     car = Vehicle.objects.get(vin=vin)
     assert (car.status, car.store_id, car.purchase_price, car.asking_price, car.mileage) == (
-        VehicleStatus.IN_STOCK, stores[0].pk, 118000, 139000, 61000)
+        VehicleStatus.IN_STOCK,
+        stores[0].pk,
+        118000,
+        139000,
+        61000,
+    )
     assert ServiceRecord.objects.get(vehicle=car).cost == 3500
     assert api.instance_detail(iid)["status"] == "completed"
     steps = {s["element_id"]: s for s in api.process_stats("vehicle_acquisition")["steps"]}
@@ -68,12 +90,16 @@ def test_an_offer_within_the_limit_goes_straight_to_finance(people, started):
 def test_a_rejected_appraisal_ends_with_the_reason(people, started):
     vin = valid_vin()
     api.complete(only_item(started, "Appraise").pk, user=people["service"], data=appraisal(200000, vin))
-    api.complete(only_item(started, "ApproveOffer").pk, user=people["manager"],
-                 data={"decision": "reject", "note": "Too much for a car with that mileage"})
+    api.complete(
+        only_item(started, "ApproveOffer").pk,
+        user=people["manager"],
+        data={"decision": "reject", "note": "Too much for a car with that mileage"},
+    )
     found = Appraisal.objects.get(vin=vin)
     assert found.status == AppraisalStatus.DECLINED
     assert ChangeRecord.objects.get(entity="appraisal", entity_id=found.pk).note == (
-        "rejected: Too much for a car with that mileage")
+        "rejected: Too much for a car with that mileage"
+    )
     assert api.instance_detail(started)["status"] == "completed"
     assert not Vehicle.objects.filter(vin=vin).exists()
     assert_round_trip(started)
@@ -117,35 +143,68 @@ def test_a_trade_in_needs_its_customer(people, stores, started):
 
 def _buy_and_list(iid: int, people, vin: str) -> None:
     api.complete(only_item(iid, "Appraise").pk, user=people["service"], data=appraisal(80000, vin))
-    api.complete(only_item(iid, "Purchase").pk, user=people["finance"],
-                 data={"purchase_price": 78000, "method": "transfer", "paid_on": "2026-11-03"})
-    api.complete(only_item(iid, "Recondition").pk, user=people["service"],
-                 data={"work_done": "Full service", "cost": 800})
-    api.complete(only_item(iid, "ListCar").pk, user=people["manager"],
-                 data={"asking_price": 96000, "year": 2019, "vehicle_type": "suv"})
+    api.complete(
+        only_item(iid, "Purchase").pk,
+        user=people["finance"],
+        data={"purchase_price": 78000, "method": "transfer", "paid_on": "2026-11-03"},
+    )
+    api.complete(
+        only_item(iid, "Recondition").pk, user=people["service"], data={"work_done": "Full service", "cost": 800}
+    )
+    api.complete(
+        only_item(iid, "ListCar").pk,
+        user=people["manager"],
+        data={"asking_price": 96000, "year": 2019, "vehicle_type": "suv"},
+    )
 
 
 def test_a_car_the_group_sold_comes_back_as_the_same_record_in_stock(people, stores, started):
     vin = valid_vin()
     buyer = CustomerFactory(home_store=stores[1], owner=people["other_sales"], stage="customer")
-    sold = Vehicle.objects.create(vin=vin, brand="Honda", model="CR-V", vehicle_type="suv", year=2019,
-                                  colour="white", mileage=20000, asking_price=160000, store=stores[1],
-                                  status=VehicleStatus.SOLD, customer=buyer)
+    sold = Vehicle.objects.create(
+        vin=vin,
+        brand="Honda",
+        model="CR-V",
+        vehicle_type="suv",
+        year=2019,
+        colour="white",
+        mileage=20000,
+        asking_price=160000,
+        store=stores[1],
+        status=VehicleStatus.SOLD,
+        customer=buyer,
+    )
     _buy_and_list(started, people, vin)
     car = Vehicle.objects.get(vin=vin)
     assert car.pk == sold.pk and api.instance_detail(started)["status"] == "completed"
-    assert (car.status, car.store_id, car.customer_id, car.mileage, car.purchase_price, car.asking_price,
-            car.colour) == (VehicleStatus.IN_STOCK, stores[0].pk, None, 61000, 78000, 96000, "white")
-    changes = {(c.field, c.old_value, c.new_value)
-               for c in ChangeRecord.objects.filter(entity="vehicle", entity_id=car.pk)}
+    assert (
+        car.status,
+        car.store_id,
+        car.customer_id,
+        car.mileage,
+        car.purchase_price,
+        car.asking_price,
+        car.colour,
+    ) == (VehicleStatus.IN_STOCK, stores[0].pk, None, 61000, 78000, 96000, "white")
+    changes = {
+        (c.field, c.old_value, c.new_value) for c in ChangeRecord.objects.filter(entity="vehicle", entity_id=car.pk)
+    }
     assert {("status", "sold", "in_stock"), ("mileage", "20000", "61000")} <= changes
     assert_round_trip(started)
 
 
 def test_a_car_the_group_still_holds_is_not_bought_twice(people, stores, started):
     vin = valid_vin()
-    Vehicle.objects.create(vin=vin, brand="Honda", model="CR-V", vehicle_type="suv", year=2019, mileage=20000,
-                           asking_price=160000, store=stores[1])
+    Vehicle.objects.create(
+        vin=vin,
+        brand="Honda",
+        model="CR-V",
+        vehicle_type="suv",
+        year=2019,
+        mileage=20000,
+        asking_price=160000,
+        store=stores[1],
+    )
     _buy_and_list(started, people, vin)
     [incident] = api.instance_detail(started)["incidents"]
     assert "the group holds it, so the appraisal's VIN must be wrong" in incident["error"]

@@ -27,8 +27,13 @@ def car(people, stores, settings):
 
 
 def _request(people, stores, car, **kw) -> tuple[Transfer, int]:
-    transfer = transfer_request(by=people["manager"], vehicle_id=car.pk, to_store_id=stores[0].pk,
-                                reason="a customer in Pudong wants this car", **kw)
+    transfer = transfer_request(
+        by=people["manager"],
+        vehicle_id=car.pk,
+        to_store_id=stores[0].pk,
+        reason="a customer in Pudong wants this car",
+        **kw,
+    )
     return transfer, ProcessInstance.objects.get(business_key=f"transfer:{transfer.pk}").pk
 
 
@@ -36,8 +41,11 @@ def test_an_approved_transfer_moves_the_car_into_the_destination_stock(people, s
     pudong, westlake = stores
     transfer, iid = _request(people, stores, car)
     approve = only_item(iid, "Approve")
-    assert (approve.role, approve.store_id, approve.subject_ref) == ("store_manager", westlake.pk,
-                                                                     f"transfer:{transfer.pk}")
+    assert (approve.role, approve.store_id, approve.subject_ref) == (
+        "store_manager",
+        westlake.pk,
+        f"transfer:{transfer.pk}",
+    )
     api.complete(approve.pk, user=people["other_manager"], data={"decision": "approve"})
     car.refresh_from_db()
     assert car.status == VehicleStatus.IN_TRANSFER
@@ -53,10 +61,13 @@ def test_an_approved_transfer_moves_the_car_into_the_destination_stock(people, s
     api.complete(receive.pk, user=people["sales"], data={"received_on": "2026-11-04", "mileage": 40120})
     car.refresh_from_db()
     assert (car.status, car.store_id, car.mileage) == (VehicleStatus.IN_STOCK, pudong.pk, 40120)
-    assert ChangeRecord.objects.filter(entity="vehicle", entity_id=car.pk, field="store",
-                                       new_value__startswith=f"{pudong.pk}:").exists()
+    assert ChangeRecord.objects.filter(
+        entity="vehicle", entity_id=car.pk, field="store", new_value__startswith=f"{pudong.pk}:"
+    ).exists()
     assert (Transfer.objects.get(pk=transfer.pk).status, api.instance_detail(iid)["status"]) == (
-        TransferStatus.RECEIVED, "completed")
+        TransferStatus.RECEIVED,
+        "completed",
+    )
     steps = {s["element_id"]: s for s in api.process_stats("vehicle_transfer")["steps"]}
     assert steps["Receive"]["done"] == 1
     assert_round_trip(iid)
@@ -80,7 +91,8 @@ def test_between_regions_hq_approves_too_and_a_rejection_keeps_the_car_where_it_
     assert (car.status, car.store_id) == (VehicleStatus.IN_STOCK, tianhe.pk)
     assert Transfer.objects.get(pk=transfer.pk).status == TransferStatus.REJECTED
     assert ChangeRecord.objects.get(entity="transfer", entity_id=transfer.pk).note == (
-        "rejected: Tianhe needs it for a show")
+        "rejected: Tianhe needs it for a show"
+    )
     assert api.instance_detail(iid)["status"] == "completed"
     assert_round_trip(iid)
 

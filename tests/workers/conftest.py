@@ -31,10 +31,13 @@ def _broker_settings(broker: str, tmp_path: Path) -> tuple[dict, dict]:
     return env, {
         "broker_url": "filesystem://",
         "result_backend": None,
-        "broker_transport_options": {"data_folder_in": folder, "data_folder_out": folder,
-                                     "processed_folder": str(tmp_path / "celery" / "processed"),
-                                     "control_folder": str(tmp_path / "celery" / "control"),
-                                     "store_processed": False},
+        "broker_transport_options": {
+            "data_folder_in": folder,
+            "data_folder_out": folder,
+            "processed_folder": str(tmp_path / "celery" / "processed"),
+            "control_folder": str(tmp_path / "celery" / "control"),
+            "store_processed": False,
+        },
     }
 
 
@@ -53,9 +56,23 @@ def worker_factory(request, tmp_path):
 
     def start() -> subprocess.Popen:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "--loglevel=WARNING",
-             "--without-heartbeat", "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--pool=solo",
+                "--loglevel=WARNING",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         started.append(process)
         return process

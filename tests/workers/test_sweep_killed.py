@@ -23,10 +23,22 @@ PROSPECTS = 6000
 def _silent_prospects(store, owner) -> None:
     silent_since = clock.now() - timedelta(days=40)
     key = name_keys("Prospect")
-    Customer.objects.bulk_create([
-        Customer(name=f"Prospect {n}", name_key=key[0], name_pinyin=key[1], name_initials=key[2], home_store=store,
-                 owner=owner, last_contact_at=silent_since, created_at=silent_since)
-        for n in range(PROSPECTS)], batch_size=1000)
+    Customer.objects.bulk_create(
+        [
+            Customer(
+                name=f"Prospect {n}",
+                name_key=key[0],
+                name_pinyin=key[1],
+                name_initials=key[2],
+                home_store=store,
+                owner=owner,
+                last_contact_at=silent_since,
+                created_at=silent_since,
+            )
+            for n in range(PROSPECTS)
+        ],
+        batch_size=1000,
+    )
 
 
 def _send_sweep() -> None:

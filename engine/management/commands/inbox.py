@@ -15,11 +15,13 @@ class Command(EngineCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         inbox = inbox_for(self.user(opts["username"]), sort=opts["sort"])
         if opts["json"]:
-            self.print_json({
-                "mine": [item_as_dict(i) for i in inbox.mine],
-                "claimable": [item_as_dict(i) for i in inbox.claimable],
-                "notices": [item_as_dict(i) for i in inbox.notices],
-            })
+            self.print_json(
+                {
+                    "mine": [item_as_dict(i) for i in inbox.mine],
+                    "claimable": [item_as_dict(i) for i in inbox.claimable],
+                    "notices": [item_as_dict(i) for i in inbox.notices],
+                }
+            )
             return
         for heading, items in (("mine", inbox.mine), ("claimable", inbox.claimable), ("notices", inbox.notices)):
             self.stdout.write(f"{heading} ({len(items)})")

@@ -17,7 +17,9 @@ class Command(EngineCommand):
             self.print_json(rows)
             return
         for row in rows:
-            self.stdout.write(f"{row['id']:>6}  instance {row['instance_id']}  {row['element_id']}  {row['status']}"
-                              f"  attempts={row['attempts']}  {row['error']}")
+            self.stdout.write(
+                f"{row['id']:>6}  instance {row['instance_id']}  {row['element_id']}  {row['status']}"
+                f"  attempts={row['attempts']}  {row['error']}"
+            )
         if not rows:
             self.stdout.write("no incidents")

@@ -14,6 +14,10 @@ class Command(EngineCommand):
         parser.add_argument("--user")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        result = correlate_message(opts["name"], business_key=opts["key"], data=self.json_arg(opts["data"]),
-                                   user=self.user(opts["user"], required=False))
+        result = correlate_message(
+            opts["name"],
+            business_key=opts["key"],
+            data=self.json_arg(opts["data"]),
+            user=self.user(opts["user"], required=False),
+        )
         self.stdout.write(f"delivered to instance {result.instance_id} ({result.status})")

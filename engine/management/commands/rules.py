@@ -60,8 +60,9 @@ class Command(EngineCommand):
 
     def _save(self, opts: dict) -> None:
         try:
-            saved = versions.save(self._read(opts["file"]), user=self.user(opts["user"]), comment=opts["comment"],
-                                  file=opts["file"])
+            saved = versions.save(
+                self._read(opts["file"]), user=self.user(opts["user"]), comment=opts["comment"], file=opts["file"]
+            )
         except RulesRefused as refused:
             raise self._refused(refused) from None
         self.stdout.write(f"{saved.name} {saved.version}")

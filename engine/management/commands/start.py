@@ -14,8 +14,12 @@ class Command(EngineCommand):
         parser.add_argument("--user")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        result = start(opts["process_id"], business_key=opts["key"], data=self.json_arg(opts["data"]),
-                       user=self.user(opts["user"], required=False))
+        result = start(
+            opts["process_id"],
+            business_key=opts["key"],
+            data=self.json_arg(opts["data"]),
+            user=self.user(opts["user"], required=False),
+        )
         self.stdout.write(str(result.instance_id))
         for incident in result.incidents:
             self.stderr.write(f"incident {incident}: an automatic step failed (see `manage.py incidents`)")

@@ -49,11 +49,15 @@ def engine_refusal(exc: engine.EngineError) -> Response:
         body: dict[str, Any] = {(field or NON_FIELD): messages for field, messages in exc.errors.items()}
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, engine.DeploymentRefused):
-        return Response({"detail": _("The process files were refused."), "problems": [str(p) for p in exc.problems]},
-                        status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"detail": _("The process files were refused."), "problems": [str(p) for p in exc.problems]},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, engine.NotDeployed):
-        detail = _("This needs the process %(process)s, which is not deployed yet; an administrator deploys it "
-                   "with `manage.py deploy`.") % {"process": exc.process_id}
+        detail = _(
+            "This needs the process %(process)s, which is not deployed yet; an administrator deploys it "
+            "with `manage.py deploy`."
+        ) % {"process": exc.process_id}
         return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, engine.NotFound):
         return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)

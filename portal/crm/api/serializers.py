@@ -21,9 +21,20 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", *CUSTOMER_FIELDS, "phones", "tags", "phone_numbers", "tag_names", "stage", "home_store",
-                  "home_store_id", "owner",
-                  "last_contact_at", "created_at"]
+        fields = [
+            "id",
+            *CUSTOMER_FIELDS,
+            "phones",
+            "tags",
+            "phone_numbers",
+            "tag_names",
+            "stage",
+            "home_store",
+            "home_store_id",
+            "owner",
+            "last_contact_at",
+            "created_at",
+        ]
         read_only_fields = ["stage", "last_contact_at", "created_at"]
 
     def to_representation(self, instance: Customer) -> dict[str, Any]:
@@ -54,8 +65,12 @@ class CommunicationSerializer(serializers.ModelSerializer):
     customer = serializers.IntegerField(source="customer_id")
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
     lost_claim_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    from_pool = serializers.BooleanField(write_only=True, required=False, default=False,
-                                         help_text="The author saw the prospect in the pool (first contact).")
+    from_pool = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="The author saw the prospect in the pool (first contact).",
+    )
 
     class Meta:
         model = Communication
@@ -76,8 +91,9 @@ class FollowUpSerializer(serializers.ModelSerializer):
 class VehicleSerializer(serializers.ModelSerializer):
     store = serializers.PrimaryKeyRelatedField(read_only=True)
     store_id = serializers.IntegerField(write_only=True, required=False)
-    vin_confirmed = serializers.BooleanField(write_only=True, required=False, default=False,
-                                             help_text="Keep a VIN whose check digit does not match.")
+    vin_confirmed = serializers.BooleanField(
+        write_only=True, required=False, default=False, help_text="Keep a VIN whose check digit does not match."
+    )
 
     class Meta:
         model = Vehicle
@@ -97,8 +113,21 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["id", "customer", "vehicle", "store", "salesperson", "price", "payment_plan", "deposit",
-                  "delivery_at", "delivery_place", "status", "paid", "created_at"]
+        fields = [
+            "id",
+            "customer",
+            "vehicle",
+            "store",
+            "salesperson",
+            "price",
+            "payment_plan",
+            "deposit",
+            "delivery_at",
+            "delivery_place",
+            "status",
+            "paid",
+            "created_at",
+        ]
         read_only_fields = ["store", "status", "created_at"]
 
     def get_paid(self, order: Order) -> int:
@@ -129,4 +158,3 @@ class LeadResultSerializer(serializers.Serializer):
     routed_store = serializers.IntegerField(allow_null=True)
     routed_owner = serializers.CharField(allow_null=True)
     reasons = serializers.ListField(child=serializers.CharField())
-

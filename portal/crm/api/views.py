@@ -58,15 +58,24 @@ def lead_create(request: Request) -> Response:
     incoming = LeadSerializer(data=request.data)
     incoming.is_valid(raise_exception=True)
     lead = leads.lead_receive(by=request.user, channel="api", received=dict(request.data), **incoming.validated_data)
-    body = {"lead_id": lead.pk, "customer_id": lead.customer_id, "merged": lead.merged,
-            "routed_store": lead.routed_store_id,
-            "routed_owner": lead.routed_owner.get_username() if lead.routed_owner else None,
-            "reasons": lead.routing_reasons}
+    body = {
+        "lead_id": lead.pk,
+        "customer_id": lead.customer_id,
+        "merged": lead.merged,
+        "routed_store": lead.routed_store_id,
+        "routed_owner": lead.routed_owner.get_username() if lead.routed_owner else None,
+        "reasons": lead.routing_reasons,
+    }
     return Response(LeadResultSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
-class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class CustomerViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Customers and prospects in the caller's scope. ``?q=`` searches name, phone, last four digits,
     plate or VIN."""
 
@@ -80,19 +89,28 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     def perform_create(self, serializer: CustomerSerializer) -> None:
         data = dict(serializer.validated_data)
         serializer.instance = customers.customer_create(
-            by=self.request.user, phones=data.pop("phones"), tags=data.pop("tags", []),
-            home_store=_store(self.request.user, data.pop("home_store_id", None)), fields=data)
+            by=self.request.user,
+            phones=data.pop("phones"),
+            tags=data.pop("tags", []),
+            home_store=_store(self.request.user, data.pop("home_store_id", None)),
+            fields=data,
+        )
 
     def perform_update(self, serializer: CustomerSerializer) -> None:
         data = dict(serializer.validated_data)
         data.pop("home_store_id", None)
         serializer.instance = customers.customer_update(
-            customer_id=serializer.instance.pk, by=self.request.user, phones=data.pop("phones", None),
-            tags=data.pop("tags", None), fields=data)
+            customer_id=serializer.instance.pk,
+            by=self.request.user,
+            phones=data.pop("phones", None),
+            tags=data.pop("tags", None),
+            fields=data,
+        )
 
 
-class CommunicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                           viewsets.GenericViewSet):
+class CommunicationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """Contacts with customers. Recording the first contact with a pool prospect makes the caller its owner;
     if someone else was first, ``lost_claim_to`` names them and the note is kept."""
 
@@ -106,13 +124,19 @@ class CommunicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
     def perform_create(self, serializer: CommunicationSerializer) -> None:
         data = serializer.validated_data
         result = contacts.communication_record(
-            customer_id=data["customer_id"], by=self.request.user, channel=data["channel"], content=data["content"],
-            outcome=data["outcome"], from_pool=data.get("from_pool", False))
+            customer_id=data["customer_id"],
+            by=self.request.user,
+            channel=data["channel"],
+            content=data["content"],
+            outcome=data["outcome"],
+            from_pool=data.get("from_pool", False),
+        )
         serializer.instance = result.communication
 
 
-class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                      viewsets.GenericViewSet):
+class FollowUpViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     serializer_class = FollowUpSerializer
 
     def get_queryset(self) -> Any:
@@ -121,8 +145,12 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     def perform_create(self, serializer: FollowUpSerializer) -> None:
         data = serializer.validated_data
         serializer.instance = contacts.follow_up_plan_create(
-            customer_id=data["customer_id"], by=self.request.user, due_at=data["due_at"], method=data["method"],
-            purpose=data["purpose"])
+            customer_id=data["customer_id"],
+            by=self.request.user,
+            due_at=data["due_at"],
+            method=data["method"],
+            purpose=data["purpose"],
+        )
 
     @extend_schema(request=None, responses=FollowUpSerializer)
     @action(detail=True, methods=["post"])
@@ -131,8 +159,13 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         return Response(FollowUpSerializer(plan).data)
 
 
-class VehicleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class VehicleViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = VehicleSerializer
 
     def get_queryset(self) -> Any:
@@ -145,25 +178,27 @@ class VehicleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     def perform_create(self, serializer: VehicleSerializer) -> None:
         data = dict(serializer.validated_data)
         store = _store(self.request.user, data.pop("store_id", None)) or getattr(
-            getattr(self.request.user, "staff", None), "store", None)
+            getattr(self.request.user, "staff", None), "store", None
+        )
         if store is None:
             from django.core.exceptions import ValidationError
 
             raise ValidationError({"store_id": "Name the store the vehicle belongs to."})
         confirmed = data.pop("vin_confirmed", False)
-        serializer.instance = vehicles.vehicle_create(by=self.request.user, store=store, fields=data,
-                                                      vin_confirmed=confirmed)
+        serializer.instance = vehicles.vehicle_create(
+            by=self.request.user, store=store, fields=data, vin_confirmed=confirmed
+        )
 
     def perform_update(self, serializer: VehicleSerializer) -> None:
         data = dict(serializer.validated_data)
         data.pop("store_id", None)
         confirmed = data.pop("vin_confirmed", False)
-        serializer.instance = vehicles.vehicle_update(vehicle_id=serializer.instance.pk, by=self.request.user,
-                                                      fields=data, vin_confirmed=confirmed)
+        serializer.instance = vehicles.vehicle_update(
+            vehicle_id=serializer.instance.pk, by=self.request.user, fields=data, vin_confirmed=confirmed
+        )
 
 
-class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                   viewsets.GenericViewSet):
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Orders. Creating one reserves the vehicle; ``payments`` records money; ``deliver`` needs a paid order."""
 
     serializer_class = OrderSerializer
@@ -174,9 +209,15 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def perform_create(self, serializer: OrderSerializer) -> None:
         data = serializer.validated_data
         serializer.instance = vehicles.order_create(
-            by=self.request.user, customer_id=data["customer_id"], vehicle_id=data["vehicle_id"], price=data["price"],
-            payment_plan=data.get("payment_plan", "full"), deposit=data.get("deposit", 0),
-            delivery_at=data.get("delivery_at"), delivery_place=data.get("delivery_place", ""))
+            by=self.request.user,
+            customer_id=data["customer_id"],
+            vehicle_id=data["vehicle_id"],
+            price=data["price"],
+            payment_plan=data.get("payment_plan", "full"),
+            deposit=data.get("deposit", 0),
+            delivery_at=data.get("delivery_at"),
+            delivery_place=data.get("delivery_place", ""),
+        )
 
     @extend_schema(request=PaymentSerializer, responses=OrderSerializer)
     @action(detail=True, methods=["post"])

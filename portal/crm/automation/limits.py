@@ -22,11 +22,18 @@ def pool_take_refusal(user: Any, customer: Customer, *, now: datetime | None = N
         return f"{capped}: release or close some before taking another"
     days = int(constants("pool_reclaim")["retake_after_days"])
     since = now_or(now) - timedelta(days=days)
-    lost = (ChangeRecord.objects.filter(entity="customer", entity_id=customer.pk, field="owner",
-                                        old_value__startswith=f"{user.pk}:", at__gte=since)
-            .order_by("-at").values_list("at", flat=True).first())
+    lost = (
+        ChangeRecord.objects.filter(
+            entity="customer", entity_id=customer.pk, field="owner", old_value__startswith=f"{user.pk}:", at__gte=since
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
     if lost is not None:
         again = (lost + timedelta(days=days)).date().isoformat()
-        return (f"{customer.name} left {user.get_username()} on {lost.date().isoformat()}; they can take it back "
-                f"from {again}")
+        return (
+            f"{customer.name} left {user.get_username()} on {lost.date().isoformat()}; they can take it back "
+            f"from {again}"
+        )
     return None

@@ -44,24 +44,44 @@ class SweepReport:
         return [head] + [f"  {verb} {action}: {count}" for action, count in sorted(self.actions.items())]
 
 
-ROW = ("id", "name", "owner_id", "owner__username", "intent_level", "source", "last_contact_at", "created_at",
-       "home_store_id", "home_store__name", "home_store__region", "stage")
+ROW = (
+    "id",
+    "name",
+    "owner_id",
+    "owner__username",
+    "intent_level",
+    "source",
+    "last_contact_at",
+    "created_at",
+    "home_store_id",
+    "home_store__name",
+    "home_store__region",
+    "stage",
+)
 
 
 def _candidates(cutoff: datetime) -> Any:
     silent = Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True, created_at__lt=cutoff)
-    return (Customer.objects.filter(silent, stage=Stage.PROSPECT, owner__isnull=False)
-            .order_by("id").values_list(*ROW))
+    return Customer.objects.filter(silent, stage=Stage.PROSPECT, owner__isnull=False).order_by("id").values_list(*ROW)
 
 
 def prospect_facts(rows: list[tuple], at: datetime) -> list[dict[str, Any]]:
     """The pool_reclaim facts of customer rows (in ROW's order)."""
     tags = _tags([r[0] for r in rows])
-    return [{
-        "id": r[0], "stage": r[11], "owner": r[3], "intent_level": r[4], "source": r[5],
-        "tags": tags.get(r[0], []), "days_without_contact": (at - (r[6] or r[7])).days,
-        "store": r[9], "region": r[10],
-    } for r in rows]
+    return [
+        {
+            "id": r[0],
+            "stage": r[11],
+            "owner": r[3],
+            "intent_level": r[4],
+            "source": r[5],
+            "tags": tags.get(r[0], []),
+            "days_without_contact": (at - (r[6] or r[7])).days,
+            "store": r[9],
+            "region": r[10],
+        }
+        for r in rows
+    ]
 
 
 def facts_of_customer(reference: str) -> list[dict[str, Any]]:
@@ -97,8 +117,16 @@ def sweep_reclaim(*, now: datetime | None = None, preview: bool = False) -> Swee
             report.actions[decision.action] += 1
             if preview:
                 row = by_id[decision.fact]
-                report.details.append({"customer": row[0], "name": row[1], "owner": row[3],
-                                       "action": decision.action, "rule": decision.rule, **decision.params})
+                report.details.append(
+                    {
+                        "customer": row[0],
+                        "name": row[1],
+                        "owner": row[3],
+                        "action": decision.action,
+                        "rule": decision.rule,
+                        **decision.params,
+                    }
+                )
         if not preview:
             _apply(decisions, by_id, at)
 
@@ -115,14 +143,21 @@ def _apply(decisions: list[Decision], rows: dict[int, tuple], at: datetime) -> N
             continue
         row = rows[decision.fact]
         since = (row[6] or row[7]).date().isoformat()
-        warnings.append({
-            "kind": "warning", "key": f"reclaim-warning:{row[0]}:{since}", "assignee_id": row[2],
-            "store_id": row[8], "title": f"Contact {row[1]} within {decision.params['days_left']} days",
-            "subject_label": row[1], "subject_ref": f"customer:{row[0]}", "priority": 2,
-            "due_at": at + timedelta(days=int(decision.params["days_left"])),
-            "instructions": f"{row[1]} has had no recorded contact since {since}. Record a communication, "
-                            f"or they return to the pool ({decision.rule}).",
-        })
+        warnings.append(
+            {
+                "kind": "warning",
+                "key": f"reclaim-warning:{row[0]}:{since}",
+                "assignee_id": row[2],
+                "store_id": row[8],
+                "title": f"Contact {row[1]} within {decision.params['days_left']} days",
+                "subject_label": row[1],
+                "subject_ref": f"customer:{row[0]}",
+                "priority": 2,
+                "due_at": at + timedelta(days=int(decision.params["days_left"])),
+                "instructions": f"{row[1]} has had no recorded contact since {since}. Record a communication, "
+                f"or they return to the pool ({decision.rule}).",
+            }
+        )
     api.create_items(warnings)
 
 
@@ -136,11 +171,21 @@ def _return_to_pool(decisions: list[Decision], rows: dict[int, tuple], at: datet
             # Only if nobody took, released or contacted it since it was read.
             contact = "last_contact_at = %s" if row[6] is not None else "last_contact_at IS NULL"
             params = [row[0], row[2], Stage.PROSPECT.value] + ([when(row[6])] if row[6] is not None else [])
-            cursor.execute(f"UPDATE {table} SET owner_id = NULL WHERE id = %s AND owner_id = %s AND stage = %s "
-                           f"AND {contact}", params)
+            cursor.execute(
+                f"UPDATE {table} SET owner_id = NULL WHERE id = %s AND owner_id = %s AND stage = %s AND {contact}",
+                params,
+            )
             if cursor.rowcount:
-                reclaimed.append(ChangeRecord(entity="customer", entity_id=row[0], field="owner",
-                                              old_value=f"{row[2]}:{row[3]}", new_value="", at=at,
-                                              note=f"returned to the pool: {decision.params['reason']}"))
+                reclaimed.append(
+                    ChangeRecord(
+                        entity="customer",
+                        entity_id=row[0],
+                        field="owner",
+                        old_value=f"{row[2]}:{row[3]}",
+                        new_value="",
+                        at=at,
+                        note=f"returned to the pool: {decision.params['reason']}",
+                    )
+                )
     ChangeRecord.objects.bulk_create(reclaimed, batch_size=1000)
     api.withdraw_items(subject_refs=[f"customer:{r.entity_id}" for r in reclaimed], kind="warning")

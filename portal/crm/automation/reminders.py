@@ -37,44 +37,109 @@ def _due_things(at: datetime, ahead: int) -> list[dict[str, Any]]:
     today = _local_date(at)
     until = today + timedelta(days=ahead)
     things: list[dict[str, Any]] = []
-    for plan in (FollowUpPlan.objects.filter(done=False, due_at__lt=at + timedelta(days=1))
-                 .select_related("customer__home_store")):
-        things.append(_thing("follow_up", plan.pk, _local_date(plan.due_at), today, plan.customer,
-                             owner_id=plan.owner_id, title=f"Follow up with {plan.customer.name}: {plan.purpose}"))
-    for visit in (Appointment.objects.filter(kind=AppointmentKind.TEST_DRIVE, at__gte=at, at__lt=at + timedelta(days=2))
-                  .select_related("customer__home_store")):
-        things.append(_thing("test_drive", visit.pk, _local_date(visit.at), today, visit.customer,
-                             owner_id=visit.customer.owner_id, title=f"Test drive with {visit.customer.name} tomorrow"))
-    for service in (MaintenancePlan.objects.filter(next_service_date__lte=until)
-                    .select_related("vehicle__customer", "vehicle__store")):
-        things.append(_vehicle_thing("maintenance", service.pk, service.next_service_date, today, service.vehicle,
-                                     f"Maintenance due for {service.vehicle.plate or service.vehicle.vin}"))
-    for policy in (InsurancePolicy.objects.filter(expires_on__gte=today, expires_on__lte=until)
-                   .select_related("vehicle__customer", "vehicle__store")):
+    for plan in FollowUpPlan.objects.filter(done=False, due_at__lt=at + timedelta(days=1)).select_related(
+        "customer__home_store"
+    ):
+        things.append(
+            _thing(
+                "follow_up",
+                plan.pk,
+                _local_date(plan.due_at),
+                today,
+                plan.customer,
+                owner_id=plan.owner_id,
+                title=f"Follow up with {plan.customer.name}: {plan.purpose}",
+            )
+        )
+    for visit in Appointment.objects.filter(
+        kind=AppointmentKind.TEST_DRIVE, at__gte=at, at__lt=at + timedelta(days=2)
+    ).select_related("customer__home_store"):
+        things.append(
+            _thing(
+                "test_drive",
+                visit.pk,
+                _local_date(visit.at),
+                today,
+                visit.customer,
+                owner_id=visit.customer.owner_id,
+                title=f"Test drive with {visit.customer.name} tomorrow",
+            )
+        )
+    for service in MaintenancePlan.objects.filter(next_service_date__lte=until).select_related(
+        "vehicle__customer", "vehicle__store"
+    ):
+        things.append(
+            _vehicle_thing(
+                "maintenance",
+                service.pk,
+                service.next_service_date,
+                today,
+                service.vehicle,
+                f"Maintenance due for {service.vehicle.plate or service.vehicle.vin}",
+            )
+        )
+    for policy in InsurancePolicy.objects.filter(expires_on__gte=today, expires_on__lte=until).select_related(
+        "vehicle__customer", "vehicle__store"
+    ):
         car = policy.vehicle.plate or policy.vehicle.vin
-        things.append(_vehicle_thing(f"insurance_{policy.kind}", policy.pk, policy.expires_on, today, policy.vehicle,
-                                     f"{policy.get_kind_display()} insurance of {car} expires on "
-                                     f"{policy.expires_on.isoformat()}"))
-    for customer in (Customer.objects.filter(stage=Stage.CUSTOMER, birthday__month=today.month,
-                                             birthday__day=today.day).select_related("home_store")):
-        things.append(_thing("birthday", customer.pk, today, today, customer, owner_id=customer.owner_id,
-                             title=f"{customer.name}'s birthday today"))
+        things.append(
+            _vehicle_thing(
+                f"insurance_{policy.kind}",
+                policy.pk,
+                policy.expires_on,
+                today,
+                policy.vehicle,
+                f"{policy.get_kind_display()} insurance of {car} expires on {policy.expires_on.isoformat()}",
+            )
+        )
+    for customer in Customer.objects.filter(
+        stage=Stage.CUSTOMER, birthday__month=today.month, birthday__day=today.day
+    ).select_related("home_store"):
+        things.append(
+            _thing(
+                "birthday",
+                customer.pk,
+                today,
+                today,
+                customer,
+                owner_id=customer.owner_id,
+                title=f"{customer.name}'s birthday today",
+            )
+        )
     return things
 
 
-def _thing(kind: str, record: int, due: Any, today: Any, customer: Customer, *, owner_id: int | None,
-           title: str, **extra: Any) -> dict[str, Any]:
-    return {"kind": kind, "record": record, "due": due, "days_until": (due - today).days,
-            "store_id": customer.home_store_id, "store": customer.home_store.name, "owner_id": owner_id,
-            "customer": customer, "title": title, **extra}
+def _thing(
+    kind: str, record: int, due: Any, today: Any, customer: Customer, *, owner_id: int | None, title: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "record": record,
+        "due": due,
+        "days_until": (due - today).days,
+        "store_id": customer.home_store_id,
+        "store": customer.home_store.name,
+        "owner_id": owner_id,
+        "customer": customer,
+        "title": title,
+        **extra,
+    }
 
 
 def _vehicle_thing(kind: str, record: int, due: Any, today: Any, vehicle: Vehicle, title: str) -> dict[str, Any]:
     customer = vehicle.customer
-    return {"kind": kind, "record": record, "due": due, "days_until": (due - today).days,
-             "store_id": vehicle.store_id, "store": vehicle.store.name,
-             "owner_id": customer.owner_id if customer else None, "customer": customer, "title": title,
-             "vehicle_id": vehicle.pk}
+    return {
+        "kind": kind,
+        "record": record,
+        "due": due,
+        "days_until": (due - today).days,
+        "store_id": vehicle.store_id,
+        "store": vehicle.store.name,
+        "owner_id": customer.owner_id if customer else None,
+        "customer": customer,
+        "title": title,
+        "vehicle_id": vehicle.pk,
+    }
 
 
 def sweep_reminders(*, now: datetime | None = None, preview: bool = False) -> SweepReport:
@@ -82,8 +147,9 @@ def sweep_reminders(*, now: datetime | None = None, preview: bool = False) -> Sw
     ahead = int(constants("reminders")["look_ahead_days"])
     things = _due_things(at, ahead)
     report = SweepReport("reminders", at, preview, candidates=len(things))
-    facts = [{"id": n, "kind": t["kind"], "days_until": t["days_until"], "store": t["store"]}
-             for n, t in enumerate(things)]
+    facts = [
+        {"id": n, "kind": t["kind"], "days_until": t["days_until"], "store": t["store"]} for n, t in enumerate(things)
+    ]
     items = []
     for decision in api.evaluate_rules("reminders", facts):
         thing = things[decision.fact]
@@ -91,7 +157,10 @@ def sweep_reminders(*, now: datetime | None = None, preview: bool = False) -> Sw
         if to == "owner" and thing["owner_id"] is None:
             to = "store_manager"  # nobody owns the customer: the store's manager sees it
         spec = {
-            "kind": "reminder", "title": thing["title"], "priority": priority, "store_id": thing["store_id"],
+            "kind": "reminder",
+            "title": thing["title"],
+            "priority": priority,
+            "store_id": thing["store_id"],
             "key": f"reminder:{thing['kind']}:{thing['record']}:{thing['due'].isoformat()}:{thing['days_until']}",
             "subject_label": thing["customer"].name if thing["customer"] else "",
             "subject_ref": f"customer:{thing['customer'].pk}" if thing["customer"] else "",
@@ -122,6 +191,12 @@ def book_service(item: Any, data: dict[str, Any], user: Any) -> None:
     if customer is None:
         raise api.InvalidState(f"vehicle {vehicle.pk} has no customer to book a service visit for")
     note = data.get("note", "")
-    Appointment.objects.create(customer=customer, store_id=vehicle.store_id, kind=AppointmentKind.SERVICE,
-                               at=datetime.fromisoformat(data["at"]), vehicle=vehicle, created_by=user,
-                               intended_configuration=f"booked from reminder: {note}"[:200] if note else "")
+    Appointment.objects.create(
+        customer=customer,
+        store_id=vehicle.store_id,
+        kind=AppointmentKind.SERVICE,
+        at=datetime.fromisoformat(data["at"]),
+        vehicle=vehicle,
+        created_by=user,
+        intended_configuration=f"booked from reminder: {note}"[:200] if note else "",
+    )

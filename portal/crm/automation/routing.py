@@ -31,17 +31,23 @@ class Routing:
 def lead_fact(lead: LeadIntake) -> dict[str, Any]:
     customer, received = lead.customer, lead.received or {}
     return {
-        "id": lead.pk, "source": lead.source, "sub_channel": customer.sub_channel or None,
-        "region": received.get("region") or None, "store": received.get("store") or None,
-        "vehicle_type": customer.vehicle_type or None, "budget_min": customer.budget_min,
-        "budget_max": customer.budget_max, "intent_level": customer.intent_level or None,
+        "id": lead.pk,
+        "source": lead.source,
+        "sub_channel": customer.sub_channel or None,
+        "region": received.get("region") or None,
+        "store": received.get("store") or None,
+        "vehicle_type": customer.vehicle_type or None,
+        "budget_min": customer.budget_min,
+        "budget_max": customer.budget_max,
+        "intent_level": customer.intent_level or None,
     }
 
 
 def facts_of_lead(reference: str) -> list[dict[str, Any]]:
     """For `rules dryrun lead_routing --of LEAD_INTAKE_ID`."""
-    lead = LeadIntake.objects.select_related("customer").filter(pk=int(reference)).first() \
-        if reference.isdigit() else None
+    lead = (
+        LeadIntake.objects.select_related("customer").filter(pk=int(reference)).first() if reference.isdigit() else None
+    )
     return [lead_fact(lead)] if lead else []
 
 
@@ -66,10 +72,13 @@ def route(fact: dict[str, Any], default_store: Store) -> Routing:
 
 def _pick_salesperson(store: Store, assign: str, reasons: list[str]) -> Routing:
     cap = int(constants("pool_reclaim")["max_prospects_per_salesperson"])
-    people = (get_user_model().objects
-              .filter(staff__store=store, staff__roles__role=Role.SALES)
-              .annotate(open=Count("owned_customers", filter=Q(owned_customers__stage=Stage.PROSPECT)))
-              .order_by("username").values("pk", "username", "staff__active", "open"))
+    people = (
+        get_user_model()
+        .objects.filter(staff__store=store, staff__roles__role=Role.SALES)
+        .annotate(open=Count("owned_customers", filter=Q(owned_customers__stage=Stage.PROSPECT)))
+        .order_by("username")
+        .values("pk", "username", "staff__active", "open")
+    )
     eligible = []
     for person in people:
         if not person["staff__active"]:
@@ -85,8 +94,12 @@ def _pick_salesperson(store: Store, assign: str, reasons: list[str]) -> Routing:
         chosen = min(eligible, key=lambda p: (p["open"], p["username"]))
         reasons.append(f"assigned to {chosen['username']}, who owns the fewest prospects ({chosen['open']})")
     else:
-        last = (LeadIntake.objects.filter(routed_store=store, routed_owner__isnull=False)
-                .order_by("-received_at", "-id").values_list("routed_owner__username", flat=True).first())
+        last = (
+            LeadIntake.objects.filter(routed_store=store, routed_owner__isnull=False)
+            .order_by("-received_at", "-id")
+            .values_list("routed_owner__username", flat=True)
+            .first()
+        )
         after = [p for p in eligible if last is None or p["username"] > last]
         chosen = (after or eligible)[0]
         reasons.append(f"assigned to {chosen['username']} by round robin")
@@ -99,4 +112,3 @@ def at_cap(user: Any) -> str | None:
     cap = int(constants("pool_reclaim")["max_prospects_per_salesperson"])
     owned = Customer.objects.filter(owner=user, stage=Stage.PROSPECT).count()
     return f"{user.get_username()} owns {owned} prospects already (cap {cap})" if owned >= cap else None
-

@@ -24,12 +24,20 @@ CHUNK = 2000
 
 def _facts(customers: Sequence[Mapping[str, Any]], tags: dict[int, list[str]], at: datetime) -> list[dict[str, Any]]:
     today = timezone.localtime(at).date()
-    return [{
-        "id": c["id"], "source": c["source"], "intent_level": c["intent_level"], "budget_max": c["budget_max"],
-        "vehicle_type": c["vehicle_type"] or None, "tags": tags.get(c["id"], []),
-        "days_to_purchase": (c["expected_purchase_by"] - today).days if c["expected_purchase_by"] else None,
-        "contacts_last_30_days": c["contacts"], "visits_booked": c["visits"],
-    } for c in customers]
+    return [
+        {
+            "id": c["id"],
+            "source": c["source"],
+            "intent_level": c["intent_level"],
+            "budget_max": c["budget_max"],
+            "vehicle_type": c["vehicle_type"] or None,
+            "tags": tags.get(c["id"], []),
+            "days_to_purchase": (c["expected_purchase_by"] - today).days if c["expected_purchase_by"] else None,
+            "contacts_last_30_days": c["contacts"],
+            "visits_booked": c["visits"],
+        }
+        for c in customers
+    ]
 
 
 def priority_for(score: int, values: dict[str, Any]) -> int:
@@ -41,14 +49,28 @@ def priority_for(score: int, values: dict[str, Any]) -> int:
 
 def _rows(ids: list[int], at: datetime) -> tuple[Sequence[Mapping[str, Any]], list[dict[str, Any]]]:
     """(customer rows, their prospect_score facts) for prospects among ``ids``."""
-    rows = list(Customer.objects.filter(pk__in=ids, stage=Stage.PROSPECT).annotate(
-        contacts=Count("communications", filter=Q(communications__at__gte=at - timedelta(days=30)), distinct=True),
-        visits=Count("appointments", filter=Q(appointments__at__gte=at), distinct=True),
-    ).values("id", "source", "intent_level", "budget_max", "vehicle_type", "expected_purchase_by", "contacts",
-             "visits", "score"))
+    rows = list(
+        Customer.objects.filter(pk__in=ids, stage=Stage.PROSPECT)
+        .annotate(
+            contacts=Count("communications", filter=Q(communications__at__gte=at - timedelta(days=30)), distinct=True),
+            visits=Count("appointments", filter=Q(appointments__at__gte=at), distinct=True),
+        )
+        .values(
+            "id",
+            "source",
+            "intent_level",
+            "budget_max",
+            "vehicle_type",
+            "expected_purchase_by",
+            "contacts",
+            "visits",
+            "score",
+        )
+    )
     tags: dict[int, list[str]] = {}
     for customer_id, name in Customer.tags.through.objects.filter(customer_id__in=ids).values_list(
-            "customer_id", "tag__name"):
+        "customer_id", "tag__name"
+    ):
         tags.setdefault(customer_id, []).append(name)
     return rows, _facts(rows, tags, at)
 
@@ -80,8 +102,11 @@ def sweep_scores(*, now: datetime | None = None, preview: bool = False) -> Sweep
     report = SweepReport("scores", at, preview)
     last_id = 0
     while True:
-        ids = list(Customer.objects.filter(stage=Stage.PROSPECT, pk__gt=last_id).order_by("pk")
-                   .values_list("pk", flat=True)[:CHUNK])
+        ids = list(
+            Customer.objects.filter(stage=Stage.PROSPECT, pk__gt=last_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:CHUNK]
+        )
         if not ids:
             return report
         last_id = ids[-1]

@@ -47,8 +47,9 @@ def _check_after_commit(*store_ids: int) -> None:
             _queue(store_id)
         return
     # This transaction's collector, if it registered one (a rollback drops it with the list).
-    pending = next((hook for _, hook, *_ in connection.run_on_commit
-                    if isinstance(hook, _StockChecks) and not hook.sent), None)
+    pending = next(
+        (hook for _, hook, *_ in connection.run_on_commit if isinstance(hook, _StockChecks) and not hook.sent), None
+    )
     if pending is None:
         pending = _StockChecks()
         transaction.on_commit(pending)

@@ -36,15 +36,22 @@ def stock_counts(store_ids: list[int] | None = None) -> list[dict[str, Any]]:
     for level, fields in LEVELS.items():
         kinds = set(Vehicle.objects.values_list(*fields).distinct())
         counts = defaultdict(int)
-        for row in (Vehicle.objects.filter(status=VehicleStatus.IN_STOCK)
-                    .values("store_id", *fields).annotate(n=Count("id"))):
+        for row in (
+            Vehicle.objects.filter(status=VehicleStatus.IN_STOCK).values("store_id", *fields).annotate(n=Count("id"))
+        ):
             counts[(row["store_id"], tuple(row[f] for f in fields))] = row["n"]
         for store_id, store in stores.items():
             if store_ids is not None and store_id not in store_ids:
                 continue
             for kind in kinds:
-                fact = {"level": level, "store": store.name, "region": store.region, "store_id": store_id,
-                        "in_stock": counts[(store_id, kind)], **dict(zip(fields, kind, strict=True))}
+                fact = {
+                    "level": level,
+                    "store": store.name,
+                    "region": store.region,
+                    "store_id": store_id,
+                    "in_stock": counts[(store_id, kind)],
+                    **dict(zip(fields, kind, strict=True)),
+                }
                 fact["id"] = f"{store_id}/{level}/{'/'.join(kind)}"
                 facts.append(fact)
     return facts
@@ -57,26 +64,39 @@ def facts_of_store(reference: str) -> list[dict[str, Any]]:
     return [{k: v for k, v in f.items() if k != "store_id"} for f in stock_counts([int(reference)])]
 
 
-def sweep_thresholds(*, now: datetime | None = None, preview: bool = False,
-                     store_ids: list[int] | None = None) -> SweepReport:
+def sweep_thresholds(
+    *, now: datetime | None = None, preview: bool = False, store_ids: list[int] | None = None
+) -> SweepReport:
     at = now_or(now)
     facts = stock_counts(store_ids)
     report = SweepReport("thresholds", at, preview, candidates=len(facts))
     by_id = {f["id"]: f for f in facts}
     every_store = facts if store_ids is None else stock_counts()
-    for decision in api.evaluate_rules("inventory_thresholds",
-                                       [{k: v for k, v in f.items() if k != "store_id"} for f in facts]):
+    for decision in api.evaluate_rules(
+        "inventory_thresholds", [{k: v for k, v in f.items() if k != "store_id"} for f in facts]
+    ):
         fact = by_id[decision.fact]
         report.actions[decision.action] += 1
         if preview:
-            report.details.append({"store": fact["store"], "kind": _kind(fact), "in_stock": fact["in_stock"],
-                                   "action": decision.action, **decision.params})
+            report.details.append(
+                {
+                    "store": fact["store"],
+                    "kind": _kind(fact),
+                    "in_stock": fact["in_stock"],
+                    "action": decision.action,
+                    **decision.params,
+                }
+            )
             continue
         if decision.action == "stock_short":
             _short(fact, int(decision.params["minimum"]), every_store, at, report)
         else:
-            _alert(fact, f"{fact['in_stock']} {_kind(fact)} in stock, above the maximum of "
-                         f"{decision.params['maximum']}", "over", at)
+            _alert(
+                fact,
+                f"{fact['in_stock']} {_kind(fact)} in stock, above the maximum of {decision.params['maximum']}",
+                "over",
+                at,
+            )
     return report
 
 
@@ -86,45 +106,83 @@ def _kind(fact: dict[str, Any]) -> str:
 
 def _alert(fact: dict[str, Any], text: str, what: str, at: datetime) -> None:
     day = timezone.localtime(at).date().isoformat()
-    api.create_items([{
-        "kind": "alert", "key": f"stock:{fact['id']}:{what}:{day}", "role": "store_manager",
-        "store_id": fact["store_id"], "title": f"{fact['store']}: {text}", "priority": 2,
-        "subject_label": _kind(fact), "subject_ref": f"store:{fact['store_id']}", "instructions": text + ".",
-    }])
+    api.create_items(
+        [
+            {
+                "kind": "alert",
+                "key": f"stock:{fact['id']}:{what}:{day}",
+                "role": "store_manager",
+                "store_id": fact["store_id"],
+                "title": f"{fact['store']}: {text}",
+                "priority": 2,
+                "subject_label": _kind(fact),
+                "subject_ref": f"store:{fact['store_id']}",
+                "instructions": text + ".",
+            }
+        ]
+    )
 
 
 @transaction.atomic
-def _short(fact: dict[str, Any], minimum: int, every_store: list[dict[str, Any]], at: datetime,
-           report: SweepReport) -> None:
+def _short(
+    fact: dict[str, Any], minimum: int, every_store: list[dict[str, Any]], at: datetime, report: SweepReport
+) -> None:
     kind_filter = {f: fact[f] for f in LEVELS[fact["level"]]}
     store = Store.objects.get(pk=fact["store_id"])
     missing = minimum - fact["in_stock"]
     text = f"{fact['in_stock']} {_kind(fact)} in stock, below the minimum of {minimum}"
     _alert(fact, text, "short", at)
-    pending = (Transfer.objects.filter(to_store=store, status__in=OPEN_TRANSFERS,
-                                       **{f"vehicle__{k}": v for k, v in kind_filter.items()}).exists()
-               or AcquisitionRequest.objects.filter(store=store, status__in=OPEN_ACQUISITIONS,
-                                                    **_acquisition_kind(kind_filter)).exists())
+    pending = (
+        Transfer.objects.filter(
+            to_store=store, status__in=OPEN_TRANSFERS, **{f"vehicle__{k}": v for k, v in kind_filter.items()}
+        ).exists()
+        or AcquisitionRequest.objects.filter(
+            store=store, status__in=OPEN_ACQUISITIONS, **_acquisition_kind(kind_filter)
+        ).exists()
+    )
     if pending:
         return
-    donors = sorted((f for f in every_store if f["level"] == fact["level"] and f["store_id"] != store.pk
-                     and all(f.get(k) == v for k, v in kind_filter.items()) and f["in_stock"] > minimum),
-                    key=lambda f: (-(f["in_stock"] - minimum), f["store"]))
+    donors = sorted(
+        (
+            f
+            for f in every_store
+            if f["level"] == fact["level"]
+            and f["store_id"] != store.pk
+            and all(f.get(k) == v for k, v in kind_filter.items())
+            and f["in_stock"] > minimum
+        ),
+        key=lambda f: (-(f["in_stock"] - minimum), f["store"]),
+    )
     if donors:
         donor = donors[0]
-        car = (Vehicle.objects.filter(store_id=donor["store_id"], status=VehicleStatus.IN_STOCK, **kind_filter)
-               .order_by("created_at", "id").first())
+        car = (
+            Vehicle.objects.filter(store_id=donor["store_id"], status=VehicleStatus.IN_STOCK, **kind_filter)
+            .order_by("created_at", "id")
+            .first()
+        )
         if car is not None:
-            Transfer.objects.create(vehicle=car, from_store_id=donor["store_id"], to_store=store,
-                                    reason=f"stock rule: {text}; {donor['store']} has {donor['in_stock']}",
-                                    status=TransferStatus.DRAFT)
+            Transfer.objects.create(
+                vehicle=car,
+                from_store_id=donor["store_id"],
+                to_store=store,
+                reason=f"stock rule: {text}; {donor['store']} has {donor['in_stock']}",
+                status=TransferStatus.DRAFT,
+            )
             report.actions["draft transfer"] += 1
             return
-    AcquisitionRequest.objects.create(store=store, quantity=missing, reason=f"stock rule: {text}; no store has "
-                                      f"a surplus", status=AcquisitionStatus.DRAFT, **_acquisition_kind(kind_filter))
+    AcquisitionRequest.objects.create(
+        store=store,
+        quantity=missing,
+        reason=f"stock rule: {text}; no store has a surplus",
+        status=AcquisitionStatus.DRAFT,
+        **_acquisition_kind(kind_filter),
+    )
     report.actions["draft acquisition request"] += 1
 
 
 def _acquisition_kind(kind_filter: dict[str, Any]) -> dict[str, Any]:
-    return {"brand": kind_filter.get("brand", ""), "model": kind_filter.get("model", ""),
-            "vehicle_type": kind_filter.get("vehicle_type", "")}
+    return {
+        "brand": kind_filter.get("brand", ""),
+        "model": kind_filter.get("model", ""),
+        "vehicle_type": kind_filter.get("vehicle_type", ""),
+    }

@@ -57,8 +57,9 @@ class Customer(models.Model):
 
     stage = FSMField(max_length=10, choices=Stage.choices, default=Stage.PROSPECT)
     home_store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="customers")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="owned_customers")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="owned_customers"
+    )
     last_contact_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Kept by the lead_scoring rules (portal.crm.automation.scoring); the pool sorts by it.
     score = models.SmallIntegerField(default=0, db_index=True)
@@ -78,12 +79,16 @@ class Customer(models.Model):
         ]
         constraints = [
             # The pool holds prospects only: a closed customer always has an owner.
-            models.CheckConstraint(condition=models.Q(owner__isnull=False) | models.Q(stage=Stage.PROSPECT),
-                                   name="customer_pool_holds_prospects_only"),
             models.CheckConstraint(
-                condition=models.Q(budget_min__isnull=True) | models.Q(budget_max__isnull=True)
+                condition=models.Q(owner__isnull=False) | models.Q(stage=Stage.PROSPECT),
+                name="customer_pool_holds_prospects_only",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(budget_min__isnull=True)
+                | models.Q(budget_max__isnull=True)
                 | models.Q(budget_min__lte=models.F("budget_max")),
-                name="customer_budget_min_not_above_max"),
+                name="customer_budget_min_not_above_max",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -91,8 +96,9 @@ class Customer(models.Model):
 
     def clean(self) -> None:
         if self.budget_min is not None and self.budget_max is not None and self.budget_min > self.budget_max:
-            raise ValidationError({"budget_min": f"Budget minimum ({self.budget_min}) is above the maximum "
-                                                 f"({self.budget_max})."})
+            raise ValidationError(
+                {"budget_min": f"Budget minimum ({self.budget_min}) is above the maximum ({self.budget_max})."}
+            )
 
     @property
     def in_pool(self) -> bool:
@@ -131,12 +137,14 @@ class LeadIntake(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     merged = models.BooleanField(default=False, help_text="Matched an existing customer by phone.")
     routed_store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    routed_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+")
+    routed_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     routing_reasons = models.JSONField(default=list, blank=True)
     process_instance_id = models.BigIntegerField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -150,8 +158,9 @@ class Communication(models.Model):
     content = models.TextField(max_length=4000)
     outcome = models.CharField(max_length=20, choices=ContactOutcome.choices)
     # Set when this note was a first contact that lost the race for a pool prospect.
-    lost_claim_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                      related_name="+")
+    lost_claim_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -184,8 +193,9 @@ class FollowUpPlan(models.Model):
     purpose = models.CharField(max_length=300)
     done = models.BooleanField(default=False)
     done_at = models.DateTimeField(null=True, blank=True)
-    appointment = models.ForeignKey(Appointment, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="follow_ups")
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups"
+    )
 
     class Meta:
         ordering = ["done", "due_at"]

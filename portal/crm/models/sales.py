@@ -77,8 +77,9 @@ class Complaint(models.Model):
     category = models.CharField(max_length=60)
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
     description = models.TextField()
-    handler = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="+")
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     deadline = models.DateTimeField(null=True, blank=True)
     status = FSMField(max_length=12, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN)
     resolution = models.TextField(blank=True)
@@ -88,9 +89,12 @@ class Complaint(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.CheckConstraint(
-            condition=models.Q(satisfaction_score__isnull=True) | models.Q(satisfaction_score__range=(1, 5)),
-            name="complaint_score_1_to_5")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction_score__isnull=True) | models.Q(satisfaction_score__range=(1, 5)),
+                name="complaint_score_1_to_5",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.category}"
@@ -104,8 +108,9 @@ class Complaint(models.Model):
     @status.transition(source=ComplaintStatus.RESOLVED, target=ComplaintStatus.CLOSED, label="Close")
     def close(self) -> None: ...
 
-    @status.transition(source=[ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED], target=ComplaintStatus.IN_PROGRESS,
-                       label="Reopen")
+    @status.transition(
+        source=[ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED], target=ComplaintStatus.IN_PROGRESS, label="Reopen"
+    )
     def reopen(self) -> None: ...
 
 
@@ -115,8 +120,9 @@ class ReturnVisit(models.Model):
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="return_visits")
     kind = models.CharField(max_length=40, help_text="after_delivery, after_service, complaint_follow_up, ...")
     due = models.DateField(db_index=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="+")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     done_at = models.DateTimeField(null=True, blank=True)
     satisfaction_score = models.PositiveSmallIntegerField(null=True, blank=True)
     notes = models.TextField(blank=True)

@@ -36,8 +36,14 @@ class Vehicle(models.Model):
     asking_price = models.PositiveIntegerField(help_text="Yuan")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="vehicles")
     status = FSMField(max_length=12, choices=VehicleStatus.choices, default=VehicleStatus.IN_STOCK)
-    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="vehicles", help_text="The buyer, once sold.")
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="vehicles",
+        help_text="The buyer, once sold.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -114,8 +120,9 @@ class Transfer(models.Model):
     reason = models.CharField(max_length=300)
     requested_date = models.DateField(default=timezone.localdate)
     # Empty on a draft the stock rules proposed; set by whoever submits it.
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                     null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     status = FSMField(max_length=12, choices=TransferStatus.choices, default=TransferStatus.REQUESTED)
 
     class Meta:
@@ -157,8 +164,9 @@ class Appraisal(models.Model):
     mileage = models.PositiveIntegerField()
     history = models.TextField(blank=True, help_text="Accidents, owners, service history.")
     offered_price = models.PositiveIntegerField(null=True, blank=True)
-    appraiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+")
+    appraiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     status = FSMField(max_length=12, choices=AppraisalStatus.choices, default=AppraisalStatus.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -174,8 +182,9 @@ class Appraisal(models.Model):
     @status.transition(source=AppraisalStatus.OFFERED, target=AppraisalStatus.ACCEPTED, label="Accept")
     def accept(self) -> None: ...
 
-    @status.transition(source=[AppraisalStatus.PENDING, AppraisalStatus.OFFERED], target=AppraisalStatus.DECLINED,
-                       label="Decline")
+    @status.transition(
+        source=[AppraisalStatus.PENDING, AppraisalStatus.OFFERED], target=AppraisalStatus.DECLINED, label="Decline"
+    )
     def decline(self) -> None: ...
 
     @status.transition(source=AppraisalStatus.ACCEPTED, target=AppraisalStatus.PURCHASED, label="Purchase")
@@ -190,8 +199,9 @@ class AcquisitionRequest(models.Model):
     quantity = models.PositiveSmallIntegerField(default=1)
     reason = models.CharField(max_length=300)
     # Empty on a draft the stock rules proposed; set by whoever submits it.
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                     null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     status = FSMField(max_length=12, choices=AcquisitionStatus.choices, default=AcquisitionStatus.REQUESTED)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -222,7 +232,10 @@ class VehiclePhoto(StoredFile):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
-        constraints = [models.CheckConstraint(
-            condition=models.Q(vehicle__isnull=False, appraisal__isnull=True)
-            | models.Q(vehicle__isnull=True, appraisal__isnull=False),
-            name="vehiclephoto_of_a_vehicle_or_an_appraisal")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(vehicle__isnull=False, appraisal__isnull=True)
+                | models.Q(vehicle__isnull=True, appraisal__isnull=False),
+                name="vehiclephoto_of_a_vehicle_or_an_appraisal",
+            )
+        ]

@@ -20,11 +20,11 @@ from ..services.vehicles import order_create, order_deliver, payment_record
 # How the investigation of each category of complaint goes; shown to the handler at that step.
 INVESTIGATION_STEPS = {
     "vehicle_quality": "1. Book the car into the workshop. 2. Ask service for a diagnosis. "
-                       "3. Check the warranty and the pre-delivery inspection record.",
+    "3. Check the warranty and the pre-delivery inspection record.",
     "service_quality": "1. Read the service record. 2. Talk to the technician and the advisor. "
-                       "3. Check the invoice against the work done.",
+    "3. Check the invoice against the work done.",
     "sales_process": "1. Read the order and the contact history. 2. Talk to the salesperson. "
-                     "3. Compare what was promised with the contract.",
+    "3. Compare what was promised with the contract.",
     "billing": "1. Ask finance for the payments of the order. 2. Compare them with the contract and invoice.",
     "other": "1. Call the customer to understand the problem. 2. Find who in the store can fix it.",
 }
@@ -33,12 +33,13 @@ INVESTIGATION_STEPS = {
 def _duration(iso: str) -> timedelta:
     """PT2H, PT24H, P2D (what the complaint's SLA property holds) as a timedelta."""
     text = iso.upper()
-    days = int(text[1:text.index("D")]) if "D" in text else 0
-    hours = int(text[text.index("T") + 1:text.index("H")]) if "H" in text else 0
+    days = int(text[1 : text.index("D")]) if "D" in text else 0
+    hours = int(text[text.index("T") + 1 : text.index("H")]) if "H" in text else 0
     return timedelta(days=days, hours=hours)
 
 
 # --- lead_to_cash --------------------------------------------------------------------
+
 
 @register_service("crm.contact_record")
 def contact_record(*, customer_id: int, by: str, outcome: str, notes: str) -> str:
@@ -55,35 +56,49 @@ def customer_reassign(*, customer_id: int, by: str, to: str) -> str:
 
 
 @register_service("crm.customer_qualify")
-def customer_qualify(*, customer_id: int, by: str, intent_level: str, vehicle_type: str, budget_max: int,
-                     needs: str) -> bool:
-    sales.prospect_qualify(customer_id=customer_id, by=_user(by), intent_level=intent_level,
-                           vehicle_type=vehicle_type, budget_max=budget_max, needs=needs)
+def customer_qualify(
+    *, customer_id: int, by: str, intent_level: str, vehicle_type: str, budget_max: int, needs: str
+) -> bool:
+    sales.prospect_qualify(
+        customer_id=customer_id,
+        by=_user(by),
+        intent_level=intent_level,
+        vehicle_type=vehicle_type,
+        budget_max=budget_max,
+        needs=needs,
+    )
     return True
 
 
 @register_service("crm.appointment_book")
 def appointment_book_service(*, customer_id: int, by: str, kind: str, at: str, model: str) -> int:
     """A visit or test drive; a test drive also plans the owner's follow-up call (a reminder)."""
-    appointment = appointment_book(customer_id=customer_id, by=_user(by), kind=kind, at=sales.parse_when(at),
-                                   intended_model=model)
+    appointment = appointment_book(
+        customer_id=customer_id, by=_user(by), kind=kind, at=sales.parse_when(at), intended_model=model
+    )
     return appointment.pk
 
 
 @register_service("crm.appointment_outcome")
 def appointment_outcome(*, appointment_id: int, by: str, result: str, impressions: str) -> bool:
-    appointment_record_outcome(appointment_id=appointment_id, by=_user(by), outcome=result,
-                               impressions=impressions)
+    appointment_record_outcome(appointment_id=appointment_id, by=_user(by), outcome=result, impressions=impressions)
     return True
 
 
 @register_service("crm.order_place")
-def order_place(*, customer_id: int, by: str, vehicle_id: int, price: int, payment_plan: str, deposit: int,
-                delivery_date: str) -> int:
+def order_place(
+    *, customer_id: int, by: str, vehicle_id: int, price: int, payment_plan: str, deposit: int, delivery_date: str
+) -> int:
     """The order: it reserves the car. Returns the order's id."""
-    order = order_create(by=_user(by), customer_id=customer_id, vehicle_id=vehicle_id, price=price,
-                         payment_plan=payment_plan, deposit=deposit,
-                         delivery_at=sales.delivery_datetime(delivery_date))
+    order = order_create(
+        by=_user(by),
+        customer_id=customer_id,
+        vehicle_id=vehicle_id,
+        price=price,
+        payment_plan=payment_plan,
+        deposit=deposit,
+        delivery_at=sales.delivery_datetime(delivery_date),
+    )
     return order.pk
 
 
@@ -101,8 +116,11 @@ def order_settle(*, order_id: int, by: str, method: str) -> str:
 
 @register_service("crm.order_cancel_refund")
 def order_cancel_refund(*, order_id: int, by: str, method: str, reference: str, reason: str) -> str:
-    return str(sales.order_cancel_refund(order_id=order_id, by=_user(by), method=method, reference=reference,
-                                         reason=reason).status)
+    return str(
+        sales.order_cancel_refund(
+            order_id=order_id, by=_user(by), method=method, reference=reference, reason=reason
+        ).status
+    )
 
 
 @register_service("crm.order_deliver")
@@ -112,11 +130,27 @@ def order_deliver_service(*, order_id: int, by: str, delivered_at: str) -> str:
 
 
 @register_service("crm.aftercare_record")
-def aftercare_record(*, customer_id: int, order_id: int, by: str, card_level: str, insurer: str,
-                     compulsory_policy: str, commercial_policy: str, expires_on: str) -> dict[str, Any]:
-    return sales.sale_aftercare(customer_id=customer_id, order_id=order_id, by=_user(by), card_level=card_level,
-                                insurer=insurer, compulsory_policy=compulsory_policy,
-                                commercial_policy=commercial_policy, expires_on=date.fromisoformat(expires_on))
+def aftercare_record(
+    *,
+    customer_id: int,
+    order_id: int,
+    by: str,
+    card_level: str,
+    insurer: str,
+    compulsory_policy: str,
+    commercial_policy: str,
+    expires_on: str,
+) -> dict[str, Any]:
+    return sales.sale_aftercare(
+        customer_id=customer_id,
+        order_id=order_id,
+        by=_user(by),
+        card_level=card_level,
+        insurer=insurer,
+        compulsory_policy=compulsory_policy,
+        commercial_policy=commercial_policy,
+        expires_on=date.fromisoformat(expires_on),
+    )
 
 
 @register_service("crm.customer_lost")
@@ -128,6 +162,7 @@ def customer_lost(*, customer_id: int, by: str, reason: str) -> str:
 
 # --- order_change ----------------------------------------------------------------------
 
+
 @register_service("crm.order_summary")
 def order_summary(*, order_id: int) -> dict[str, Any]:
     return sales.order_summary(order_id=order_id)
@@ -138,8 +173,11 @@ def order_change_apply(*, order_id: int, by: str, kind: str, value: Any, reason:
     """Apply the approved change with history, and tell the order's salesperson."""
     approver = _user(by)
     order = sales.order_change_apply(order_id=order_id, by=approver, kind=kind, value=value, reason=reason)
-    _notice(order.salesperson, f"Order #{order.pk}: {kind.replace('_', ' ')} changed to {value} "
-                               f"(approved by {approver.get_username()})", order.pk)
+    _notice(
+        order.salesperson,
+        f"Order #{order.pk}: {kind.replace('_', ' ')} changed to {value} (approved by {approver.get_username()})",
+        order.pk,
+    )
     return True
 
 
@@ -151,23 +189,44 @@ def order_change_rejected(*, order_id: int, to: str, by: str, comment: str) -> b
 
 
 def _notice(user: Any, title: str, order_id: int) -> None:
-    engine.create_item(kind="notice", title=title, assignee=user, subject_label=f"Order #{order_id}",
-                       subject_ref=f"order:{order_id}")
+    engine.create_item(
+        kind="notice", title=title, assignee=user, subject_label=f"Order #{order_id}", subject_ref=f"order:{order_id}"
+    )
 
 
 # --- complaint -------------------------------------------------------------------------
 
+
 @register_service("crm.complaint_record")
-def complaint_record(*, complaint_id: int, customer_id: int, store_id: int, by: str, channel: str, category: str,
-                     severity: str, description: str, vehicle_id: int, ack_sla: str) -> dict[str, Any]:
+def complaint_record(
+    *,
+    complaint_id: int,
+    customer_id: int,
+    store_id: int,
+    by: str,
+    channel: str,
+    category: str,
+    severity: str,
+    description: str,
+    vehicle_id: int,
+    ack_sla: str,
+) -> dict[str, Any]:
     """Record the complaint (or complete the one a return visit opened, ``complaint_id`` > 0);
     returns its id and the investigation steps of its category."""
     if channel not in ContactChannel.values:
         raise ValueError(f"{channel!r} is not a contact channel")
-    complaint = sales.complaint_open(complaint_id=complaint_id or None, customer_id=customer_id, store_id=store_id,
-                                     by=_user(by), channel=channel, category=category, severity=severity,
-                                     description=description, vehicle_id=vehicle_id or None,
-                                     deadline=engine.now() + _duration(ack_sla))
+    complaint = sales.complaint_open(
+        complaint_id=complaint_id or None,
+        customer_id=customer_id,
+        store_id=store_id,
+        by=_user(by),
+        channel=channel,
+        category=category,
+        severity=severity,
+        description=description,
+        vehicle_id=vehicle_id or None,
+        deadline=engine.now() + _duration(ack_sla),
+    )
     return {"id": complaint.pk, "steps": INVESTIGATION_STEPS.get(category, INVESTIGATION_STEPS["other"])}
 
 
@@ -178,8 +237,11 @@ def complaint_start(*, complaint_id: int, by: str) -> str:
 
 @register_service("crm.complaint_propose")
 def complaint_propose(*, complaint_id: int, by: str, resolution: str, compensation: int) -> str:
-    return str(sales.complaint_move(complaint_id=complaint_id, by=_user(by), transition="",
-                                    resolution=resolution, compensation=compensation).status)
+    return str(
+        sales.complaint_move(
+            complaint_id=complaint_id, by=_user(by), transition="", resolution=resolution, compensation=compensation
+        ).status
+    )
 
 
 @register_service("crm.complaint_resolve")
@@ -189,13 +251,20 @@ def complaint_resolve(*, complaint_id: int, by: str) -> str:
 
 @register_service("crm.complaint_close")
 def complaint_close(*, complaint_id: int, by: str, resolution: str, score: int) -> str:
-    return str(sales.complaint_move(complaint_id=complaint_id, by=_user(by), transition="close",
-                                    resolution=resolution, satisfaction_score=score).status)
+    return str(
+        sales.complaint_move(
+            complaint_id=complaint_id, by=_user(by), transition="close", resolution=resolution, satisfaction_score=score
+        ).status
+    )
 
 
 @register_service("crm.complaint_reopen")
 def complaint_reopen(*, complaint_id: int, by: str, reason: str) -> str:
-    complaint = sales.complaint_move(complaint_id=complaint_id, by=_user(by), transition="reopen",
-                                     satisfaction_score=None,
-                                     deadline=engine.now() + timedelta(days=3))
+    complaint = sales.complaint_move(
+        complaint_id=complaint_id,
+        by=_user(by),
+        transition="reopen",
+        satisfaction_score=None,
+        deadline=engine.now() + timedelta(days=3),
+    )
     return f"{complaint.status}: {reason}"[:200]

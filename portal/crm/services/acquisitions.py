@@ -27,14 +27,33 @@ ACQUISITION_SOURCES = ("trade_in", "private", "auction", "request")
 
 
 def _acquisition_data(store: Store, source: str, **extra: Any) -> dict[str, Any]:
-    return {"store_id": store.pk, "store_name": store.name, "source": source, "draft": source == "request",
-            "approval_price": settings.LOTFLOW_ACQUISITION_APPROVAL_PRICE, "request_id": None, "customer_id": None,
-            "seller_name": "", "seller_phone": "", "wanted": "", "reason": "", "note": "", "colour": "",
-            **extra}
+    return {
+        "store_id": store.pk,
+        "store_name": store.name,
+        "source": source,
+        "draft": source == "request",
+        "approval_price": settings.LOTFLOW_ACQUISITION_APPROVAL_PRICE,
+        "request_id": None,
+        "customer_id": None,
+        "seller_name": "",
+        "seller_phone": "",
+        "wanted": "",
+        "reason": "",
+        "note": "",
+        "colour": "",
+        **extra,
+    }
 
 
-def acquisition_start(*, by: Any, store_id: int, source: str, seller_name: str = "", seller_phone: str = "",
-                      customer_id: int | None = None) -> int:
+def acquisition_start(
+    *,
+    by: Any,
+    store_id: int,
+    source: str,
+    seller_name: str = "",
+    seller_phone: str = "",
+    customer_id: int | None = None,
+) -> int:
     """A car is offered (trade-in, private seller, auction): starts ``vehicle_acquisition`` at the appraisal."""
     store = Store.objects.filter(pk=store_id).first()
     if store is None:
@@ -50,10 +69,12 @@ def acquisition_start(*, by: Any, store_id: int, source: str, seller_name: str =
         seller_name = seller_name or customer.name
     if not seller_name.strip():
         raise ValidationError({"seller_name": "Name the seller (person, dealer or auction house)."})
-    data = _acquisition_data(store, source, seller_name=seller_name.strip(), seller_phone=seller_phone,
-                             customer_id=customer_id)
-    return api.start("vehicle_acquisition", business_key=f"acquisition:{source}:{store.pk}", user=by,
-                     data=data).instance_id
+    data = _acquisition_data(
+        store, source, seller_name=seller_name.strip(), seller_phone=seller_phone, customer_id=customer_id
+    )
+    return api.start(
+        "vehicle_acquisition", business_key=f"acquisition:{source}:{store.pk}", user=by, data=data
+    ).instance_id
 
 
 @transaction.atomic
@@ -63,8 +84,11 @@ def acquisition_submit(*, request_id: int) -> int:
     transition_apply(request, "submit", actor=None)
     kind = " ".join(part for part in (request.brand, request.model, request.vehicle_type) if part)
     wanted = f"{request.quantity} × {kind}"
-    return api.start("vehicle_acquisition", business_key=f"acquisition-request:{request.pk}", data=_acquisition_data(
-        request.store, "request", request_id=request.pk, wanted=wanted, reason=request.reason)).instance_id
+    return api.start(
+        "vehicle_acquisition",
+        business_key=f"acquisition-request:{request.pk}",
+        data=_acquisition_data(request.store, "request", request_id=request.pk, wanted=wanted, reason=request.reason),
+    ).instance_id
 
 
 @transaction.atomic
@@ -77,18 +101,40 @@ def acquisition_request_decide(*, request_id: int, approved: bool, reason: str, 
 
 
 @transaction.atomic
-def appraisal_record(*, store_id: int, seller_name: str, seller_phone: str, customer_id: int | None, vin: str,
-                     brand: str, model: str, mileage: int, condition: str, history: str, photos: str,
-                     offered_price: int, by: str) -> dict[str, Any]:
+def appraisal_record(
+    *,
+    store_id: int,
+    seller_name: str,
+    seller_phone: str,
+    customer_id: int | None,
+    vin: str,
+    brand: str,
+    model: str,
+    mileage: int,
+    condition: str,
+    history: str,
+    photos: str,
+    offered_price: int,
+    by: str,
+) -> dict[str, Any]:
     """The appraisal (status offered); ``needs_approval`` when the price is above the settings' limit."""
     actor = user_by_username(by)
     appraisal = Appraisal.objects.create(
-        store_id=store_id, seller_name=seller_name, seller_phone=seller_phone, seller_id=customer_id, vin=vin.upper(),
-        brand=brand, model=model, mileage=mileage, condition=f"{condition}\n\nPhotos: {photos}".strip(),
-        history=history, offered_price=offered_price, appraiser=actor)
+        store_id=store_id,
+        seller_name=seller_name,
+        seller_phone=seller_phone,
+        seller_id=customer_id,
+        vin=vin.upper(),
+        brand=brand,
+        model=model,
+        mileage=mileage,
+        condition=f"{condition}\n\nPhotos: {photos}".strip(),
+        history=history,
+        offered_price=offered_price,
+        appraiser=actor,
+    )
     transition_apply(appraisal, "offer", actor=actor)
-    return {"appraisal_id": appraisal.pk,
-            "needs_approval": offered_price > settings.LOTFLOW_ACQUISITION_APPROVAL_PRICE}
+    return {"appraisal_id": appraisal.pk, "needs_approval": offered_price > settings.LOTFLOW_ACQUISITION_APPROVAL_PRICE}
 
 
 @transaction.atomic
@@ -111,23 +157,52 @@ def appraisal_purchase(*, appraisal_id: int, price: int, method: str, by: str) -
 
 
 @transaction.atomic
-def appraisal_list_in_stock(*, appraisal_id: int, request_id: int | None, purchase_price: int, asking_price: int,
-                            year: int, vehicle_type: str, colour: str, work_done: str, cost: int, by: str) -> int:
+def appraisal_list_in_stock(
+    *,
+    appraisal_id: int,
+    request_id: int | None,
+    purchase_price: int,
+    asking_price: int,
+    year: int,
+    vehicle_type: str,
+    colour: str,
+    work_done: str,
+    cost: int,
+    by: str,
+) -> int:
     """The bought, reconditioned car goes into the store's stock; its request (if any) is fulfilled."""
     actor = user_by_username(by)
     appraisal = Appraisal.objects.get(pk=appraisal_id)
     known = Vehicle.objects.select_for_update().filter(vin=appraisal.vin).first()
     if known is not None:
-        vehicle = _buy_back(known, appraisal, by=actor, purchase_price=purchase_price,
-                            asking_price=asking_price, colour=colour)
+        vehicle = _buy_back(
+            known, appraisal, by=actor, purchase_price=purchase_price, asking_price=asking_price, colour=colour
+        )
     else:
-        vehicle = vehicle_create(by=actor, store=appraisal.store, vin_confirmed=True, fields={
-            "vin": appraisal.vin, "brand": appraisal.brand, "model": appraisal.model, "vehicle_type": vehicle_type,
-            "year": year, "colour": colour, "mileage": appraisal.mileage, "purchase_price": purchase_price,
-            "asking_price": asking_price})
+        vehicle = vehicle_create(
+            by=actor,
+            store=appraisal.store,
+            vin_confirmed=True,
+            fields={
+                "vin": appraisal.vin,
+                "brand": appraisal.brand,
+                "model": appraisal.model,
+                "vehicle_type": vehicle_type,
+                "year": year,
+                "colour": colour,
+                "mileage": appraisal.mileage,
+                "purchase_price": purchase_price,
+                "asking_price": asking_price,
+            },
+        )
     if work_done:
-        ServiceRecord.objects.create(vehicle=vehicle, date=timezone.localdate(), mileage=vehicle.mileage,
-                                     work_done=f"Reconditioning: {work_done}", cost=cost)
+        ServiceRecord.objects.create(
+            vehicle=vehicle,
+            date=timezone.localdate(),
+            mileage=vehicle.mileage,
+            work_done=f"Reconditioning: {work_done}",
+            cost=cost,
+        )
     if request_id:
         request = AcquisitionRequest.objects.select_for_update().get(pk=request_id)
         if request.status == AcquisitionStatus.APPROVED:
@@ -135,14 +210,29 @@ def appraisal_list_in_stock(*, appraisal_id: int, request_id: int | None, purcha
     return vehicle.pk
 
 
-def _buy_back(vehicle: Vehicle, appraisal: Appraisal, *, by: Any, purchase_price: int, asking_price: int,
-              colour: str) -> Vehicle:
+def _buy_back(
+    vehicle: Vehicle, appraisal: Appraisal, *, by: Any, purchase_price: int, asking_price: int, colour: str
+) -> Vehicle:
     """A car the group sold before comes back: the same record, in stock again in the buying store,
     with its new figures in its history. A car the group still holds cannot be bought."""
     if vehicle.status != VehicleStatus.SOLD:
-        raise ValidationError({"vin": f"{vehicle_label(vehicle)} is {vehicle.get_status_display().lower()} in "
-                                      f"{vehicle.store}: the group holds it, so the appraisal's VIN must be wrong."})
-    transition_apply(vehicle, "buy_back", actor=by, extra={
-        "store": appraisal.store, "customer": None, "mileage": appraisal.mileage,
-        "purchase_price": purchase_price, "asking_price": asking_price, "colour": colour or vehicle.colour})
+        raise ValidationError(
+            {
+                "vin": f"{vehicle_label(vehicle)} is {vehicle.get_status_display().lower()} in "
+                f"{vehicle.store}: the group holds it, so the appraisal's VIN must be wrong."
+            }
+        )
+    transition_apply(
+        vehicle,
+        "buy_back",
+        actor=by,
+        extra={
+            "store": appraisal.store,
+            "customer": None,
+            "mileage": appraisal.mileage,
+            "purchase_price": purchase_price,
+            "asking_price": asking_price,
+            "colour": colour or vehicle.colour,
+        },
+    )
     return vehicle

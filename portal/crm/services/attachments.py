@@ -15,8 +15,11 @@ from ..scopes import attachments_visible_to, can_see_identity, customers_visible
 from .common import visible_or_raise
 
 # Content signatures; the name and the browser's content type are never trusted.
-SIGNATURES = [(b"\xff\xd8\xff", "image/jpeg", ".jpg"), (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-              (b"%PDF-", "application/pdf", ".pdf")]
+SIGNATURES = [
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"%PDF-", "application/pdf", ".pdf"),
+]
 
 
 def sniff(head: bytes, tail: bytes) -> tuple[str, str] | None:
@@ -51,14 +54,22 @@ def attachment_add(*, customer_id: int, by: Any, kind: str, filename: str, strea
         raise ValidationError({"file": f"{filename} is empty."})
     found = sniff(data[:16], data[-1024:])
     if found is None:
-        raise ValidationError({"file": f"{filename} is not a JPEG, PNG or PDF file (checked by its content, "
-                                       "whatever its name says)."})
+        raise ValidationError(
+            {"file": f"{filename} is not a JPEG, PNG or PDF file (checked by its content, whatever its name says)."}
+        )
     content_type, suffix = found
     storage_name = secrets.token_hex(16) + suffix
     target = storage_dir() / storage_name
     attachment = Attachment.objects.create(
-        customer=customer, kind=kind, filename=Path(filename).name[:200], content_type=content_type,
-        size=len(data), sha256=hashlib.sha256(data).hexdigest(), storage_name=storage_name, uploaded_by=by)
+        customer=customer,
+        kind=kind,
+        filename=Path(filename).name[:200],
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_name=storage_name,
+        uploaded_by=by,
+    )
     target.write_bytes(data)  # last step: nothing after it can roll the row back
     return attachment
 

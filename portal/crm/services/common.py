@@ -55,5 +55,6 @@ def vehicle_label(vehicle: Any) -> str:
 
 def status_note(entity: str, pk: int, old: str, new: str, *, by: Any, note: str) -> None:
     """History of records that portal.crm.history does not track (transfers, appraisals, requests)."""
-    ChangeRecord.objects.create(entity=entity, entity_id=pk, field="status", old_value=old, new_value=new,
-                                actor=by, note=note[:200])
+    ChangeRecord.objects.create(
+        entity=entity, entity_id=pk, field="status", old_value=old, new_value=new, actor=by, note=note[:200]
+    )

@@ -45,8 +45,10 @@ class ContactResult:
         if self.took_from_pool:
             return f"Contact recorded; {self.communication.customer} is now yours."
         if self.taken_by is not None:
-            return (f"{self.taken_by.get_username()} recorded a first contact with "
-                    f"{self.communication.customer} first and owns it now; your note is kept on the record.")
+            return (
+                f"{self.taken_by.get_username()} recorded a first contact with "
+                f"{self.communication.customer} first and owns it now; your note is kept on the record."
+            )
         return "Contact recorded."
 
 
@@ -65,7 +67,13 @@ def _customer_for_contact(by: Any, customer_id: int, from_pool: bool) -> Custome
 
 @transaction.atomic
 def communication_record(
-    *, customer_id: int, by: Any, channel: str, content: str, outcome: str, at: datetime | None = None,
+    *,
+    customer_id: int,
+    by: Any,
+    channel: str,
+    content: str,
+    outcome: str,
+    at: datetime | None = None,
     from_pool: bool = False,
 ) -> ContactResult:
     """Log a contact. On a pool prospect, a salesperson of its store becomes its owner at once.
@@ -96,23 +104,30 @@ def communication_record(
         note.lost_claim_to = customer.owner
     note.save()
     # Keeps the latest contact time even if an older contact is logged after a newer one.
-    Customer.objects.filter(pk=customer.pk).filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=at)) \
-        .update(last_contact_at=at)
+    Customer.objects.filter(pk=customer.pk).filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=at)).update(
+        last_contact_at=at
+    )
     score_customers([customer.pk])  # recent contacts count in the score
     return ContactResult(note, took, note.lost_claim_to)
 
 
 @transaction.atomic
 def follow_up_plan_create(
-    *, customer_id: int, by: Any, due_at: datetime, method: str, purpose: str,
+    *,
+    customer_id: int,
+    by: Any,
+    due_at: datetime,
+    method: str,
+    purpose: str,
     appointment: Appointment | None = None,
 ) -> FollowUpPlan:
     customer = visible_or_raise(customers_visible_to(by), customer_id, "customer")
     if not can_manage_customer(by, customer):
         raise NotPermitted("Only the owner or the store manager plans follow-ups for this customer.")
     owner = customer.owner or by
-    plan = FollowUpPlan(customer=customer, owner=owner, due_at=due_at, method=method, purpose=purpose,
-                        appointment=appointment)
+    plan = FollowUpPlan(
+        customer=customer, owner=owner, due_at=due_at, method=method, purpose=purpose, appointment=appointment
+    )
     clean_or_raise(plan, exclude=["customer", "owner", "appointment"])
     plan.save()
     return plan
@@ -132,8 +147,14 @@ def follow_up_plan_done(*, plan_id: int, by: Any) -> FollowUpPlan:
 
 @transaction.atomic
 def appointment_book(
-    *, customer_id: int, by: Any, kind: str, at: datetime, vehicle_id: int | None = None,
-    intended_model: str = "", intended_configuration: str = "",
+    *,
+    customer_id: int,
+    by: Any,
+    kind: str,
+    at: datetime,
+    vehicle_id: int | None = None,
+    intended_model: str = "",
+    intended_configuration: str = "",
 ) -> Appointment:
     """Book a visit, test drive or service. A test drive also plans the owner's follow-up after it."""
     customer = visible_or_raise(customers_visible_to(by), customer_id, "customer")
@@ -142,15 +163,27 @@ def appointment_book(
     vehicle: Vehicle | None = None
     if vehicle_id is not None:
         vehicle = visible_or_raise(vehicles_visible_to(by), vehicle_id, "vehicle")
-    appointment = Appointment(customer=customer, store=customer.home_store, kind=kind, at=at, vehicle=vehicle,
-                              intended_model=intended_model, intended_configuration=intended_configuration,
-                              created_by=by)
+    appointment = Appointment(
+        customer=customer,
+        store=customer.home_store,
+        kind=kind,
+        at=at,
+        vehicle=vehicle,
+        intended_model=intended_model,
+        intended_configuration=intended_configuration,
+        created_by=by,
+    )
     clean_or_raise(appointment, exclude=["customer", "store", "vehicle", "created_by"])
     appointment.save()
     if kind == AppointmentKind.TEST_DRIVE:
-        FollowUpPlan.objects.create(customer=customer, owner=customer.owner or by, due_at=at + timedelta(days=1),
-                                    method="phone", purpose=f"Ask about the test drive of {intended_model or vehicle}",
-                                    appointment=appointment)
+        FollowUpPlan.objects.create(
+            customer=customer,
+            owner=customer.owner or by,
+            due_at=at + timedelta(days=1),
+            method="phone",
+            purpose=f"Ask about the test drive of {intended_model or vehicle}",
+            appointment=appointment,
+        )
     return appointment
 
 

@@ -18,8 +18,22 @@ from ..scopes import can_manage_customer, customers_visible_to, scope_of, staff_
 from .common import clean_or_raise, visible_or_raise
 
 CUSTOMER_FIELDS = [
-    "name", "gender", "birthday", "email", "wechat_id", "address", "id_number", "source", "sub_channel",
-    "intent_level", "vehicle_type", "brands", "budget_min", "budget_max", "use", "expected_purchase_by",
+    "name",
+    "gender",
+    "birthday",
+    "email",
+    "wechat_id",
+    "address",
+    "id_number",
+    "source",
+    "sub_channel",
+    "intent_level",
+    "vehicle_type",
+    "brands",
+    "budget_min",
+    "budget_max",
+    "use",
+    "expected_purchase_by",
 ]
 _KEEP = object()
 
@@ -36,15 +50,19 @@ def _phone_numbers(raw_phones: Iterable[str]) -> list[str]:
 
 def phones_check_free(numbers: list[str], *, customer: Customer | None = None) -> None:
     """Refuse a phone that already belongs to another customer: one phone, one customer."""
-    taken = (CustomerPhone.objects.filter(number_hash__in=[phone_hash(n) for n in numbers])
-             .select_related("customer__owner", "customer__home_store"))
+    taken = CustomerPhone.objects.filter(number_hash__in=[phone_hash(n) for n in numbers]).select_related(
+        "customer__owner", "customer__home_store"
+    )
     if customer is not None and customer.pk:
         taken = taken.exclude(customer=customer)
     problems = []
     for row in taken:
         other = row.customer
-        holder = (f"owned by {other.owner.get_username()}" if other.owner is not None
-                  else f"in the pool of {other.home_store}")
+        holder = (
+            f"owned by {other.owner.get_username()}"
+            if other.owner is not None
+            else f"in the pool of {other.home_store}"
+        )
         problems.append(f"Phone {phone_mask(row.number)} already belongs to customer #{other.pk} ({holder}).")
     if problems:
         raise ValidationError({"phones": problems})
@@ -55,8 +73,13 @@ def _set_phones(customer: Customer, numbers: list[str]) -> None:
     existing = set(customer.phones.values_list("number", flat=True))
     for position, number in enumerate(numbers):
         if number not in existing:
-            CustomerPhone.objects.create(customer=customer, number=number, number_hash=phone_hash(number),
-                                         last4=number[-4:], primary=position == 0)
+            CustomerPhone.objects.create(
+                customer=customer,
+                number=number,
+                number_hash=phone_hash(number),
+                last4=number[-4:],
+                primary=position == 0,
+            )
     customer.phones.update(primary=False)
     if numbers:
         customer.phones.filter(number=numbers[0]).update(primary=True)
@@ -82,8 +105,9 @@ def _save_phones(customer: Customer, numbers: list[str]) -> None:
 
 
 @transaction.atomic
-def customer_find_or_create(*, phone: str, new: Callable[[], Customer], by: Any = None,
-                             note: str = "") -> tuple[Customer, bool]:
+def customer_find_or_create(
+    *, phone: str, new: Callable[[], Customer], by: Any = None, note: str = ""
+) -> tuple[Customer, bool]:
     """Find the customer who has this phone number, pooled or owned (same phone: one customer), or
     create the prospect ``new()`` builds, with it as their primary phone. (customer, created)."""
     number = phone_normalize(phone)
@@ -102,8 +126,13 @@ def customer_find_or_create(*, phone: str, new: Callable[[], Customer], by: Any 
 
 @transaction.atomic
 def customer_create(
-    *, by: Any, phones: list[str], home_store: Store | None = None, owner: Any = _KEEP,
-    tags: Iterable[str] = (), fields: dict[str, Any],
+    *,
+    by: Any,
+    phones: list[str],
+    home_store: Store | None = None,
+    owner: Any = _KEEP,
+    tags: Iterable[str] = (),
+    fields: dict[str, Any],
 ) -> Customer:
     """A new prospect. A salesperson who enters one (walk-in, car show, ...) owns it from the start;
     anyone else's goes to the home store's pool unless they name an owner."""
@@ -136,7 +165,11 @@ def customer_create(
 
 @transaction.atomic
 def customer_update(
-    *, customer_id: int, by: Any, fields: dict[str, Any], phones: list[str] | None = None,
+    *,
+    customer_id: int,
+    by: Any,
+    fields: dict[str, Any],
+    phones: list[str] | None = None,
     tags: Iterable[str] | None = None,
 ) -> Customer:
     customer = visible_or_raise(customers_visible_to(by).select_for_update(), customer_id, "customer")
@@ -223,18 +256,21 @@ def staff_handover(*, leaver: Any, by: Any, prospects_to: Any | None, customers_
     if prospects_to is not None:
         _active_sales(prospects_to, staff.store_id, "prospects_to")
     if closed and customers_to is None:
-        raise ValidationError({"customers_to": f"{leaver.get_username()} has {len(closed)} customers; "
-                                               "name the colleague who takes them."})
+        raise ValidationError(
+            {"customers_to": f"{leaver.get_username()} has {len(closed)} customers; name the colleague who takes them."}
+        )
     if customers_to is not None:
         _active_sales(customers_to, staff.store_id, "customers_to")
-    for pk_list, target, label in (([c.pk for c in prospects], prospects_to, "prospects"),
-                                   ([c.pk for c in closed], customers_to, "customers")):
+    for pk_list, target, label in (
+        ([c.pk for c in prospects], prospects_to, "prospects"),
+        ([c.pk for c in closed], customers_to, "customers"),
+    ):
         if not pk_list:
             continue
         # Only rows still owned by the leaver: a prospect taken over meanwhile stays with its new owner.
         Customer.objects.filter(pk__in=pk_list, owner=leaver).update(owner=target)
         note = f"handover of {leaver.get_username()}'s {label}"
-        for customer in (prospects if label == "prospects" else closed):
+        for customer in prospects if label == "prospects" else closed:
             history.record_change(customer, "owner", leaver, target, actor=by, note=note)
     # Their open work follows the customers; the rest goes back to its role's queue.
     successors = {f"customer:{c.pk}": prospects_to for c in prospects if prospects_to is not None}
@@ -245,7 +281,13 @@ def staff_handover(*, leaver: Any, by: Any, prospects_to: Any | None, customers_
 
 @transaction.atomic
 def membership_card_issue(
-    *, by: Any, store: Store, name: str, phone: str, number: str, level: str = "standard",
+    *,
+    by: Any,
+    store: Store,
+    name: str,
+    phone: str,
+    number: str,
+    level: str = "standard",
 ) -> MembershipCard:
     """Issue a card; the holder is matched by phone against every customer record, pooled or owned
     (same phone: one customer). Without a match a new prospect is created in the store's pool."""
@@ -256,13 +298,22 @@ def membership_card_issue(
     if MembershipCard.objects.filter(number=number).exists():
         raise ValidationError({"number": f"Card number {number} is already issued."})
     customer, created = customer_find_or_create(
-        phone=normalized, by=by, note="created for a membership card",
-        new=lambda: Customer(name=name, home_store=store, source=Source.WALK_IN, sub_channel="membership card"))
+        phone=normalized,
+        by=by,
+        note="created for a membership card",
+        new=lambda: Customer(name=name, home_store=store, source=Source.WALK_IN, sub_channel="membership card"),
+    )
     if not created and MembershipCard.objects.filter(customer=customer).exists():
         raise ValidationError({"phone": f"Customer #{customer.pk} already holds a membership card."})
-    LeadIntake.objects.create(customer=customer, source=customer.source, channel="membership_card",
-                              received={"name": name, "card": number}, merged=not created,
-                              routed_store=customer.home_store, routed_owner=customer.owner, created_by=by,
-                              routing_reasons=["new prospect in the store pool" if created else "matched by phone"])
+    LeadIntake.objects.create(
+        customer=customer,
+        source=customer.source,
+        channel="membership_card",
+        received={"name": name, "card": number},
+        merged=not created,
+        routed_store=customer.home_store,
+        routed_owner=customer.owner,
+        created_by=by,
+        routing_reasons=["new prospect in the store pool" if created else "matched by phone"],
+    )
     return MembershipCard.objects.create(customer=customer, number=number, level=level, issued_by=by, store=store)
-

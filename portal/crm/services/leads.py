@@ -48,8 +48,18 @@ def _int_or_none(value: Any, field_name: str) -> int | None:
 
 @transaction.atomic
 def lead_receive(
-    *, name: str, phone: str, channel: str, source: str = Source.WEBSITE, by: Any = None, email: str = "",
-    sub_channel: str = "", intent_level: str = "", budget_min: Any = None, budget_max: Any = None, note: str = "",
+    *,
+    name: str,
+    phone: str,
+    channel: str,
+    source: str = Source.WEBSITE,
+    by: Any = None,
+    email: str = "",
+    sub_channel: str = "",
+    intent_level: str = "",
+    budget_min: Any = None,
+    budget_max: Any = None,
+    note: str = "",
     received: dict | None = None,
 ) -> LeadIntake:
     """Create or merge the prospect (same phone, same customer) and start the lead-to-cash process."""
@@ -62,19 +72,44 @@ def lead_receive(
     if intent_level and intent_level not in IntentLevel.values:
         raise ValidationError({"intent_level": f"{intent_level!r} is not one of {', '.join(IntentLevel.values)}."})
     low, high = _int_or_none(budget_min, "budget_min"), _int_or_none(budget_max, "budget_max")
-    customer, created = customer_find_or_create(phone=number, by=by, new=lambda: Customer(
-        name=name, email=email, source=source, sub_channel=sub_channel, intent_level=intent_level or IntentLevel.MEDIUM,
-        budget_min=low, budget_max=high, home_store=default_lead_store()))
+    customer, created = customer_find_or_create(
+        phone=number,
+        by=by,
+        new=lambda: Customer(
+            name=name,
+            email=email,
+            source=source,
+            sub_channel=sub_channel,
+            intent_level=intent_level or IntentLevel.MEDIUM,
+            budget_min=low,
+            budget_max=high,
+            home_store=default_lead_store(),
+        ),
+    )
     if not created and email and not customer.email:
         customer.email = email
         customer.save(update_fields=["email"])
     lead = LeadIntake.objects.create(
-        customer=customer, source=source, channel=channel, merged=not created, created_by=by,
-        received=received if received is not None else {"name": name, "email": email, "note": note,
-                                                         "sub_channel": sub_channel})
-    result = engine.start(LEAD_PROCESS, business_key=f"lead:{lead.pk}", user=by, data={
-        "store_id": customer.home_store_id, "customer_id": customer.pk, "lead_id": lead.pk,
-        "customer_name": customer.name})
+        customer=customer,
+        source=source,
+        channel=channel,
+        merged=not created,
+        created_by=by,
+        received=received
+        if received is not None
+        else {"name": name, "email": email, "note": note, "sub_channel": sub_channel},
+    )
+    result = engine.start(
+        LEAD_PROCESS,
+        business_key=f"lead:{lead.pk}",
+        user=by,
+        data={
+            "store_id": customer.home_store_id,
+            "customer_id": customer.pk,
+            "lead_id": lead.pk,
+            "customer_name": customer.name,
+        },
+    )
     LeadIntake.objects.filter(pk=lead.pk).update(process_instance_id=result.instance_id)
     lead.refresh_from_db()
     return lead
@@ -143,22 +178,37 @@ def leads_import(*, by: Any, filename: str, stream: IO[bytes]) -> ImportReport:
     header, rows = _rows_from_xlsx(raw) if is_xlsx else _rows_from_csv(raw)
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise ValidationError({"file": f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)} "
-                                       f"(line 1 must name the columns: {', '.join(REQUIRED_COLUMNS)}, and "
-                                       f"optionally {', '.join(OPTIONAL_COLUMNS)})."})
+        raise ValidationError(
+            {
+                "file": f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)} "
+                f"(line 1 must name the columns: {', '.join(REQUIRED_COLUMNS)}, and "
+                f"optionally {', '.join(OPTIONAL_COLUMNS)})."
+            }
+        )
     report = ImportReport()
     for line, row in rows:
         try:
             # One savepoint per row: a bad row leaves nothing behind, the good ones stay.
             lead = lead_receive(
-                by=by, channel="import", name=row.get("name", ""), phone=row.get("phone", ""),
-                email=row.get("email", "").strip(), source=(row.get("source") or Source.WEBSITE).strip(),
-                sub_channel=row.get("sub_channel", "").strip(), intent_level=row.get("intent_level", "").strip(),
-                budget_min=row.get("budget_min"), budget_max=row.get("budget_max"), note=row.get("note", ""),
-                received={"file": filename, "line": line, **{k: v for k, v in row.items() if k}})
+                by=by,
+                channel="import",
+                name=row.get("name", ""),
+                phone=row.get("phone", ""),
+                email=row.get("email", "").strip(),
+                source=(row.get("source") or Source.WEBSITE).strip(),
+                sub_channel=row.get("sub_channel", "").strip(),
+                intent_level=row.get("intent_level", "").strip(),
+                budget_min=row.get("budget_min"),
+                budget_max=row.get("budget_max"),
+                note=row.get("note", ""),
+                received={"file": filename, "line": line, **{k: v for k, v in row.items() if k}},
+            )
         except ValidationError as err:
-            reasons = "; ".join(f"{f}: {' '.join(m)}" for f, m in err.message_dict.items()) \
-                if hasattr(err, "error_dict") else " ".join(err.messages)
+            reasons = (
+                "; ".join(f"{f}: {' '.join(m)}" for f, m in err.message_dict.items())
+                if hasattr(err, "error_dict")
+                else " ".join(err.messages)
+            )
             report.errors.append((line, reasons))
         else:
             if lead.merged:

@@ -22,15 +22,17 @@ IMAGE_TYPES = {"image/jpeg", "image/png"}
 def _appraisal_for(by: Any, appraisal_id: int) -> Appraisal:
     appraisal = Appraisal.objects.filter(pk=appraisal_id).first()
     scope = scope_of(by)
-    if appraisal is None or not (scope.everything or scope.holds_in(appraisal.store_id, Role.SALES,
-                                                                      Role.STORE_MANAGER, Role.FINANCE)):
+    if appraisal is None or not (
+        scope.everything or scope.holds_in(appraisal.store_id, Role.SALES, Role.STORE_MANAGER, Role.FINANCE)
+    ):
         raise NotVisible(f"appraisal {appraisal_id} does not exist")
     return appraisal
 
 
 @transaction.atomic
-def photo_add(*, by: Any, filename: str, stream: IO[bytes], vehicle_id: int | None = None,
-              appraisal_id: int | None = None) -> VehiclePhoto:
+def photo_add(
+    *, by: Any, filename: str, stream: IO[bytes], vehicle_id: int | None = None, appraisal_id: int | None = None
+) -> VehiclePhoto:
     """Add a JPEG or PNG photo to a vehicle (staff who keep its store's stock) or to an appraisal."""
     if (vehicle_id is None) == (appraisal_id is None):
         raise ValidationError({"vehicle": "A photo belongs to one vehicle or one appraisal."})
@@ -48,13 +50,21 @@ def photo_add(*, by: Any, filename: str, stream: IO[bytes], vehicle_id: int | No
         raise ValidationError({"file": f"{filename} is larger than {limit // (1024 * 1024)} MB."})
     found = sniff(data[:16], data[-1024:]) if data else None
     if found is None or found[0] not in IMAGE_TYPES:
-        raise ValidationError({"file": f"{filename} is not a JPEG or PNG image (checked by its content, "
-                                       "whatever its name says)."})
+        raise ValidationError(
+            {"file": f"{filename} is not a JPEG or PNG image (checked by its content, whatever its name says)."}
+        )
     content_type, suffix = found
     storage_name = "photo-" + secrets.token_hex(16) + suffix
     photo = VehiclePhoto.objects.create(
-        vehicle=vehicle, appraisal=appraisal, filename=Path(filename).name[:200], content_type=content_type,
-        size=len(data), sha256=hashlib.sha256(data).hexdigest(), storage_name=storage_name, uploaded_by=by)
+        vehicle=vehicle,
+        appraisal=appraisal,
+        filename=Path(filename).name[:200],
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_name=storage_name,
+        uploaded_by=by,
+    )
     (storage_dir() / storage_name).write_bytes(data)  # last: nothing after it can roll the row back
     return photo
 

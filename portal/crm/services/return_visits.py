@@ -33,8 +33,10 @@ def return_visit_plan(*, delivered_at: datetime, next_service: date | None) -> l
     """[kind, due date-time] of each visit: days after delivery, and days before the first service."""
     days = settings.LOTFLOW_RETURN_VISIT_DAYS
     delivered = timezone.localtime(delivered_at).date()
-    plan = [[f"{days['first']} days after delivery", _local_iso(delivered + timedelta(days=days["first"]))],
-            [f"{days['second']} days after delivery", _local_iso(delivered + timedelta(days=days["second"]))]]
+    plan = [
+        [f"{days['first']} days after delivery", _local_iso(delivered + timedelta(days=days["first"]))],
+        [f"{days['second']} days after delivery", _local_iso(delivered + timedelta(days=days["second"]))],
+    ]
     if next_service is not None:
         plan.append(["before the first service", _local_iso(next_service - timedelta(days=days["before_service"]))])
     return plan
@@ -45,12 +47,17 @@ def return_visit_start(*, order_id: int, delivered_at: datetime | None = None) -
     order = Order.objects.select_related("customer", "vehicle").get(pk=order_id)
     plan = MaintenancePlan.objects.filter(vehicle_id=order.vehicle_id).first()
     data = {
-        "store_id": order.store_id, "order_id": order.pk, "customer_id": order.customer_id,
-        "vehicle_id": order.vehicle_id, "customer_name": order.customer.name,
+        "store_id": order.store_id,
+        "order_id": order.pk,
+        "customer_id": order.customer_id,
+        "vehicle_id": order.vehicle_id,
+        "customer_name": order.customer.name,
         "vehicle_label": vehicle_label(order.vehicle),
-        "visit_plan": return_visit_plan(delivered_at=delivered_at or timezone.now(),
-                                        next_service=plan.next_service_date if plan else None),
-        "visit_no": 0, "low_score": settings.LOTFLOW_RETURN_VISIT_LOW_SCORE,
+        "visit_plan": return_visit_plan(
+            delivered_at=delivered_at or timezone.now(), next_service=plan.next_service_date if plan else None
+        ),
+        "visit_no": 0,
+        "low_score": settings.LOTFLOW_RETURN_VISIT_LOW_SCORE,
     }
     try:
         return api.start("return_visit", business_key=f"order:{order.pk}", data=data).instance_id
@@ -61,8 +68,11 @@ def return_visit_start(*, order_id: int, delivered_at: datetime | None = None) -
 
 def service_booking(*, customer_id: int, vehicle_id: int | None = None) -> str:
     """The customer's next booked service appointment, as one line for the visit."""
-    booked = (Appointment.objects.filter(customer_id=customer_id, kind=AppointmentKind.SERVICE, at__gte=api.now())
-              .select_related("store").order_by("at"))
+    booked = (
+        Appointment.objects.filter(customer_id=customer_id, kind=AppointmentKind.SERVICE, at__gte=api.now())
+        .select_related("store")
+        .order_by("at")
+    )
     if vehicle_id is not None:
         booked = booked.filter(Q(vehicle_id=vehicle_id) | Q(vehicle__isnull=True))
     first = booked.first()
@@ -75,9 +85,13 @@ def service_booking(*, customer_id: int, vehicle_id: int | None = None) -> str:
 def return_visit_open(*, order_id: int, kind: str, due: str) -> int:
     """The ReturnVisit record (status due) for one visit of the process; returns its id."""
     order = Order.objects.get(pk=order_id)
-    visit = ReturnVisit.objects.create(customer_id=order.customer_id, vehicle_id=order.vehicle_id,
-                                       store_id=order.store_id, kind=f"after_delivery: {kind}"[:40],
-                                       due=datetime.fromisoformat(due).date())
+    visit = ReturnVisit.objects.create(
+        customer_id=order.customer_id,
+        vehicle_id=order.vehicle_id,
+        store_id=order.store_id,
+        kind=f"after_delivery: {kind}"[:40],
+        due=datetime.fromisoformat(due).date(),
+    )
     return visit.pk
 
 
@@ -85,8 +99,12 @@ def return_visit_open(*, order_id: int, kind: str, due: str) -> int:
 def return_visit_record(*, visit_id: int, score: int, notes: str, by: str) -> int:
     actor = user_by_username(by)
     visit = ReturnVisit.objects.select_for_update().get(pk=visit_id)
-    transition_apply(visit, "record", actor=actor, extra={
-        "satisfaction_score": score, "notes": notes, "done_by": actor, "done_at": api.now()})
+    transition_apply(
+        visit,
+        "record",
+        actor=actor,
+        extra={"satisfaction_score": score, "notes": notes, "done_by": actor, "done_at": api.now()},
+    )
     return visit.pk
 
 
@@ -96,15 +114,26 @@ def return_visit_escalate(*, visit_id: int, score: int, notes: str) -> int:
     returns the complaint's id."""
     visit = ReturnVisit.objects.select_related("customer").get(pk=visit_id)
     complaint = Complaint.objects.create(
-        customer_id=visit.customer_id, vehicle_id=visit.vehicle_id, store_id=visit.store_id,
-        channel=ContactChannel.PHONE, category="return visit",
+        customer_id=visit.customer_id,
+        vehicle_id=visit.vehicle_id,
+        store_id=visit.store_id,
+        channel=ContactChannel.PHONE,
+        category="return visit",
         severity=Severity.HIGH if score <= 1 else Severity.MEDIUM,
-        description=f"Satisfaction {score}/5 at the return visit ({visit.kind}). {notes}".strip())
+        description=f"Satisfaction {score}/5 at the return visit ({visit.kind}). {notes}".strip(),
+    )
     try:
         with transaction.atomic():
-            api.start("complaint", business_key=f"complaint:{complaint.pk}", data={
-                "store_id": visit.store_id, "complaint_id": complaint.pk, "customer_id": visit.customer_id,
-                "customer_name": visit.customer.name})
+            api.start(
+                "complaint",
+                business_key=f"complaint:{complaint.pk}",
+                data={
+                    "store_id": visit.store_id,
+                    "complaint_id": complaint.pk,
+                    "customer_id": visit.customer_id,
+                    "customer_name": visit.customer.name,
+                },
+            )
     except EngineError as err:  # not deployed (or refused): the complaint record is still there to handle
         log.info("complaint %s: no complaint process started (%s)", complaint.pk, err)
     return complaint.pk

@@ -60,29 +60,38 @@ def prospect_first_contact(*, customer_id: int, by: Any, outcome: str, notes: st
         old = customer.owner
         Customer.objects.filter(pk=customer.pk).update(owner=by)
         history.record_change(customer, "owner", old, by, actor=by, note="first contact after a hand-over")
-    communication_record(customer_id=customer_id, by=by, channel="phone", content=notes, outcome=outcome,
-                         from_pool=customer.owner_id is None)
+    communication_record(
+        customer_id=customer_id,
+        by=by,
+        channel="phone",
+        content=notes,
+        outcome=outcome,
+        from_pool=customer.owner_id is None,
+    )
     return Customer.objects.select_related("owner").get(pk=customer_id)
 
 
 @transaction.atomic
-def prospect_qualify(*, customer_id: int, by: Any, intent_level: str, vehicle_type: str, budget_max: int,
-                     needs: str) -> Customer:
+def prospect_qualify(
+    *, customer_id: int, by: Any, intent_level: str, vehicle_type: str, budget_max: int, needs: str
+) -> Customer:
     customer = visible_or_raise(customers_visible_to(by), customer_id, "customer")
     fields: dict[str, Any] = {"intent_level": intent_level, "vehicle_type": vehicle_type, "budget_max": budget_max}
     if customer.budget_min is not None and customer.budget_min > budget_max:
         fields["budget_min"] = None
     customer = customer_update(customer_id=customer_id, by=by, fields=fields)
-    communication_record(customer_id=customer_id, by=by, channel="phone", content=f"Needs: {needs}",
-                         outcome="follow_up")
+    communication_record(
+        customer_id=customer_id, by=by, channel="phone", content=f"Needs: {needs}", outcome="follow_up"
+    )
     return customer
 
 
 @transaction.atomic
 def prospect_lost(*, customer_id: int, by: Any, reason: str) -> None:
     """The lost branch: the reason is kept on the customer's record as a contact note."""
-    communication_record(customer_id=customer_id, by=by, channel="phone", content=f"Lost: {reason}",
-                         outcome="not_interested")
+    communication_record(
+        customer_id=customer_id, by=by, channel="phone", content=f"Lost: {reason}", outcome="not_interested"
+    )
 
 
 def _order_for_money(by: Any, order_id: int) -> Order:
@@ -112,37 +121,62 @@ def order_cancel_refund(*, order_id: int, by: Any, method: str, reference: str, 
     paid = order.payments.aggregate(total=Sum("amount"))["total"] or 0
     transition_apply(order, "cancel", actor=by)
     transition_apply(Vehicle.objects.get(pk=order.vehicle_id), "release", actor=by)
-    history.record_change(order, "refund", "", f"{paid} yuan by {method} ({reference})", actor=by,
-                          note=f"cancelled: {reason}"[:200])
+    history.record_change(
+        order, "refund", "", f"{paid} yuan by {method} ({reference})", actor=by, note=f"cancelled: {reason}"[:200]
+    )
     return order
 
 
 @transaction.atomic
-def sale_aftercare(*, customer_id: int, order_id: int, by: Any, card_level: str, insurer: str,
-                   compulsory_policy: str, commercial_policy: str, expires_on: date) -> dict[str, Any]:
+def sale_aftercare(
+    *,
+    customer_id: int,
+    order_id: int,
+    by: Any,
+    card_level: str,
+    insurer: str,
+    compulsory_policy: str,
+    commercial_policy: str,
+    expires_on: date,
+) -> dict[str, Any]:
     """After delivery: the membership card (unless the customer holds one) and both insurance policies."""
     order = visible_or_raise(orders_visible_to(by), order_id, "order")
     if order.status != OrderStatus.DELIVERED:
         raise ValidationError({"order": f"Order #{order.pk} is {order.status}, not delivered."})
     card = MembershipCard.objects.filter(customer_id=customer_id).first()
     if card is None:
-        card = MembershipCard.objects.create(customer_id=customer_id, number=f"LF{order.store_id:03d}{customer_id:07d}",
-                                             level=card_level, issued_by=by, store_id=order.store_id)
+        card = MembershipCard.objects.create(
+            customer_id=customer_id,
+            number=f"LF{order.store_id:03d}{customer_id:07d}",
+            level=card_level,
+            issued_by=by,
+            store_id=order.store_id,
+        )
     for kind, number in ((PolicyKind.COMPULSORY, compulsory_policy), (PolicyKind.COMMERCIAL, commercial_policy)):
-        InsurancePolicy.objects.update_or_create(vehicle_id=order.vehicle_id, kind=kind, defaults={
-            "insurer": insurer, "policy_number": number, "expires_on": expires_on})
+        InsurancePolicy.objects.update_or_create(
+            vehicle_id=order.vehicle_id,
+            kind=kind,
+            defaults={"insurer": insurer, "policy_number": number, "expires_on": expires_on},
+        )
     return {"card": card.number}
 
 
 # --- order changes -------------------------------------------------------------------
 
+
 def order_summary(*, order_id: int) -> dict[str, Any]:
     """What an order change shows and compares against (small values only)."""
     order = Order.objects.select_related("vehicle", "customer", "salesperson").get(pk=order_id)
-    return {"price": order.price, "payment_plan": order.payment_plan, "status": order.status,
-            "delivery_at": order.delivery_at.isoformat() if order.delivery_at else "",
-            "configuration": order.vehicle.configuration, "vehicle": f"{order.vehicle.brand} {order.vehicle.model}",
-            "customer_name": order.customer.name, "salesperson": order.salesperson.get_username()}
+    return {
+        "price": order.price,
+        "payment_plan": order.payment_plan,
+        "status": order.status,
+        "delivery_at": order.delivery_at.isoformat() if order.delivery_at else "",
+        "configuration": order.vehicle.configuration,
+        "vehicle": f"{order.vehicle.brand} {order.vehicle.model}",
+        "customer_name": order.customer.name,
+        "salesperson": order.salesperson.get_username(),
+    }
 
 
 @transaction.atomic
@@ -182,24 +216,34 @@ def order_change_apply(*, order_id: int, by: Any, kind: str, value: Any, reason:
 
 # --- starting the processes from the portal ----------------------------------------------
 
+
 def order_change_start(*, by: Any, order_id: int) -> api.StepResult:
     """The order's salesperson, or a manager of its store, asks for a change: starts ``order_change``
     at *Describe the change*, which is theirs. One change of an order waits at a time."""
     order = visible_or_raise(orders_visible_to(by).select_related("store"), order_id, "order")
     scope = scope_of(by)
     if order.salesperson_id != by.pk and not (scope.everything or scope.holds_in(order.store_id, Role.STORE_MANAGER)):
-        raise NotPermitted(f"Order #{order.pk} is {order.salesperson.get_username()}'s: "
-                           "they or a manager of the store can ask for a change.")
+        raise NotPermitted(
+            f"Order #{order.pk} is {order.salesperson.get_username()}'s: "
+            "they or a manager of the store can ask for a change."
+        )
     if order.status in (OrderStatus.DELIVERED, OrderStatus.CANCELLED):
-        raise ValidationError({"order": f"Order #{order.pk} is {order.get_status_display().lower()}; "
-                                        "only an open or paid order can change."})
+        raise ValidationError(
+            {
+                "order": f"Order #{order.pk} is {order.get_status_display().lower()}; "
+                "only an open or paid order can change."
+            }
+        )
     key = f"order:{order.pk}"
     waiting = api.running_instance_id("order_change", key)
     if waiting is not None:
-        raise ValidationError({"order": f"A change of order #{order.pk} is already under way (process {waiting}); "
-                                        "it has to be decided first."})
-    return api.start("order_change", business_key=key, user=by,
-                     data={"store_id": order.store_id, "order_id": order.pk})
+        raise ValidationError(
+            {
+                "order": f"A change of order #{order.pk} is already under way (process {waiting}); "
+                "it has to be decided first."
+            }
+        )
+    return api.start("order_change", business_key=key, user=by, data={"store_id": order.store_id, "order_id": order.pk})
 
 
 def complaint_start(*, by: Any, customer_id: int) -> api.StepResult:
@@ -217,17 +261,26 @@ def complaint_call(*, by: Any, phone: str) -> api.StepResult:
         raise NotPermitted("Complaint calls are taken by the complaints desk.")
     customer = customer_by_phone(phone, stores)
     if customer is None:
-        raise ValidationError({"phone": "No customer of your store has this number: check it with the caller, or "
-                                        "ask their salesperson or the store manager to record the customer first."})
+        raise ValidationError(
+            {
+                "phone": "No customer of your store has this number: check it with the caller, or "
+                "ask their salesperson or the store manager to record the customer first."
+            }
+        )
     return _complaint_process(customer, by)
 
 
 def _complaint_process(customer: Customer, by: Any) -> api.StepResult:
-    return api.start("complaint", business_key=f"customer:{customer.pk}", user=by, data={
-        "store_id": customer.home_store_id, "customer_id": customer.pk, "customer_name": customer.name})
+    return api.start(
+        "complaint",
+        business_key=f"customer:{customer.pk}",
+        user=by,
+        data={"store_id": customer.home_store_id, "customer_id": customer.pk, "customer_name": customer.name},
+    )
 
 
 # --- complaints ------------------------------------------------------------------------
+
 
 def _may_handle(by: Any, store_id: int) -> None:
     if not scope_of(by).holds_in(store_id, Role.COMPLAINTS, Role.STORE_MANAGER):
@@ -235,9 +288,19 @@ def _may_handle(by: Any, store_id: int) -> None:
 
 
 @transaction.atomic
-def complaint_open(*, complaint_id: int | None, customer_id: int, store_id: int, by: Any, channel: str,
-                   category: str, severity: str, description: str, vehicle_id: int | None,
-                   deadline: datetime) -> Complaint:
+def complaint_open(
+    *,
+    complaint_id: int | None,
+    customer_id: int,
+    store_id: int,
+    by: Any,
+    channel: str,
+    category: str,
+    severity: str,
+    description: str,
+    vehicle_id: int | None,
+    deadline: datetime,
+) -> Complaint:
     """Record a complaint taken in, or complete one opened elsewhere (a low return-visit score)."""
     _may_handle(by, store_id)
     complaint = Complaint(customer_id=customer_id, store_id=store_id)

@@ -38,14 +38,22 @@ def _set_roles(staff: Staff, roles: list[str]) -> None:
     staff.roles.exclude(role__in=roles).delete()
     for role in roles:
         # A role held without a store is held group-wide (hq, admin, or group finance/service/complaints).
-        StaffRole.objects.update_or_create(staff=staff, role=role,
-                                           defaults={"group_wide": role in GROUP_WIDE_ROLES or staff.store_id is None})
+        StaffRole.objects.update_or_create(
+            staff=staff, role=role, defaults={"group_wide": role in GROUP_WIDE_ROLES or staff.store_id is None}
+        )
 
 
 @transaction.atomic
 def staff_create(
-    *, by: Any, username: str, password: str, store: Store | None, roles: list[str], first_name: str = "",
-    last_name: str = "", phone: str = "",
+    *,
+    by: Any,
+    username: str,
+    password: str,
+    store: Store | None,
+    roles: list[str],
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
 ) -> Staff:
     _may_manage(by, store, roles)
     _check_roles(roles, store)

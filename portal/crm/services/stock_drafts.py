@@ -32,8 +32,9 @@ def drafts_submit() -> dict[str, int]:
     except NotFound as err:  # vehicle_transfer is not deployed: its drafts stay drafts
         log.info("draft transfers not submitted: %s", err)
     try:
-        for request_id in (AcquisitionRequest.objects.filter(status=AcquisitionStatus.DRAFT)
-                           .values_list("pk", flat=True)):
+        for request_id in AcquisitionRequest.objects.filter(status=AcquisitionStatus.DRAFT).values_list(
+            "pk", flat=True
+        ):
             acquisition_submit(request_id=request_id)
             done["submitted acquisition request"] += 1
     except NotFound as err:

@@ -25,31 +25,46 @@ from .common import status_note, user_by_username, vehicle_label
 
 def _transferable(vehicle: Vehicle) -> None:
     if vehicle.status != VehicleStatus.IN_STOCK:
-        raise ValidationError({"vehicle": f"{vehicle_label(vehicle)} is {vehicle.get_status_display().lower()}; "
-                                          "only a car in stock can be transferred."})
-    other = Transfer.objects.filter(vehicle=vehicle, status__in=[TransferStatus.REQUESTED, TransferStatus.APPROVED,
-                                                                  TransferStatus.IN_TRANSIT]).first()
+        raise ValidationError(
+            {
+                "vehicle": f"{vehicle_label(vehicle)} is {vehicle.get_status_display().lower()}; "
+                "only a car in stock can be transferred."
+            }
+        )
+    other = Transfer.objects.filter(
+        vehicle=vehicle, status__in=[TransferStatus.REQUESTED, TransferStatus.APPROVED, TransferStatus.IN_TRANSIT]
+    ).first()
     if other is not None:
-        raise ValidationError({"vehicle": f"{vehicle_label(vehicle)} is already on transfer #{other.pk} "
-                                          f"({other.status})."})
+        raise ValidationError(
+            {"vehicle": f"{vehicle_label(vehicle)} is already on transfer #{other.pk} ({other.status})."}
+        )
 
 
 def _transfer_data(transfer: Transfer, *, draft: bool) -> dict[str, Any]:
     vehicle, source, target = transfer.vehicle, transfer.from_store, transfer.to_store
     return {
-        "store_id": source.pk, "transfer_id": transfer.pk, "vehicle_id": vehicle.pk,
+        "store_id": source.pk,
+        "transfer_id": transfer.pk,
+        "vehicle_id": vehicle.pk,
         "vehicle_label": vehicle_label(vehicle),
-        "from_store_id": source.pk, "to_store_id": target.pk, "from_store_name": source.name,
-        "to_store_name": target.name, "reason": transfer.reason, "requested_date": transfer.requested_date.isoformat(),
-        "value": vehicle.asking_price, "draft": draft,
+        "from_store_id": source.pk,
+        "to_store_id": target.pk,
+        "from_store_name": source.name,
+        "to_store_name": target.name,
+        "reason": transfer.reason,
+        "requested_date": transfer.requested_date.isoformat(),
+        "value": vehicle.asking_price,
+        "draft": draft,
         "needs_hq": vehicle.asking_price > settings.LOTFLOW_TRANSFER_HQ_VALUE or source.region != target.region,
-        "requested_by": transfer.requested_by.get_username() if transfer.requested_by else "", "note": "",
+        "requested_by": transfer.requested_by.get_username() if transfer.requested_by else "",
+        "note": "",
     }
 
 
 @transaction.atomic
-def transfer_request(*, by: Any, vehicle_id: int, to_store_id: int, reason: str,
-                     requested_date: date | None = None) -> Transfer:
+def transfer_request(
+    *, by: Any, vehicle_id: int, to_store_id: int, reason: str, requested_date: date | None = None
+) -> Transfer:
     """A person asks for a car to move to another store; starts ``vehicle_transfer`` at the approval."""
     vehicle = Vehicle.objects.select_related("store").select_for_update().filter(pk=vehicle_id).first()
     target = Store.objects.filter(pk=to_store_id).first()
@@ -63,11 +78,17 @@ def transfer_request(*, by: Any, vehicle_id: int, to_store_id: int, reason: str,
     if not reason.strip():
         raise ValidationError({"reason": "Say why the car should move."})
     _transferable(vehicle)
-    transfer = Transfer.objects.create(vehicle=vehicle, from_store_id=vehicle.store_id, to_store=target,
-                                       reason=reason.strip()[:300], requested_by=by,
-                                       requested_date=requested_date or timezone.localdate())
-    api.start("vehicle_transfer", business_key=f"transfer:{transfer.pk}", user=by,
-              data=_transfer_data(transfer, draft=False))
+    transfer = Transfer.objects.create(
+        vehicle=vehicle,
+        from_store_id=vehicle.store_id,
+        to_store=target,
+        reason=reason.strip()[:300],
+        requested_by=by,
+        requested_date=requested_date or timezone.localdate(),
+    )
+    api.start(
+        "vehicle_transfer", business_key=f"transfer:{transfer.pk}", user=by, data=_transfer_data(transfer, draft=False)
+    )
     return transfer
 
 
@@ -77,8 +98,9 @@ def transfer_submit(*, transfer_id: int) -> int:
     transfer = Transfer.objects.select_related("vehicle", "from_store", "to_store").get(pk=transfer_id)
     _transferable(transfer.vehicle)
     transition_apply(transfer, "submit", actor=None)
-    return api.start("vehicle_transfer", business_key=f"transfer:{transfer.pk}",
-                     data=_transfer_data(transfer, draft=True)).instance_id
+    return api.start(
+        "vehicle_transfer", business_key=f"transfer:{transfer.pk}", data=_transfer_data(transfer, draft=True)
+    ).instance_id
 
 
 @transaction.atomic

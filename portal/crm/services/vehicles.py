@@ -28,8 +28,19 @@ from .common import clean_or_raise, visible_or_raise
 from .return_visits import return_visit_start
 
 VEHICLE_FIELDS = [
-    "vin", "engine_number", "plate", "brand", "model", "vehicle_type", "year", "colour", "mileage",
-    "first_registration", "configuration", "purchase_price", "asking_price",
+    "vin",
+    "engine_number",
+    "plate",
+    "brand",
+    "model",
+    "vehicle_type",
+    "year",
+    "colour",
+    "mileage",
+    "first_registration",
+    "configuration",
+    "purchase_price",
+    "asking_price",
 ]
 FIRST_SERVICE_AFTER = timedelta(days=180)
 FIRST_SERVICE_KM = 5000
@@ -90,8 +101,15 @@ def vehicle_update(*, vehicle_id: int, by: Any, fields: dict[str, Any], vin_conf
 
 @transaction.atomic
 def order_create(
-    *, by: Any, customer_id: int, vehicle_id: int, price: int, payment_plan: str = "full", deposit: int = 0,
-    delivery_at: datetime | None = None, delivery_place: str = "",
+    *,
+    by: Any,
+    customer_id: int,
+    vehicle_id: int,
+    price: int,
+    payment_plan: str = "full",
+    deposit: int = 0,
+    delivery_at: datetime | None = None,
+    delivery_place: str = "",
 ) -> Order:
     """An order reserves its vehicle: a reserved or sold vehicle cannot be put on a second order."""
     customer = visible_or_raise(customers_visible_to(by), customer_id, "customer")
@@ -100,8 +118,17 @@ def order_create(
     if customer.owner_id is None:
         raise ValidationError({"customer": f"{customer} is in the pool; take it (record a contact) first."})
     vehicle = visible_or_raise(vehicles_visible_to(by), vehicle_id, "vehicle")
-    order = Order(customer=customer, vehicle=vehicle, store=vehicle.store, salesperson=customer.owner, price=price,
-                  payment_plan=payment_plan, deposit=deposit, delivery_at=delivery_at, delivery_place=delivery_place)
+    order = Order(
+        customer=customer,
+        vehicle=vehicle,
+        store=vehicle.store,
+        salesperson=customer.owner,
+        price=price,
+        payment_plan=payment_plan,
+        deposit=deposit,
+        delivery_at=delivery_at,
+        delivery_place=delivery_place,
+    )
     clean_or_raise(order, exclude=["customer", "vehicle", "store", "salesperson"])
     if deposit > price:
         raise ValidationError({"deposit": f"The deposit ({deposit}) exceeds the price ({price})."})
@@ -147,9 +174,13 @@ def order_deliver(*, order_id: int, by: Any, delivered_at: datetime | None = Non
     vehicle = Vehicle.objects.get(pk=order.vehicle_id)
     transition_apply(vehicle, "sell", actor=by, extra={"customer": order.customer})
     when = delivered_at or timezone.now()
-    MaintenancePlan.objects.update_or_create(vehicle=vehicle, defaults={
-        "next_service_date": (when + FIRST_SERVICE_AFTER).date(),
-        "next_service_mileage": vehicle.mileage + FIRST_SERVICE_KM})
+    MaintenancePlan.objects.update_or_create(
+        vehicle=vehicle,
+        defaults={
+            "next_service_date": (when + FIRST_SERVICE_AFTER).date(),
+            "next_service_mileage": vehicle.mileage + FIRST_SERVICE_KM,
+        },
+    )
     # Issue 12: each recorded delivery starts the return_visit process (+3 days, +30 days, before the first service).
     return_visit_start(order_id=order.pk, delivered_at=when)
     return order

@@ -54,10 +54,18 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         if data["owner"]:
             owner_id = get_user_model().objects.filter(username=data["owner"]).values_list("pk", flat=True).first()
             owner_id = owner_id or -1
-        criteria = CustomerFilter(contact_from=data["contact_from"], contact_to=data["contact_to"],
-                                  budget_min=data["budget_min"], budget_max=data["budget_max"], use=data["use"],
-                                  intent_level=data["intent_level"], stage=data["stage"], source=data["source"],
-                                  owner_id=owner_id, in_pool=data["in_pool"])
+        criteria = CustomerFilter(
+            contact_from=data["contact_from"],
+            contact_to=data["contact_to"],
+            budget_min=data["budget_min"],
+            budget_max=data["budget_max"],
+            use=data["use"],
+            intent_level=data["intent_level"],
+            stage=data["stage"],
+            source=data["source"],
+            owner_id=owner_id,
+            in_pool=data["in_pool"],
+        )
         try:
             rows = customer_filter(request.user, criteria, data["q"])
         except ValidationError as err:
@@ -76,8 +84,9 @@ def pool(request: HttpRequest) -> HttpResponse:
 
 @crm_view
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
-    customer = visible_or_raise(customers_visible_to(request.user).select_related("owner", "home_store"),
-                                customer_id, "customer")
+    customer = visible_or_raise(
+        customers_visible_to(request.user).select_related("owner", "home_store"), customer_id, "customer"
+    )
     user = request.user
     manage = can_manage_customer(user, customer)
     context = {
@@ -89,9 +98,13 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "communications": customer.communications.select_related("author", "lost_claim_to")[:50],
         "follow_ups": follow_ups_visible_to(user).filter(customer=customer).select_related("owner"),
         "appointments": customer.appointments.select_related("vehicle")[:20],
-        "orders": orders_visible_to(user).filter(customer=customer).select_related("vehicle", "salesperson")
+        "orders": orders_visible_to(user)
+        .filter(customer=customer)
+        .select_related("vehicle", "salesperson")
         .order_by("-created_at")[:20],
-        "complaints": complaints_visible_to(user).filter(customer=customer).select_related("handler")
+        "complaints": complaints_visible_to(user)
+        .filter(customer=customer)
+        .select_related("handler")
         .order_by("-created_at")[:20],
         "history": history_for(customer, user)[:100],
         "matching": stock_matching(user, customer)[:10],
@@ -100,9 +113,11 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "follow_up_form": FollowUpForm() if manage else None,
         "appointment_form": AppointmentForm() if manage else None,
         "attachment_form": AttachmentForm() if can_see_identity(user, customer) else None,
-        "assign_form": (AssignForm(store_id=customer.home_store_id)
-                        if scope_of(user).holds_in(customer.home_store_id, Role.STORE_MANAGER) or
-                        scope_of(user).everything else None),
+        "assign_form": (
+            AssignForm(store_id=customer.home_store_id)
+            if scope_of(user).holds_in(customer.home_store_id, Role.STORE_MANAGER) or scope_of(user).everything
+            else None
+        ),
         "masked_phones": [phone_mask(p.number) for p in customer.phones.all()],
     }
     return render(request, "crm/customer_detail.html", context)

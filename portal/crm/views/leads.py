@@ -39,9 +39,16 @@ def lead_form(request: HttpRequest) -> HttpResponse:
                 return render(request, "crm/lead_thanks.html")
             data = form.cleaned_data
             try:
-                lead_receive(name=data["name"], phone=data["phone"], email=data["email"], channel="web_form",
-                             source=Source.WEBSITE, sub_channel="lead form", note=data["interest"],
-                             received={k: v for k, v in data.items() if k != "website"})
+                lead_receive(
+                    name=data["name"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    channel="web_form",
+                    source=Source.WEBSITE,
+                    sub_channel="lead form",
+                    note=data["interest"],
+                    received={k: v for k, v in data.items() if k != "website"},
+                )
             except ValidationError as err:
                 add_service_errors(form, err)
             else:
@@ -63,6 +70,9 @@ def lead_import(request: HttpRequest) -> HttpResponse:
         except ValidationError as err:
             add_service_errors(form, err)
         else:
-            messages.success(request, f"{report.created} new prospects, {report.merged} merged into existing "
-                                      f"customers, {len(report.errors)} rows refused.")
+            messages.success(
+                request,
+                f"{report.created} new prospects, {report.merged} merged into existing "
+                f"customers, {len(report.errors)} rows refused.",
+            )
     return render(request, "crm/lead_import.html", {"form": form, "report": report})

@@ -46,24 +46,32 @@ def vehicle_list(request: HttpRequest) -> HttpResponse:
 
 @crm_view
 def vehicle_detail(request: HttpRequest, vehicle_id: int) -> HttpResponse:
-    vehicle = visible_or_raise(vehicles_visible_to(request.user).select_related("store", "customer"),
-                               vehicle_id, "vehicle")
+    vehicle = visible_or_raise(
+        vehicles_visible_to(request.user).select_related("store", "customer"), vehicle_id, "vehicle"
+    )
     return vehicle_page(request, vehicle)
 
 
-def vehicle_page(request: HttpRequest, vehicle: Vehicle, *, transfer_form: TransferRequestForm | None = None,
-                 status: int = 200) -> HttpResponse:
+def vehicle_page(
+    request: HttpRequest, vehicle: Vehicle, *, transfer_form: TransferRequestForm | None = None, status: int = 200
+) -> HttpResponse:
     scope = scope_of(request.user)
     may_transfer = vehicle.status == VehicleStatus.IN_STOCK and bool(
-        stores_for(request.user, Role.SALES, Role.STORE_MANAGER, Role.HQ))
+        stores_for(request.user, Role.SALES, Role.STORE_MANAGER, Role.HQ)
+    )
     if transfer_form is None and may_transfer:
         transfer_form = TransferRequestForm(from_store_id=vehicle.store_id)
-    context = {"vehicle": vehicle, "history": history_for(vehicle, request.user)[:100],
-               "edit": scope.everything or scope.holds_in(vehicle.store_id, Role.SALES, Role.STORE_MANAGER),
-               "service_records": vehicle.service_records.all()[:20],
-               "policies": vehicle.policies.all(), "photos": vehicle.photos.all(), "photo_form": PhotoForm(),
-               # A refused request shows its form again, with the reason, whatever the car is now.
-               "transfer_form": transfer_form if may_transfer or status != 200 else None}
+    context = {
+        "vehicle": vehicle,
+        "history": history_for(vehicle, request.user)[:100],
+        "edit": scope.everything or scope.holds_in(vehicle.store_id, Role.SALES, Role.STORE_MANAGER),
+        "service_records": vehicle.service_records.all()[:20],
+        "policies": vehicle.policies.all(),
+        "photos": vehicle.photos.all(),
+        "photo_form": PhotoForm(),
+        # A refused request shows its form again, with the reason, whatever the car is now.
+        "transfer_form": transfer_form if may_transfer or status != 200 else None,
+    }
     return render(request, "crm/vehicle_detail.html", context, status=status)
 
 
@@ -126,9 +134,13 @@ def _upload(request: HttpRequest, form: Any, add: Callable[..., Any], done: str,
 @require_POST
 def attachment_upload(request: HttpRequest, customer_id: int) -> HttpResponse:
     visible_or_raise(customers_visible_to(request.user), customer_id, "customer")
-    return _upload(request, AttachmentForm(request.POST, request.FILES),
-                   partial(attachments.attachment_add, customer_id=customer_id), "attached",
-                   redirect("crm:customer", customer_id))
+    return _upload(
+        request,
+        AttachmentForm(request.POST, request.FILES),
+        partial(attachments.attachment_add, customer_id=customer_id),
+        "attached",
+        redirect("crm:customer", customer_id),
+    )
 
 
 @crm_view
@@ -136,8 +148,9 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
     attachment, path = attachments.attachment_open(attachment_id=attachment_id, by=request.user)
     if not path.exists():
         raise Http404(f"the file of attachment {attachment_id} is missing")
-    response = FileResponse(path.open("rb"), content_type=attachment.content_type, as_attachment=True,
-                            filename=attachment.filename)
+    response = FileResponse(
+        path.open("rb"), content_type=attachment.content_type, as_attachment=True, filename=attachment.filename
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -146,8 +159,13 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
 @require_POST
 def photo_upload(request: HttpRequest, vehicle_id: int) -> HttpResponse:
     visible_or_raise(vehicles_visible_to(request.user), vehicle_id, "vehicle")
-    return _upload(request, PhotoForm(request.POST, request.FILES), partial(photos.photo_add, vehicle_id=vehicle_id),
-                   "added", redirect("crm:vehicle", vehicle_id))
+    return _upload(
+        request,
+        PhotoForm(request.POST, request.FILES),
+        partial(photos.photo_add, vehicle_id=vehicle_id),
+        "added",
+        redirect("crm:vehicle", vehicle_id),
+    )
 
 
 @crm_view
@@ -194,8 +212,11 @@ def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
             messages.success(request, "Roles saved.")
             return redirect("crm:staff", member.pk)
     owned = member.user.owned_customers.count()
-    return render(request, "crm/staff_detail.html", {"member": member, "roles_form": roles_form, "owned": owned,
-                                                      "deactivate_form": DeactivateForm()})
+    return render(
+        request,
+        "crm/staff_detail.html",
+        {"member": member, "roles_form": roles_form, "owned": owned, "deactivate_form": DeactivateForm()},
+    )
 
 
 @crm_view
@@ -205,17 +226,27 @@ def staff_deactivate(request: HttpRequest, staff_id: int) -> HttpResponse:
     form = DeactivateForm(request.POST)
     form.is_valid()
     try:
-        prospects_to = (user_by_username(form.cleaned_data["prospects_to"], field="prospects_to")
-                        if form.cleaned_data.get("prospects_to") else None)
-        customers_to = (user_by_username(form.cleaned_data["customers_to"], field="customers_to")
-                        if form.cleaned_data.get("customers_to") else None)
-        moved = staff.staff_deactivate(staff_id=staff_id, by=request.user, prospects_to=prospects_to,
-                                       customers_to=customers_to)
+        prospects_to = (
+            user_by_username(form.cleaned_data["prospects_to"], field="prospects_to")
+            if form.cleaned_data.get("prospects_to")
+            else None
+        )
+        customers_to = (
+            user_by_username(form.cleaned_data["customers_to"], field="customers_to")
+            if form.cleaned_data.get("customers_to")
+            else None
+        )
+        moved = staff.staff_deactivate(
+            staff_id=staff_id, by=request.user, prospects_to=prospects_to, customers_to=customers_to
+        )
     except ValidationError as err:
         messages.error(request, " ".join(err.messages))
     else:
-        messages.success(request, f"Deactivated; handed over {moved['prospects']} prospects and "
-                                  f"{moved['customers']} customers. Their open work: {moved['items_handed']} "
-                                  f"went with the customers, {moved['items_released']} back to the queues, "
-                                  f"{moved['items_withdrawn']} withdrawn.")
+        messages.success(
+            request,
+            f"Deactivated; handed over {moved['prospects']} prospects and "
+            f"{moved['customers']} customers. Their open work: {moved['items_handed']} "
+            f"went with the customers, {moved['items_released']} back to the queues, "
+            f"{moved['items_withdrawn']} withdrawn.",
+        )
     return redirect("crm:staff", staff_id)

@@ -80,17 +80,21 @@ def complaint_call(request: HttpRequest) -> HttpResponse:
             _refused_on(form, err)
         else:
             return _continue(request, result.instance_id, "Complaint call taken", reverse("inbox:inbox"))
-    return render(request, "crm/form.html", {"form": form, "title": "Take a complaint call",
-                                             "submit": "Find the customer and start"},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "crm/form.html",
+        {"form": form, "title": "Take a complaint call", "submit": "Find the customer and start"},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST
 @crm_view
 def order_change_new(request: HttpRequest, order_id: int) -> HttpResponse:
     order_customer = request.POST.get("customer")
-    back = reverse("crm:customer", args=[order_customer]) if (order_customer or "").isdigit() else reverse(
-        "inbox:inbox")
+    back = (
+        reverse("crm:customer", args=[order_customer]) if (order_customer or "").isdigit() else reverse("inbox:inbox")
+    )
     try:
         result = sales_process.order_change_start(by=request.user, order_id=order_id)
     except (ValidationError, EngineError) as err:
@@ -102,20 +106,29 @@ def order_change_new(request: HttpRequest, order_id: int) -> HttpResponse:
 @require_POST
 @crm_view
 def transfer_new(request: HttpRequest, vehicle_id: int) -> HttpResponse:
-    vehicle = visible_or_raise(vehicles_visible_to(request.user).select_related("store", "customer"),
-                               vehicle_id, "vehicle")
+    vehicle = visible_or_raise(
+        vehicles_visible_to(request.user).select_related("store", "customer"), vehicle_id, "vehicle"
+    )
     form = TransferRequestForm(request.POST, from_store_id=vehicle.store_id)
     if form.is_valid():
         try:
             transfer = transfers.transfer_request(
-                by=request.user, vehicle_id=vehicle.pk, to_store_id=form.cleaned_data["to_store"].pk,
-                reason=form.cleaned_data["reason"], requested_date=form.cleaned_data["requested_date"])
+                by=request.user,
+                vehicle_id=vehicle.pk,
+                to_store_id=form.cleaned_data["to_store"].pk,
+                reason=form.cleaned_data["reason"],
+                requested_date=form.cleaned_data["requested_date"],
+            )
         except (ValidationError, EngineError) as err:
             _refused_on(form, err)
         else:
             instance_id = api.running_instance_id("vehicle_transfer", f"transfer:{transfer.pk}")
-            return _continue(request, instance_id, f"Transfer #{transfer.pk} to {transfer.to_store} requested",
-                             reverse("crm:vehicle", args=[vehicle.pk]))
+            return _continue(
+                request,
+                instance_id,
+                f"Transfer #{transfer.pk} to {transfer.to_store} requested",
+                reverse("crm:vehicle", args=[vehicle.pk]),
+            )
     return vehicle_page(request, vehicle, transfer_form=form, status=400)
 
 
@@ -128,8 +141,11 @@ def _buying_stores(request: HttpRequest) -> QuerySet[Store]:
 @crm_view
 def acquisition_new(request: HttpRequest) -> HttpResponse:
     stores = _buying_stores(request)
-    initial = {"source": request.GET.get("source") or "private", "customer": request.GET.get("customer"),
-               "store": stores.first()}
+    initial = {
+        "source": request.GET.get("source") or "private",
+        "customer": request.GET.get("customer"),
+        "store": stores.first(),
+    }
     customer = None
     wanted = request.POST.get("customer") or request.GET.get("customer")
     if wanted and wanted.isdigit():
@@ -141,16 +157,30 @@ def acquisition_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             if data["source"] == "trade_in" and customer is None:
-                raise ValidationError({"source": "A trade-in is started from the customer's page "
-                                                 "(Customers → the customer → Buy in their car)."})
+                raise ValidationError(
+                    {
+                        "source": "A trade-in is started from the customer's page "
+                        "(Customers → the customer → Buy in their car)."
+                    }
+                )
             instance_id = acquisitions.acquisition_start(
-                by=request.user, store_id=data["store"].pk, source=data["source"], seller_name=data["seller_name"],
-                seller_phone=data["seller_phone"], customer_id=customer.pk if customer is not None else None)
+                by=request.user,
+                store_id=data["store"].pk,
+                source=data["source"],
+                seller_name=data["seller_name"],
+                seller_phone=data["seller_phone"],
+                customer_id=customer.pk if customer is not None else None,
+            )
         except (ValidationError, EngineError) as err:
             _refused_on(form, err)
         else:
-            return _continue(request, instance_id, f"Buying in a car for {data['store']} started",
-                             reverse("crm:vehicles"))
+            return _continue(
+                request, instance_id, f"Buying in a car for {data['store']} started", reverse("crm:vehicles")
+            )
     title = f"Buy in {customer}'s car" if customer is not None else "Buy in a car"
-    return render(request, "crm/form.html", {"form": form, "title": title, "submit": "Start the appraisal"},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "crm/form.html",
+        {"form": form, "title": title, "submit": "Start the appraisal"},
+        status=400 if form.errors else 200,
+    )

@@ -25,8 +25,9 @@ _TOO_SHORT = re.compile(r"^'.*' is too short$", re.S)
 class TaskForm:
     """The form of one work item: its fields, what was posted, and what is wrong with it."""
 
-    def __init__(self, schema: dict | None, *, values: dict | None = None,
-                 choices: dict[str, list[dict]] | None = None):
+    def __init__(
+        self, schema: dict | None, *, values: dict | None = None, choices: dict[str, list[dict]] | None = None
+    ):
         self.schema = schema
         self.fields: list[Field] = build_fields(schema, values=values, choices=choices or {}) if schema else []
         self.form_errors: list[str] = []

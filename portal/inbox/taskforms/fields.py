@@ -90,15 +90,19 @@ class Field:
 
     @property
     def input_type(self) -> str:
-        return {"integer": "number", "number": "number", "date": "date", "datetime": "datetime-local",
-                "email": "email"}.get(self.widget, "text")
+        return {
+            "integer": "number",
+            "number": "number",
+            "date": "date",
+            "datetime": "datetime-local",
+            "email": "email",
+        }.get(self.widget, "text")
 
     def walk(self) -> list["Field"]:
         return [self, *(f for child in self.children for f in child.walk())]
 
 
-def build_fields(schema: dict, *, values: dict | None, choices: dict[str, list[dict]],
-                 prefix: str = "") -> list[Field]:
+def build_fields(schema: dict, *, values: dict | None, choices: dict[str, list[dict]], prefix: str = "") -> list[Field]:
     """One Field per property of ``schema``, initial values from ``values``."""
     values = values if isinstance(values, dict) else {}
     required = set(schema.get("required") or [])
@@ -107,17 +111,33 @@ def build_fields(schema: dict, *, values: dict | None, choices: dict[str, list[d
         path = f"{prefix}{name}"
         if not isinstance(prop, dict):
             raise UnsupportedForm(f"field {path!r}: its schema is not a JSON object")
-        fields.append(_field(path, name, prop, required=name in required, value=values.get(name),
-                             choices=choices, nested=bool(prefix)))
+        fields.append(
+            _field(
+                path,
+                name,
+                prop,
+                required=name in required,
+                value=values.get(name),
+                choices=choices,
+                nested=bool(prefix),
+            )
+        )
     return fields
 
 
-def _field(path: str, name: str, prop: dict, *, required: bool, value: Any, choices: dict,
-           nested: bool) -> Field:
+def _field(path: str, name: str, prop: dict, *, required: bool, value: Any, choices: dict, nested: bool) -> Field:
     kind = _type_of(path, prop)
     initial = value if value is not None else prop.get("default")
-    made = Field(path=path, name=name, label=str(prop.get("title") or humanize(name)), widget="",
-                 schema=prop, required=required, help=str(prop.get("description") or ""), initial=initial)
+    made = Field(
+        path=path,
+        name=name,
+        label=str(prop.get("title") or humanize(name)),
+        widget="",
+        schema=prop,
+        required=required,
+        help=str(prop.get("description") or ""),
+        initial=initial,
+    )
     option_source = prop.get("items") if kind == "array" else prop
     options = _options(path, option_source if isinstance(option_source, dict) else {}, choices)
     made.options = options or []
@@ -169,8 +189,10 @@ def _widget(kind: str, prop: dict, options: list[Option] | None) -> str:
 def _options(path: str, prop: dict, choices: dict[str, list[dict]]) -> list[Option] | None:
     """The choices of a field: from a provider (``x-choices``), ``enum``, or ``oneOf`` consts with titles."""
     if path in choices or "x-choices" in prop:
-        return [Option(option_key(c.get("value")), c.get("value"), str(c.get("label", c.get("value"))))
-                for c in choices.get(path, [])]
+        return [
+            Option(option_key(c.get("value")), c.get("value"), str(c.get("label", c.get("value"))))
+            for c in choices.get(path, [])
+        ]
     if isinstance(prop.get("enum"), list):
         return [Option(option_key(v), v, humanize(v)) for v in prop["enum"]]
     return _const_options(prop)
@@ -179,10 +201,15 @@ def _options(path: str, prop: dict, choices: dict[str, list[dict]]) -> list[Opti
 def _const_options(prop: dict) -> list[Option] | None:
     for keyword in ("oneOf", "anyOf"):
         alternatives = prop.get(keyword)
-        if isinstance(alternatives, list) and alternatives and all(
-                isinstance(a, dict) and "const" in a for a in alternatives):
-            return [Option(option_key(a["const"]), a["const"], str(a.get("title") or humanize(a["const"])))
-                    for a in alternatives]
+        if (
+            isinstance(alternatives, list)
+            and alternatives
+            and all(isinstance(a, dict) and "const" in a for a in alternatives)
+        ):
+            return [
+                Option(option_key(a["const"]), a["const"], str(a.get("title") or humanize(a["const"])))
+                for a in alternatives
+            ]
     return None
 
 

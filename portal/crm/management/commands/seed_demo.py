@@ -11,5 +11,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         users = seed_demo()
-        self.stdout.write(f"demo data: {len(users)} staff users (password 'lotflow'), {Customer.objects.count()} "
-                          f"customers, {Vehicle.objects.count()} vehicles, {Order.objects.count()} orders")
+        self.stdout.write(
+            f"demo data: {len(users)} staff users (password 'lotflow'), {Customer.objects.count()} "
+            f"customers, {Vehicle.objects.count()} vehicles, {Order.objects.count()} orders"
+        )
