@@ -3,7 +3,8 @@
 Everything that differs between one machine and a scaled-out install comes from
 environment variables: ``DATABASE_URL`` (default: SQLite under ``var/``),
 ``REDIS_URL`` (default: Celery's filesystem broker, no server needed),
-``LOTFLOW_SECRET_KEY``, ``LOTFLOW_PHONE_HASH_KEY`` and ``LOTFLOW_DEBUG``.
+``LOTFLOW_SECRET_KEY``, ``LOTFLOW_PHONE_HASH_KEY``, ``LOTFLOW_DEBUG``, ``LOTFLOW_LANGUAGE``
+(the group's default language: ``zh-hans``, the default, or ``en``) and ``LOTFLOW_TIME_ZONE``.
 
 Production fails closed: DEBUG is off unless ``LOTFLOW_DEBUG=1``, the two keys
 have no fallback (a start without them stops with a message naming the variable),
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "portal.inbox",
+    "portal.ui",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: a signed-in staff member's saved language wins over cookie and browser.
+    "portal.i18n.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -115,7 +119,21 @@ def _database() -> dj_database_url.DBConfig:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-LANGUAGE_CODE = "en-us"
+# --- language and formats ---------------------------------------------------
+# The group's default language (LOTFLOW_LANGUAGE, Chinese out of the box); each staff member may pick
+# their own (Staff.language), an anonymous visitor gets their cookie or their browser's choice
+# (portal.i18n.LanguageMiddleware). An unsupported code falls back to this default.
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGE_CODE = os.environ.get("LOTFLOW_LANGUAGE", "zh-hans").strip().lower() or "zh-hans"
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"LOTFLOW_LANGUAGE={LANGUAGE_CODE!r} is not one of {', '.join(dict(LANGUAGES))}.")
+LANGUAGE_COOKIE_NAME = "lotflow_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Each app's own catalog is found in <app>/locale; this one is for portal/templates and portal/*.py.
+LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
+# One format per kind of value (portal/formats/<locale>/formats.py; the template filters of portal.ui).
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = os.environ.get("LOTFLOW_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -154,6 +172,7 @@ HTTPS = _flag("LOTFLOW_HTTPS", True)
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("LOTFLOW_HSTS_SECONDS", str(365 * 24 * 60 * 60))) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and _flag("LOTFLOW_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = HTTPS and _flag("LOTFLOW_HSTS_PRELOAD", True)

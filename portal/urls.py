@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from . import i18n
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("language/", i18n.language_choose, name="language"),
     path("", include("portal.inbox.urls")),
     path("crm/", include("portal.crm.urls")),
     path("", include("portal.crm.api.urls")),  # api/v1/... and api/schema/

@@ -26,7 +26,7 @@ from .models import (
 from .services.customers import CUSTOMER_FIELDS
 from .services.vehicles import VEHICLE_FIELDS
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 

@@ -6,6 +6,7 @@ pairs a user holds; everything else in the CRM hangs off these records.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
@@ -35,6 +36,10 @@ class Staff(models.Model):
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="staff", null=True, blank=True)
     active = models.BooleanField(default=True)
     phone = models.CharField(max_length=20, blank=True)
+    # A code of settings.LANGUAGES, checked where it is saved (portal.i18n); blank: the group's default.
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, help_text=_("Blank: the dealer group's default language.")
+    )
 
     class Meta:
         verbose_name_plural = "staff"
