@@ -19,6 +19,8 @@ import-linter contract in ``pyproject.toml`` refuses any other engine module):
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from . import store
 from .clock import now, parse_aware
 from .deploy import Deployed, Source, deploy_paths, deploy_sources
@@ -236,7 +238,7 @@ def instance_detail(instance_id: int) -> dict[str, Any]:
     """Status, version, open tasks, timers, incidents and the audit trail of an instance."""
     row = ProcessInstance.objects.select_related("deployment").filter(pk=instance_id).first()
     if row is None:
-        raise NotFound(f"instance {instance_id} does not exist")
+        raise NotFound(_("instance %(id)s does not exist") % {"id": instance_id})
     callee_versions = dict(Deployment.objects.filter(pk__in=row.callees.values()).values_list("process_id", "version"))
     return {
         "id": row.pk,

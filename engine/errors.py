@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 
 class EngineError(Exception):
     """Base class. ``exit_code`` is what management commands exit with."""
@@ -52,8 +54,11 @@ class InvalidData(EngineError):
 
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
-        lines = [f"{field or '(form)'}: {'; '.join(msgs)}" for field, msgs in errors.items()]
-        super().__init__("invalid data: " + " | ".join(lines))
+        lines = [
+            _("%(field)s: %(problems)s") % {"field": field or _("(form)"), "problems": "; ".join(map(str, msgs))}
+            for field, msgs in errors.items()
+        ]
+        super().__init__(_("invalid data: %(problems)s") % {"problems": " | ".join(lines)})
 
 
 class Conflict(EngineError):

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
@@ -125,12 +126,14 @@ def _form(schema: dict) -> _Form:
 def validate_submission(schema: dict | None, data: Any, item: Any) -> dict[str, Any]:
     """The cleaned data to store, or InvalidData naming each field that is wrong."""
     if not isinstance(data, dict):
-        raise InvalidData({"": ["the submission must be a JSON object of field values"]})
+        raise InvalidData({"": [_("the submission must be a JSON object of field values")]})
     if len(jsontext.dumps(data)) > MAX_SUBMISSION_BYTES:
-        raise InvalidData({"": [f"the submission is larger than {MAX_SUBMISSION_BYTES // 1024} KB"]})
+        raise InvalidData(
+            {"": [_("the submission is larger than %(size)s KB") % {"size": MAX_SUBMISSION_BYTES // 1024}]}
+        )
     if not schema:
         if data:
-            raise InvalidData({"": ["this task has no form: it is confirmed without data"]})
+            raise InvalidData({"": [_("this task has no form: it is confirmed without data")]})
         return {}
     form = _form(schema)
     cleaned = {k: v for k, v in data.items() if k not in form.read_only}
@@ -140,11 +143,11 @@ def validate_submission(schema: dict | None, data: Any, item: Any) -> dict[str, 
         if error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else ""
             path = f"{path}.{missing}" if path and missing else (missing or path)
-            message = "this field is required"
+            message = _("this field is required")
         elif error.validator == "additionalProperties":
             extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
             for name in extra:
-                errors.setdefault(f"{path}.{name}" if path else name, []).append("unknown field")
+                errors.setdefault(f"{path}.{name}" if path else name, []).append(_("unknown field"))
             continue
         else:
             message = error.message
@@ -157,7 +160,9 @@ def validate_submission(schema: dict | None, data: Any, item: Any) -> dict[str, 
         values = value if isinstance(value, list) else [value]
         bad = [v for v in values if v not in allowed]
         if bad:
-            errors.setdefault(path, []).append(f"{bad[0]!r} is not one of the allowed choices")
+            errors.setdefault(path, []).append(
+                _("%(value)s is not one of the allowed choices") % {"value": repr(bad[0])}
+            )
     if errors:
         raise InvalidData(errors)
     return cleaned

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 
 class Deployment(models.Model):
@@ -91,17 +92,17 @@ class ProcessInstance(models.Model):
 
 
 class ItemKind(models.TextChoices):
-    TASK = "task"  # a BPMN user task
-    REMINDER = "reminder"
-    WARNING = "warning"
-    ALERT = "alert"
-    NOTICE = "notice"  # read and dismissed
+    TASK = "task", pgettext_lazy("work item kind", "Task")  # a BPMN user task
+    REMINDER = "reminder", pgettext_lazy("work item kind", "Reminder")
+    WARNING = "warning", pgettext_lazy("work item kind", "Warning")
+    ALERT = "alert", pgettext_lazy("work item kind", "Alert")
+    NOTICE = "notice", pgettext_lazy("work item kind", "Notice")  # read and dismissed
 
 
 class ItemStatus(models.TextChoices):
-    OPEN = "open"
-    DONE = "done"
-    CANCELLED = "cancelled"
+    OPEN = "open", pgettext_lazy("work item status", "Open")
+    DONE = "done", pgettext_lazy("work item status", "Done")
+    CANCELLED = "cancelled", pgettext_lazy("work item status", "Cancelled")
 
 
 class WorkItem(models.Model):

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from .conf import setting
 from .errors import NotFound
@@ -94,5 +95,5 @@ def user_by_name(username: str) -> Any:
     user by name (commands, assignee expressions, the API's callers)."""
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(_("no user %(username)s") % {"username": repr(username)})
     return user

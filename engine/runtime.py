@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
@@ -77,13 +78,13 @@ class StepResult:
 
 
 def _retrying(command: Any) -> Any:
-    for _ in range(MAX_VERSION_RETRIES):
+    for _attempt in range(MAX_VERSION_RETRIES):
         try:
             with transaction.atomic():
                 return command()
         except _VersionClash:
             continue
-    raise Conflict("the instance kept changing while this was saved; try again")
+    raise Conflict(_("the instance kept changing while this was saved; try again"))
 
 
 # --- running the workflow ---------------------------------------------------------
@@ -198,19 +199,21 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
     """Start the live version of ``process_id``; ``data`` becomes the process's first data."""
     data = dict(data or {})
     if len(jsontext.dumps(data)) > MAX_START_DATA_BYTES:
-        raise InvalidData({"": ["start data is larger than 64 KB: keep records in CRM tables"]})
+        raise InvalidData({"": [_("start data is larger than 64 KB: keep records in CRM tables")]})
     if user is not None:
         data.setdefault("initiator", user.get_username())
     store_id = data.get("store_id")
     if store_id is not None and not isinstance(store_id, int):
-        raise InvalidData({"store_id": ["must be a store id (a whole number)"]})
+        raise InvalidData({"store_id": [_("must be a store id (a whole number)")]})
 
     def command() -> StepResult:
         live_version = sql.latest_deployment(process_id)
         if live_version is None:
             known = sorted(set(Deployment.objects.values_list("process_id", flat=True)))
             raise NotDeployed(
-                process_id, f"no process {process_id!r} is deployed (deployed: {', '.join(known) or 'none'})"
+                process_id,
+                _("no process %(process)s is deployed (deployed: %(deployed)s)")
+                % {"process": repr(process_id), "deployed": ", ".join(known) or _("none")},
             )
         deployment_id, version, called = live_version
         callees = resolve_callees(process_id, called)
@@ -256,7 +259,7 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
     def command() -> StepResult:
         item, grants_revision = sql.fetch_item(item_id)
         if item is None:
-            raise NotFound(f"work item {item_id} does not exist")
+            raise NotFound(_("work item %(id)s does not exist") % {"id": item_id})
         _check_can_do(item, user, grants_revision)
         if item.instance_id is None:
             return _complete_standalone(item, user, data)
@@ -291,29 +294,30 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
 
 def _check_can_do(item: WorkItem, user: Any, grants_revision: int | None) -> None:
     if item.status != ItemStatus.OPEN:
-        who = item.completed_by.get_username() if item.completed_by is not None else "someone"
-        raise Conflict(f"work item {item.pk} was already {_past(item.status)} by {who}")
+        who = item.completed_by.get_username() if item.completed_by is not None else _("someone")
+        if item.status == ItemStatus.CANCELLED:
+            raise Conflict(_("work item %(id)s was already cancelled") % {"id": item.pk})
+        raise Conflict(_("work item %(id)s was already completed by %(person)s") % {"id": item.pk, "person": who})
     # An assigned item is only the assignee's to do, whatever their roles.
     grants = grants_for(user, grants_revision) if item.assignee_id is None else frozenset()
     if not may_do(user, grants, item):
-        raise NotAllowed(f"{user.get_username()} may not do work item {item.pk} ({item.title})")
-
-
-def _past(status: str) -> str:
-    return {"done": "completed", "cancelled": "cancelled"}.get(status, status)
+        raise NotAllowed(
+            _("%(person)s may not do work item %(id)s (%(item)s)")
+            % {"person": user.get_username(), "id": item.pk, "item": item.title}
+        )
 
 
 def _ready_task(live: Live, item: WorkItem) -> Any:
     task = live.workflow.get_task_from_id(UUID(item.task_id))
     if task is None or task.state != TaskState.READY:
-        raise Conflict(f"work item {item.pk} is no longer waiting to be done")
+        raise Conflict(_("work item %(id)s is no longer waiting to be done") % {"id": item.pk})
     return task
 
 
 def _close_item(item: WorkItem, user: Any, result: dict) -> None:
     closed = sql.close_item(item.pk, user_id=user.pk, result=result, at=clock.now(), assignee_id=item.assignee_id)
     if not closed:
-        raise Conflict(f"work item {item.pk} was completed by someone else at the same time")
+        raise Conflict(_("work item %(id)s was completed by someone else at the same time") % {"id": item.pk})
 
 
 def _complete_standalone(item: WorkItem, user: Any, data: dict) -> StepResult:
@@ -331,18 +335,29 @@ def _complete_standalone(item: WorkItem, user: Any, data: dict) -> StepResult:
 def correlate_message(name: str, *, business_key: str, data: dict | None = None, user: Any = None) -> StepResult:
     """Deliver message ``name`` with ``data`` to the instance waiting for it under ``business_key``."""
     if data is not None and not isinstance(data, dict):
-        raise InvalidData({"": ["message data must be a JSON object"]})
+        raise InvalidData({"": [_("message data must be a JSON object")]})
 
     def command() -> StepResult:
         waiting = sorted(
             set(MessageWait.objects.filter(name=name, business_key=business_key).values_list("instance_id", flat=True))
         )
         if not waiting:
-            raise NotFound(f"no instance with business key {business_key!r} is waiting for message {name!r}")
+            raise NotFound(
+                _("no instance with business key %(key)s is waiting for message %(message)s")
+                % {"key": repr(business_key), "message": repr(name)}
+            )
         if len(waiting) > 1:
             raise Conflict(
-                f"{len(waiting)} instances with business key {business_key!r} wait for "
-                f"message {name!r} ({', '.join(map(str, waiting))}); keys must be unique"
+                _(
+                    "%(count)s instances with business key %(key)s wait for message %(message)s (%(instances)s); "
+                    "keys must be unique"
+                )
+                % {
+                    "count": len(waiting),
+                    "key": repr(business_key),
+                    "message": repr(name),
+                    "instances": ", ".join(map(str, waiting)),
+                }
             )
         live = checkout(load_head(waiting[0]))
         event = BpmnEvent(MessageEventDefinition(name), payload=dict(data or {}))
@@ -400,9 +415,12 @@ def retry_incident(incident_id: int, *, user: Any = None) -> StepResult:
     def command() -> StepResult:
         incident = Incident.objects.filter(pk=incident_id).first()
         if incident is None:
-            raise NotFound(f"incident {incident_id} does not exist")
+            raise NotFound(_("incident %(id)s does not exist") % {"id": incident_id})
         if incident.status not in (IncidentStatus.RETRYING, IncidentStatus.WAITING):
-            raise InvalidState(f"incident {incident_id} is {incident.status}; only open incidents are retried")
+            raise InvalidState(
+                _("incident %(id)s is %(status)s; only open incidents are retried")
+                % {"id": incident_id, "status": incident.status}
+            )
         live = checkout(load_head(incident.instance_id))
         task = live.workflow.get_task_from_id(UUID(incident.task_id)) if incident.task_id else None
         if task is not None and task.state == TaskState.ERROR:
@@ -450,15 +468,20 @@ def retry_due_incidents(now: Any = None) -> int:
 def cancel(instance_id: int, *, user: Any, reason: str) -> None:
     """Cancel a running instance: its open items, timers, waits and incidents end with it."""
     if not reason or not reason.strip():
-        raise InvalidData({"reason": ["a cancellation needs a reason"]})
+        raise InvalidData({"reason": [_("a cancellation needs a reason")]})
     grants = grants_for(user)
 
     def command() -> None:
         row = load_head(instance_id)
         if row.status != InstanceStatus.RUNNING:
-            raise InvalidState(f"instance {instance_id} is {row.status}; only running instances can be cancelled")
+            raise InvalidState(
+                _("instance %(id)s is %(status)s; only running instances can be cancelled")
+                % {"id": instance_id, "status": row.status}
+            )
         if not any(holds(grants, role, row.store_id) for role in ("store_manager", "hq", "admin")):
-            raise NotAllowed(f"{user.get_username()} may not cancel instance {instance_id}")
+            raise NotAllowed(
+                _("%(person)s may not cancel instance %(id)s") % {"person": user.get_username(), "id": instance_id}
+            )
         live = checkout(row)
         live.workflow.cancel()
         now = clock.now()

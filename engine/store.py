@@ -13,6 +13,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from . import jsontext, spiff
 from .conf import setting
 from .errors import Conflict, NotDeployed, NotFound
@@ -51,7 +53,7 @@ def bundle(deployment_id: int, callees: dict[str, int]) -> Bundle:
         return found
     rows = {d.pk: d for d in Deployment.objects.filter(pk__in=[deployment_id, *callees.values()])}
     if deployment_id not in rows:
-        raise NotFound(f"deployment {deployment_id} does not exist")
+        raise NotFound(_("deployment %(id)s does not exist") % {"id": deployment_id})
     main = rows[deployment_id]
     subprocess_specs = {k: spiff.spec_from_dict(v) for k, v in main.spec["subprocesses"].items()}
     for callee_id, callee_deployment in callees.items():
@@ -78,7 +80,11 @@ def resolve_callees(caller: str, called: list[str]) -> dict[str, int]:
             continue
         callee = Deployment.objects.filter(process_id=process_id).order_by("-version").first()
         if callee is None:
-            raise NotDeployed(process_id, f"process {process_id!r}, called by {caller!r}, is not deployed")
+            raise NotDeployed(
+                process_id,
+                _("process %(process)s, called by %(caller)s, is not deployed")
+                % {"process": repr(process_id), "caller": repr(caller)},
+            )
         found[process_id] = callee.pk
         pending.extend(callee.called_processes)
     return found
@@ -145,7 +151,7 @@ def checkout(row: ProcessInstance) -> Live:
         return cached
     state = ProcessInstance.objects.filter(pk=row.pk, version=row.version).values_list("state", flat=True).first()
     if state is None:
-        raise Conflict(f"instance {row.pk} changed while it was being read; try again")
+        raise Conflict(_("instance %(id)s changed while it was being read; try again") % {"id": row.pk})
     found = bundle(row.deployment_id, row.callees)
     workflow = spiff.state_from_dict(jsontext.loads(state), found.spec, found.subprocess_specs)
     return Live(row.pk, row.uid, row.version, found, workflow, take_snapshot(workflow, found), row)
@@ -154,5 +160,5 @@ def checkout(row: ProcessInstance) -> Live:
 def load_head(instance_id: int) -> ProcessInstance:
     row = ProcessInstance.objects.only(*INSTANCE_HEAD).filter(pk=instance_id).first()
     if row is None:
-        raise NotFound(f"instance {instance_id} does not exist")
+        raise NotFound(_("instance %(id)s does not exist") % {"id": instance_id})
     return row

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from . import audit, clock
 from .errors import Conflict, InvalidData, NotAllowed, NotFound
@@ -64,7 +65,7 @@ def item_visible_to(item_id: int, user: Any) -> WorkItem:
     """The item if the user may see it; NotFound otherwise (so ids cannot be probed)."""
     item = WorkItem.objects.filter(pk=item_id).first()
     if item is None or not may_see(user, grants_for(user), item):
-        raise NotFound(f"work item {item_id} does not exist")
+        raise NotFound(_("work item %(id)s does not exist") % {"id": item_id})
     return item
 
 
@@ -73,9 +74,9 @@ def _locked_item(item_id: int) -> WorkItem:
     # instead of both reading "unassigned"; SQLite already serializes writers.
     item = WorkItem.objects.select_for_update().filter(pk=item_id).first()
     if item is None:
-        raise NotFound(f"work item {item_id} does not exist")
+        raise NotFound(_("work item %(id)s does not exist") % {"id": item_id})
     if item.status != ItemStatus.OPEN:
-        raise Conflict(f"work item {item_id} is already {item.status}")
+        raise Conflict(_("work item %(id)s is already %(status)s") % {"id": item_id, "status": item.status})
     return item
 
 
@@ -85,9 +86,15 @@ def claim(item_id: int, *, user: Any) -> WorkItem:
     if item.assignee_id == user.pk:
         return item
     if item.assignee is not None:
-        raise Conflict(f"work item {item_id} is already taken by {item.assignee.get_username()}")
+        raise Conflict(
+            _("work item %(id)s is already taken by %(person)s")
+            % {"id": item_id, "person": item.assignee.get_username()}
+        )
     if not may_do(user, grants_for(user), item):
-        raise NotAllowed(f"{user.get_username()} may not take work item {item_id} ({item.title})")
+        raise NotAllowed(
+            _("%(person)s may not take work item %(id)s (%(item)s)")
+            % {"person": user.get_username(), "id": item_id, "item": item.title}
+        )
     item.assignee, item.claimed = user, True
     item.save(update_fields=["assignee", "claimed"])
     audit.record("claimed", instance=item.instance, item=item, actor=user)
@@ -98,11 +105,13 @@ def claim(item_id: int, *, user: Any) -> WorkItem:
 def release(item_id: int, *, user: Any) -> WorkItem:
     item = _locked_item(item_id)
     if item.assignee_id != user.pk:
-        raise NotAllowed(f"work item {item_id} is not {user.get_username()}'s to release")
+        raise NotAllowed(
+            _("work item %(id)s is not %(person)s's to release") % {"id": item_id, "person": user.get_username()}
+        )
     if not item.role:
         raise Conflict(
-            f"work item {item_id} was assigned to {user.get_username()} directly; "
-            "ask a manager to hand it to someone else"
+            _("work item %(id)s was assigned to %(person)s directly; ask a manager to hand it to someone else")
+            % {"id": item_id, "person": user.get_username()}
         )
     item.assignee, item.claimed = None, False
     item.save(update_fields=["assignee", "claimed"])
@@ -115,13 +124,23 @@ def assign(item_id: int, *, to: Any, user: Any) -> WorkItem:
     """A manager of the item's store (or hq, admin) hands it to someone who may do it."""
     item = _locked_item(item_id)
     if not may_manage(grants_for(user), item):
-        raise NotAllowed(f"{user.get_username()} may not hand out work item {item_id}")
+        raise NotAllowed(
+            _("%(person)s may not hand out work item %(id)s") % {"person": user.get_username(), "id": item_id}
+        )
     target_grants = grants_for(to)
     if to.get_username() in (item.excluded or []):
-        raise NotAllowed(f"{to.get_username()} is excluded from work item {item_id}")
+        raise NotAllowed(
+            _("%(person)s is excluded from work item %(id)s") % {"person": to.get_username(), "id": item_id}
+        )
     if item.role and not holds(target_grants, item.role, item.store_id):
-        where = f"store {item.store_id}" if item.store_id else "the group"
-        raise NotAllowed(f"{to.get_username()} does not hold role {item.role} in {where}")
+        if item.store_id:
+            raise NotAllowed(
+                _("%(person)s does not hold role %(role)s in store %(store)s")
+                % {"person": to.get_username(), "role": item.role, "store": item.store_id}
+            )
+        raise NotAllowed(
+            _("%(person)s does not hold role %(role)s in the group") % {"person": to.get_username(), "role": item.role}
+        )
     previous = item.assignee.get_username() if item.assignee is not None else None
     item.assignee, item.claimed = to, False
     item.save(update_fields=["assignee", "claimed"])
@@ -186,11 +205,13 @@ def create_item(
 ) -> tuple[WorkItem, bool]:
     """A standalone work item; returns (item, created). The same ``key`` twice is a no-op."""
     if kind not in ItemKind.values or kind == ItemKind.TASK:
-        raise InvalidData({"kind": [f"must be one of {', '.join(k for k in ItemKind.values if k != 'task')}"]})
+        raise InvalidData(
+            {"kind": [_("must be one of %(kinds)s") % {"kinds": ", ".join(k for k in ItemKind.values if k != "task")}]}
+        )
     if not role and assignee is None:
-        raise InvalidData({"assignee": ["a standalone item needs an assignee or a role"]})
+        raise InvalidData({"assignee": [_("a standalone item needs an assignee or a role")]})
     if not 1 <= priority <= 5:
-        raise InvalidData({"priority": ["must be between 1 and 5"]})
+        raise InvalidData({"priority": [_("must be between 1 and 5")]})
     if form:
         try:
             problems = schema_problems(load_form_file(form))
@@ -240,7 +261,7 @@ def create_items(items: list[dict[str, Any]], *, actor: Any = None) -> int:
     now = clock.now()
     keys = [spec["key"] for spec in items]
     if None in keys or len(set(keys)) != len(keys):
-        raise InvalidData({"key": ["every item of a batch needs its own key"]})
+        raise InvalidData({"key": [_("every item of a batch needs its own key")]})
     existing = set(WorkItem.objects.filter(key__in=keys).values_list("key", flat=True))
     rows = [
         WorkItem(
@@ -301,7 +322,7 @@ def withdraw_items(*, subject_refs: list[str], kind: str, actor: Any = None) -> 
 def set_priority(*, subject_ref: str, priority: int) -> int:
     """Give every open item about a subject (e.g. ``customer:12``) this priority; returns how many changed."""
     if not 1 <= priority <= 5:
-        raise InvalidData({"priority": ["must be between 1 and 5"]})
+        raise InvalidData({"priority": [_("must be between 1 and 5")]})
     if not subject_ref:
         return 0
     return (
@@ -320,9 +341,11 @@ def dismiss(item_id: int, *, user: Any) -> WorkItem:
     """Mark a notice read."""
     item = _locked_item(item_id)
     if item.kind != ItemKind.NOTICE:
-        raise Conflict(f"work item {item_id} is not a notice; complete it instead")
+        raise Conflict(_("work item %(id)s is not a notice; complete it instead") % {"id": item_id})
     if not may_do(user, grants_for(user), item):
-        raise NotAllowed(f"{user.get_username()} may not dismiss work item {item_id}")
+        raise NotAllowed(
+            _("%(person)s may not dismiss work item %(id)s") % {"person": user.get_username(), "id": item_id}
+        )
     item.status, item.completed_at, item.completed_by = ItemStatus.DONE, clock.now(), user
     item.save(update_fields=["status", "completed_at", "completed_by"])
     audit.record("dismissed", item=item, actor=user)

@@ -8,8 +8,9 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
-SESSION_ENDED = "Your session had ended, so nothing was saved. Sign in and try again."
+SESSION_ENDED = _("Your session had ended, so nothing was saved. Sign in and try again.")
 
 
 def is_htmx(request: HttpRequest) -> bool:

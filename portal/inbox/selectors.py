@@ -10,6 +10,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from engine import api
 from engine.api import AuditEvent, Deployment, ItemKind, ItemStatus, WorkItem
@@ -19,29 +21,31 @@ from . import tickets
 from .markup import render_markdown
 from .taskforms import TaskForm, UnsupportedForm
 
-SORTS = {"due": "Due time", "priority": "Priority"}
-KIND_LABELS: dict[str, str] = {
-    ItemKind.REMINDER: "Reminder",
-    ItemKind.WARNING: "Warning",
-    ItemKind.ALERT: "Alert",
-    ItemKind.NOTICE: "Notice",
-    ItemKind.TASK: "Task",
+SORTS = {"due": pgettext_lazy("inbox sort", "Due time"), "priority": pgettext_lazy("inbox sort", "Priority")}
+KIND_LABELS: dict[str, Any] = {
+    ItemKind.REMINDER: pgettext_lazy("work item kind", "Reminder"),
+    ItemKind.WARNING: pgettext_lazy("work item kind", "Warning"),
+    ItemKind.ALERT: pgettext_lazy("work item kind", "Alert"),
+    ItemKind.NOTICE: pgettext_lazy("work item kind", "Notice"),
+    ItemKind.TASK: pgettext_lazy("work item kind", "Task"),
 }
+# What someone did, shown after their name in an item's history ("Li Wei · claimed").
 ACTION_LABELS = {
-    "started": "started the process",
-    "claimed": "claimed",
-    "released": "released",
-    "assigned": "handed over",
-    "completed": "completed",
-    "dismissed": "dismissed",
-    "created": "created",
-    "timer_fired": "timer fired",
-    "message": "message received",
-    "incident": "automatic step failed",
-    "retried": "retried",
-    "cancelled": "cancelled",
-    "handed_over": "passed on when its person left",
+    "started": pgettext_lazy("history action", "started the process"),
+    "claimed": pgettext_lazy("history action", "claimed"),
+    "released": pgettext_lazy("history action", "released"),
+    "assigned": pgettext_lazy("history action", "handed over"),
+    "completed": pgettext_lazy("history action", "completed"),
+    "dismissed": pgettext_lazy("history action", "dismissed"),
+    "created": pgettext_lazy("history action", "created"),
+    "timer_fired": pgettext_lazy("history action", "timer fired"),
+    "message": pgettext_lazy("history action", "message received"),
+    "incident": pgettext_lazy("history action", "automatic step failed"),
+    "retried": pgettext_lazy("history action", "retried"),
+    "cancelled": pgettext_lazy("history action", "cancelled"),
+    "handed_over": pgettext_lazy("history action", "passed on when its person left"),
 }
+SYSTEM = gettext_lazy("the system")
 
 
 def now() -> datetime:
@@ -72,7 +76,7 @@ class InboxPage:
     claimable: list[Row]
     notices: list[Row]
     sort: str
-    sorts: dict[str, str] = field(default_factory=lambda: SORTS)
+    sorts: dict[str, Any] = field(default_factory=lambda: SORTS)
 
 
 def inbox_page(user: Any, *, sort: str, highlight: set[int] | None = None) -> InboxPage:
@@ -88,7 +92,7 @@ def inbox_page(user: Any, *, sort: str, highlight: set[int] | None = None) -> In
         return [
             Row(
                 item=i,
-                process=processes.get(i.process_id) or KIND_LABELS.get(i.kind, i.kind),
+                process=processes.get(i.process_id) or str(KIND_LABELS.get(i.kind, i.kind)),
                 store=store_label(i, stores),
                 overdue=is_overdue(i, at),
                 ticket=tickets.issue(user, i.pk),
@@ -120,8 +124,8 @@ def store_names(store_ids: set[int]) -> dict[int, str]:
 def store_label(item: WorkItem, names: dict[int, str]) -> str:
     """The item's store; role work with no store is the whole group's (hq), a personal item has none."""
     if item.store_id is not None:
-        return names.get(item.store_id, f"Store {item.store_id}")
-    return "Group-wide" if item.role else ""
+        return names.get(item.store_id) or _("Store %(id)s") % {"id": item.store_id}
+    return _("Group-wide") if item.role else ""
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,7 @@ class HistoryEntry:
     actor: str
     action: str
     step: str
-    details: list[tuple[str, str]]
+    details: list[tuple[Any, str]]
 
 
 @dataclass
@@ -176,12 +180,15 @@ def item_page(item: WorkItem, user: Any, *, form: TaskForm | None = None) -> Ite
         try:
             form = blank_form(item)
         except UnsupportedForm as err:
-            form, problem = None, f"This form cannot be shown: {err}. Ask an administrator to fix the form file."
+            form = None
+            problem = _("This form cannot be shown: %(reason)s. Ask an administrator to fix the form file.") % {
+                "reason": err
+            }
     mine = item.assignee_id == user.pk
     claimable = item.assignee_id is None and item.status == ItemStatus.OPEN and claimable_by(item, user)
     return ItemPage(
         item=item,
-        process=process_names({item.process_id}).get(item.process_id, "") or KIND_LABELS.get(item.kind, ""),
+        process=process_names({item.process_id}).get(item.process_id, "") or str(KIND_LABELS.get(item.kind, "")),
         store=store_label(item, store_names({item.store_id} if item.store_id is not None else set())),
         overdue=is_overdue(item, now()),
         assignee=person_name(item.assignee_id),
@@ -247,8 +254,8 @@ def history(item: WorkItem) -> list[HistoryEntry]:
     return [
         HistoryEntry(
             at=_parse(e.get("at")),
-            actor=names.get(e.get("actor"), e.get("actor")) or "the system",
-            action=ACTION_LABELS.get(e.get("action", ""), e.get("action", "")),
+            actor=names.get(e.get("actor"), e.get("actor")) or str(SYSTEM),
+            action=str(ACTION_LABELS.get(e.get("action", ""), e.get("action", ""))),
             step=steps.get(e.get("element_id") or "", e.get("element_id") or ""),
             details=_details(e),
         )
@@ -256,14 +263,14 @@ def history(item: WorkItem) -> list[HistoryEntry]:
     ]
 
 
-def _details(event: dict) -> list[tuple[str, str]]:
+def _details(event: dict) -> list[tuple[Any, str]]:
     data = event.get("data") or {}
     if event.get("action") == "completed" and isinstance(data.get("data"), dict):
         return [(k.replace("_", " ").capitalize(), _short(v)) for k, v in data["data"].items()]
     if event.get("action") == "assigned":
-        return [("To", str(data.get("to") or ""))]
+        return [(pgettext_lazy("history detail", "To"), str(data.get("to") or ""))]
     if event.get("action") == "incident":
-        return [("Error", _short(data.get("error")))]
+        return [(pgettext_lazy("history detail", "Error"), _short(data.get("error")))]
     return []
 
 

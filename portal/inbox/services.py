@@ -13,6 +13,8 @@ from django.http import Http404, QueryDict
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from engine import api
 from engine.api import Conflict, InvalidData, InvalidState, ItemStatus, NotAllowed, NotFound, WorkItem
@@ -55,25 +57,32 @@ class ItemGone(Exception):
 def what_became_of(item_id: int, user: Any) -> str:
     row = WorkItem.objects.select_related("completed_by", "assignee").filter(pk=item_id).first()
     if row is None:
-        return "That item no longer exists."
+        return _("That item no longer exists.")
     if row.status == ItemStatus.DONE:
-        who = "you" if row.completed_by_id == user.pk else _name(row.completed_by)
-        return f"“{row.title}” was already completed by {who}; nothing was done twice."
+        if row.completed_by_id == user.pk:
+            return _("“%(item)s” was already completed by you; nothing was done twice.") % {"item": row.title}
+        return _("“%(item)s” was already completed by %(person)s; nothing was done twice.") % {
+            "item": row.title,
+            "person": _name(row.completed_by),
+        }
     if row.status == ItemStatus.CANCELLED:
-        return f"“{row.title}” was cancelled: the process moved on without it. Nothing was saved."
+        return _("“%(item)s” was cancelled: the process moved on without it. Nothing was saved.") % {"item": row.title}
     if row.assignee_id not in (None, user.pk):
-        return f"{_name(row.assignee)} took “{row.title}” first. Nothing was changed."
-    return f"“{row.title}” is no longer yours to work on. Nothing was changed."
+        return _("%(person)s took “%(item)s” first. Nothing was changed.") % {
+            "person": _name(row.assignee),
+            "item": row.title,
+        }
+    return _("“%(item)s” is no longer yours to work on. Nothing was changed.") % {"item": row.title}
 
 
 def _name(person: Any) -> str:
-    return (person.get_full_name() or person.get_username()) if person is not None else "someone else"
+    return (person.get_full_name() or person.get_username()) if person is not None else _("someone else")
 
 
 def _refused(item_id: int, user: Any, err: Exception) -> Outcome:
     if isinstance(err, Conflict):
         return Outcome(False, what_became_of(item_id, user))
-    return Outcome(False, f"{err}. Nothing was changed.")
+    return Outcome(False, _("%(reason)s. Nothing was changed.") % {"reason": err})
 
 
 def _attempt(item_id: int, user: Any, action: Callable[[], Any], done: str) -> Outcome:
@@ -88,7 +97,10 @@ def _attempt(item_id: int, user: Any, action: Callable[[], Any], done: str) -> O
 
 def item_claim(*, item: WorkItem, user: Any) -> Outcome:
     return _attempt(
-        item.pk, user, lambda: api.claim(item.pk, user=user), f"You claimed “{item.title}”; it is in your list now."
+        item.pk,
+        user,
+        lambda: api.claim(item.pk, user=user),
+        _("You claimed “%(item)s”; it is in your list now.") % {"item": item.title},
     )
 
 
@@ -97,12 +109,14 @@ def item_release(*, item: WorkItem, user: Any) -> Outcome:
         item.pk,
         user,
         lambda: api.release(item.pk, user=user),
-        f"You released “{item.title}”; it is back in the queue of its role.",
+        _("You released “%(item)s”; it is back in the queue of its role.") % {"item": item.title},
     )
 
 
 def item_dismiss(*, item: WorkItem, user: Any) -> Outcome:
-    return _attempt(item.pk, user, lambda: api.dismiss(item.pk, user=user), f"Dismissed “{item.title}”.")
+    return _attempt(
+        item.pk, user, lambda: api.dismiss(item.pk, user=user), _("Dismissed “%(item)s”.") % {"item": item.title}
+    )
 
 
 def item_submit(*, item: WorkItem, user: Any, posted: QueryDict) -> Outcome:
@@ -114,7 +128,7 @@ def item_submit(*, item: WorkItem, user: Any, posted: QueryDict) -> Outcome:
     try:
         form = selectors.blank_form(item)
     except UnsupportedForm as err:
-        return Outcome(False, f"This form cannot be shown: {err}.")
+        return Outcome(False, _("This form cannot be shown: %(reason)s.") % {"reason": err})
     data = form.convert(posted)
     if data is None:
         return Outcome(False, _problems(form), form=form)
@@ -124,7 +138,7 @@ def item_submit(*, item: WorkItem, user: Any, posted: QueryDict) -> Outcome:
         form.add_errors(err.errors)
         return Outcome(False, _problems(form), form=form)
     except InvalidState as err:
-        form.add_errors({"": [f"The process could not accept this: {err}"]})
+        form.add_errors({"": [_("The process could not accept this: %(reason)s") % {"reason": err}]})
         return Outcome(False, _problems(form), form=form)
     except (Conflict, NotAllowed, NotFound) as err:
         return _refused(item.pk, user, err)
@@ -133,25 +147,33 @@ def item_submit(*, item: WorkItem, user: Any, posted: QueryDict) -> Outcome:
 
 def _problems(form: TaskForm) -> str:
     count = form.error_count
-    return "Nothing was saved: " + ("one thing needs" if count == 1 else f"{count} things need") + " correcting."
+    return ngettext(
+        "Nothing was saved: one thing needs correcting.",
+        "Nothing was saved: %(count)d things need correcting.",
+        count,
+    ) % {"count": count}
 
 
 def _what_comes_next(item: WorkItem, user: Any, result: Any) -> SafeString:
-    subject = f" ({item.subject_label})" if item.subject_label else ""
-    done = format_html("Done: “{}”{}.", item.title, subject)
+    if item.subject_label:
+        done = format_html(_("Done: “{item}” ({subject})."), item=item.title, subject=item.subject_label)
+    else:
+        done = format_html(_("Done: “{item}”."), item=item.title)
     opened = list(WorkItem.objects.filter(pk__in=result.opened).order_by("id"))
-    nexts = format_html_join(" ", "{}", ((_next_line(n, user),) for n in opened))
-    ending = " The process is complete." if result.status == "completed" else ""
-    incidents = (
-        " An automatic step failed and was recorded as an incident for an administrator." if result.incidents else ""
-    )
-    return format_html("{} {}{}{}", done, nexts, ending, incidents)
+    sentences: list[str] = [done, *(_next_line(n, user) for n in opened)]
+    if result.status == "completed":
+        sentences.append(_("The process is complete."))
+    if result.incidents:
+        sentences.append(_("An automatic step failed and was recorded as an incident for an administrator."))
+    return format_html_join(" ", "{}", ((sentence,) for sentence in sentences))
 
 
 def _next_line(opened: WorkItem, user: Any) -> SafeString:
     link = reverse("inbox:item", args=[opened.pk])
     if opened.assignee_id == user.pk:
-        return format_html('Next: <a href="{}">{}</a> is in your list.', link, opened.title)
+        return format_html(_('Next: <a href="{link}">{item}</a> is in your list.'), link=link, item=opened.title)
     if opened.assignee_id is None and selectors.claimable_by(opened, user):
-        return format_html('Next: <a href="{}">{}</a> waits in your roles\' queue.', link, opened.title)
+        return format_html(
+            _('Next: <a href="{link}">{item}</a> waits in your roles\' queue.'), link=link, item=opened.title
+        )
     return format_html("{}", next_step_holder(opened))

@@ -41,13 +41,13 @@ def test_inbox_lists_mine_apart_from_what_my_roles_may_claim(appraisal, demo_con
     assert rows(response, "mine") == [
         (
             "Appraise the trade-in Wang Fang Trade-in appraisal Pudong "
-            f"{timezone.localtime(appraisal.due_at):%a %-d %b %H:%M} P2 · High Release"
+            f"{timezone.localtime(appraisal.due_at):%a %-d %b %Y %H:%M} P2 · High Release"
         )
     ]
     assert rows(response, "claimable") == [
         (
             "Contact the prospect Li Wei Prospect follow-up Pudong "
-            f"{timezone.localtime(demo_contact.due_at):%a %-d %b %H:%M} P2 · High Claim"
+            f"{timezone.localtime(demo_contact.due_at):%a %-d %b %Y %H:%M} P2 · High Claim"
         )
     ]
 

@@ -3,12 +3,29 @@
 from typing import Any
 
 from django import template
+from django.utils.translation import pgettext_lazy
 
 from engine import api
 
 register = template.Library()
 
-PRIORITY_LABELS = {1: "Urgent", 2: "High", 3: "Normal", 4: "Low", 5: "Lowest"}
+PRIORITY_LABELS = {
+    1: pgettext_lazy("priority", "Urgent"),
+    2: pgettext_lazy("priority", "High"),
+    3: pgettext_lazy("priority", "Normal"),
+    4: pgettext_lazy("priority", "Low"),
+    5: pgettext_lazy("priority", "Lowest"),
+}
+# Role codes as people read them; the lanes of a BPMN file name these codes.
+ROLE_LABELS = {
+    "sales": pgettext_lazy("role", "sales"),
+    "store_manager": pgettext_lazy("role", "store manager"),
+    "hq": pgettext_lazy("role", "headquarters"),
+    "finance": pgettext_lazy("role", "finance"),
+    "service": pgettext_lazy("role", "after-sales service"),
+    "complaints": pgettext_lazy("role", "complaints"),
+    "admin": pgettext_lazy("role", "administrator"),
+}
 
 
 @register.inclusion_tag("inbox/_nav_counts.html", takes_context=True)
@@ -22,9 +39,9 @@ def inbox_nav(context: template.Context, oob: bool = False) -> dict[str, Any]:
 
 @register.filter
 def priority_label(priority: int) -> str:
-    return PRIORITY_LABELS.get(priority, str(priority))
+    return str(PRIORITY_LABELS.get(priority, priority))
 
 
 @register.filter
 def role_label(role: str) -> str:
-    return role.replace("_", " ")
+    return str(ROLE_LABELS.get(role, role.replace("_", " ")))
