@@ -11,7 +11,7 @@ PORT   ?= 8000
 # Production settings (DEBUG off) with this machine's keys, made once in var/, on plain http.
 LOCAL  := bin/local-env
 
-.PHONY: run test install npm migrate demo clean
+.PHONY: run test install npm messages migrate demo clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (with its headers and a C compiler)"; exit 1; }
@@ -29,11 +29,16 @@ node_modules/.installed: package-lock.json package.json
 
 npm: node_modules/.installed
 
+# The translation catalogs (.po, committed) compiled to the .mo files Django reads (build output, git-ignored).
+# Pure Python (polib), so it needs no GNU gettext; `make test` installs gettext for makemessages all the same.
+messages: install
+	$(PY) bin/compile-messages
+
 migrate: install
 	mkdir -p var
 	$(LOCAL) $(PY) manage.py migrate --no-input -v 0
 
-demo: migrate npm
+demo: migrate npm messages
 	$(LOCAL) $(PY) manage.py deploy processes/*.bpmn
 	$(LOCAL) $(PY) manage.py seed_demo
 	$(LOCAL) $(PY) manage.py demo_work
@@ -48,7 +53,7 @@ run: demo
 # run one way, no cycles), Django's deployment check with production settings (throwaway
 # keys, DEBUG and HTTPS as a real install has them), models against migrations and the
 # types of engine/, portal/ and workers/ first: they take seconds and say exactly what is wrong.
-test: install npm
+test: install npm messages
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
@@ -58,6 +63,7 @@ test: install npm
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/mypy engine portal workers
 	bin/ensure-chromium
+	bin/ensure-gettext
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 

@@ -6,6 +6,9 @@ fails the run, and so does a run in which none of them passed.
 """
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +20,12 @@ SERVICE_MARKERS = {
 }
 _CI = os.environ.get("CI") == "true"
 _service_passed: dict[str, int] = {}
+
+
+def pytest_sessionstart(session):
+    """Compile the translation catalogs (as `make messages` does), so that a bare `pytest` sees Chinese pages too."""
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, str(root / "bin" / "compile-messages")], check=True, capture_output=True)
 
 
 def pytest_collection_modifyitems(config, items):
