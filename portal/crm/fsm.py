@@ -50,6 +50,13 @@ def _states(instance: models.Model, field: str, values: set[str]) -> str:
     return _(" or ").join(_state(instance, field, v) for v in sorted(values))
 
 
+def _action(instance: models.Model, name: str) -> str:
+    """The transition's declared (translatable) label; the bound method's own falls back to the
+    method name when no transition leaves the current state, which is exactly when we refuse."""
+    labels = sorted({str(t.label) for t in getattr(type(instance), name).get_transitions()})
+    return labels[0] if labels else name
+
+
 def _targets(instance: models.Model, name: str) -> set[str]:
     method = getattr(type(instance), name)
     return {str(t.target) for t in method.get_transitions()}
@@ -73,7 +80,7 @@ def transition_run(instance: models.Model, name: str, field: str = "status", **k
             )
             % {
                 "record": _label(instance),
-                "action": getattr(instance, name).label,
+                "action": _action(instance, name),
                 "state": _state(instance, field, old),
                 "allowed": _states(instance, field, _sources(instance, name)),
                 "target": _states(instance, field, _targets(instance, name)),
