@@ -45,7 +45,7 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _blank_choice(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def _blank_choice(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return [("", "—"), *choices]
 
 

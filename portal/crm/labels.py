@@ -6,11 +6,15 @@ The models keep their plain field names: a translated ``verbose_name`` would onl
 add migrations that change nothing in the database.
 """
 
-from django.utils.functional import Promise
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-FIELD_LABELS: dict[str, Promise] = {
+if TYPE_CHECKING:  # the stubs' name for a lazy string; not needed at run time
+    from django_stubs_ext import StrPromise
+
+FIELD_LABELS: dict[str, "StrPromise"] = {
     # customer
     "name": _("Name"),
     "gender": _("Gender"),
@@ -60,7 +64,7 @@ FIELD_LABELS: dict[str, Promise] = {
     "refund": _("Refund"),
 }
 
-HELP_TEXTS: dict[str, Promise] = {
+HELP_TEXTS: dict[str, "StrPromise"] = {
     "brands": _("Brands of interest, comma-separated."),
     "budget_min": _("In yuan."),
     "budget_max": _("In yuan."),
