@@ -225,10 +225,13 @@ def _buy_back(
         raise ValidationError(
             {
                 "vin": _(
-                    "%(vehicle)s is already with the group (%(status)s, in %(store)s), "
-                    "so the appraisal's VIN must be wrong."
+                    "%(vehicle)s is %(status)s in %(store)s: the group holds it, so the appraisal's VIN must be wrong."
                 )
-                % {"vehicle": vehicle_label(vehicle), "status": vehicle.get_status_display(), "store": vehicle.store}
+                % {
+                    "vehicle": vehicle_label(vehicle),
+                    "status": vehicle.get_status_display().lower(),
+                    "store": vehicle.store,
+                }
             }
         )
     transition_apply(

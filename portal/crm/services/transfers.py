@@ -29,7 +29,7 @@ def _transferable(vehicle: Vehicle) -> None:
         raise ValidationError(
             {
                 "vehicle": _("%(vehicle)s is %(status)s; only a car in stock can be transferred.")
-                % {"vehicle": vehicle_label(vehicle), "status": vehicle.get_status_display()}
+                % {"vehicle": vehicle_label(vehicle), "status": vehicle.get_status_display().lower()}
             }
         )
     other = Transfer.objects.filter(
