@@ -5,8 +5,11 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .identifiers import VIN_CHECK_DIGIT_CODE
+from .labels import FIELD_LABELS, HELP_TEXTS
 from .models import (
     AppointmentKind,
     AttachmentKind,
@@ -26,6 +29,9 @@ from .models import (
 from .services.customers import CUSTOMER_FIELDS
 from .services.vehicles import VEHICLE_FIELDS
 
+# The browser's (and a phone's) own pickers fill these; they send ISO values whatever the
+# page's language, so the widgets render ISO too rather than the locale's first input format
+# (zh-hans would render 2026/12/02, which a date input refuses).
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -39,18 +45,22 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _blank_choice(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def _blank_choice(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return [("", "—"), *choices]
 
 
 class CustomerForm(forms.ModelForm):
-    phones = forms.CharField(help_text="One or more, separated by commas; the first is the main number.")
-    tags = forms.CharField(required=False, help_text="Comma-separated.")
+    phones = forms.CharField(
+        label=_("Phones"), help_text=_("One or more, separated by commas; the first is the main number.")
+    )
+    tags = forms.CharField(required=False, label=_("Tags"), help_text=_("Comma-separated."))
 
     class Meta:
         model = Customer
         fields = CUSTOMER_FIELDS
         widgets = {"birthday": DATE, "expected_purchase_by": DATE}
+        labels = {name: FIELD_LABELS[name] for name in CUSTOMER_FIELDS}
+        help_texts = {name: text for name, text in HELP_TEXTS.items() if name in CUSTOMER_FIELDS}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -71,42 +81,44 @@ class CustomerForm(forms.ModelForm):
 
 
 class CustomerFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Name, phone, last 4 digits, plate or VIN")
-    contact_from = forms.DateTimeField(required=False, widget=DATETIME, label="Last contact from")
-    contact_to = forms.DateTimeField(required=False, widget=DATETIME, label="Last contact to")
-    budget_min = forms.IntegerField(required=False, min_value=0, label="Budget from")
-    budget_max = forms.IntegerField(required=False, min_value=0, label="Budget to")
-    use = forms.ChoiceField(required=False, choices=_blank_choice(Use.choices))
-    intent_level = forms.ChoiceField(required=False, choices=_blank_choice(IntentLevel.choices))
-    stage = forms.ChoiceField(required=False, choices=_blank_choice(Stage.choices))
-    source = forms.ChoiceField(required=False, choices=_blank_choice(Source.choices))
-    owner = forms.CharField(required=False, label="Owner (username)")
-    in_pool = forms.BooleanField(required=False, label="Only the pool")
+    q = forms.CharField(required=False, label=_("Name, phone, last 4 digits, plate or VIN"))
+    contact_from = forms.DateTimeField(required=False, widget=DATETIME, label=_("Last contact from"))
+    contact_to = forms.DateTimeField(required=False, widget=DATETIME, label=_("Last contact to"))
+    budget_min = forms.IntegerField(required=False, min_value=0, label=_("Budget from"))
+    budget_max = forms.IntegerField(required=False, min_value=0, label=_("Budget to"))
+    use = forms.ChoiceField(required=False, choices=_blank_choice(Use.choices), label=FIELD_LABELS["use"])
+    intent_level = forms.ChoiceField(
+        required=False, choices=_blank_choice(IntentLevel.choices), label=FIELD_LABELS["intent_level"]
+    )
+    stage = forms.ChoiceField(required=False, choices=_blank_choice(Stage.choices), label=FIELD_LABELS["stage"])
+    source = forms.ChoiceField(required=False, choices=_blank_choice(Source.choices), label=FIELD_LABELS["source"])
+    owner = forms.CharField(required=False, label=_("Owner (username)"))
+    in_pool = forms.BooleanField(required=False, label=_("Only the pool"))
 
 
 class CommunicationForm(forms.Form):
-    channel = forms.ChoiceField(choices=ContactChannel.choices)
-    outcome = forms.ChoiceField(choices=ContactOutcome.choices)
-    content = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, label="Note")
+    channel = forms.ChoiceField(choices=ContactChannel.choices, label=_("Channel"))
+    outcome = forms.ChoiceField(choices=ContactOutcome.choices, label=_("Outcome"))
+    content = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, label=_("Note"))
     from_pool = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class FollowUpForm(forms.Form):
-    due_at = forms.DateTimeField(widget=DATETIME, label="Due")
-    method = forms.ChoiceField(choices=ContactChannel.choices)
-    purpose = forms.CharField(max_length=300)
+    due_at = forms.DateTimeField(widget=DATETIME, label=pgettext_lazy("follow-up", "Due"))
+    method = forms.ChoiceField(choices=ContactChannel.choices, label=_("Method"))
+    purpose = forms.CharField(max_length=300, label=_("Purpose"))
 
 
 class AppointmentForm(forms.Form):
-    kind = forms.ChoiceField(choices=AppointmentKind.choices)
-    at = forms.DateTimeField(widget=DATETIME, label="When")
-    vehicle_id = forms.IntegerField(required=False, label="Vehicle id")
-    intended_model = forms.CharField(required=False, max_length=100)
-    intended_configuration = forms.CharField(required=False, max_length=200)
+    kind = forms.ChoiceField(choices=AppointmentKind.choices, label=_("Kind of appointment"))
+    at = forms.DateTimeField(widget=DATETIME, label=_("When"))
+    vehicle_id = forms.IntegerField(required=False, label=_("Vehicle id"))
+    intended_model = forms.CharField(required=False, max_length=100, label=_("Intended model"))
+    intended_configuration = forms.CharField(required=False, max_length=200, label=_("Intended configuration"))
 
 
 class AssignForm(forms.Form):
-    owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label="New owner")
+    owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label=_("New owner"))
 
     def __init__(self, *args: Any, store_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -118,12 +130,14 @@ class AssignForm(forms.Form):
 
 
 class VehicleForm(forms.ModelForm):
-    confirm_vin = forms.BooleanField(required=False, label="The VIN is copied exactly from the car; keep it")
+    confirm_vin = forms.BooleanField(required=False, label=_("The VIN is copied exactly from the car; keep it"))
 
     class Meta:
         model = Vehicle
         fields = VEHICLE_FIELDS
         widgets = {"first_registration": DATE}
+        labels = {name: FIELD_LABELS[name] for name in VEHICLE_FIELDS}
+        help_texts = {name: text for name, text in HELP_TEXTS.items() if name in VEHICLE_FIELDS}
 
     def _post_clean(self) -> None:
         """Validation (VIN, duplicates) happens in the service."""
@@ -139,69 +153,76 @@ class VehicleForm(forms.ModelForm):
 
 
 class VehicleFilterForm(forms.Form):
-    text = forms.CharField(required=False, label="Plate or VIN")
-    brand = forms.CharField(required=False)
-    model = forms.CharField(required=False)
-    vehicle_type = forms.ChoiceField(required=False, choices=_blank_choice(VehicleType.choices), label="Type")
-    year_min = forms.IntegerField(required=False, label="Year from")
-    year_max = forms.IntegerField(required=False, label="Year to")
-    mileage_max = forms.IntegerField(required=False, min_value=0, label="Mileage up to")
-    price_min = forms.IntegerField(required=False, min_value=0, label="Price from")
-    price_max = forms.IntegerField(required=False, min_value=0, label="Price to")
-    status = forms.ChoiceField(required=False, choices=_blank_choice(VehicleStatus.choices))
-    store = forms.ModelChoiceField(required=False, queryset=Store.objects.all())
+    text = forms.CharField(required=False, label=_("Plate or VIN"))
+    brand = forms.CharField(required=False, label=_("Brand"))
+    model = forms.CharField(required=False, label=_("Model"))
+    vehicle_type = forms.ChoiceField(
+        required=False, choices=_blank_choice(VehicleType.choices), label=pgettext_lazy("vehicle", "Type")
+    )
+    year_min = forms.IntegerField(required=False, label=_("Year from"))
+    year_max = forms.IntegerField(required=False, label=_("Year to"))
+    mileage_max = forms.IntegerField(required=False, min_value=0, label=_("Mileage up to"))
+    price_min = forms.IntegerField(required=False, min_value=0, label=_("Price from"))
+    price_max = forms.IntegerField(required=False, min_value=0, label=_("Price to"))
+    status = forms.ChoiceField(required=False, choices=_blank_choice(VehicleStatus.choices), label=_("Status"))
+    store = forms.ModelChoiceField(required=False, queryset=Store.objects.all(), label=_("Store"))
 
 
 class AttachmentForm(forms.Form):
-    kind = forms.ChoiceField(choices=AttachmentKind.choices)
-    file = forms.FileField()
+    kind = forms.ChoiceField(choices=AttachmentKind.choices, label=_("Kind of document"))
+    file = forms.FileField(label=_("File"))
 
 
 class PhotoForm(forms.Form):
-    file = forms.FileField(help_text="A JPEG or PNG photo (its content is checked, not its name).")
+    file = forms.FileField(label=_("Photo"), help_text=_("A JPEG or PNG photo (its content is checked, not its name)."))
 
 
 class StaffForm(forms.Form):
-    username = forms.CharField(max_length=150)
-    first_name = forms.CharField(max_length=150, required=False)
-    last_name = forms.CharField(max_length=150, required=False)
-    phone = forms.CharField(max_length=20, required=False)
-    password = forms.CharField(widget=forms.PasswordInput, min_length=8)
-    store = forms.ModelChoiceField(queryset=Store.objects.all(), required=False)
-    roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+    username = forms.CharField(max_length=150, label=_("Username"))
+    first_name = forms.CharField(max_length=150, required=False, label=_("Given name"))
+    last_name = forms.CharField(max_length=150, required=False, label=_("Family name"))
+    phone = forms.CharField(max_length=20, required=False, label=_("Phone"))
+    password = forms.CharField(widget=forms.PasswordInput, min_length=8, label=_("Password"))
+    store = forms.ModelChoiceField(queryset=Store.objects.all(), required=False, label=_("Store"))
+    roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple, label=_("Roles"))
 
 
 class RolesForm(forms.Form):
-    roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple)
-    phone = forms.CharField(max_length=20, required=False)
+    roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple, label=_("Roles"))
+    phone = forms.CharField(max_length=20, required=False, label=_("Phone"))
 
 
 class DeactivateForm(forms.Form):
-    prospects_to = forms.CharField(required=False, label="Prospects go to (username; empty: the store's pool)")
-    customers_to = forms.CharField(required=False, label="Customers go to (username)")
+    prospects_to = forms.CharField(required=False, label=_("Prospects go to (username; empty: the store's pool)"))
+    customers_to = forms.CharField(required=False, label=_("Customers go to (username)"))
 
 
 class LeadForm(forms.Form):
     """The public web form. ``website`` is the honeypot: hidden from people, filled by bots."""
 
-    name = forms.CharField(max_length=100)
-    phone = forms.CharField(max_length=20)
-    email = forms.EmailField(required=False)
-    interest = forms.CharField(max_length=300, required=False, label="What are you looking for?")
-    website = forms.CharField(required=False, label="Leave this empty")
+    name = forms.CharField(max_length=100, label=_("Your name"))
+    phone = forms.CharField(max_length=20, label=_("Phone"))
+    email = forms.EmailField(required=False, label=_("Email"))
+    interest = forms.CharField(max_length=300, required=False, label=_("What are you looking for?"))
+    website = forms.CharField(required=False, label=_("Leave this empty"))
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        help_text="CSV (UTF-8) or Excel .xlsx with columns name, phone; optional: email, "
-        "source, sub_channel, intent_level, budget_min, budget_max, note."
+        label=_("File"),
+        help_text=_(
+            "CSV (UTF-8) or Excel .xlsx with columns name, phone; optional: email, "
+            "source, sub_channel, intent_level, budget_min, budget_max, note."
+        ),
     )
 
 
 class TransferRequestForm(forms.Form):
-    to_store = forms.ModelChoiceField(queryset=Store.objects.none(), label="Move it to")
-    reason = forms.CharField(max_length=300, help_text="Why the car should move (a customer there asked, ...).")
-    requested_date = forms.DateField(required=False, widget=DATE, label="Wanted by", help_text="Empty: today.")
+    to_store = forms.ModelChoiceField(queryset=Store.objects.none(), label=_("Move it to"))
+    reason = forms.CharField(
+        max_length=300, label=_("Reason"), help_text=_("Why the car should move (a customer there asked, ...).")
+    )
+    requested_date = forms.DateField(required=False, widget=DATE, label=_("Wanted by"), help_text=_("Empty: today."))
 
     def __init__(self, *args: Any, from_store_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -210,15 +231,22 @@ class TransferRequestForm(forms.Form):
 
 
 class AcquisitionForm(forms.Form):
-    SOURCES = [("trade_in", "Trade-in by a customer"), ("private", "Private seller"), ("auction", "Auction")]
+    SOURCES = [
+        ("trade_in", pgettext_lazy("acquisition source", "Trade-in by a customer")),
+        ("private", pgettext_lazy("acquisition source", "Private seller")),
+        ("auction", pgettext_lazy("acquisition source", "Auction")),
+    ]
 
-    store = forms.ModelChoiceField(queryset=Store.objects.none(), label="Buying store")
-    source = forms.ChoiceField(choices=SOURCES)
+    store = forms.ModelChoiceField(queryset=Store.objects.none(), label=_("Buying store"))
+    source = forms.ChoiceField(choices=SOURCES, label=_("Bought from"))
     customer = forms.IntegerField(required=False, widget=forms.HiddenInput)
     seller_name = forms.CharField(
-        max_length=100, required=False, help_text="The person, dealer or auction house; for a trade-in, the customer."
+        max_length=100,
+        required=False,
+        label=_("Seller"),
+        help_text=_("The person, dealer or auction house; for a trade-in, the customer."),
     )
-    seller_phone = forms.CharField(max_length=20, required=False)
+    seller_phone = forms.CharField(max_length=20, required=False, label=_("Seller's phone"))
 
     def __init__(self, *args: Any, stores: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -228,6 +256,6 @@ class AcquisitionForm(forms.Form):
 class ComplaintCallForm(forms.Form):
     phone = forms.CharField(
         max_length=20,
-        label="Caller's phone number",
-        help_text="The whole number the customer is known by (+86 optional).",
+        label=_("Caller's phone number"),
+        help_text=_("The whole number the customer is known by (+86 optional)."),
     )

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db import models
 from django.dispatch import Signal
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from viewflow.fsm import TransitionNotAllowed
 
 from .errors import Conflict, IllegalTransition
@@ -20,18 +22,49 @@ from .errors import Conflict, IllegalTransition
 status_changed = Signal()
 
 
+# What a refusal calls each record with a status ("order #12 ...").
+RECORD_KINDS = {
+    "customer": gettext_lazy("customer"),
+    "order": gettext_lazy("order"),
+    "vehicle": gettext_lazy("vehicle"),
+    "complaint": gettext_lazy("complaint"),
+    "returnvisit": gettext_lazy("return visit"),
+    "transfer": gettext_lazy("transfer"),
+    "appraisal": gettext_lazy("appraisal"),
+    "acquisitionrequest": gettext_lazy("acquisition request"),
+}
+
+
 def _label(instance: models.Model) -> str:
-    return f"{instance._meta.verbose_name} {instance}"
+    kind = RECORD_KINDS.get(instance._meta.model_name or "", instance._meta.verbose_name)
+    return _("%(kind)s %(record)s") % {"kind": kind, "record": instance}
 
 
-def _targets(instance: models.Model, name: str) -> list[str]:
+def _state(instance: models.Model, field: str, value: object) -> str:
+    """A state as people read it: the choice's label, quoted."""
+    labels = dict(instance._meta.get_field(field).flatchoices)  # type: ignore[union-attr]
+    return _("“%(state)s”") % {"state": labels.get(value, value)}
+
+
+def _states(instance: models.Model, field: str, values: set[str]) -> str:
+    return _(" or ").join(_state(instance, field, v) for v in sorted(values))
+
+
+def _action(instance: models.Model, name: str) -> str:
+    """The transition's declared (translatable) label; the bound method's own falls back to the
+    method name when no transition leaves the current state, which is exactly when we refuse."""
+    labels = sorted({str(t.label) for t in getattr(type(instance), name).get_transitions()})
+    return labels[0] if labels else name
+
+
+def _targets(instance: models.Model, name: str) -> set[str]:
     method = getattr(type(instance), name)
-    return sorted({str(t.target) for t in method.get_transitions()})
+    return {str(t.target) for t in method.get_transitions()}
 
 
-def _sources(instance: models.Model, name: str) -> list[str]:
+def _sources(instance: models.Model, name: str) -> set[str]:
     method = getattr(type(instance), name)
-    return sorted({str(t.source) for t in method.get_transitions()})
+    return {str(t.source) for t in method.get_transitions()}
 
 
 def transition_run(instance: models.Model, name: str, field: str = "status", **kwargs: Any) -> tuple[str, str]:
@@ -40,11 +73,18 @@ def transition_run(instance: models.Model, name: str, field: str = "status", **k
     try:
         getattr(instance, name)(**kwargs)
     except TransitionNotAllowed as err:
-        target = " or ".join(f"'{t}'" for t in _targets(instance, name))
-        allowed = " or ".join(f"'{s}'" for s in _sources(instance, name))
-        action = getattr(instance, name).label.lower()
         raise IllegalTransition(
-            f"Cannot {action} {_label(instance)}: it is '{old}', and only {allowed} can move to {target}."
+            _(
+                "The step “%(action)s” is not possible for %(record)s: it is %(state)s, "
+                "and only %(allowed)s can move to %(target)s."
+            )
+            % {
+                "record": _label(instance),
+                "action": _action(instance, name),
+                "state": _state(instance, field, old),
+                "allowed": _states(instance, field, _sources(instance, name)),
+                "target": _states(instance, field, _targets(instance, name)),
+            }
         ) from err
     return old, getattr(instance, field)
 
@@ -71,7 +111,14 @@ def transition_apply(
     if rows != 1:
         current = type(instance)._default_manager.filter(pk=instance.pk).values_list(field, flat=True).first()
         instance.__dict__[field] = current
-        raise Conflict(f"{_label(instance)} changed meanwhile: it is now '{current}', not '{old}'")
+        raise Conflict(
+            _("Someone changed %(record)s meanwhile: it is now %(current)s, not %(old)s.")
+            % {
+                "record": _label(instance),
+                "current": _state(instance, field, current),
+                "old": _state(instance, field, old),
+            }
+        )
     for key, value in extra.items():
         setattr(instance, key, value)
     record_change(instance, field, old, new, actor=actor)

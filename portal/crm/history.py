@@ -9,8 +9,10 @@ old ID number while a salesperson looking at the pool does not.
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 from .identifiers import phone_mask
+from .labels import field_label
 from .models import ChangeRecord, Customer, Order, Vehicle
 
 TRACKED_FIELDS: dict[str, list[str]] = {
@@ -163,8 +165,9 @@ def history_for(instance: models.Model, viewer: Any) -> list[dict[str, Any]]:
         out.append(
             {
                 "at": row.at,
-                "actor": row.actor.get_username() if row.actor else "system",
+                "actor": row.actor.get_username() if row.actor else _("system"),
                 "field": row.field,
+                "label": field_label(row.field),
                 "old": old,
                 "new": new,
                 "note": row.note,

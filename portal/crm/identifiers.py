@@ -11,6 +11,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 _NON_DIGITS = re.compile(r"\D")
 VIN_ALPHABET = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"  # no I, O, Q
@@ -34,7 +35,9 @@ def phone_normalize(raw: str, *, field: str = "phone") -> str:
     elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     if not 7 <= len(digits) <= 15:
-        raise ValidationError({field: f"'{raw}' is not a phone number (7 to 15 digits expected)."})
+        raise ValidationError(
+            {field: _("“%(value)s” is not a phone number (7 to 15 digits expected).") % {"value": raw}}
+        )
     return digits
 
 
@@ -65,17 +68,27 @@ def vin_validate(raw: str, *, confirmed: bool = False, field: str = "vin") -> st
     """
     vin = vin_normalize(raw)
     if len(vin) != 17:
-        raise ValidationError({field: f"A VIN has 17 characters; '{vin}' has {len(vin)}."})
+        raise ValidationError(
+            {field: _("A VIN has 17 characters; “%(vin)s” has %(length)s.") % {"vin": vin, "length": len(vin)}}
+        )
     bad = sorted({ch for ch in vin if ch not in VIN_ALPHABET})
     if bad:
-        raise ValidationError({field: f"A VIN cannot contain {', '.join(bad)} (letters I, O and Q are never used)."})
+        raise ValidationError(
+            {
+                field: _("A VIN cannot contain %(letters)s (letters I, O and Q are never used).")
+                % {"letters": ", ".join(bad)}
+            }
+        )
     expected = vin_check_digit(vin)
     if vin[8] != expected and not confirmed:
         raise ValidationError(
             {
                 field: ValidationError(
-                    f"The check digit of {vin} (9th character '{vin[8]}') should be '{expected}'. Check the VIN, "
-                    "or confirm it if it is copied exactly from the car.",
+                    _(
+                        "The check digit of %(vin)s (9th character “%(actual)s”) should be “%(expected)s”. "
+                        "Check the VIN, or confirm it if it is copied exactly from the car."
+                    )
+                    % {"vin": vin, "actual": vin[8], "expected": expected},
                     code=VIN_CHECK_DIGIT_CODE,
                 )
             }

@@ -104,10 +104,13 @@ class CustomerFilter:
     def validate(self) -> None:
         if self.budget_min is not None and self.budget_max is not None and self.budget_min > self.budget_max:
             raise ValidationError(
-                {"budget_min": f"Budget from ({self.budget_min}) is above budget to ({self.budget_max})."}
+                {
+                    "budget_min": _("Budget from (%(low)s) is above budget to (%(high)s).")
+                    % {"low": self.budget_min, "high": self.budget_max}
+                }
             )
         if self.contact_from and self.contact_to and self.contact_from > self.contact_to:
-            raise ValidationError({"contact_from": "The contact window starts after it ends."})
+            raise ValidationError({"contact_from": _("The contact window starts after it ends.")})
 
 
 def customer_filter(user: Any, criteria: CustomerFilter, query: str = "") -> QuerySet[Customer]:
@@ -153,9 +156,19 @@ class VehicleFilter:
 
     def validate(self) -> None:
         if self.price_min is not None and self.price_max is not None and self.price_min > self.price_max:
-            raise ValidationError({"price_min": f"Price from ({self.price_min}) is above price to ({self.price_max})."})
+            raise ValidationError(
+                {
+                    "price_min": _("Price from (%(low)s) is above price to (%(high)s).")
+                    % {"low": self.price_min, "high": self.price_max}
+                }
+            )
         if self.year_min is not None and self.year_max is not None and self.year_min > self.year_max:
-            raise ValidationError({"year_min": f"Year from ({self.year_min}) is after year to ({self.year_max})."})
+            raise ValidationError(
+                {
+                    "year_min": _("Year from (%(low)s) is after year to (%(high)s).")
+                    % {"low": self.year_min, "high": self.year_max}
+                }
+            )
 
 
 def vehicle_filter(user: Any, criteria: VehicleFilter) -> QuerySet[Vehicle]:

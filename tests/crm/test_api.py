@@ -75,7 +75,7 @@ def test_order_flow_through_the_api(book, stock, api):
     assert created.status_code == 201
     order_id = created.json()["id"]
     early = api("manager").post(f"/api/v1/orders/{order_id}/deliver")
-    assert early.status_code == 409 and "'open'" in early.json()["detail"] and "'delivered'" in early.json()["detail"]
+    assert early.status_code == 409 and "“Open”" in early.json()["detail"] and "“Delivered”" in early.json()["detail"]
     second = api("sales").post(
         "/api/v1/orders", {"customer": book["closed"].pk, "vehicle": stock["camry"].pk, "price": 1}, format="json"
     )

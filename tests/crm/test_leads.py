@@ -107,4 +107,4 @@ def test_the_import_page_reports_lines(lead_process, stores, crm_people, client)
     upload = io.BytesIO(b"name,phone\nOk,13100000001\nBad,1\n")
     upload.name = "leads.csv"
     html = client.post("/crm/leads/import/", {"file": upload}).content.decode()
-    assert "1 new prospects" in html and "<td>3</td>" in html
+    assert "New prospects: 1;" in html and "<td>3</td>" in html

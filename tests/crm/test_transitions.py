@@ -21,13 +21,13 @@ def test_an_order_reserves_its_vehicle(order, stock):
 
 
 def test_a_reserved_vehicle_cannot_go_on_a_second_order(order, book, stock, crm_people):
-    with pytest.raises(IllegalTransition, match="it is 'reserved', and only 'in_stock' can move to 'reserved'"):
+    with pytest.raises(IllegalTransition, match="it is “Reserved”, and only “In stock” can move to “Reserved”"):
         order_create(by=crm_people["sales"], customer_id=book["closed"].pk, vehicle_id=stock["camry"].pk, price=150000)
     assert book["closed"].orders.count() == 0
 
 
 def test_an_order_cannot_be_delivered_before_it_is_paid(order, crm_people):
-    with pytest.raises(IllegalTransition, match="it is 'open', and only 'paid' can move to 'delivered'"):
+    with pytest.raises(IllegalTransition, match="it is “Open”, and only “Paid” can move to “Delivered”"):
         order_deliver(order_id=order.pk, by=crm_people["manager"])
     order.refresh_from_db()
     assert order.status == OrderStatus.OPEN
@@ -50,7 +50,7 @@ def test_paying_in_full_closes_the_deal_and_delivery_sells_the_vehicle(order, bo
 def test_a_sold_vehicle_cannot_go_on_an_order(order, book, stock, crm_people):
     payment_record(order_id=order.pk, by=crm_people["finance"], method="cash", amount=150000)
     order_deliver(order_id=order.pk, by=crm_people["manager"])
-    with pytest.raises(IllegalTransition, match="it is 'sold'"):
+    with pytest.raises(IllegalTransition, match="it is “Sold”"):
         order_create(by=crm_people["sales"], customer_id=book["closed"].pk, vehicle_id=stock["camry"].pk, price=1)
 
 
@@ -64,7 +64,7 @@ def test_a_stale_copy_cannot_move_a_record_someone_else_moved(stock, crm_people)
     first = Vehicle.objects.get(pk=stock["rav4"].pk)
     stale = Vehicle.objects.get(pk=stock["rav4"].pk)
     transition_apply(first, "send", actor=crm_people["manager"])
-    with pytest.raises(Conflict, match="it is now 'in_transfer', not 'in_stock'"):
+    with pytest.raises(Conflict, match="it is now “In transfer”, not “In stock”"):
         transition_apply(stale, "reserve", actor=crm_people["manager"])
     assert Vehicle.objects.get(pk=stock["rav4"].pk).status == VehicleStatus.IN_TRANSFER
 

@@ -50,7 +50,7 @@ def test_an_approved_transfer_moves_the_car_into_the_destination_stock(people, s
     car.refresh_from_db()
     assert car.status == VehicleStatus.IN_TRANSFER
     buyer = CustomerFactory(home_store=westlake, owner=people["other_sales"])
-    with pytest.raises(IllegalTransition, match="in_transfer"):
+    with pytest.raises(IllegalTransition, match="“In transfer”"):
         order_create(by=people["other_sales"], customer_id=buyer.pk, vehicle_id=car.pk, price=150000)
     dispatch = only_item(iid, "Dispatch")
     assert (dispatch.role, dispatch.store_id) == ("sales", westlake.pk)

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
@@ -46,7 +47,7 @@ def _store(user: Any, store_id: int | None) -> Store | None:
         return None
     store = Store.objects.filter(pk=store_id).first()
     if store is None:
-        raise NotVisible(f"store {store_id} does not exist")
+        raise NotVisible(_("Store %(store)s does not exist.") % {"store": store_id})
     return store
 
 
@@ -183,7 +184,7 @@ class VehicleViewSet(
         if store is None:
             from django.core.exceptions import ValidationError
 
-            raise ValidationError({"store_id": "Name the store the vehicle belongs to."})
+            raise ValidationError({"store_id": _("Name the store the vehicle belongs to.")})
         confirmed = data.pop("vin_confirmed", False)
         serializer.instance = vehicles.vehicle_create(
             by=self.request.user, store=store, fields=data, vin_confirmed=confirmed

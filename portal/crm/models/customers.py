@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 from viewflow.fsm import FSMField
 
 from .choices import (
@@ -104,7 +105,7 @@ class Customer(models.Model):
     def in_pool(self) -> bool:
         return self.owner_id is None
 
-    @stage.transition(source=Stage.PROSPECT, target=Stage.CUSTOMER, label="Close deal")
+    @stage.transition(source=Stage.PROSPECT, target=Stage.CUSTOMER, label=pgettext_lazy("status change", "Close deal"))
     def close_deal(self) -> None:
         """A deal is closed: the prospect becomes a customer."""
 

@@ -7,16 +7,17 @@ pairs a user holds; everything else in the CRM hangs off these records.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
-    SALES = "sales", "Sales"
-    STORE_MANAGER = "store_manager", "Store manager"
-    HQ = "hq", "Headquarters"
-    FINANCE = "finance", "Finance"
-    SERVICE = "service", "Service"
-    COMPLAINTS = "complaints", "Complaints"
-    ADMIN = "admin", "Administrator"
+    SALES = "sales", pgettext_lazy("staff role", "Sales")
+    STORE_MANAGER = "store_manager", pgettext_lazy("staff role", "Store manager")
+    HQ = "hq", pgettext_lazy("staff role", "Headquarters")
+    FINANCE = "finance", pgettext_lazy("staff role", "Finance")
+    SERVICE = "service", pgettext_lazy("staff role", "Service")
+    COMPLAINTS = "complaints", pgettext_lazy("staff role", "Complaints")
+    ADMIN = "admin", pgettext_lazy("staff role", "Administrator")
 
 
 class Store(models.Model):

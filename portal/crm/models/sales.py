@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 from viewflow.fsm import FSMField
 
 from .choices import (
@@ -39,13 +40,21 @@ class Order(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk}"
 
-    @status.transition(source=OrderStatus.OPEN, target=OrderStatus.PAID, label="Mark paid")
+    @status.transition(
+        source=OrderStatus.OPEN, target=OrderStatus.PAID, label=pgettext_lazy("status change", "Mark paid")
+    )
     def mark_paid(self) -> None: ...
 
-    @status.transition(source=OrderStatus.PAID, target=OrderStatus.DELIVERED, label="Deliver")
+    @status.transition(
+        source=OrderStatus.PAID, target=OrderStatus.DELIVERED, label=pgettext_lazy("status change", "Deliver")
+    )
     def deliver(self) -> None: ...
 
-    @status.transition(source=[OrderStatus.OPEN, OrderStatus.PAID], target=OrderStatus.CANCELLED, label="Cancel")
+    @status.transition(
+        source=[OrderStatus.OPEN, OrderStatus.PAID],
+        target=OrderStatus.CANCELLED,
+        label=pgettext_lazy("status change", "Cancel"),
+    )
     def cancel(self) -> None: ...
 
 
@@ -99,17 +108,29 @@ class Complaint(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.category}"
 
-    @status.transition(source=ComplaintStatus.OPEN, target=ComplaintStatus.IN_PROGRESS, label="Start handling")
+    @status.transition(
+        source=ComplaintStatus.OPEN,
+        target=ComplaintStatus.IN_PROGRESS,
+        label=pgettext_lazy("status change", "Start handling"),
+    )
     def start(self) -> None: ...
 
-    @status.transition(source=ComplaintStatus.IN_PROGRESS, target=ComplaintStatus.RESOLVED, label="Resolve")
+    @status.transition(
+        source=ComplaintStatus.IN_PROGRESS,
+        target=ComplaintStatus.RESOLVED,
+        label=pgettext_lazy("status change", "Resolve"),
+    )
     def resolve(self) -> None: ...
 
-    @status.transition(source=ComplaintStatus.RESOLVED, target=ComplaintStatus.CLOSED, label="Close")
+    @status.transition(
+        source=ComplaintStatus.RESOLVED, target=ComplaintStatus.CLOSED, label=pgettext_lazy("status change", "Close")
+    )
     def close(self) -> None: ...
 
     @status.transition(
-        source=[ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED], target=ComplaintStatus.IN_PROGRESS, label="Reopen"
+        source=[ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED],
+        target=ComplaintStatus.IN_PROGRESS,
+        label=pgettext_lazy("status change", "Reopen"),
     )
     def reopen(self) -> None: ...
 
@@ -131,8 +152,14 @@ class ReturnVisit(models.Model):
     class Meta:
         ordering = ["due"]
 
-    @status.transition(source=ReturnVisitStatus.DUE, target=ReturnVisitStatus.DONE, label="Record visit")
+    @status.transition(
+        source=ReturnVisitStatus.DUE,
+        target=ReturnVisitStatus.DONE,
+        label=pgettext_lazy("status change", "Record visit"),
+    )
     def record(self) -> None: ...
 
-    @status.transition(source=ReturnVisitStatus.DUE, target=ReturnVisitStatus.CANCELLED, label="Cancel")
+    @status.transition(
+        source=ReturnVisitStatus.DUE, target=ReturnVisitStatus.CANCELLED, label=pgettext_lazy("status change", "Cancel")
+    )
     def cancel(self) -> None: ...

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 from viewflow.fsm import FSMField
 
 from .choices import (
@@ -57,27 +58,41 @@ class Vehicle(models.Model):
     def __str__(self) -> str:
         return f"{self.brand} {self.model} {self.year} ({self.vin})"
 
-    @status.transition(source=VehicleStatus.IN_STOCK, target=VehicleStatus.RESERVED, label="Reserve")
+    @status.transition(
+        source=VehicleStatus.IN_STOCK, target=VehicleStatus.RESERVED, label=pgettext_lazy("status change", "Reserve")
+    )
     def reserve(self) -> None:
         """Put on an order."""
 
-    @status.transition(source=VehicleStatus.RESERVED, target=VehicleStatus.IN_STOCK, label="Release")
+    @status.transition(
+        source=VehicleStatus.RESERVED, target=VehicleStatus.IN_STOCK, label=pgettext_lazy("status change", "Release")
+    )
     def release(self) -> None:
         """Its order was cancelled."""
 
-    @status.transition(source=VehicleStatus.RESERVED, target=VehicleStatus.SOLD, label="Sell")
+    @status.transition(
+        source=VehicleStatus.RESERVED, target=VehicleStatus.SOLD, label=pgettext_lazy("status change", "Sell")
+    )
     def sell(self) -> None:
         """Delivered to the buyer."""
 
-    @status.transition(source=VehicleStatus.IN_STOCK, target=VehicleStatus.IN_TRANSFER, label="Send on transfer")
+    @status.transition(
+        source=VehicleStatus.IN_STOCK,
+        target=VehicleStatus.IN_TRANSFER,
+        label=pgettext_lazy("status change", "Send on transfer"),
+    )
     def send(self) -> None:
         """Leaves its store for another."""
 
-    @status.transition(source=VehicleStatus.IN_TRANSFER, target=VehicleStatus.IN_STOCK, label="Receive")
+    @status.transition(
+        source=VehicleStatus.IN_TRANSFER, target=VehicleStatus.IN_STOCK, label=pgettext_lazy("status change", "Receive")
+    )
     def receive(self) -> None:
         """Arrived (in the destination store) or the transfer was called off."""
 
-    @status.transition(source=VehicleStatus.SOLD, target=VehicleStatus.IN_STOCK, label="Buy back")
+    @status.transition(
+        source=VehicleStatus.SOLD, target=VehicleStatus.IN_STOCK, label=pgettext_lazy("status change", "Buy back")
+    )
     def buy_back(self) -> None:
         """A car the group sold comes back (a trade-in, a private seller): in stock again."""
 
@@ -131,22 +146,38 @@ class Transfer(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk}"
 
-    @status.transition(source=TransferStatus.DRAFT, target=TransferStatus.REQUESTED, label="Submit")
+    @status.transition(
+        source=TransferStatus.DRAFT, target=TransferStatus.REQUESTED, label=pgettext_lazy("status change", "Submit")
+    )
     def submit(self) -> None: ...
 
-    @status.transition(source=TransferStatus.DRAFT, target=TransferStatus.REJECTED, label="Discard")
+    @status.transition(
+        source=TransferStatus.DRAFT, target=TransferStatus.REJECTED, label=pgettext_lazy("status change", "Discard")
+    )
     def discard(self) -> None: ...
 
-    @status.transition(source=TransferStatus.REQUESTED, target=TransferStatus.APPROVED, label="Approve")
+    @status.transition(
+        source=TransferStatus.REQUESTED, target=TransferStatus.APPROVED, label=pgettext_lazy("status change", "Approve")
+    )
     def approve(self) -> None: ...
 
-    @status.transition(source=TransferStatus.REQUESTED, target=TransferStatus.REJECTED, label="Reject")
+    @status.transition(
+        source=TransferStatus.REQUESTED, target=TransferStatus.REJECTED, label=pgettext_lazy("status change", "Reject")
+    )
     def reject(self) -> None: ...
 
-    @status.transition(source=TransferStatus.APPROVED, target=TransferStatus.IN_TRANSIT, label="Dispatch")
+    @status.transition(
+        source=TransferStatus.APPROVED,
+        target=TransferStatus.IN_TRANSIT,
+        label=pgettext_lazy("status change", "Dispatch"),
+    )
     def dispatch(self) -> None: ...
 
-    @status.transition(source=TransferStatus.IN_TRANSIT, target=TransferStatus.RECEIVED, label="Receive")
+    @status.transition(
+        source=TransferStatus.IN_TRANSIT,
+        target=TransferStatus.RECEIVED,
+        label=pgettext_lazy("status change", "Receive"),
+    )
     def receive(self) -> None: ...
 
 
@@ -176,18 +207,30 @@ class Appraisal(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.vin}"
 
-    @status.transition(source=AppraisalStatus.PENDING, target=AppraisalStatus.OFFERED, label="Make offer")
+    @status.transition(
+        source=AppraisalStatus.PENDING,
+        target=AppraisalStatus.OFFERED,
+        label=pgettext_lazy("status change", "Make offer"),
+    )
     def offer(self) -> None: ...
 
-    @status.transition(source=AppraisalStatus.OFFERED, target=AppraisalStatus.ACCEPTED, label="Accept")
+    @status.transition(
+        source=AppraisalStatus.OFFERED, target=AppraisalStatus.ACCEPTED, label=pgettext_lazy("status change", "Accept")
+    )
     def accept(self) -> None: ...
 
     @status.transition(
-        source=[AppraisalStatus.PENDING, AppraisalStatus.OFFERED], target=AppraisalStatus.DECLINED, label="Decline"
+        source=[AppraisalStatus.PENDING, AppraisalStatus.OFFERED],
+        target=AppraisalStatus.DECLINED,
+        label=pgettext_lazy("status change", "Decline"),
     )
     def decline(self) -> None: ...
 
-    @status.transition(source=AppraisalStatus.ACCEPTED, target=AppraisalStatus.PURCHASED, label="Purchase")
+    @status.transition(
+        source=AppraisalStatus.ACCEPTED,
+        target=AppraisalStatus.PURCHASED,
+        label=pgettext_lazy("status change", "Purchase"),
+    )
     def purchase(self) -> None: ...
 
 
@@ -211,16 +254,32 @@ class AcquisitionRequest(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.brand} {self.model}".strip()
 
-    @status.transition(source=AcquisitionStatus.DRAFT, target=AcquisitionStatus.REQUESTED, label="Submit")
+    @status.transition(
+        source=AcquisitionStatus.DRAFT,
+        target=AcquisitionStatus.REQUESTED,
+        label=pgettext_lazy("status change", "Submit"),
+    )
     def submit(self) -> None: ...
 
-    @status.transition(source=AcquisitionStatus.REQUESTED, target=AcquisitionStatus.APPROVED, label="Approve")
+    @status.transition(
+        source=AcquisitionStatus.REQUESTED,
+        target=AcquisitionStatus.APPROVED,
+        label=pgettext_lazy("status change", "Approve"),
+    )
     def approve(self) -> None: ...
 
-    @status.transition(source=AcquisitionStatus.REQUESTED, target=AcquisitionStatus.REJECTED, label="Reject")
+    @status.transition(
+        source=AcquisitionStatus.REQUESTED,
+        target=AcquisitionStatus.REJECTED,
+        label=pgettext_lazy("status change", "Reject"),
+    )
     def reject(self) -> None: ...
 
-    @status.transition(source=AcquisitionStatus.APPROVED, target=AcquisitionStatus.FULFILLED, label="Fulfil")
+    @status.transition(
+        source=AcquisitionStatus.APPROVED,
+        target=AcquisitionStatus.FULFILLED,
+        label=pgettext_lazy("status change", "Fulfil"),
+    )
     def fulfil(self) -> None: ...
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from engine import api
 
@@ -57,18 +58,23 @@ def acquisition_start(
     """A car is offered (trade-in, private seller, auction): starts ``vehicle_acquisition`` at the appraisal."""
     store = Store.objects.filter(pk=store_id).first()
     if store is None:
-        raise ValidationError({"store": f"store {store_id} does not exist"})
+        raise ValidationError({"store": _("Store %(store)s does not exist.") % {"store": store_id}})
     if not scope_of(by).holds_in(store.pk, Role.STORE_MANAGER, Role.SALES, Role.SERVICE):
-        raise NotPermitted(f"You cannot buy cars in for {store}.")
+        raise NotPermitted(_("You cannot buy cars in for %(store)s.") % {"store": store})
     if source not in ACQUISITION_SOURCES[:3]:
-        raise ValidationError({"source": f"'{source}' is not one of {', '.join(ACQUISITION_SOURCES[:3])}."})
+        raise ValidationError(
+            {
+                "source": _("“%(value)s” is not one of %(allowed)s.")
+                % {"value": source, "allowed": ", ".join(ACQUISITION_SOURCES[:3])}
+            }
+        )
     if source == "trade_in":
         customer = Customer.objects.filter(pk=customer_id).first() if customer_id is not None else None
         if customer is None:
-            raise ValidationError({"customer": "A trade-in needs the customer who trades the car in."})
+            raise ValidationError({"customer": _("A trade-in needs the customer who trades the car in.")})
         seller_name = seller_name or customer.name
     if not seller_name.strip():
-        raise ValidationError({"seller_name": "Name the seller (person, dealer or auction house)."})
+        raise ValidationError({"seller_name": _("Name the seller (person, dealer or auction house).")})
     data = _acquisition_data(
         store, source, seller_name=seller_name.strip(), seller_phone=seller_phone, customer_id=customer_id
     )
@@ -218,8 +224,14 @@ def _buy_back(
     if vehicle.status != VehicleStatus.SOLD:
         raise ValidationError(
             {
-                "vin": f"{vehicle_label(vehicle)} is {vehicle.get_status_display().lower()} in "
-                f"{vehicle.store}: the group holds it, so the appraisal's VIN must be wrong."
+                "vin": _(
+                    "%(vehicle)s is %(status)s in %(store)s: the group holds it, so the appraisal's VIN must be wrong."
+                )
+                % {
+                    "vehicle": vehicle_label(vehicle),
+                    "status": vehicle.get_status_display().lower(),
+                    "store": vehicle.store,
+                }
             }
         )
     transition_apply(

@@ -8,6 +8,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ..errors import NotPermitted
 from ..models import Attachment, AttachmentKind
@@ -43,19 +44,26 @@ def storage_dir() -> Path:
 def attachment_add(*, customer_id: int, by: Any, kind: str, filename: str, stream: IO[bytes]) -> Attachment:
     customer = visible_or_raise(customers_visible_to(by), customer_id, "customer")
     if not can_see_identity(by, customer):
-        raise NotPermitted("Only the owner, the store manager, finance or hq add scans and contracts.")
+        raise NotPermitted(_("Only the owner, the store manager, finance or hq add scans and contracts."))
     if kind not in AttachmentKind.values:
-        raise ValidationError({"kind": f"Choose one of {', '.join(AttachmentKind.values)}."})
+        raise ValidationError({"kind": _("Choose one of %(allowed)s.") % {"allowed": ", ".join(AttachmentKind.values)}})
     limit = settings.LOTFLOW_ATTACHMENT_MAX_BYTES
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise ValidationError({"file": f"{filename} is larger than {limit // (1024 * 1024)} MB."})
+        raise ValidationError(
+            {"file": _("%(filename)s is larger than %(mb)s MB.") % {"filename": filename, "mb": limit // (1024 * 1024)}}
+        )
     if not data:
-        raise ValidationError({"file": f"{filename} is empty."})
+        raise ValidationError({"file": _("%(filename)s is empty.") % {"filename": filename}})
     found = sniff(data[:16], data[-1024:])
     if found is None:
         raise ValidationError(
-            {"file": f"{filename} is not a JPEG, PNG or PDF file (checked by its content, whatever its name says)."}
+            {
+                "file": _(
+                    "%(filename)s is not a JPEG, PNG or PDF file (checked by its content, whatever its name says)."
+                )
+                % {"filename": filename}
+            }
         )
     content_type, suffix = found
     storage_name = secrets.token_hex(16) + suffix

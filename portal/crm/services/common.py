@@ -19,7 +19,7 @@ def visible_or_raise(queryset: QuerySet[M], pk: Any, what: str) -> M:
     try:
         return queryset.get(pk=pk)
     except (ObjectDoesNotExist, ValueError, TypeError):  # ObjectDoesNotExist: every model's DoesNotExist
-        raise NotVisible(f"{what} {pk} does not exist") from None
+        raise NotVisible(_("%(what)s %(id)s does not exist.") % {"what": what, "id": pk}) from None
 
 
 def clean_or_raise(instance: models.Model, *, exclude: list[str] | None = None) -> None:

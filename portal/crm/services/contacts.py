@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import history
 from ..automation.limits import pool_take_refusal
@@ -43,13 +44,13 @@ class ContactResult:
     @property
     def message(self) -> str:
         if self.took_from_pool:
-            return f"Contact recorded; {self.communication.customer} is now yours."
+            return _("Contact recorded; %(customer)s is now yours.") % {"customer": self.communication.customer}
         if self.taken_by is not None:
-            return (
-                f"{self.taken_by.get_username()} recorded a first contact with "
-                f"{self.communication.customer} first and owns it now; your note is kept on the record."
-            )
-        return "Contact recorded."
+            return _(
+                "%(username)s recorded a first contact with %(customer)s first and owns it now; "
+                "your note is kept on the record."
+            ) % {"username": self.taken_by.get_username(), "customer": self.communication.customer}
+        return _("Contact recorded.")
 
 
 def _customer_for_contact(by: Any, customer_id: int, from_pool: bool) -> Customer:
@@ -62,7 +63,7 @@ def _customer_for_contact(by: Any, customer_id: int, from_pool: bool) -> Custome
         candidate = Customer.objects.filter(pk=customer_id, stage=Stage.PROSPECT).select_related("owner").first()
         if candidate is not None and scope_of(by).holds_in(candidate.home_store_id, Role.SALES):
             return candidate
-    raise NotVisible(f"customer {customer_id} does not exist")
+    raise NotVisible(_("Customer %(id)s does not exist.") % {"id": customer_id})
 
 
 @transaction.atomic
@@ -123,7 +124,7 @@ def follow_up_plan_create(
 ) -> FollowUpPlan:
     customer = visible_or_raise(customers_visible_to(by), customer_id, "customer")
     if not can_manage_customer(by, customer):
-        raise NotPermitted("Only the owner or the store manager plans follow-ups for this customer.")
+        raise NotPermitted(_("Only the owner or the store manager plans follow-ups for this customer."))
     owner = customer.owner or by
     plan = FollowUpPlan(
         customer=customer, owner=owner, due_at=due_at, method=method, purpose=purpose, appointment=appointment
@@ -137,9 +138,9 @@ def follow_up_plan_create(
 def follow_up_plan_done(*, plan_id: int, by: Any) -> FollowUpPlan:
     plan = visible_or_raise(follow_ups_visible_to(by).select_related("customer"), plan_id, "follow-up plan")
     if plan.owner_id != by.pk and not can_manage_customer(by, plan.customer):
-        raise NotPermitted("Only the plan's owner or the store manager can mark it done.")
+        raise NotPermitted(_("Only the plan's owner or the store manager can mark it done."))
     if plan.done:
-        raise ValidationError({"done": "This follow-up is already done."})
+        raise ValidationError({"done": _("This follow-up is already done.")})
     plan.done, plan.done_at = True, timezone.now()
     plan.save(update_fields=["done", "done_at"])
     return plan
@@ -159,7 +160,7 @@ def appointment_book(
     """Book a visit, test drive or service. A test drive also plans the owner's follow-up after it."""
     customer = visible_or_raise(customers_visible_to(by), customer_id, "customer")
     if not can_manage_customer(by, customer):
-        raise NotPermitted("Only the owner or the store manager books appointments for this customer.")
+        raise NotPermitted(_("Only the owner or the store manager books appointments for this customer."))
     vehicle: Vehicle | None = None
     if vehicle_id is not None:
         vehicle = visible_or_raise(vehicles_visible_to(by), vehicle_id, "vehicle")
@@ -191,7 +192,7 @@ def appointment_book(
 def appointment_record_outcome(*, appointment_id: int, by: Any, outcome: str, impressions: str = "") -> Appointment:
     appointment = Appointment.objects.filter(pk=appointment_id, customer__in=customers_visible_to(by)).first()
     if appointment is None:
-        raise NotVisible(f"appointment {appointment_id} does not exist")
+        raise NotVisible(_("Appointment %(id)s does not exist.") % {"id": appointment_id})
     appointment.outcome, appointment.impressions = outcome, impressions
     clean_or_raise(appointment, exclude=["customer", "store", "vehicle", "created_by"])
     appointment.save(update_fields=["outcome", "impressions"])

@@ -5,6 +5,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from engine import api as engine
 
@@ -58,12 +60,19 @@ def phones_check_free(numbers: list[str], *, customer: Customer | None = None) -
     problems = []
     for row in taken:
         other = row.customer
-        holder = (
-            f"owned by {other.owner.get_username()}"
-            if other.owner is not None
-            else f"in the pool of {other.home_store}"
-        )
-        problems.append(f"Phone {phone_mask(row.number)} already belongs to customer #{other.pk} ({holder}).")
+        if other.owner is not None:
+            problem = _("Phone %(phone)s already belongs to customer #%(customer)s (owned by %(owner)s).") % {
+                "phone": phone_mask(row.number),
+                "customer": other.pk,
+                "owner": other.owner.get_username(),
+            }
+        else:
+            problem = _("Phone %(phone)s already belongs to customer #%(customer)s (in the pool of %(store)s).") % {
+                "phone": phone_mask(row.number),
+                "customer": other.pk,
+                "store": other.home_store,
+            }
+        problems.append(problem)
     if problems:
         raise ValidationError({"phones": problems})
 
@@ -139,20 +148,20 @@ def customer_create(
     scope = scope_of(by)
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a customer field."))
+        raise ValidationError(dict.fromkeys(sorted(unknown), _("Not a customer field.")))
     if home_store is None:
         home_store = getattr(getattr(by, "staff", None), "store", None)
     if home_store is None:
-        raise ValidationError({"home_store": "Choose the customer's home store."})
+        raise ValidationError({"home_store": _("Choose the customer's home store.")})
     if not (scope.everything or scope.holds_in(home_store.pk, Role.SALES, Role.STORE_MANAGER)):
-        raise NotPermitted(f"You cannot add customers to {home_store}.")
+        raise NotPermitted(_("You cannot add customers to %(store)s.") % {"store": home_store})
     if owner is _KEEP:
         owner = by if scope.holds_in(home_store.pk, Role.SALES) else None
     customer = Customer(home_store=home_store, owner=owner, **fields)
     _apply_name_keys(customer)
     numbers = _phone_numbers(phones)
     if not numbers:
-        raise ValidationError({"phones": "At least one phone number is needed."})
+        raise ValidationError({"phones": _("At least one phone number is needed.")})
     clean_or_raise(customer, exclude=["owner", "home_store"])
     phones_check_free(numbers)
     customer.save()
@@ -174,10 +183,10 @@ def customer_update(
 ) -> Customer:
     customer = visible_or_raise(customers_visible_to(by).select_for_update(), customer_id, "customer")
     if not can_manage_customer(by, customer):
-        raise NotPermitted("Only the owner, the store manager or hq can edit this customer.")
+        raise NotPermitted(_("Only the owner, the store manager or hq can edit this customer."))
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a customer field."))
+        raise ValidationError(dict.fromkeys(sorted(unknown), _("Not a customer field.")))
     before = history.snapshot(customer)
     for name, value in fields.items():
         setattr(customer, name, value)
@@ -186,7 +195,7 @@ def customer_update(
     numbers = _phone_numbers(phones) if phones is not None else None
     if numbers is not None:
         if not numbers:
-            raise ValidationError({"phones": "At least one phone number is needed."})
+            raise ValidationError({"phones": _("At least one phone number is needed.")})
         phones_check_free(numbers, customer=customer)
     customer.save()
     if numbers is not None:
@@ -204,15 +213,19 @@ def customer_release(*, customer_id: int, by: Any) -> Customer:
     """The owner (or their manager) gives a prospect back to the home store's pool."""
     customer = visible_or_raise(customers_visible_to(by), customer_id, "customer")
     if not can_manage_customer(by, customer):
-        raise NotPermitted("Only the owner or the store manager can release this prospect.")
+        raise NotPermitted(_("Only the owner or the store manager can release this prospect."))
     if customer.stage != Stage.PROSPECT:
-        raise ValidationError({"stage": f"{customer} is a customer; the pool holds prospects only."})
+        raise ValidationError(
+            {"stage": _("%(customer)s is a customer; the pool holds prospects only.") % {"customer": customer}}
+        )
     if customer.owner_id is None:
-        raise ValidationError({"owner": f"{customer} is already in the pool."})
+        raise ValidationError({"owner": _("%(customer)s is already in the pool.") % {"customer": customer}})
     # Conditional on the owner we read: a concurrent reassignment is not silently undone.
     rows = Customer.objects.filter(pk=customer.pk, owner_id=customer.owner_id).update(owner=None)
     if rows != 1:
-        raise ValidationError({"owner": f"{customer} changed owner meanwhile; reload and try again."})
+        raise ValidationError(
+            {"owner": _("%(customer)s changed owner meanwhile; reload and try again.") % {"customer": customer}}
+        )
     history.record_change(customer, "owner", customer.owner, None, actor=by, note="released to the pool")
     customer.owner = None
     return customer
@@ -223,7 +236,9 @@ def _active_sales(user: Any, store_id: int | None, field: str) -> Any:
 
     grants = grants_for(user)
     if not any(role == Role.SALES and (sid is None or sid == store_id) for role, sid in grants):
-        raise ValidationError({field: f"{user.get_username()} is not an active salesperson of this store."})
+        raise ValidationError(
+            {field: _("%(username)s is not an active salesperson of this store.") % {"username": user.get_username()}}
+        )
     return user
 
 
@@ -233,7 +248,7 @@ def customer_assign(*, customer_id: int, by: Any, owner: Any) -> Customer:
     customer = visible_or_raise(customers_visible_to(by).select_for_update(), customer_id, "customer")
     scope = scope_of(by)
     if not (scope.everything or scope.holds_in(customer.home_store_id, Role.STORE_MANAGER)):
-        raise NotPermitted("Only the store manager or hq can reassign a customer.")
+        raise NotPermitted(_("Only the store manager or hq can reassign a customer."))
     _active_sales(owner, customer.home_store_id, "owner")
     old = customer.owner
     Customer.objects.filter(pk=customer.pk).update(owner=owner)
@@ -257,7 +272,14 @@ def staff_handover(*, leaver: Any, by: Any, prospects_to: Any | None, customers_
         _active_sales(prospects_to, staff.store_id, "prospects_to")
     if closed and customers_to is None:
         raise ValidationError(
-            {"customers_to": f"{leaver.get_username()} has {len(closed)} customers; name the colleague who takes them."}
+            {
+                "customers_to": ngettext(
+                    "%(username)s has %(count)s customer; name the colleague who takes them.",
+                    "%(username)s has %(count)s customers; name the colleague who takes them.",
+                    len(closed),
+                )
+                % {"username": leaver.get_username(), "count": len(closed)}
+            }
         )
     if customers_to is not None:
         _active_sales(customers_to, staff.store_id, "customers_to")
@@ -293,10 +315,10 @@ def membership_card_issue(
     (same phone: one customer). Without a match a new prospect is created in the store's pool."""
     scope = scope_of(by)
     if not (scope.everything or scope.holds_in(store.pk, Role.SALES, Role.STORE_MANAGER, Role.SERVICE)):
-        raise NotPermitted(f"You cannot issue cards in {store}.")
+        raise NotPermitted(_("You cannot issue cards in %(store)s.") % {"store": store})
     normalized = phone_normalize(phone)
     if MembershipCard.objects.filter(number=number).exists():
-        raise ValidationError({"number": f"Card number {number} is already issued."})
+        raise ValidationError({"number": _("Card number %(number)s is already issued.") % {"number": number}})
     customer, created = customer_find_or_create(
         phone=normalized,
         by=by,
@@ -304,7 +326,9 @@ def membership_card_issue(
         new=lambda: Customer(name=name, home_store=store, source=Source.WALK_IN, sub_channel="membership card"),
     )
     if not created and MembershipCard.objects.filter(customer=customer).exists():
-        raise ValidationError({"phone": f"Customer #{customer.pk} already holds a membership card."})
+        raise ValidationError(
+            {"phone": _("Customer #%(customer)s already holds a membership card.") % {"customer": customer.pk}}
+        )
     LeadIntake.objects.create(
         customer=customer,
         source=customer.source,

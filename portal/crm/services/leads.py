@@ -13,6 +13,8 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from engine import api as engine
 
@@ -30,7 +32,7 @@ def default_lead_store() -> Store:
     name = settings.LOTFLOW_DEFAULT_LEAD_STORE
     store = Store.objects.filter(name=name).first() if name else Store.objects.order_by("pk").first()
     if store is None:
-        raise ValidationError({"store": "No store exists to receive leads (set LOTFLOW_DEFAULT_LEAD_STORE)."})
+        raise ValidationError({"store": _("No store exists to receive leads (set LOTFLOW_DEFAULT_LEAD_STORE).")})
     return store
 
 
@@ -40,9 +42,9 @@ def _int_or_none(value: Any, field_name: str) -> int | None:
     try:
         number = int(str(value).replace(",", "").strip())
     except ValueError:
-        raise ValidationError({field_name: f"{value!r} is not a whole number."}) from None
+        raise ValidationError({field_name: _("“%(value)s” is not a whole number.") % {"value": value}}) from None
     if number < 0:
-        raise ValidationError({field_name: f"{value!r} is negative."})
+        raise ValidationError({field_name: _("“%(value)s” is negative.") % {"value": value}})
     return number
 
 
@@ -66,11 +68,21 @@ def lead_receive(
     number = phone_normalize(phone)
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "A lead needs a name."})
+        raise ValidationError({"name": _("A lead needs a name.")})
     if source not in Source.values:
-        raise ValidationError({"source": f"{source!r} is not one of {', '.join(Source.values)}."})
+        raise ValidationError(
+            {
+                "source": _("“%(value)s” is not one of %(allowed)s.")
+                % {"value": source, "allowed": ", ".join(Source.values)}
+            }
+        )
     if intent_level and intent_level not in IntentLevel.values:
-        raise ValidationError({"intent_level": f"{intent_level!r} is not one of {', '.join(IntentLevel.values)}."})
+        raise ValidationError(
+            {
+                "intent_level": _("“%(value)s” is not one of %(allowed)s.")
+                % {"value": intent_level, "allowed": ", ".join(IntentLevel.values)}
+            }
+        )
     low, high = _int_or_none(budget_min, "budget_min"), _int_or_none(budget_max, "budget_max")
     customer, created = customer_find_or_create(
         phone=number,
@@ -144,7 +156,7 @@ def _rows_from_csv(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, str
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationError({"file": "The CSV is not UTF-8 text."}) from None
+        raise ValidationError({"file": _("The CSV is not UTF-8 text.")}) from None
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
@@ -157,7 +169,9 @@ def _rows_from_xlsx(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, st
     try:
         sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).worksheets[0]
     except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-        raise ValidationError({"file": f"Not a readable Excel .xlsx file ({err.__class__.__name__})."}) from None
+        raise ValidationError(
+            {"file": _("Not a readable Excel .xlsx file (%(error)s).") % {"error": err.__class__.__name__}}
+        ) from None
     rows = sheet.iter_rows(values_only=True)
     header = [str(h or "").strip().lower() for h in next(rows, ())]
     out = []
@@ -180,9 +194,18 @@ def leads_import(*, by: Any, filename: str, stream: IO[bytes]) -> ImportReport:
     if missing:
         raise ValidationError(
             {
-                "file": f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)} "
-                f"(line 1 must name the columns: {', '.join(REQUIRED_COLUMNS)}, and "
-                f"optionally {', '.join(OPTIONAL_COLUMNS)})."
+                "file": ngettext(
+                    "Missing column: %(missing)s (line 1 must name the columns: %(required)s, "
+                    "and optionally %(optional)s).",
+                    "Missing columns: %(missing)s (line 1 must name the columns: %(required)s, "
+                    "and optionally %(optional)s).",
+                    len(missing),
+                )
+                % {
+                    "missing": ", ".join(missing),
+                    "required": ", ".join(REQUIRED_COLUMNS),
+                    "optional": ", ".join(OPTIONAL_COLUMNS),
+                }
             }
         )
     report = ImportReport()
@@ -205,7 +228,10 @@ def leads_import(*, by: Any, filename: str, stream: IO[bytes]) -> ImportReport:
             )
         except ValidationError as err:
             reasons = (
-                "; ".join(f"{f}: {' '.join(m)}" for f, m in err.message_dict.items())
+                "; ".join(
+                    _("%(field)s: %(problems)s") % {"field": f, "problems": " ".join(m)}
+                    for f, m in err.message_dict.items()
+                )
                 if hasattr(err, "error_dict")
                 else " ".join(err.messages)
             )

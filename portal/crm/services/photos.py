@@ -9,6 +9,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ..errors import NotPermitted, NotVisible
 from ..models import Appraisal, Role, VehiclePhoto
@@ -25,7 +26,7 @@ def _appraisal_for(by: Any, appraisal_id: int) -> Appraisal:
     if appraisal is None or not (
         scope.everything or scope.holds_in(appraisal.store_id, Role.SALES, Role.STORE_MANAGER, Role.FINANCE)
     ):
-        raise NotVisible(f"appraisal {appraisal_id} does not exist")
+        raise NotVisible(_("Appraisal %(id)s does not exist.") % {"id": appraisal_id})
     return appraisal
 
 
@@ -35,23 +36,28 @@ def photo_add(
 ) -> VehiclePhoto:
     """Add a JPEG or PNG photo to a vehicle (staff who keep its store's stock) or to an appraisal."""
     if (vehicle_id is None) == (appraisal_id is None):
-        raise ValidationError({"vehicle": "A photo belongs to one vehicle or one appraisal."})
+        raise ValidationError({"vehicle": _("A photo belongs to one vehicle or one appraisal.")})
     vehicle = appraisal = None
     if vehicle_id is not None:
         vehicle = visible_or_raise(vehicles_visible_to(by), vehicle_id, "vehicle")
         scope = scope_of(by)
         if not (scope.everything or scope.holds_in(vehicle.store_id, Role.SALES, Role.STORE_MANAGER)):
-            raise NotPermitted("Only the store's sales staff and manager add photos of its cars.")
+            raise NotPermitted(_("Only the store's sales staff and manager add photos of its cars."))
     else:
         appraisal = _appraisal_for(by, appraisal_id or 0)
     limit = settings.LOTFLOW_ATTACHMENT_MAX_BYTES
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise ValidationError({"file": f"{filename} is larger than {limit // (1024 * 1024)} MB."})
+        raise ValidationError(
+            {"file": _("%(filename)s is larger than %(mb)s MB.") % {"filename": filename, "mb": limit // (1024 * 1024)}}
+        )
     found = sniff(data[:16], data[-1024:]) if data else None
     if found is None or found[0] not in IMAGE_TYPES:
         raise ValidationError(
-            {"file": f"{filename} is not a JPEG or PNG image (checked by its content, whatever its name says)."}
+            {
+                "file": _("%(filename)s is not a JPEG or PNG image (checked by its content, whatever its name says).")
+                % {"filename": filename}
+            }
         )
     content_type, suffix = found
     storage_name = "photo-" + secrets.token_hex(16) + suffix
@@ -73,7 +79,7 @@ def photo_open(*, photo_id: int, by: Any) -> tuple[VehiclePhoto, Path]:
     """The photo and its file, if ``by`` may see its vehicle or appraisal; NotVisible otherwise."""
     photo = VehiclePhoto.objects.filter(pk=photo_id).first()
     if photo is None:
-        raise NotVisible(f"photo {photo_id} does not exist")
+        raise NotVisible(_("Photo %(id)s does not exist.") % {"id": photo_id})
     if photo.vehicle_id is not None:
         visible_or_raise(vehicles_visible_to(by), photo.vehicle_id, "photo")
     else:

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from engine import api
 
@@ -56,7 +57,10 @@ def prospect_first_contact(*, customer_id: int, by: Any, outcome: str, notes: st
     customer = Customer.objects.select_for_update().get(pk=customer_id)
     if customer.owner_id not in (None, by.pk):
         if not scope_of(by).holds_in(customer.home_store_id, Role.SALES):
-            raise NotPermitted(f"{by.get_username()} is not a salesperson of {customer.home_store}.")
+            raise NotPermitted(
+                _("%(username)s is not a salesperson of %(store)s.")
+                % {"username": by.get_username(), "store": customer.home_store}
+            )
         old = customer.owner
         Customer.objects.filter(pk=customer.pk).update(owner=by)
         history.record_change(customer, "owner", old, by, actor=by, note="first contact after a hand-over")
@@ -97,7 +101,9 @@ def prospect_lost(*, customer_id: int, by: Any, reason: str) -> None:
 def _order_for_money(by: Any, order_id: int) -> Order:
     order = visible_or_raise(orders_visible_to(by).select_related("vehicle", "customer"), order_id, "order")
     if not scope_of(by).holds_in(order.store_id, Role.FINANCE, Role.STORE_MANAGER):
-        raise NotPermitted(f"Only finance or the store manager handle the money of order #{order.pk}.")
+        raise NotPermitted(
+            _("Only finance or the store manager handle the money of order #%(order)s.") % {"order": order.pk}
+        )
     return order
 
 
@@ -142,7 +148,12 @@ def sale_aftercare(
     """After delivery: the membership card (unless the customer holds one) and both insurance policies."""
     order = visible_or_raise(orders_visible_to(by), order_id, "order")
     if order.status != OrderStatus.DELIVERED:
-        raise ValidationError({"order": f"Order #{order.pk} is {order.status}, not delivered."})
+        raise ValidationError(
+            {
+                "order": _("Order #%(order)s is %(status)s, not delivered.")
+                % {"order": order.pk, "status": order.get_status_display()}
+            }
+        )
     card = MembershipCard.objects.filter(customer_id=customer_id).first()
     if card is None:
         card = MembershipCard.objects.create(
@@ -184,11 +195,16 @@ def order_change_apply(*, order_id: int, by: Any, kind: str, value: Any, reason:
     """Apply an approved change to an order (or its car's configuration), with history."""
     order = visible_or_raise(orders_visible_to(by).select_for_update(), order_id, "order")
     if not scope_of(by).holds_in(order.store_id, Role.STORE_MANAGER, Role.HQ):
-        raise NotPermitted(f"Only the store manager or hq apply changes to order #{order.pk}.")
+        raise NotPermitted(_("Only the store manager or hq apply changes to order #%(order)s.") % {"order": order.pk})
     if order.status not in (OrderStatus.OPEN, OrderStatus.PAID):
-        raise ValidationError({"order": f"Order #{order.pk} is {order.status}; it can no longer be changed."})
+        raise ValidationError(
+            {
+                "order": _("Order #%(order)s is %(status)s; it can no longer be changed.")
+                % {"order": order.pk, "status": order.get_status_display()}
+            }
+        )
     if kind not in ORDER_CHANGE_KINDS:
-        raise ValidationError({"kind": f"Choose one of {', '.join(ORDER_CHANGE_KINDS)}."})
+        raise ValidationError({"kind": _("Choose one of %(allowed)s.") % {"allowed": ", ".join(ORDER_CHANGE_KINDS)}})
     note = f"change approved by {by.get_username()}: {reason}"[:200]
     if kind == "configuration":
         vehicle = Vehicle.objects.get(pk=order.vehicle_id)
@@ -201,13 +217,17 @@ def order_change_apply(*, order_id: int, by: Any, kind: str, value: Any, reason:
     before = history.snapshot(order)
     if kind == "price":
         if int(value) < order.deposit:
-            raise ValidationError({"price": f"The new price is below the deposit ({order.deposit})."})
+            raise ValidationError(
+                {"price": _("The new price is below the deposit (%(deposit)s).") % {"deposit": order.deposit}}
+            )
         order.price = int(value)
     elif kind == "delivery_date":
         order.delivery_at = delivery_datetime(str(value))
     else:
         if value not in PaymentPlan.values:
-            raise ValidationError({"payment_plan": f"Choose one of {', '.join(PaymentPlan.values)}."})
+            raise ValidationError(
+                {"payment_plan": _("Choose one of %(allowed)s.") % {"allowed": ", ".join(PaymentPlan.values)}}
+            )
         order.payment_plan = value
     order.save(update_fields=["price", "delivery_at", "payment_plan"])
     history.record_diff(order, before, actor=by, note=note)
@@ -224,14 +244,14 @@ def order_change_start(*, by: Any, order_id: int) -> api.StepResult:
     scope = scope_of(by)
     if order.salesperson_id != by.pk and not (scope.everything or scope.holds_in(order.store_id, Role.STORE_MANAGER)):
         raise NotPermitted(
-            f"Order #{order.pk} is {order.salesperson.get_username()}'s: "
-            "they or a manager of the store can ask for a change."
+            _("Order #%(order)s is %(username)s's: they or a manager of the store can ask for a change.")
+            % {"order": order.pk, "username": order.salesperson.get_username()}
         )
     if order.status in (OrderStatus.DELIVERED, OrderStatus.CANCELLED):
         raise ValidationError(
             {
-                "order": f"Order #{order.pk} is {order.get_status_display().lower()}; "
-                "only an open or paid order can change."
+                "order": _("Order #%(order)s is %(status)s; only an open or paid order can change.")
+                % {"order": order.pk, "status": order.get_status_display()}
             }
         )
     key = f"order:{order.pk}"
@@ -239,8 +259,11 @@ def order_change_start(*, by: Any, order_id: int) -> api.StepResult:
     if waiting is not None:
         raise ValidationError(
             {
-                "order": f"A change of order #{order.pk} is already under way (process {waiting}); "
-                "it has to be decided first."
+                "order": _(
+                    "A change of order #%(order)s is already under way (process %(process)s); "
+                    "it has to be decided first."
+                )
+                % {"order": order.pk, "process": waiting}
             }
         )
     return api.start("order_change", business_key=key, user=by, data={"store_id": order.store_id, "order_id": order.pk})
@@ -258,13 +281,15 @@ def complaint_call(*, by: Any, phone: str) -> api.StepResult:
     customers of the desk's stores (the desk sees no other record until a complaint is opened)."""
     stores = scope_of(by).stores(Role.COMPLAINTS)
     if not stores:
-        raise NotPermitted("Complaint calls are taken by the complaints desk.")
+        raise NotPermitted(_("Complaint calls are taken by the complaints desk."))
     customer = customer_by_phone(phone, stores)
     if customer is None:
         raise ValidationError(
             {
-                "phone": "No customer of your store has this number: check it with the caller, or "
-                "ask their salesperson or the store manager to record the customer first."
+                "phone": _(
+                    "No customer of your store has this number: check it with the caller, or "
+                    "ask their salesperson or the store manager to record the customer first."
+                )
             }
         )
     return _complaint_process(customer, by)
@@ -284,7 +309,10 @@ def _complaint_process(customer: Customer, by: Any) -> api.StepResult:
 
 def _may_handle(by: Any, store_id: int) -> None:
     if not scope_of(by).holds_in(store_id, Role.COMPLAINTS, Role.STORE_MANAGER):
-        raise NotPermitted(f"{by.get_username()} does not handle complaints of store {store_id}.")
+        raise NotPermitted(
+            _("%(username)s does not handle complaints of store %(store)s.")
+            % {"username": by.get_username(), "store": store_id}
+        )
 
 
 @transaction.atomic

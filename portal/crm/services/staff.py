@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ..errors import NotPermitted
 from ..models import Role, Staff, StaffRole, Store
@@ -21,17 +22,17 @@ def _may_manage(by: Any, store: Store | None, roles: Iterable[str]) -> None:
     if scope.holds(Role.ADMIN):
         return
     if store is None or not scope.holds_in(store.pk, Role.STORE_MANAGER):
-        raise NotPermitted("Only an admin, or the manager of the store, manages its staff.")
+        raise NotPermitted(_("Only an admin, or the manager of the store, manages its staff."))
     if set(roles) & (GROUP_WIDE_ROLES | {Role.STORE_MANAGER}):
-        raise NotPermitted("Only an admin grants the store manager, hq or admin roles.")
+        raise NotPermitted(_("Only an admin grants the store manager, hq or admin roles."))
 
 
 def _check_roles(roles: list[str], store: Store | None) -> None:
     bad = [r for r in roles if r not in Role.values]
     if bad or not roles:
-        raise ValidationError({"roles": f"Choose one or more of {', '.join(Role.values)}."})
+        raise ValidationError({"roles": _("Choose one or more of %(allowed)s.") % {"allowed": ", ".join(Role.values)}})
     if store is None and set(roles) - GROUP_WIDE_ROLES - {Role.FINANCE, Role.SERVICE, Role.COMPLAINTS}:
-        raise ValidationError({"store": "Sales and store managers need a store."})
+        raise ValidationError({"store": _("Sales and store managers need a store.")})
 
 
 def _set_roles(staff: Staff, roles: list[str]) -> None:
@@ -59,7 +60,7 @@ def staff_create(
     _check_roles(roles, store)
     users = get_user_model().objects
     if users.filter(username=username).exists():
-        raise ValidationError({"username": f"The username {username!r} is taken."})
+        raise ValidationError({"username": _("The username “%(username)s” is taken.") % {"username": username}})
     user = users.create_user(username=username, password=password, first_name=first_name, last_name=last_name)
     staff = Staff.objects.create(user=user, store=store, phone=phone)
     _set_roles(staff, roles)
@@ -84,7 +85,7 @@ def staff_deactivate(*, staff_id: int, by: Any, prospects_to: Any | None, custom
     staff = visible_or_raise(staff_visible_to(by).select_for_update(), staff_id, "staff")
     _may_manage(by, staff.store, [])
     if staff.user_id == by.pk:
-        raise ValidationError({"staff": "You cannot deactivate yourself."})
+        raise ValidationError({"staff": _("You cannot deactivate yourself.")})
     moved = staff_handover(leaver=staff.user, by=by, prospects_to=prospects_to, customers_to=customers_to)
     staff.active = False
     staff.save(update_fields=["active"])

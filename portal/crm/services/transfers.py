@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from engine import api
 
@@ -27,8 +28,8 @@ def _transferable(vehicle: Vehicle) -> None:
     if vehicle.status != VehicleStatus.IN_STOCK:
         raise ValidationError(
             {
-                "vehicle": f"{vehicle_label(vehicle)} is {vehicle.get_status_display().lower()}; "
-                "only a car in stock can be transferred."
+                "vehicle": _("%(vehicle)s is %(status)s; only a car in stock can be transferred.")
+                % {"vehicle": vehicle_label(vehicle), "status": vehicle.get_status_display().lower()}
             }
         )
     other = Transfer.objects.filter(
@@ -36,7 +37,10 @@ def _transferable(vehicle: Vehicle) -> None:
     ).first()
     if other is not None:
         raise ValidationError(
-            {"vehicle": f"{vehicle_label(vehicle)} is already on transfer #{other.pk} ({other.status})."}
+            {
+                "vehicle": _("%(vehicle)s is already on transfer #%(transfer)s (%(status)s).")
+                % {"vehicle": vehicle_label(vehicle), "transfer": other.pk, "status": other.get_status_display()}
+            }
         )
 
 
@@ -69,14 +73,22 @@ def transfer_request(
     vehicle = Vehicle.objects.select_related("store").select_for_update().filter(pk=vehicle_id).first()
     target = Store.objects.filter(pk=to_store_id).first()
     if vehicle is None or target is None:
-        raise ValidationError({"vehicle" if vehicle is None else "to_store": "No such record."})
+        raise ValidationError({"vehicle" if vehicle is None else "to_store": _("No such record.")})
     scope = scope_of(by)
     if not any(scope.holds_in(s, Role.STORE_MANAGER, Role.SALES, Role.HQ) for s in (vehicle.store_id, target.pk)):
-        raise NotPermitted(f"You cannot request transfers between {vehicle.store} and {target}.")
+        raise NotPermitted(
+            _("You cannot request transfers between %(source)s and %(target)s.")
+            % {"source": vehicle.store, "target": target}
+        )
     if target.pk == vehicle.store_id:
-        raise ValidationError({"to_store": f"{vehicle_label(vehicle)} is already in {target}."})
+        raise ValidationError(
+            {
+                "to_store": _("%(vehicle)s is already in %(store)s.")
+                % {"vehicle": vehicle_label(vehicle), "store": target}
+            }
+        )
     if not reason.strip():
-        raise ValidationError({"reason": "Say why the car should move."})
+        raise ValidationError({"reason": _("Say why the car should move.")})
     _transferable(vehicle)
     transfer = Transfer.objects.create(
         vehicle=vehicle,

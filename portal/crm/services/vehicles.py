@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import history
 from ..errors import NotPermitted
@@ -60,10 +61,19 @@ def _check_vehicle(vehicle: Vehicle, *, vin_confirmed: bool) -> None:
     if "vin" not in errors:
         other = Vehicle.objects.filter(vin=vehicle.vin).exclude(pk=vehicle.pk).first()
         if other is not None:
-            errors["vin"] = [ValidationError(f"VIN {vehicle.vin} is already recorded (vehicle #{other.pk}).")]
+            errors["vin"] = [
+                ValidationError(
+                    _("VIN %(vin)s is already recorded (vehicle #%(vehicle)s).")
+                    % {"vin": vehicle.vin, "vehicle": other.pk}
+                )
+            ]
     this_year = timezone.localdate().year
     if vehicle.year and not 1950 <= vehicle.year <= this_year + 1:
-        errors["year"] = [ValidationError(f"Year {vehicle.year} is not between 1950 and {this_year + 1}.")]
+        errors["year"] = [
+            ValidationError(
+                _("Year %(year)s is not between 1950 and %(latest)s.") % {"year": vehicle.year, "latest": this_year + 1}
+            )
+        ]
     if errors:
         raise ValidationError(errors)
 
@@ -71,7 +81,7 @@ def _check_vehicle(vehicle: Vehicle, *, vin_confirmed: bool) -> None:
 def _may_keep_stock(by: Any, store: Store) -> None:
     scope = scope_of(by)
     if not (scope.everything or scope.holds_in(store.pk, Role.STORE_MANAGER, Role.SALES)):
-        raise NotPermitted(f"You cannot add or edit vehicles of {store}.")
+        raise NotPermitted(_("You cannot add or edit vehicles of %(store)s.") % {"store": store})
 
 
 @transaction.atomic
@@ -91,7 +101,7 @@ def vehicle_update(*, vehicle_id: int, by: Any, fields: dict[str, Any], vin_conf
     before = history.snapshot(vehicle)
     for name, value in fields.items():
         if name not in VEHICLE_FIELDS:
-            raise ValidationError({name: "Not a vehicle field you can edit here."})
+            raise ValidationError({name: _("Not a vehicle field you can edit here.")})
         setattr(vehicle, name, value)
     _check_vehicle(vehicle, vin_confirmed=vin_confirmed)
     vehicle.save()
@@ -114,9 +124,11 @@ def order_create(
     """An order reserves its vehicle: a reserved or sold vehicle cannot be put on a second order."""
     customer = visible_or_raise(customers_visible_to(by), customer_id, "customer")
     if not can_manage_customer(by, customer):
-        raise NotPermitted("Only the customer's owner or the store manager can place an order.")
+        raise NotPermitted(_("Only the customer's owner or the store manager can place an order."))
     if customer.owner_id is None:
-        raise ValidationError({"customer": f"{customer} is in the pool; take it (record a contact) first."})
+        raise ValidationError(
+            {"customer": _("%(customer)s is in the pool; take it (record a contact) first.") % {"customer": customer}}
+        )
     vehicle = visible_or_raise(vehicles_visible_to(by), vehicle_id, "vehicle")
     order = Order(
         customer=customer,
@@ -131,7 +143,12 @@ def order_create(
     )
     clean_or_raise(order, exclude=["customer", "vehicle", "store", "salesperson"])
     if deposit > price:
-        raise ValidationError({"deposit": f"The deposit ({deposit}) exceeds the price ({price})."})
+        raise ValidationError(
+            {
+                "deposit": _("The deposit (%(deposit)s) exceeds the price (%(price)s).")
+                % {"deposit": deposit, "price": price}
+            }
+        )
     transition_apply(vehicle, "reserve", actor=by)
     order.save()
     history.record_diff(order, {}, actor=by, note="created")
@@ -142,7 +159,7 @@ def _order_for(by: Any, order_id: int, *roles: str) -> Order:
     order = visible_or_raise(orders_visible_to(by).select_related("vehicle", "customer"), order_id, "order")
     scope = scope_of(by)
     if not (scope.everything or scope.holds_in(order.store_id, *roles) or order.salesperson_id == by.pk):
-        raise NotPermitted(f"Your roles do not allow this on order #{order.pk}.")
+        raise NotPermitted(_("Your roles do not allow this on order #%(order)s.") % {"order": order.pk})
     return order
 
 
@@ -151,11 +168,16 @@ def payment_record(*, order_id: int, by: Any, method: str, amount: int, paid_at:
     """Finance records money received; the order is paid once the payments reach its price."""
     order = _order_for(by, order_id, Role.FINANCE, Role.STORE_MANAGER)
     if order.status not in (OrderStatus.OPEN, OrderStatus.PAID):
-        raise ValidationError({"order": f"Order #{order.pk} is {order.status}; it takes no payments."})
+        raise ValidationError(
+            {
+                "order": _("Order #%(order)s is %(status)s; it takes no payments.")
+                % {"order": order.pk, "status": order.get_status_display()}
+            }
+        )
     payment = Payment(order=order, method=method, amount=amount, paid_at=paid_at or timezone.now(), handled_by=by)
     clean_or_raise(payment, exclude=["order", "handled_by"])
     if amount <= 0:
-        raise ValidationError({"amount": "The amount must be above zero."})
+        raise ValidationError({"amount": _("The amount must be above zero.")})
     payment.save()
     total = order.payments.aggregate(total=Sum("amount"))["total"] or 0
     if order.status == OrderStatus.OPEN and total >= order.price:

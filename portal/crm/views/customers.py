@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..forms import (
@@ -40,8 +41,15 @@ from .common import crm_view, page_of
 
 
 def _errors_line(form: forms.BaseForm) -> str:
-    """A form's errors as one message line: "field: problem; other: problem"."""
-    return "; ".join(f"{name}: {' '.join(str(message) for message in errors)}" for name, errors in form.errors.items())
+    """A form's errors as one message line: "field: problem; other: problem", fields by their labels."""
+    return "; ".join(
+        _("%(field)s: %(problems)s")
+        % {
+            "field": form.fields[name].label if name in form.fields else name,
+            "problems": " ".join(str(message) for message in errors),
+        }
+        for name, errors in form.errors.items()
+    )
 
 
 @crm_view
@@ -71,7 +79,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as err:
             add_service_errors(form, err)
     page = page_of(request, rows.select_related("owner", "home_store").prefetch_related("phones"))
-    return render(request, "crm/customer_list.html", {"form": form, "page": page, "title": "Customers"})
+    return render(request, "crm/customer_list.html", {"form": form, "page": page, "title": _("Customers")})
 
 
 @crm_view
@@ -132,9 +140,9 @@ def customer_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as err:
             add_service_errors(form, err)
         else:
-            messages.success(request, f"{customer} added.")
+            messages.success(request, _("%(customer)s added.") % {"customer": customer})
             return redirect("crm:customer", customer.pk)
-    return render(request, "crm/form.html", {"form": form, "title": "New customer"})
+    return render(request, "crm/form.html", {"form": form, "title": _("New customer")})
 
 
 @crm_view
@@ -152,9 +160,9 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
         except ValidationError as err:
             add_service_errors(form, err)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
             return redirect("crm:customer", customer.pk)
-    return render(request, "crm/form.html", {"form": form, "title": f"Edit {customer}"})
+    return render(request, "crm/form.html", {"form": form, "title": _("Edit %(customer)s") % {"customer": customer}})
 
 
 @crm_view
@@ -190,20 +198,22 @@ def _record_from_form(request: HttpRequest, customer_id: int, form_class: Any, s
 @crm_view
 @require_POST
 def customer_follow_up(request: HttpRequest, customer_id: int) -> HttpResponse:
-    return _record_from_form(request, customer_id, FollowUpForm, contacts.follow_up_plan_create, "Follow-up planned.")
+    return _record_from_form(
+        request, customer_id, FollowUpForm, contacts.follow_up_plan_create, _("Follow-up planned.")
+    )
 
 
 @crm_view
 @require_POST
 def customer_appointment(request: HttpRequest, customer_id: int) -> HttpResponse:
-    return _record_from_form(request, customer_id, AppointmentForm, contacts.appointment_book, "Appointment booked.")
+    return _record_from_form(request, customer_id, AppointmentForm, contacts.appointment_book, _("Appointment booked."))
 
 
 @crm_view
 @require_POST
 def follow_up_done(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = contacts.follow_up_plan_done(plan_id=plan_id, by=request.user)
-    messages.success(request, "Follow-up done.")
+    messages.success(request, _("Follow-up done."))
     return redirect("crm:customer", plan.customer_id)
 
 
@@ -212,7 +222,7 @@ def follow_up_done(request: HttpRequest, plan_id: int) -> HttpResponse:
 def customer_release(request: HttpRequest, customer_id: int) -> HttpResponse:
     try:
         customers.customer_release(customer_id=customer_id, by=request.user)
-        messages.success(request, "Released to the pool.")
+        messages.success(request, _("Released to the pool."))
     except ValidationError as err:
         messages.error(request, " ".join(err.messages))
     return redirect("crm:customer", customer_id)
@@ -226,9 +236,11 @@ def customer_assign(request: HttpRequest, customer_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             customers.customer_assign(customer_id=customer_id, by=request.user, owner=form.cleaned_data["owner"])
-            messages.success(request, f"Now owned by {form.cleaned_data['owner'].get_username()}.")
+            messages.success(
+                request, _("Now owned by %(username)s.") % {"username": form.cleaned_data["owner"].get_username()}
+            )
         except ValidationError as err:
             messages.error(request, " ".join(err.messages))
     else:
-        messages.error(request, "Choose a salesperson of the store.")
+        messages.error(request, _("Choose a salesperson of the store."))
     return redirect("crm:customer", customer_id)

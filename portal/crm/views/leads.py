@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from ..forms import ImportForm, LeadForm, add_service_errors
 from ..models import Role, Source
@@ -60,7 +61,7 @@ def lead_form(request: HttpRequest) -> HttpResponse:
 def lead_import(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     if not (scope.everything or scope.holds(Role.STORE_MANAGER)):
-        raise PermissionDenied("Store managers and hq import leads.")
+        raise PermissionDenied(_("Store managers and hq import leads."))
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
@@ -72,7 +73,7 @@ def lead_import(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{report.created} new prospects, {report.merged} merged into existing "
-                f"customers, {len(report.errors)} rows refused.",
+                _("New prospects: %(created)s; merged into existing customers: %(merged)s; rows refused: %(refused)s.")
+                % {"created": report.created, "merged": report.merged, "refused": len(report.errors)},
             )
     return render(request, "crm/lead_import.html", {"form": form, "report": report})

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..forms import (
@@ -90,14 +91,16 @@ def vehicle_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             if store is None:
-                raise ValidationError({"__all__": "You keep no store's stock."})
+                raise ValidationError({"__all__": _("You keep no store's stock.")})
             vehicle = vehicles.vehicle_create(by=request.user, store=store, **form.service_kwargs())
         except ValidationError as err:
             add_service_errors(form, err)
         else:
-            messages.success(request, f"{vehicle} added to {store}.")
+            messages.success(request, _("%(vehicle)s added to %(store)s.") % {"vehicle": vehicle, "store": store})
             return redirect("crm:vehicle", vehicle.pk)
-    return render(request, "crm/form.html", {"form": form, "title": f"New vehicle in {store or '—'}"})
+    return render(
+        request, "crm/form.html", {"form": form, "title": _("New vehicle in %(store)s") % {"store": store or "—"}}
+    )
 
 
 @crm_view
@@ -110,21 +113,30 @@ def vehicle_edit(request: HttpRequest, vehicle_id: int) -> HttpResponse:
         except ValidationError as err:
             add_service_errors(form, err)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
             return redirect("crm:vehicle", vehicle.pk)
-    return render(request, "crm/form.html", {"form": form, "title": f"Edit {vehicle}"})
+    return render(request, "crm/form.html", {"form": form, "title": _("Edit %(vehicle)s") % {"vehicle": vehicle}})
 
 
 def _upload(request: HttpRequest, form: Any, add: Callable[..., Any], done: str, back: HttpResponse) -> HttpResponse:
-    """Store an uploaded file through ``add`` (which checks its content), and say how it went."""
+    """Store an uploaded file through ``add`` (which checks its content), and say how it went.
+
+    ``done`` is a sentence with a ``%(filename)s`` placeholder."""
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
+        messages.error(
+            request,
+            "; ".join(
+                _("%(field)s: %(problems)s")
+                % {"field": form.fields[f].label if f in form.fields else f, "problems": " ".join(e)}
+                for f, e in form.errors.items()
+            ),
+        )
         return back
     upload = form.cleaned_data["file"]
     extra = {k: v for k, v in form.cleaned_data.items() if k != "file"}
     try:
         add(by=request.user, filename=upload.name, stream=upload, **extra)
-        messages.success(request, f"{upload.name} {done}.")
+        messages.success(request, done % {"filename": upload.name})
     except ValidationError as err:
         messages.error(request, " ".join(err.messages))
     return back
@@ -138,7 +150,7 @@ def attachment_upload(request: HttpRequest, customer_id: int) -> HttpResponse:
         request,
         AttachmentForm(request.POST, request.FILES),
         partial(attachments.attachment_add, customer_id=customer_id),
-        "attached",
+        _("%(filename)s attached."),
         redirect("crm:customer", customer_id),
     )
 
@@ -147,7 +159,7 @@ def attachment_upload(request: HttpRequest, customer_id: int) -> HttpResponse:
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
     attachment, path = attachments.attachment_open(attachment_id=attachment_id, by=request.user)
     if not path.exists():
-        raise Http404(f"the file of attachment {attachment_id} is missing")
+        raise Http404(_("The file of attachment %(id)s is missing.") % {"id": attachment_id})
     response = FileResponse(
         path.open("rb"), content_type=attachment.content_type, as_attachment=True, filename=attachment.filename
     )
@@ -163,7 +175,7 @@ def photo_upload(request: HttpRequest, vehicle_id: int) -> HttpResponse:
         request,
         PhotoForm(request.POST, request.FILES),
         partial(photos.photo_add, vehicle_id=vehicle_id),
-        "added",
+        _("%(filename)s added."),
         redirect("crm:vehicle", vehicle_id),
     )
 
@@ -172,7 +184,7 @@ def photo_upload(request: HttpRequest, vehicle_id: int) -> HttpResponse:
 def photo(request: HttpRequest, photo_id: int) -> FileResponse:
     found, path = photos.photo_open(photo_id=photo_id, by=request.user)
     if not path.exists():
-        raise Http404(f"the file of photo {photo_id} is missing")
+        raise Http404(_("The file of photo %(id)s is missing.") % {"id": photo_id})
     response = FileResponse(path.open("rb"), content_type=found.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -193,9 +205,9 @@ def staff_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as err:
             add_service_errors(form, err)
         else:
-            messages.success(request, f"{created} added.")
+            messages.success(request, _("%(staff)s added.") % {"staff": created})
             return redirect("crm:staff", created.pk)
-    return render(request, "crm/form.html", {"form": form, "title": "New staff member"})
+    return render(request, "crm/form.html", {"form": form, "title": _("New staff member")})
 
 
 @crm_view
@@ -209,7 +221,7 @@ def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
         except ValidationError as err:
             add_service_errors(roles_form, err)
         else:
-            messages.success(request, "Roles saved.")
+            messages.success(request, _("Roles saved."))
             return redirect("crm:staff", member.pk)
     owned = member.user.owned_customers.count()
     return render(
@@ -244,9 +256,16 @@ def staff_deactivate(request: HttpRequest, staff_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Deactivated; handed over {moved['prospects']} prospects and "
-            f"{moved['customers']} customers. Their open work: {moved['items_handed']} "
-            f"went with the customers, {moved['items_released']} back to the queues, "
-            f"{moved['items_withdrawn']} withdrawn.",
+            _(
+                "Deactivated. Handed over: %(prospects)s prospects, %(customers)s customers. Their open work: "
+                "%(handed)s items went with the customers, %(released)s back to the queues, %(withdrawn)s withdrawn."
+            )
+            % {
+                "prospects": moved["prospects"],
+                "customers": moved["customers"],
+                "handed": moved["items_handed"],
+                "released": moved["items_released"],
+                "withdrawn": moved["items_withdrawn"],
+            },
         )
     return redirect("crm:staff", staff_id)

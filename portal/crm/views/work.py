@@ -14,6 +14,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from engine import api
@@ -44,16 +45,18 @@ def _refused_on(form: Form, err: Exception) -> None:
 
 
 def _continue(request: HttpRequest, instance_id: int | None, started: str, back: str) -> HttpResponse:
-    """To the first open step the person may do now, or back to the record saying who has it."""
+    """To the first open step the person may do now, or back to the record saying who has it.
+
+    ``started`` is a whole sentence ("Complaint recorded."); what comes next follows it."""
     opened = api.open_items(instance_id) if instance_id is not None else []
     for item in opened:
         if api.may_work_on(item, request.user):
-            messages.success(request, f"{started}. Next: {item.title}.")
+            messages.success(request, _("%(started)s Next: %(step)s.") % {"started": started, "step": item.title})
             return redirect("inbox:item", item.pk)
     if not opened:
-        messages.success(request, f"{started}.")
+        messages.success(request, started)
         return redirect(back)
-    messages.success(request, f"{started}. {next_step_holder(opened[0])}")
+    messages.success(request, _("%(started)s %(next)s") % {"started": started, "next": next_step_holder(opened[0])})
     return redirect(back)
 
 
@@ -64,9 +67,9 @@ def complaint_new(request: HttpRequest, customer_id: int) -> HttpResponse:
     try:
         result = sales_process.complaint_start(by=request.user, customer_id=customer_id)
     except (ValidationError, EngineError) as err:
-        messages.error(request, f"The complaint was not recorded: {_refusal(err)}")
+        messages.error(request, _("The complaint was not recorded: %(reason)s") % {"reason": _refusal(err)})
         return redirect(back)
-    return _continue(request, result.instance_id, "Complaint recorded", back)
+    return _continue(request, result.instance_id, _("Complaint recorded."), back)
 
 
 @crm_view
@@ -79,11 +82,11 @@ def complaint_call(request: HttpRequest) -> HttpResponse:
         except (ValidationError, EngineError) as err:
             _refused_on(form, err)
         else:
-            return _continue(request, result.instance_id, "Complaint call taken", reverse("inbox:inbox"))
+            return _continue(request, result.instance_id, _("Complaint call taken."), reverse("inbox:inbox"))
     return render(
         request,
         "crm/form.html",
-        {"form": form, "title": "Take a complaint call", "submit": "Find the customer and start"},
+        {"form": form, "title": _("Take a complaint call"), "submit": _("Find the customer and start")},
         status=400 if form.errors else 200,
     )
 
@@ -98,9 +101,9 @@ def order_change_new(request: HttpRequest, order_id: int) -> HttpResponse:
     try:
         result = sales_process.order_change_start(by=request.user, order_id=order_id)
     except (ValidationError, EngineError) as err:
-        messages.error(request, f"No change was started: {_refusal(err)}")
+        messages.error(request, _("No change was started: %(reason)s") % {"reason": _refusal(err)})
         return redirect(back)
-    return _continue(request, result.instance_id, f"Change of order #{order_id} started", back)
+    return _continue(request, result.instance_id, _("Change of order #%(order)s started.") % {"order": order_id}, back)
 
 
 @require_POST
@@ -126,7 +129,8 @@ def transfer_new(request: HttpRequest, vehicle_id: int) -> HttpResponse:
             return _continue(
                 request,
                 instance_id,
-                f"Transfer #{transfer.pk} to {transfer.to_store} requested",
+                _("Transfer #%(transfer)s to %(store)s requested.")
+                % {"transfer": transfer.pk, "store": transfer.to_store},
                 reverse("crm:vehicle", args=[vehicle.pk]),
             )
     return vehicle_page(request, vehicle, transfer_form=form, status=400)
@@ -159,8 +163,10 @@ def acquisition_new(request: HttpRequest) -> HttpResponse:
             if data["source"] == "trade_in" and customer is None:
                 raise ValidationError(
                     {
-                        "source": "A trade-in is started from the customer's page "
-                        "(Customers → the customer → Buy in their car)."
+                        "source": _(
+                            "A trade-in is started from the customer's page "
+                            "(Customers → the customer → Buy in their car)."
+                        )
                     }
                 )
             instance_id = acquisitions.acquisition_start(
@@ -175,12 +181,15 @@ def acquisition_new(request: HttpRequest) -> HttpResponse:
             _refused_on(form, err)
         else:
             return _continue(
-                request, instance_id, f"Buying in a car for {data['store']} started", reverse("crm:vehicles")
+                request,
+                instance_id,
+                _("Buying in a car for %(store)s started.") % {"store": data["store"]},
+                reverse("crm:vehicles"),
             )
-    title = f"Buy in {customer}'s car" if customer is not None else "Buy in a car"
+    title = _("Buy in %(customer)s's car") % {"customer": customer} if customer is not None else _("Buy in a car")
     return render(
         request,
         "crm/form.html",
-        {"form": form, "title": title, "submit": "Start the appraisal"},
+        {"form": form, "title": title, "submit": _("Start the appraisal")},
         status=400 if form.errors else 200,
     )
