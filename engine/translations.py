@@ -346,7 +346,7 @@ def message(msgid: str, *, context: str = "", **params: Any) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    return value if isinstance(value, int | float | bool | None) else str(value)
+    return value if isinstance(value, int | float | bool | dict | None) else str(value)
 
 
 def render(spec: Any, drawn: str, language: str | None = None) -> str:
