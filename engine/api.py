@@ -242,7 +242,7 @@ def item_as_dict(item: WorkItem) -> dict[str, Any]:
         "id": item.pk,
         "kind": item.kind,
         "title": item.title,
-        "drawn_title": item.drawn_title,
+        "drawn_title": item.__dict__["drawn_title"],
         "process_id": item.process_id,
         "instance_id": item.instance_id,
         "element_id": item.element_id,

@@ -273,9 +273,8 @@ def localize_form(schema: dict | None, language: str | None = None) -> dict | No
     if found is not None and found[0] is schema:
         return found[1]
     table = schema["translations"]
-    texts = (
-        table.get(lang) or table.get(lang.split("-")[0]) or next((v for k, v in table.items() if k.lower() == lang), {})
-    )
+    by_language = {str(k).lower(): v for k, v in table.items()}
+    texts: dict[str, Any] = by_language.get(lang) or by_language.get(lang.split("-")[0]) or {}
     localized = copy.deepcopy(schema)
     for part in ("title", "description"):
         if texts.get(part):
