@@ -72,6 +72,7 @@ from .runtime import (
 )
 from .sql import checkpoint_wal as checkpoint_database
 from .stats import process_stats
+from .translations import active_language, deployment_texts, localize_form, localize_item, localize_items, message
 from .workitems import (
     Inbox,
     assign,
@@ -141,10 +142,14 @@ __all__ = [
     "instance_detail",
     "item_as_dict",
     "item_visible_to",
+    "localize_item",
+    "localize_items",
     "may_work_on",
+    "message",
     "now",
     "open_items",
     "parse_aware",
+    "process_names",
     "process_stats",
     "register_action",
     "register_choices",
@@ -190,14 +195,33 @@ def rules_constants(ruleset: str) -> dict[str, Any]:
     return dict(_rules_in_force(ruleset).ruleset.constants)
 
 
-def form_for(item: WorkItem) -> dict | None:
-    """The JSON Schema of the item's form (from its deployment), or None for a plain confirmation."""
+def form_for(item: WorkItem, *, language: str | None = None) -> dict | None:
+    """The JSON Schema of the item's form (from its deployment), or None for a plain confirmation.
+
+    Its titles, descriptions and choice labels are in ``language`` (default: the active
+    one) where the form carries translations; what it accepts is the same in every language.
+    """
     if not item.form:
         return None
     if item.instance_id is None:
-        return standalone_schema(item)
+        return localize_form(standalone_schema(item), language)
     row = ProcessInstance.objects.only("deployment_id", "callees").get(pk=item.instance_id)
-    return store.bundle(row.deployment_id, row.callees).forms.get(item.form)
+    return localize_form(store.bundle(row.deployment_id, row.callees).forms.get(item.form), language)
+
+
+def process_names(process_ids: set[str], *, language: str | None = None) -> dict[str, str]:
+    """process id -> the name its newest deployment gives it, in ``language`` (default: the active one)."""
+    names: dict[str, str] = {}
+    rows = Deployment.objects.filter(process_id__in=process_ids).order_by("process_id", "-version")
+    for pk, process_id, name in rows.values_list("pk", "process_id", "name"):
+        if process_id not in names:
+            drawn = name or process_id
+            names[process_id] = deployment_texts(pk).text(process_id, "name", _language(language), drawn)
+    return names
+
+
+def _language(language: str | None) -> str:
+    return active_language(language)
 
 
 def field_choices(item: WorkItem, schema: dict | None = None) -> dict[str, list[dict[str, Any]]]:
@@ -213,11 +237,14 @@ def _iso(value: Any) -> str | None:
 
 
 def item_as_dict(item: WorkItem) -> dict[str, Any]:
-    """The stable JSON form of a work item (documented in the README)."""
+    """The stable JSON form of a work item (documented in the README): the title in the
+    active language, ``drawn_title`` as the file or the code wrote it."""
+    localize_item(item)
     return {
         "id": item.pk,
         "kind": item.kind,
         "title": item.title,
+        "drawn_title": item.__dict__["drawn_title"],
         "process_id": item.process_id,
         "instance_id": item.instance_id,
         "element_id": item.element_id,

@@ -27,6 +27,7 @@ from .errors import Conflict, DeploymentRefused, Problem
 from .forms import schema_problems
 from .models import Deployment
 from .scripting import check_script
+from .translations import bpmn_texts
 from .vocabulary import EXPRESSION_PROPERTIES, is_user_task, task_settings
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -252,6 +253,8 @@ def _check_xml(batch: _Batch, file: str, tree: Any) -> None:
                 _check_text(batch, file, node, text, "eval", "timer")
     for node in tree.iterfind(".//spiffworkflow:parameter", NS):
         _check_text(batch, file, node, node.get("value"), "eval", f"parameter {node.get('id')!r}")
+    for element_id, reason in bpmn_texts(tree)[1]:
+        batch.refuse(file, element_id, reason)
 
 
 def _check_dmn(batch: _Batch, file: str, tree: Any) -> None:

@@ -21,6 +21,7 @@ from jsonschema.exceptions import SchemaError
 from . import jsontext, registry
 from .conf import setting
 from .errors import InvalidData
+from .translations import form_translation_problems
 
 MAX_SUBMISSION_BYTES = 64 * 1024
 _format_checker = FormatChecker()
@@ -55,7 +56,7 @@ def schema_problems(schema: Any) -> list[str]:
     for name, provider in choice_fields(schema).items():
         if registry.choice_provider(provider) is None:
             problems.append(f"field {name!r} names choice provider {provider!r}, which is not registered")
-    return problems
+    return problems + form_translation_problems(schema)
 
 
 def choice_fields(schema: dict, prefix: str = "") -> dict[str, str]:

@@ -18,6 +18,7 @@ from .permissions import grants_for, user_by_name
 from .scripting import SCRIPT_ENGINE
 from .snapshot import Snapshot
 from .timers import is_literal
+from .translations import item_texts
 from .vocabulary import DEFAULT_PRIORITY, TaskSettings, fill_instructions
 
 
@@ -96,6 +97,7 @@ def _work_item(live: Any, task: Any, now: datetime) -> dict[str, Any]:
         "form": ts.form,
         "instructions": fill_instructions(ts.instructions, data),
         "values": {k: data[k] for k in fields if k in data},
+        "texts": item_texts(_deployment_of(live, task), ts.element_id, ts.instructions, data),
         "subject_label": str(_evaluate(task, ts.subject) or "")[:300] if ts.subject else "",
         "subject_ref": str(_evaluate(task, ts.subject_ref) or "")[:100] if ts.subject_ref else "",
         "due_at": _due(task, ts.due, now) if ts.due else None,
@@ -104,6 +106,12 @@ def _work_item(live: Any, task: Any, now: datetime) -> dict[str, Any]:
         "status": ItemStatus.OPEN,
         "claimed": False,
     }
+
+
+def _deployment_of(live: Any, task: Any) -> int:
+    """The deployment whose file draws the task: a called process's, or the instance's own."""
+    callees = live.row.callees or {}
+    return int(callees.get(task.workflow.spec.name, live.bundle.deployment_id))
 
 
 def _evaluate(task: Any, expression: str) -> Any:

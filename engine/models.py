@@ -140,6 +140,9 @@ class WorkItem(models.Model):
     form = models.CharField(max_length=200, blank=True, default="")
     instructions = models.TextField(blank=True, default="", help_text="Markdown, variables filled in")
     values = models.JSONField(default=dict, help_text="current values of the form's fields")
+    texts = models.JSONField(
+        default=dict, blank=True, help_text="how to show the title and instructions in each reader's language"
+    )
     subject_label = models.CharField(max_length=300, blank=True, default="")
     subject_ref = models.CharField(max_length=100, blank=True, default="")
     due_at = models.DateTimeField(null=True, blank=True)

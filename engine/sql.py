@@ -70,6 +70,7 @@ _NEW_ITEM_FIELDS = (
     "form",
     "instructions",
     "values",
+    "texts",
     "subject_label",
     "subject_ref",
     "due_at",
@@ -263,7 +264,7 @@ def insert_item(values: dict[str, Any]) -> int:
     params = []
     for name in _NEW_ITEM_FIELDS:
         value = values.get(name)
-        if name in ("excluded", "values"):
+        if name in ("excluded", "values", "texts"):
             value = jsontext.dumps(value if value is not None else ([] if name == "excluded" else {}))
         elif name in ("due_at", "created_at"):
             value = _when(value)

@@ -71,6 +71,11 @@ def fill_instructions(text: str, data: dict[str, Any]) -> str:
     return "".join(piece if isinstance(piece, str) else _lookup(data, piece) for piece in _pieces(text))
 
 
+def placeholders(text: str) -> list[str]:
+    """The ``{{ name.key }}`` paths a text uses, in order."""
+    return [".".join(piece) for piece in _pieces(text) if isinstance(piece, tuple)]
+
+
 @lru_cache(maxsize=1024)
 def _pieces(text: str) -> tuple[str | tuple[str, ...], ...]:
     """The text split once into literal strings and placeholder paths."""

@@ -201,6 +201,7 @@ def create_item(
     form: str = "",
     instructions: str = "",
     values: dict | None = None,
+    texts: dict | None = None,
     actor: Any = None,
 ) -> tuple[WorkItem, bool]:
     """A standalone work item; returns (item, created). The same ``key`` twice is a no-op."""
@@ -237,6 +238,7 @@ def create_item(
         form=form,
         instructions=instructions,
         values=values or {},
+        texts=texts or {},
         created_at=clock.now(),
     )
     try:
@@ -278,6 +280,7 @@ def create_items(items: list[dict[str, Any]], *, actor: Any = None) -> int:
             form=spec.get("form", ""),
             instructions=spec.get("instructions", ""),
             values=spec.get("values") or {},
+            texts=spec.get("texts") or {},
             created_at=now,
         )
         for spec in items

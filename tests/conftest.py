@@ -65,11 +65,11 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture(autouse=True)
 def _fresh_engine_caches():
     """Rolled-back tests reuse ids; caches keyed by id must not outlive a test."""
-    from engine import clock, permissions, spiff, store
+    from engine import clock, permissions, spiff, store, translations
     from engine.rules import versions
 
     spiff.VERIFY_ENCODING = True  # every save compares the reused encoding with SpiffWorkflow's own
-    caches = (store.LIVE, store._bundles, versions._compiled, permissions._by_user)
+    caches = (store.LIVE, store._bundles, versions._compiled, permissions._by_user, translations._deployments)
     for cache in caches:
         cache.clear()
     yield

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from engine import api
-from engine.api import AuditEvent, Deployment, ItemKind, ItemStatus, WorkItem
+from engine.api import AuditEvent, ItemKind, ItemStatus, WorkItem
 from portal.crm.models import Store
 
 from . import tickets
@@ -82,7 +82,7 @@ class InboxPage:
 def inbox_page(user: Any, *, sort: str, highlight: set[int] | None = None) -> InboxPage:
     sort = sort if sort in SORTS else "due"
     inbox = api.inbox_for(user, sort=sort)
-    everything = [*inbox.mine, *inbox.claimable, *inbox.notices]
+    everything = api.localize_items([*inbox.mine, *inbox.claimable, *inbox.notices])
     processes = process_names({i.process_id for i in everything if i.process_id})
     stores = store_names({i.store_id for i in everything if i.store_id is not None})
     at = now()
@@ -109,12 +109,8 @@ def is_overdue(item: WorkItem, at: datetime) -> bool:
 
 
 def process_names(process_ids: set[str]) -> dict[str, str]:
-    """process id -> the name its newest deployment gives it."""
-    names: dict[str, str] = {}
-    rows = Deployment.objects.filter(process_id__in=process_ids).order_by("process_id", "-version")
-    for process_id, name in rows.values_list("process_id", "name"):
-        names.setdefault(process_id, name or process_id)
-    return names
+    """process id -> the name its newest deployment gives it, in the reader's language."""
+    return api.process_names(process_ids)
 
 
 def store_names(store_ids: set[int]) -> dict[int, str]:
@@ -174,7 +170,9 @@ class ItemPage:
 
 
 def item_page(item: WorkItem, user: Any, *, form: TaskForm | None = None) -> ItemPage:
-    """Everything the work-item page shows; ``form`` is passed back in to show a failed post."""
+    """Everything the work-item page shows; ``form`` is passed back in to show a failed post.
+    Title, instructions and form are in the reader's language."""
+    api.localize_item(item)
     problem = ""
     if form is None:
         try:
@@ -245,10 +243,15 @@ def history(item: WorkItem) -> list[HistoryEntry]:
             .select_related("actor")
             .order_by("at", "id")
         ]
-    steps = dict(
-        WorkItem.objects.filter(instance_id=item.instance_id).values_list("element_id", "title")
+    steps = (
+        {
+            step.element_id: step.title
+            for step in api.localize_items(
+                list(WorkItem.objects.filter(instance_id=item.instance_id).only("element_id", "title", "texts"))
+            )
+        }
         if item.instance_id is not None
-        else []
+        else {}
     )
     names = people_names({e["actor"] for e in events if e.get("actor")})
     return [

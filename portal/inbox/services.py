@@ -43,7 +43,7 @@ def visible_item(item_id: int, user: Any, *, ticket: str | None = None) -> WorkI
     if item_id > MAX_ITEM_ID:
         raise Http404("no such work item")
     try:
-        return api.item_visible_to(item_id, user)
+        return api.localize_item(api.item_visible_to(item_id, user))
     except NotFound as err:
         if tickets.is_valid(ticket, user, item_id):
             raise ItemGone(what_became_of(item_id, user)) from err

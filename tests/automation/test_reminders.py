@@ -2,6 +2,8 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+from django.utils import translation
+
 from engine import api
 from engine.models import WorkItem
 from portal.crm.automation.reminders import sweep_reminders
@@ -69,3 +71,24 @@ def test_a_reminder_is_due_by_the_end_of_its_day_in_local_time(people, stores):
     sweep_reminders(now=NOW)
     item = WorkItem.objects.get(kind="reminder")
     assert item.due_at == datetime(2026, 11, 27, 16, 0, tzinfo=UTC)  # midnight in Shanghai
+
+
+def test_a_reminder_shows_in_each_readers_language(people, stores):
+    """Made once by the sweep, read by a Chinese and an English reader (needs the compiled catalog)."""
+    buyer = CustomerFactory(home_store=stores[0], owner=people["sales"], name="吴强")
+    Appointment.objects.create(
+        customer=buyer,
+        kind="test_drive",
+        at=NOW + timedelta(days=1, hours=1),
+        created_by=people["sales"],
+        store=stores[0],
+    )
+    sweep_reminders(now=NOW)
+    item = WorkItem.objects.get(kind="reminder")
+    with translation.override("zh-hans"):
+        chinese = api.localize_item(WorkItem.objects.get(pk=item.pk))
+    with translation.override("en"):
+        english = api.localize_item(WorkItem.objects.get(pk=item.pk))
+    assert chinese.title == "明天与 吴强 试驾"
+    assert english.title == item.title == "Test drive with 吴强 tomorrow"
+    assert chinese.instructions == "明天与 吴强 试驾\uff08规则 test_drive_tomorrow\uff09。"

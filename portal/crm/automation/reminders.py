@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from engine import api
 from engine.api import register_completion
@@ -48,7 +49,11 @@ def _due_things(at: datetime, ahead: int) -> list[dict[str, Any]]:
                 today,
                 plan.customer,
                 owner_id=plan.owner_id,
-                title=f"Follow up with {plan.customer.name}: {plan.purpose}",
+                title=_text(
+                    gettext_noop("Follow up with %(customer)s: %(purpose)s"),
+                    customer=plan.customer.name,
+                    purpose=plan.purpose,
+                ),
             )
         )
     for visit in Appointment.objects.filter(
@@ -62,7 +67,7 @@ def _due_things(at: datetime, ahead: int) -> list[dict[str, Any]]:
                 today,
                 visit.customer,
                 owner_id=visit.customer.owner_id,
-                title=f"Test drive with {visit.customer.name} tomorrow",
+                title=_text(gettext_noop("Test drive with %(customer)s tomorrow"), customer=visit.customer.name),
             )
         )
     for service in MaintenancePlan.objects.filter(next_service_date__lte=until).select_related(
@@ -75,7 +80,7 @@ def _due_things(at: datetime, ahead: int) -> list[dict[str, Any]]:
                 service.next_service_date,
                 today,
                 service.vehicle,
-                f"Maintenance due for {service.vehicle.plate or service.vehicle.vin}",
+                _text(gettext_noop("Maintenance due for %(car)s"), car=service.vehicle.plate or service.vehicle.vin),
             )
         )
     for policy in InsurancePolicy.objects.filter(expires_on__gte=today, expires_on__lte=until).select_related(
@@ -89,7 +94,7 @@ def _due_things(at: datetime, ahead: int) -> list[dict[str, Any]]:
                 policy.expires_on,
                 today,
                 policy.vehicle,
-                f"{policy.get_kind_display()} insurance of {car} expires on {policy.expires_on.isoformat()}",
+                _text(INSURANCE_TITLES[policy.kind], car=car, date=policy.expires_on.isoformat()),
             )
         )
     for customer in Customer.objects.filter(
@@ -103,14 +108,39 @@ def _due_things(at: datetime, ahead: int) -> list[dict[str, Any]]:
                 today,
                 customer,
                 owner_id=customer.owner_id,
-                title=f"{customer.name}'s birthday today",
+                title=_text(gettext_noop("%(customer)s's birthday today"), customer=customer.name),
             )
         )
     return things
 
 
+# Titles are stored as message ids with their values and shown in each reader's language.
+INSURANCE_TITLES = {
+    "compulsory": gettext_noop("Compulsory insurance of %(car)s expires on %(date)s"),
+    "commercial": gettext_noop("Commercial insurance of %(car)s expires on %(date)s"),
+}
+
+
+def _text(msgid: str, **params: Any) -> dict[str, Any]:
+    return api.message(msgid, **params)
+
+
+def _english(spec: dict[str, Any]) -> str:
+    """The text as written in the code: the item's stored title, for searches and old readers."""
+    params = {k: _english(v) if isinstance(v, dict) else v for k, v in spec.get("params", {}).items()}
+    return spec["msgid"] % params
+
+
 def _thing(
-    kind: str, record: int, due: Any, today: Any, customer: Customer, *, owner_id: int | None, title: str, **extra: Any
+    kind: str,
+    record: int,
+    due: Any,
+    today: Any,
+    customer: Customer,
+    *,
+    owner_id: int | None,
+    title: dict[str, Any],
+    **extra: Any,
 ) -> dict[str, Any]:
     return {
         "kind": kind,
@@ -126,7 +156,9 @@ def _thing(
     }
 
 
-def _vehicle_thing(kind: str, record: int, due: Any, today: Any, vehicle: Vehicle, title: str) -> dict[str, Any]:
+def _vehicle_thing(
+    kind: str, record: int, due: Any, today: Any, vehicle: Vehicle, title: dict[str, Any]
+) -> dict[str, Any]:
     customer = vehicle.customer
     return {
         "kind": kind,
@@ -156,16 +188,18 @@ def sweep_reminders(*, now: datetime | None = None, preview: bool = False) -> Sw
         to, priority = decision.params["to"], int(decision.params.get("priority", 3))
         if to == "owner" and thing["owner_id"] is None:
             to = "store_manager"  # nobody owns the customer: the store's manager sees it
+        instructions = api.message(gettext_noop("%(title)s (%(rule)s)."), title=thing["title"], rule=decision.rule)
         spec = {
             "kind": "reminder",
-            "title": thing["title"],
+            "title": _english(thing["title"]),
+            "texts": {"title": thing["title"], "instructions": instructions},
             "priority": priority,
             "store_id": thing["store_id"],
             "key": f"reminder:{thing['kind']}:{thing['record']}:{thing['due'].isoformat()}:{thing['days_until']}",
             "subject_label": thing["customer"].name if thing["customer"] else "",
             "subject_ref": f"customer:{thing['customer'].pk}" if thing["customer"] else "",
             "due_at": _end_of(thing["due"]),
-            "instructions": f"{thing['title']} ({decision.rule}).",
+            "instructions": _english(instructions),
         }
         if to == "owner":
             spec["assignee_id"] = thing["owner_id"]
@@ -177,7 +211,7 @@ def sweep_reminders(*, now: datetime | None = None, preview: bool = False) -> Sw
         items.append(spec)
         report.actions[f"remind {to}"] += 1
         if preview:
-            report.details.append({"key": spec["key"], "to": to, "title": thing["title"]})
+            report.details.append({"key": spec["key"], "to": to, "title": spec["title"]})
     if not preview:
         report.actions["new items"] = api.create_items(items)
     return report

@@ -159,7 +159,7 @@ def _type_of(path: str, prop: dict) -> str:
     if isinstance(kind, list):  # ["string", "null"]: the one real type
         real = [k for k in kind if k != "null"]
         kind = real[0] if len(real) == 1 else None
-    if kind is None and _const_options(prop) is not None:
+    if kind is None and _const_options(prop, {}) is not None:
         kind = "string"
     if kind not in ("string", "integer", "number", "boolean", "array", "object"):
         raise UnsupportedForm(f"field {path!r}: type {prop.get('type')!r} cannot be shown in a form")
@@ -193,12 +193,13 @@ def _options(path: str, prop: dict, choices: dict[str, list[dict]]) -> list[Opti
             Option(option_key(c.get("value")), c.get("value"), str(c.get("label", c.get("value"))))
             for c in choices.get(path, [])
         ]
+    titles = prop.get("x-choice-titles") or {}  # the reader's language (engine.translations.localize_form)
     if isinstance(prop.get("enum"), list):
-        return [Option(option_key(v), v, humanize(v)) for v in prop["enum"]]
-    return _const_options(prop)
+        return [Option(option_key(v), v, str(titles.get(str(v)) or humanize(v))) for v in prop["enum"]]
+    return _const_options(prop, titles)
 
 
-def _const_options(prop: dict) -> list[Option] | None:
+def _const_options(prop: dict, titles: dict) -> list[Option] | None:
     for keyword in ("oneOf", "anyOf"):
         alternatives = prop.get(keyword)
         if (
@@ -207,7 +208,11 @@ def _const_options(prop: dict) -> list[Option] | None:
             and all(isinstance(a, dict) and "const" in a for a in alternatives)
         ):
             return [
-                Option(option_key(a["const"]), a["const"], str(a.get("title") or humanize(a["const"])))
+                Option(
+                    option_key(a["const"]),
+                    a["const"],
+                    str(titles.get(str(a["const"])) or a.get("title") or humanize(a["const"])),
+                )
                 for a in alternatives
             ]
     return None
