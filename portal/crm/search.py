@@ -8,18 +8,22 @@ looked up by its pairs (or its one character); a longer run must have all of its
 
 A customer's terms (table ``SearchTerm``, one row per term):
 
-- their name: characters and pairs; the pinyin of the whole name and of the given name,
-  and their initials (刘超娟: liuchaojuan, chaojuan, lcj, cj), each also by its first two and
-  three letters (and the whole name's by its first letter), so a short word is one exact
-  look-up; a word of four letters or more is a prefix range over the whole words;
+- their name: characters and pairs; the pinyin of the whole name and of the given name, and
+  their initials (刘超娟: liuchaojuan, chaojuan, lcj, cj), each with every beginning of two
+  letters or more (li, liu, liuc, ...), and the whole name's first letter; so a Latin word
+  typed is always one exact look-up, never a range to collect and sort;
 - the brands they want (``Customer.brands``) and the brand and model of their cars, in
   English and Chinese (portal.crm.brands): 丰田 and toyota both find a Toyota buyer;
-- their cars' plates, as the 4-character pieces of the normalized plate marked with ``#``,
-  so any four or more consecutive characters of a plate find it (all pieces must match).
+- their cars' plates, as the 4-character pieces of the normalized plate marked ``#``, so
+  any four or more consecutive characters of a plate find it (every piece must match);
+- the last four digits of each phone, marked ``@``. A whole phone number is found by its
+  keyed hash in ``CustomerPhone``, a VIN in ``Vehicle``, as before.
 
-Phones are not in this table: they are found by their keyed hash or their last four
-digits in ``CustomerPhone`` as before. The index is kept in step by the signals below,
-inside the transaction that saves the customer or the car.
+A query is split into conditions that must all hold (portal.crm.selectors.customer_search
+applies them with ``matching``); each condition is one join on the (term, customer) index,
+and the page comes newest first by walking the rarest condition's index backwards.
+The index is kept in step by the signals below, inside the transaction that saves the
+customer, a phone or a car; ``manage.py search_reindex`` rebuilds it.
 """
 
 import re
@@ -32,6 +36,7 @@ from django.db.models.signals import post_delete, post_init, post_save
 from django.utils.translation import gettext as _
 
 from .brands import brand_names, model_names
+from .fsm import status_changed
 from .identifiers import plate_normalize
 from .models import Customer, CustomerPhone, SearchTerm, Vehicle
 from .names import name_syllables
@@ -202,10 +207,20 @@ def _vehicle_deleted(sender: Any, instance: Vehicle, **kwargs: Any) -> None:
     customer_reindex([instance.customer_id] if instance.customer_id else [])
 
 
+def _vehicle_moved(sender: Any, instance: Vehicle, before: dict[str, Any], **kwargs: Any) -> None:
+    """A transition that writes a car's buyer with its status (a delivery: fsm.transition_apply's
+    UPDATE sends no post_save)."""
+    if {"customer", "brand", "model", "plate"} & set(before):
+        old = before.get("customer")
+        customer_reindex([instance.customer_id, getattr(old, "pk", old)])
+    instance._search_source = _vehicle_source(instance)  # type: ignore[attr-defined]
+
+
 def _phone_changed(sender: Any, instance: CustomerPhone, **kwargs: Any) -> None:
     customer_reindex([instance.customer_id])
 
 
+status_changed.connect(_vehicle_moved, sender=Vehicle, dispatch_uid="search_vehicle_moved")
 post_save.connect(_phone_changed, sender=CustomerPhone, dispatch_uid="search_phone_saved")
 post_delete.connect(_phone_changed, sender=CustomerPhone, dispatch_uid="search_phone_deleted")
 post_init.connect(_remember_customer, sender=Customer, dispatch_uid="search_customer_init")

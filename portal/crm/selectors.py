@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from . import search
-from .brands import english_for
+from .brands import brand_english, english_for
 from .identifiers import phone_hash, phone_normalize, plate_normalize, vin_normalize
 from .models import Customer, CustomerPhone, Store, Vehicle, VehicleStatus
 from .scopes import EVERYWHERE, customers_visible_to, vehicles_visible_to
@@ -201,8 +201,8 @@ def stock_matching(user: Any, customer: Customer) -> QuerySet[Vehicle]:
     brands = [b.strip() for b in customer.brands.split(",") if b.strip()]
     if brands:
         brand_q = Q(pk__in=[])
-        for brand in brands:
-            brand_q |= Q(brand__iexact=brand)
+        for brand in brands:  # 丰田 or Toyota: the records keep the English name (portal.crm.brands)
+            brand_q |= Q(brand__iexact=brand) | Q(brand__iexact=brand_english(brand))
         q &= brand_q
     if customer.budget_min is not None:
         q &= Q(asking_price__gte=customer.budget_min)

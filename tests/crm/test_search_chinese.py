@@ -193,3 +193,11 @@ def test_the_api_refuses_a_query_too_long_with_a_message(chinese_book, api):
     answer = api.get("/api/v1/customers", {"q": "x" * 500})
     assert answer.status_code == 400
     assert str(QUERY_MAX) in answer.content.decode()
+
+
+def test_a_delivered_car_finds_its_buyer(chinese_book, crm_people, stores):
+    from portal.crm.fsm import transition_apply
+
+    car = VehicleFactory(store=stores[0], plate="沪D55555", status="reserved")
+    transition_apply(car, "sell", actor=crm_people["manager"], extra={"customer": chinese_book["chen"]})
+    assert found(crm_people["sales"], "55555") == ["陈娟"]
