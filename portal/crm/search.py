@@ -122,7 +122,7 @@ def customer_terms(
     return {term[:TERM_MAX] for term in terms}
 
 
-def customer_reindex(customer_ids: Iterable[int]) -> None:
+def customer_reindex(customer_ids: Iterable[int | None]) -> None:
     """Bring the terms of these customers in line with their name, brands and cars.
 
     Call inside the transaction that changed them (the signals below do); writes only the

@@ -16,12 +16,12 @@ def index_existing_customers(apps, schema_editor):
         if not rows:
             return
         ids = [pk for pk, _, _ in rows]
-        cars = {pk: [] for pk in ids}
+        cars: dict[int, list[tuple[str, str, str]]] = {pk: [] for pk in ids}
         for customer_id, brand, model, plate in Vehicle.objects.filter(customer_id__in=ids).values_list(
             "customer_id", "brand", "model", "plate"
         ):
             cars[customer_id].append((brand, model, plate))
-        last4s = {pk: [] for pk in ids}
+        last4s: dict[int, list[str]] = {pk: [] for pk in ids}
         for customer_id, last4 in CustomerPhone.objects.filter(customer_id__in=ids).values_list("customer_id", "last4"):
             last4s[customer_id].append(last4)
         SearchTerm.objects.bulk_create(
