@@ -1,6 +1,7 @@
-"""The demo data set `make run` loads: 3 stores in 2 regions, 17 staff in every role, about 300
-prospects and customers with contacts, plans, vehicles and orders. Safe to run again: staff are
-kept as they are, and the book of customers is only created while there is none.
+"""The demo data set `make run` loads: a Chinese dealer group of 3 stores in 2 regions (华东, 华南),
+17 staff in every role with real Chinese names, about 300 prospects and customers with contacts,
+plans, vehicles and orders. Safe to run again: staff are kept as they are, and the book of
+customers is only created while there is none.
 
 Every demo user's password is ``lotflow`` (a demo machine only; listed in the README).
 """
@@ -30,16 +31,39 @@ from .services import contacts, customers, vehicles
 from .services.common import user_by_username
 
 DEMO_PASSWORD = "lotflow"
+# (name, region, address, login prefix, plate prefix). Logins keep their short Latin prefix
+# (pudong_sales1); a demo set made before the stores had Chinese names is renamed in place.
 STORES = [
-    ("Pudong", "East", "88 Century Ave, Shanghai"),
-    ("West Lake", "East", "12 Nanshan Rd, Hangzhou"),
-    ("Tianhe", "South", "208 Tianhe Rd, Guangzhou"),
+    ("上海浦东店", "华东", "上海市浦东新区世纪大道88号", "pudong", "沪"),
+    ("杭州西湖店", "华东", "杭州市西湖区南山路12号", "westlake", "浙"),
+    ("广州天河店", "华南", "广州市天河区天河路208号", "tianhe", "粤"),
 ]
+_OLD_STORE_NAMES = {"Pudong": "上海浦东店", "West Lake": "杭州西湖店", "Tianhe": "广州天河店"}
 FULL_STORE_ROLES = [Role.SALES, Role.STORE_MANAGER, Role.FINANCE, Role.SERVICE, Role.COMPLAINTS]
 SMALL_STORE_ROLES = [Role.SALES, Role.STORE_MANAGER]
 GROUP_ROLES = [Role.HQ, Role.ADMIN]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚华玉兰萍红鹏辉俊峰宇浩婷雪琳晨欣怡"
+# The staff, one name each (surname, given name), in the order seed_demo creates them: never two alike.
+STAFF_NAMES = [
+    ("陈", "志强"),
+    ("林", "晓峰"),
+    ("王", "建华"),
+    ("赵", "丽娟"),
+    ("孙", "海燕"),
+    ("周", "文斌"),
+    ("吴", "婷婷"),
+    ("郑", "凯"),
+    ("黄", "国栋"),
+    ("徐", "静怡"),
+    ("马", "俊杰"),
+    ("何", "雪梅"),
+    ("梁", "志明"),
+    ("谢", "嘉欣"),
+    ("罗", "振宇"),
+    ("高", "明远"),
+    ("唐", "思雨"),
+]
 CARS = [
     ("Toyota", "Camry", "sedan"),
     ("Toyota", "RAV4", "suv"),
@@ -51,12 +75,16 @@ CARS = [
     ("BYD", "Tang", "suv"),
     ("Buick", "GL8", "mpv"),
     ("BMW", "3 Series", "sedan"),
+    ("Nissan", "Sylphy", "sedan"),
+    ("Geely", "Boyue", "suv"),
+    ("Haval", "H6", "suv"),
 ]
-PLATE_PREFIX = {"Pudong": "沪", "West Lake": "浙", "Tianhe": "粤"}
+PLATE_PREFIX = {name: plate for name, _, _, _, plate in STORES}
+LOGIN_PREFIX = {name: login for name, _, _, login, _ in STORES}
 
 
 def username_for(store: str, role: str, n: int = 1) -> str:
-    prefix = store.lower().replace(" ", "")
+    prefix = LOGIN_PREFIX.get(store) or store.lower().replace(" ", "")
     return f"{prefix}_{role}" + (str(n) if role == Role.SALES else "")
 
 
@@ -64,23 +92,28 @@ def username_for(store: str, role: str, n: int = 1) -> str:
 def seed_demo() -> list[str]:
     """Create (or keep) the demo stores and staff, and the customer book if there is none; returns usernames."""
     users = []
-    for index, (name, region, address) in enumerate(STORES):
-        store, _ = Store.objects.get_or_create(name=name, defaults={"region": region, "address": address})
+    names = iter(STAFF_NAMES)
+    for old, new in _OLD_STORE_NAMES.items():
+        if not Store.objects.filter(name=new).exists():
+            Store.objects.filter(name=old).update(name=new)
+    for index, (name, region, address, _, _) in enumerate(STORES):
+        store, _ = Store.objects.update_or_create(name=name, defaults={"region": region, "address": address})
         for role in FULL_STORE_ROLES if index < 2 else SMALL_STORE_ROLES:
             for n in (1, 2) if role == Role.SALES else (1,):
-                users.append(_staff(username_for(name, role, n), store, role, group_wide=False))
+                users.append(_staff(username_for(name, role, n), store, role, next(names), group_wide=False))
     for role in GROUP_ROLES:
-        users.append(_staff(role.value, None, role, group_wide=True))
+        users.append(_staff(role.value, None, role, next(names), group_wide=True))
     if not Customer.objects.exists():
         _book(random.Random(2026))
     return users
 
 
-def _staff(username: str, store: Store | None, role: str, *, group_wide: bool) -> str:
+def _staff(username: str, store: Store | None, role: str, name: tuple[str, str], *, group_wide: bool) -> str:
+    """One demo login. Chinese names put the family name first, so first_name holds it (王) and
+    last_name the given name (建华): get_full_name() reads "王 建华"."""
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(
-        username=username,
-        defaults={"first_name": username.split("_")[0].title(), "last_name": role.replace("_", " ").title()},
+        username=username, defaults={"first_name": name[0], "last_name": name[1]}
     )
     if created:
         user.set_password(DEMO_PASSWORD)
@@ -125,7 +158,7 @@ def _book(rng: random.Random) -> None:
                 vehicle=stock[0],
                 from_store=store,
                 to_store=other_store,
-                reason="Customer in the other store wants it",
+                reason="对方门店有客户想看这台车",
                 requested_by=manager,
             )
         Appraisal.objects.create(
@@ -136,7 +169,7 @@ def _book(rng: random.Random) -> None:
             brand="Nissan",
             model="Sylphy",
             mileage=88000,
-            condition="Good, small scratch on the rear bumper",
+            condition="车况良好，后保险杠有轻微划痕",
             offered_price=52000,
             appraiser=manager,
         )
@@ -145,7 +178,7 @@ def _book(rng: random.Random) -> None:
             brand="Toyota",
             vehicle_type="suv",
             quantity=3,
-            reason="SUVs sell within a week",
+            reason="SUV一周内就能卖掉，需要补货",
             requested_by=manager,
         )
 
@@ -169,12 +202,12 @@ def _vehicle(rng: random.Random, store: Store, by, serial: int):
             "model": model,
             "vehicle_type": kind,
             "year": year,
-            "colour": rng.choice(["white", "black", "silver", "blue", "red"]),
+            "colour": rng.choice(["白色", "黑色", "银色", "蓝色", "红色"]),
             "mileage": rng.randrange(5, 150) * 1000,
             "asking_price": price,
             "purchase_price": int(price * 0.85),
             "plate": f"{PLATE_PREFIX.get(store.name, '沪')}{rng.choice('ABCDE')}{serial:05d}",
-            "configuration": rng.choice(["Standard", "Comfort", "Luxury", "Sport"]),
+            "configuration": rng.choice(["标准版", "舒适版", "豪华版", "运动版"]),
         },
     )
 
@@ -187,14 +220,14 @@ def _customer(rng: random.Random, store: Store, manager, sales, number: str, now
         home_store=store,
         owner=owner,
         phones=[number],
-        tags=rng.sample(["vip", "family", "first car", "trade-in", "company"], k=rng.randrange(0, 3)),
+        tags=rng.sample(["VIP", "家庭用车", "首次购车", "置换", "公司客户"], k=rng.randrange(0, 3)),
         fields={
             "name": rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
             "gender": rng.choice(["male", "female"]),
             "source": rng.choice(["website", "social_media", "marketplace", "walk_in", "car_show", "referral"]),
             "intent_level": rng.choice(["high", "medium", "low"]),
             "vehicle_type": rng.choice(["sedan", "suv", "mpv"]),
-            "brands": ", ".join(rng.sample(["Toyota", "Honda", "BYD", "Volkswagen", "BMW"], k=2)),
+            "brands": ", ".join(rng.sample(["丰田", "本田", "比亚迪", "大众", "宝马", "日产", "吉利"], k=2)),
             "budget_min": low,
             "budget_max": low + rng.choice([50, 100]) * 1000,
             "use": rng.choice(["personal", "business", "investment"]),
@@ -210,10 +243,10 @@ def _customer(rng: random.Random, store: Store, manager, sales, number: str, now
                 outcome=rng.choice(["interested", "follow_up", "booked"]),
                 content=rng.choice(
                     [
-                        "Wants to see SUVs this weekend",
-                        "Asked about loan terms",
-                        "Comparing with a new car",
-                        "Will bring family for a test drive",
+                        "这周末想来店里看看SUV",
+                        "咨询了贷款方案和首付比例",
+                        "在和新车做比较，价格还要再谈",
+                        "下次带家人一起来试驾",
                     ]
                 ),
                 at=now - timedelta(days=rng.randrange(0, 60), hours=rng.randrange(0, 10)),
@@ -224,7 +257,7 @@ def _customer(rng: random.Random, store: Store, manager, sales, number: str, now
                 by=owner,
                 due_at=now + timedelta(days=rng.randrange(-3, 10)),
                 method=rng.choice(["phone", "wechat"]),
-                purpose="Next step on the offer",
+                purpose="跟进报价，约到店时间",
             )
         if rng.random() < 0.15:
             contacts.appointment_book(
@@ -232,14 +265,14 @@ def _customer(rng: random.Random, store: Store, manager, sales, number: str, now
                 by=owner,
                 kind="test_drive",
                 at=now + timedelta(days=rng.randrange(1, 7)),
-                intended_model="RAV4",
-                intended_configuration="Comfort",
+                intended_model="RAV4荣放",
+                intended_configuration="舒适版",
             )
     return customer
 
 
 def _after_sale(rng: random.Random, store: Store, vehicle, customer, now) -> None:
-    for kind, insurer in (("compulsory", "PICC"), ("commercial", rng.choice(["Ping An", "CPIC"]))):
+    for kind, insurer in (("compulsory", "中国人保"), ("commercial", rng.choice(["平安保险", "太平洋保险"]))):
         InsurancePolicy.objects.create(
             vehicle=vehicle,
             kind=kind,
@@ -257,6 +290,6 @@ def _after_sale(rng: random.Random, store: Store, vehicle, customer, now) -> Non
             channel="phone",
             category="delivery",
             severity="medium",
-            description="Delivery was two hours late",
+            description="交车时间比约定晚了两个小时",
             deadline=now + timedelta(days=3),
         )

@@ -18,13 +18,20 @@ def _syllable(ch: str) -> str:
     return lazy_pinyin(ch, style=Style.NORMAL)[0].lower()
 
 
-def name_keys(name: str) -> tuple[str, str, str]:
-    """(name key, pinyin, initials) for ``name``."""
-    key = _SPACES.sub("", name).casefold()
+def name_syllables(name: str) -> list[str]:
+    """The pinyin of each Chinese character and each other word of ``name``, lower case:
+    "刘超娟" -> ["liu", "chao", "juan"], "Anna Wang" -> ["anna", "wang"]."""
     syllables: list[str] = []
     for word in _SPACES.split(name.strip()):
         for part in re.findall(r"[\u3400-\u9fff]|[^\u3400-\u9fff]+", word):
             syllables.append(_syllable(part) if _HAN.fullmatch(part) else part.casefold())
+    return [s for s in syllables if s]
+
+
+def name_keys(name: str) -> tuple[str, str, str]:
+    """(name key, pinyin, initials) for ``name``."""
+    key = _SPACES.sub("", name).casefold()
+    syllables = name_syllables(name)
     pinyin = "".join(syllables)
     initials = "".join(s[0] for s in syllables if s)
     return key, pinyin, initials

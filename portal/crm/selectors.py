@@ -16,20 +16,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from . import search
+from .brands import brand_english, english_for
 from .identifiers import phone_hash, phone_normalize, plate_normalize, vin_normalize
 from .models import Customer, CustomerPhone, Store, Vehicle, VehicleStatus
-from .names import query_key
 from .scopes import EVERYWHERE, customers_visible_to, vehicles_visible_to
 
-_TOP = "\U0010ffff"
 _PHONE_CHARS = re.compile(r"^[\d\s()+\-]+$")
 _VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
-_PLATE = re.compile(r"^([\u3400-\u9fff][A-Z][A-Z0-9]{4,6}|[A-Z0-9]{5,8})$")
-
-
-def _prefix(field: str, value: str) -> Q:
-    # The range lets SQLite and PostgreSQL use the plain btree index; startswith keeps it exact.
-    return Q(**{f"{field}__gte": value, f"{field}__lt": value + _TOP, f"{field}__startswith": value})
 
 
 def customer_by_phone(number: str, stores: set[int] | str) -> Customer | None:
@@ -45,46 +39,39 @@ def customer_by_phone(number: str, stores: set[int] | str) -> Customer | None:
     return found.first()
 
 
-def customer_search_q(query: str) -> Q | None:
-    """What ``query`` can mean: a phone, the last four digits, a VIN, a plate, a name. None if blank."""
-    text = query.strip()
-    if not text:
-        return None
-    parts: list[Q] = []
+def _identifier_q(text: str) -> Q | None:
+    """A whole phone number or a VIN: the customers it belongs to, or None if ``text`` is neither."""
     if _PHONE_CHARS.match(text):
         digits = re.sub(r"\D", "", text)
-        if len(digits) == 4:
-            parts.append(Q(pk__in=CustomerPhone.objects.filter(last4=digits).values("customer_id")))
-        elif 7 <= len(digits) <= 15:
+        if 7 <= len(digits) <= 15:
             try:
                 normalized = phone_normalize(digits)
             except ValidationError:
-                normalized = ""
-            if normalized:
-                parts.append(
-                    Q(pk__in=CustomerPhone.objects.filter(number_hash=phone_hash(normalized)).values("customer_id"))
-                )
+                return Q(pk__in=[])
+            return Q(pk__in=CustomerPhone.objects.filter(number_hash=phone_hash(normalized)).values("customer_id"))
     vin = vin_normalize(text)
-    if _VIN.match(vin):
-        parts.append(Q(pk__in=Vehicle.objects.filter(vin=vin).values("customer_id")))
-    plate = plate_normalize(text)
-    if _PLATE.match(plate) and not plate.isdigit():
-        parts.append(Q(pk__in=Vehicle.objects.filter(plate=plate).values("customer_id")))
-    key = query_key(text)
-    looks_like_id = bool(parts) and not text.isalpha()  # a phone, VIN or plate, not a name
-    if not looks_like_id:
-        parts.append(_prefix("name_key", key) | _prefix("name_pinyin", key) | _prefix("name_initials", key))
-    meanings = Q(pk__in=[])
-    for part in parts:
-        meanings |= part
-    return meanings
+    if _VIN.match(vin) and any(ch.isdigit() for ch in vin):
+        return Q(pk__in=Vehicle.objects.filter(vin=vin).values("customer_id"))
+    return None
 
 
 def customer_search(user: Any, query: str) -> QuerySet[Customer]:
-    """Customers matching ``query`` that ``user`` may see, newest first."""
-    found = customer_search_q(query)
+    """Customers matching ``query`` that ``user`` may see, newest first.
+
+    ``query`` is a whole phone number (any spacing, +86), a VIN, a plate or four or more
+    consecutive characters of one, the last four digits of a phone, or words of a name
+    (any part of it in Chinese, pinyin or initials), a brand or a model in Chinese or
+    English; every word must match (portal.crm.search). Blank: every visible customer.
+    Longer than search.QUERY_MAX characters: a ValidationError on field ``q``.
+    """
+    text = search.query_check(query)
     visible = customers_visible_to(user)
-    return (visible if found is None else visible.filter(found)).order_by("-id")
+    if not text:
+        return visible.order_by("-id")
+    identifier = _identifier_q(text)
+    if identifier is not None:
+        return visible.filter(identifier).order_by("-id")
+    return search.matching(visible, search.query_conditions(text))
 
 
 @dataclass(frozen=True)
@@ -116,7 +103,8 @@ class CustomerFilter:
 def customer_filter(user: Any, criteria: CustomerFilter, query: str = "") -> QuerySet[Customer]:
     """The advanced filter: every criterion given must hold; a budget matches when the ranges overlap."""
     criteria.validate()
-    rows = customer_search(user, query) if query.strip() else customers_visible_to(user)
+    searching = bool(query.strip())
+    rows = customer_search(user, query) if searching else customers_visible_to(user)
     c = criteria
     conditions = Q()
     if c.contact_from:
@@ -136,8 +124,10 @@ def customer_filter(user: Any, criteria: CustomerFilter, query: str = "") -> Que
         conditions &= Q(owner__isnull=True)
     if c.store_id is not None:
         conditions &= Q(home_store_id=c.store_id)
-    ordering = ["-last_contact_at", "-id"] if (c.contact_from or c.contact_to) else ["-id"]
-    return rows.filter(conditions).order_by(*ordering)
+    rows = rows.filter(conditions)
+    if c.contact_from or c.contact_to:
+        return rows.order_by("-last_contact_at", "-id")
+    return rows if searching else rows.order_by("-id")  # a search comes newest first already
 
 
 @dataclass(frozen=True)
@@ -171,6 +161,23 @@ class VehicleFilter:
             )
 
 
+def _vehicle_text_q(text: str) -> Q:
+    """A VIN or its end, a plate or 4+ consecutive characters of one, a brand or a model in English
+    or Chinese (丰田, 凯美瑞; portal.crm.brands)."""
+    upper = text.upper()
+    plate = plate_normalize(text)
+    found = Q(vin=vin_normalize(text)) | Q(plate=plate) | Q(vin__endswith=upper)
+    found |= Q(brand__iexact=text) | Q(model__iexact=text)
+    brands, models = english_for(text)
+    if brands:
+        found |= Q(brand__in=sorted(brands))
+    if models:
+        found |= Q(model__in=sorted(models))
+    if len(plate) >= search.PLATE_PIECE:
+        found |= Q(plate__contains=plate)  # plates are stored upper case: a scan of the visible cars
+    return found
+
+
 def vehicle_filter(user: Any, criteria: VehicleFilter) -> QuerySet[Vehicle]:
     criteria.validate()
     c = criteria
@@ -195,8 +202,7 @@ def vehicle_filter(user: Any, criteria: VehicleFilter) -> QuerySet[Vehicle]:
     if c.store_id is not None:
         q &= Q(store_id=c.store_id)
     if c.text.strip():
-        text = c.text.strip().upper()
-        q &= Q(vin=vin_normalize(text)) | Q(plate=plate_normalize(text)) | Q(vin__endswith=text)
+        q &= _vehicle_text_q(search.query_check(c.text))
     return vehicles_visible_to(user).filter(q).select_related("store").order_by("-id")
 
 
@@ -208,8 +214,8 @@ def stock_matching(user: Any, customer: Customer) -> QuerySet[Vehicle]:
     brands = [b.strip() for b in customer.brands.split(",") if b.strip()]
     if brands:
         brand_q = Q(pk__in=[])
-        for brand in brands:
-            brand_q |= Q(brand__iexact=brand)
+        for brand in brands:  # 丰田 or Toyota: the records keep the English name (portal.crm.brands)
+            brand_q |= Q(brand__iexact=brand) | Q(brand__iexact=brand_english(brand))
         q &= brand_q
     if customer.budget_min is not None:
         q &= Q(asking_price__gte=customer.budget_min)

@@ -84,8 +84,13 @@ class CustomerViewSet(
 
     def get_queryset(self) -> Any:
         query = self.request.query_params.get("q", "")
-        rows = customer_search(self.request.user, query) if query else customers_visible_to(self.request.user)
-        return rows.select_related("owner").prefetch_related("phones", "tags").order_by("-id")
+        # A search comes newest first in the order its index gives (see selectors.customer_search).
+        rows = (
+            customer_search(self.request.user, query)
+            if query
+            else customers_visible_to(self.request.user).order_by("-id")
+        )
+        return rows.select_related("owner").prefetch_related("phones", "tags")
 
     def perform_create(self, serializer: CustomerSerializer) -> None:
         data = dict(serializer.validated_data)

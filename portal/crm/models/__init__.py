@@ -5,6 +5,7 @@ from .customers import Appointment, Communication, Customer, CustomerPhone, Foll
 from .org import Role, Staff, StaffRole, Store
 from .records import Attachment, ChangeRecord
 from .sales import Complaint, MembershipCard, Order, Payment, ReturnVisit
+from .search import SearchTerm
 from .vehicles import (
     AcquisitionRequest,
     Appraisal,
@@ -35,6 +36,7 @@ __all__ = [
     "Payment",
     "ReturnVisit",
     "Role",
+    "SearchTerm",
     "ServiceRecord",
     "Staff",
     "StaffRole",
