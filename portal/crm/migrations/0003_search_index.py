@@ -37,7 +37,7 @@ def index_existing_customers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("crm", "0001_initial"),
+        ("crm", "0002_staff_language"),
     ]
 
     operations = [
