@@ -86,7 +86,7 @@ def _fast_passwords(settings):
 
 @pytest.fixture
 def stores(db):
-    return make_store("Pudong", "East"), make_store("West Lake", "East")
+    return make_store("上海浦东店", "华东"), make_store("杭州西湖店", "华东")
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ _serial = itertools.count(1)
 
 
 class World:
-    """Rows of every kind the pages list, in Pudong, seen by its sales and manager."""
+    """Rows of every kind the pages list, in 上海浦东店, seen by its sales and manager."""
 
     def __init__(self, people, stores):
         self.people, self.store = people, stores[0]

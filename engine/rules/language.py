@@ -90,6 +90,13 @@ COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 ALWAYS = "__always"  # the field behind `when always`: every fact has it, set to true
 
 
+def _unquote(literal: str) -> str:
+    """The text of a "string" literal. A backslash keeps the character after it (a quote, a backslash),
+    except n and t (a new line, a tab); every other character, Chinese included, stands for itself
+    (not unicode_escape, which reads the UTF-8 bytes of 华东 as Latin-1)."""
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), literal[1:-1])
+
+
 def _tokens(text: str, line: int) -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = []
     pos = 0
@@ -102,7 +109,7 @@ def _tokens(text: str, line: int) -> list[tuple[str, Any]]:
         kind = match.lastgroup or ""
         raw = match.group(kind)
         if kind == "string":
-            found.append(("value", bytes(raw[1:-1], "utf-8").decode("unicode_escape")))
+            found.append(("value", _unquote(raw)))
         elif kind == "number":
             found.append(("value", float(raw) if "." in raw else int(raw)))
         elif kind == "name" and raw in _LITERALS:

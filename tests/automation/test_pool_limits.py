@@ -57,9 +57,9 @@ def test_a_web_lead_in_the_east_goes_to_the_least_busy_west_lake_salesperson(peo
         phone="13512345678",
         channel="api",
         source="website",
-        received={"name": "Xu Ming", "region": "East"},
+        received={"name": "Xu Ming", "region": "华东"},
     )
     lead.refresh_from_db()
     customer = Customer.objects.get(pk=lead.customer_id)
-    assert (customer.home_store.name, customer.owner.username) == ("West Lake", "other_sales")
+    assert (customer.home_store.name, customer.owner.username) == ("杭州西湖店", "other_sales")
     assert lead.routing_reasons[0].startswith("rule online_east")

@@ -4,7 +4,7 @@ from portal.crm.automation.routing import route
 from portal.crm.models import LeadIntake, Staff
 from tests.crm.factories import CustomerFactory
 
-SUV = {"id": 1, "region": "East", "vehicle_type": "suv", "budget_max": 500000, "source": "walk_in"}
+SUV = {"id": 1, "region": "华东", "vehicle_type": "suv", "budget_max": 500000, "source": "walk_in"}
 
 
 def _routed(routing):
@@ -28,14 +28,14 @@ def test_round_robin_takes_the_stores_salespeople_in_turn(people, stores):
         routing = route(SUV, stores[0])
         _remember(routing, stores)
         owners.append(_routed(routing))
-    assert owners == [("Pudong", "sales"), ("Pudong", "sales2"), ("Pudong", "sales")]
+    assert owners == [("上海浦东店", "sales"), ("上海浦东店", "sales2"), ("上海浦东店", "sales")]
     assert routing.reasons[0].startswith("rule luxury_suv_east")
 
 
 def test_inactive_salespeople_are_skipped_and_the_reason_recorded(people, stores):
     Staff.objects.filter(user=people["sales"]).update(active=False)
     routing = route(SUV, stores[0])
-    assert _routed(routing) == ("Pudong", "sales2")
+    assert _routed(routing) == ("上海浦东店", "sales2")
     assert "skipped sales: inactive" in routing.reasons
 
 
@@ -48,20 +48,20 @@ def test_salespeople_at_their_cap_are_skipped(people, stores, settings, tmp_path
     settings.LOTFLOW = {**settings.LOTFLOW, "RULES_DIR": tmp_path}
     CustomerFactory(home_store=stores[0], owner=people["sales"])
     routing = route(SUV, stores[0])
-    assert _routed(routing) == ("Pudong", "sales2")
+    assert _routed(routing) == ("上海浦东店", "sales2")
     assert "skipped sales: owns 1 prospects (cap 1)" in routing.reasons
 
 
 def test_fewest_open_picks_the_least_busy_salesperson(people, stores):
-    routing = route({"id": 2, "region": "East", "source": "website"}, stores[0])
-    assert _routed(routing) == ("West Lake", "other_sales")
+    routing = route({"id": 2, "region": "华东", "source": "website"}, stores[0])
+    assert _routed(routing) == ("杭州西湖店", "other_sales")
 
 
 def test_a_lead_naming_a_store_waits_in_that_stores_pool(people, stores):
-    assert _routed(route({"id": 3, "store": "West Lake", "source": "referral"}, stores[0])) == ("West Lake", None)
+    assert _routed(route({"id": 3, "store": "杭州西湖店", "source": "referral"}, stores[0])) == ("杭州西湖店", None)
 
 
 def test_a_rule_naming_a_missing_store_falls_back_to_the_default_pool(people, stores):
-    routing = route({"id": 4, "region": "South", "source": "referral"}, stores[1])
-    assert _routed(routing) == ("West Lake", None)
-    assert "store 'Tianhe' does not exist" in routing.reasons[-1]
+    routing = route({"id": 4, "region": "华南", "source": "referral"}, stores[1])
+    assert _routed(routing) == ("杭州西湖店", None)
+    assert "store '广州天河店' does not exist" in routing.reasons[-1]

@@ -21,7 +21,7 @@ def test_stores_within_their_thresholds_get_nothing(people, stores):
 
 def test_below_the_minimum_drafts_a_transfer_from_the_largest_surplus(people, stores):
     pudong, westlake = stores
-    tianhe = Store.objects.create(name="Tianhe", region="South")
+    tianhe = Store.objects.create(name="广州天河店", region="华南")
     _suvs(pudong, 1)
     first = _suvs(westlake, 6)
     _suvs(tianhe, 4)

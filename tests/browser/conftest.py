@@ -92,7 +92,7 @@ def screenshot(page: Page, name: str) -> Path:
 
 @pytest.fixture
 def leads(people, stores) -> dict[str, int]:
-    """Three prospects waiting for the Pudong sales team, an overdue reminder and a notice."""
+    """Three prospects waiting for the 上海浦东店 sales team, an overdue reminder and a notice."""
     deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "lead_followup.bpmn"))
     instances = {}
     for n, name in enumerate(["Li Wei", "Zhang Min", "Chen Jie"], start=7):

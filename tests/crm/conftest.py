@@ -7,7 +7,7 @@ from tests.helpers import make_staff
 
 @pytest.fixture
 def crm_people(people, stores):
-    """The shared people, plus service and complaints staff of Pudong."""
+    """The shared people, plus service and complaints staff of 上海浦东店."""
     pudong, _ = stores
     return {
         **people,

@@ -58,7 +58,7 @@ def api(crm_people):
 
 @pytest.fixture
 def contact(settings, stores, crm_people):
-    """A lead_followup instance whose first step waits in Pudong's sales queue."""
+    """A lead_followup instance whose first step waits in 上海浦东店's sales queue."""
     deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "lead_followup.bpmn"))
     instance = engine.start(
         "lead_followup",

@@ -22,7 +22,10 @@ def test_a_new_lead_becomes_a_prospect_in_the_default_store_pool(lead_process, s
     customer = lead.customer
     assert (customer.owner, customer.home_store, customer.stage) == (None, stores[0], "prospect")
     assert lead.routed_store == stores[0]
-    assert lead.routing_reasons == ["rule everything_else (Anything else waits in Pudong's pool)", "the pool of Pudong"]
+    assert lead.routing_reasons == [
+        "rule everything_else (Anything else waits in the pool of 上海浦东店)",
+        "the pool of 上海浦东店",
+    ]
     detail = engine.instance_detail(lead.process_instance_id)
     assert detail["status"] == "running"
     assert [(t["element_id"], t["assignee"], t["store_id"]) for t in detail["open_tasks"]] == [

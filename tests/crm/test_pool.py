@@ -81,7 +81,7 @@ def test_a_duplicate_phone_is_refused_naming_the_field_and_nothing_is_kept(book,
     with pytest.raises(ValidationError) as refused:
         customer_create(by=crm_people["sales"], phones=[phone], fields={"name": "Copy"})
     assert "phones" in refused.value.message_dict
-    assert f"already belongs to customer #{book['pool'].pk} (in the pool of Pudong)" in str(refused.value)
+    assert f"already belongs to customer #{book['pool'].pk} (in the pool of 上海浦东店)" in str(refused.value)
     assert not Customer.objects.filter(name="Copy").exists()
 
 

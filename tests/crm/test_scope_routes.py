@@ -27,7 +27,7 @@ ROUTES = [("crm:" + p.name, p) for _, p in _walk(page_urls.urlpatterns)] + [
 
 @pytest.fixture
 def outsiders(book, stock, crm_people, stores):
-    """Records of West Lake (and of a Pudong colleague) that the Pudong salesperson must not reach."""
+    """Records of 杭州西湖店 (and of a 上海浦东店 colleague) that the 上海浦东店 salesperson must not reach."""
     _, westlake = stores
     theirs = book["other_store"]
     stock["other"].status = VehicleStatus.SOLD

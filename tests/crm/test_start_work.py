@@ -40,7 +40,7 @@ def test_a_salesperson_records_a_complaint_and_is_told_the_complaints_desk_has_i
     customer = book["mine"]
     page = as_user(crm_people["sales"]).post(reverse("crm:complaint_new", args=[customer.pk]), follow=True)
     assert page.redirect_chain[-1][0] == reverse("crm:customer", args=[customer.pk])
-    assert "“Take the complaint” waits for complaints at Pudong" in _messages(page)
+    assert "“Take the complaint” waits for complaints at 上海浦东店" in _messages(page)
     [instance] = _running("complaint")
     [intake] = _open(instance)
     assert (intake.element_id, intake.role, intake.store_id) == ("Intake", "complaints", stores[0].pk)
@@ -129,12 +129,12 @@ def test_a_transfer_request_from_the_car_page_goes_to_the_source_manager(deploye
     assert "Request a transfer" in client.get(reverse("crm:vehicle", args=[car.pk])).content.decode()
     page = client.post(
         reverse("crm:transfer_new", args=[car.pk]),
-        {"to_store": stores[1].pk, "reason": "A customer in West Lake wants it"},
+        {"to_store": stores[1].pk, "reason": "A customer in 杭州西湖店 wants it"},
         follow=True,
     )
     assert page.redirect_chain[-1][0] == reverse("crm:vehicle", args=[car.pk])
     transfer = Transfer.objects.get(vehicle=car)
-    assert f"Transfer #{transfer.pk} to West Lake requested" in _messages(page)
+    assert f"Transfer #{transfer.pk} to 杭州西湖店 requested" in _messages(page)
     [instance] = _running("vehicle_transfer")
     [approval] = _open(instance)
     assert (approval.role, approval.store_id) == ("store_manager", stores[0].pk)
@@ -166,7 +166,7 @@ def test_buying_from_a_private_seller_starts_the_appraisal_for_the_service_desk(
         {"store": stores[0].pk, "source": "private", "seller_name": "Zhou Qiang", "seller_phone": "13900001111"},
         follow=True,
     )
-    assert "Buying in a car for Pudong started" in _messages(page)
+    assert "Buying in a car for 上海浦东店 started" in _messages(page)
     [instance] = _running("vehicle_acquisition")
     [appraisal] = _open(instance)
     assert (appraisal.element_id, appraisal.role) == ("Appraise", "service")

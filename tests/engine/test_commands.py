@@ -101,7 +101,7 @@ def test_the_started_instance_is_described_by_instance_json(offer):
     [
         (["discount_approval", "--data", "{store_id: 1"], 1, "--data is not valid JSON"),
         (["discount_approval", "--data", "[1, 2]"], 5, "--data must be a JSON object"),
-        (["discount_approval", "--data", '{"store_id": "Pudong"}'], 5, "store_id: must be a store id"),
+        (["discount_approval", "--data", '{"store_id": "上海浦东店"}'], 5, "store_id: must be a store id"),
         (["no_such_process"], 3, "no process 'no_such_process' is deployed (deployed: discount_approval)"),
         (["discount_approval", "--user", "nobody"], 3, "no user 'nobody'"),
     ],

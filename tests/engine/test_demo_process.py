@@ -33,7 +33,7 @@ def test_contact_task_waits_in_the_sales_queue_of_the_store(demo, people):
         "customer:7",
     )
     assert item.due_at == START + timedelta(hours=24)
-    assert "Li Wei" in item.instructions and "Pudong" in item.instructions
+    assert "Li Wei" in item.instructions and "上海浦东店" in item.instructions
     assert [i.pk for i in api.inbox_for(people["sales"]).claimable] == [item.pk]
     assert api.inbox_for(people["other_sales"]).claimable == []
     assert_round_trip(demo)

@@ -167,3 +167,17 @@ def test_rule_commands_refuse_bad_input_with_exit_codes(db, people, tmp_path, ca
     with pytest.raises(CommandError) as missing:
         call_command("rules", "dryrun", "no_such_rules", "--facts", "{}")
     assert missing.value.returncode == 3
+
+
+def test_chinese_and_escaped_text_in_a_rule_file_is_read_as_written(db):
+    chinese = (
+        '\nrule south_china\n  about "华南的客户：先打电话"\n  when source == "华南" and owner == "李\\"伟\\""\n'
+        '  then notify_owner message="今天联系 \\\\ 不要等"\n'
+    )
+    decisions = versions.dry_run(
+        text=VISITS + chinese,
+        facts={"id": 8, "called": True, "days_since_visit": 0, "source": "华南", "owner": '李"伟"'},
+    )
+    assert [(d.rule, d.about, d.params) for d in decisions] == [
+        ("south_china", "华南的客户：先打电话", {"message": "今天联系 \\ 不要等"})
+    ]

@@ -23,7 +23,7 @@ DONE = {"outcome": "done", "note": "ok"}
 @pytest.fixture
 def second_step(transactional_db):
     """A process one step in, its next item open: the deployment, grants and caches are warm."""
-    store = make_store("Bench", "East")
+    store = make_store("Bench", "华东")
     user = make_staff("bench_sales", store, ["sales"])
     deploy(str(BENCH))
     started = api.start("bench_six_steps", data={"customer_name": "Li Wei", "store_id": store.pk}, user=user)

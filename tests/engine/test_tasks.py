@@ -15,7 +15,7 @@ START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def offer(people, stores):
-    """A trade-in offer asked for by sales2, waiting for a review in Pudong."""
+    """A trade-in offer asked for by sales2, waiting for a review in 上海浦东店."""
     clock.freeze(START)
     deploy("trade_in_offer.bpmn")
     data = {

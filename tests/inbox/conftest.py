@@ -23,7 +23,7 @@ def signed_in(user) -> Client:
 
 @pytest.fixture
 def demo_contact(people, stores):
-    """The demo's first task: call Li Wei, waiting in the Pudong sales queue."""
+    """The demo's first task: call Li Wei, waiting in the 上海浦东店 sales queue."""
     deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "lead_followup.bpmn"))
     result = api.start(
         "lead_followup",
@@ -36,7 +36,7 @@ def demo_contact(people, stores):
 
 @pytest.fixture
 def appraisal(people, stores):
-    """The appraisal task, claimed by the Pudong salesperson."""
+    """The appraisal task, claimed by the 上海浦东店 salesperson."""
     deploy(str(APPRAISAL))
     result = api.start(
         "appraisal", user=people["manager"], data={"store_id": stores[0].pk, "customer_name": "Wang Fang"}

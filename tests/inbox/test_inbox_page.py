@@ -40,13 +40,13 @@ def test_inbox_lists_mine_apart_from_what_my_roles_may_claim(appraisal, demo_con
     response = signed_in(people["sales"]).get("/")
     assert rows(response, "mine") == [
         (
-            "Appraise the trade-in Wang Fang Trade-in appraisal Pudong "
+            "Appraise the trade-in Wang Fang Trade-in appraisal 上海浦东店 "
             f"{timezone.localtime(appraisal.due_at):%a %-d %b %Y %H:%M} P2 · High Release"
         )
     ]
     assert rows(response, "claimable") == [
         (
-            "Contact the prospect Li Wei Prospect follow-up Pudong "
+            "Contact the prospect Li Wei Prospect follow-up 上海浦东店 "
             f"{timezone.localtime(demo_contact.due_at):%a %-d %b %Y %H:%M} P2 · High Claim"
         )
     ]
@@ -83,7 +83,7 @@ def test_a_notice_is_shown_apart_and_one_click_dismisses_it(people, stores):
     client = signed_in(people["sales"])
     before = client.get("/")
     response = client.post(f"/items/{notice.pk}/dismiss/", {"ticket": before.context["page"].notices[0].ticket}, **HTMX)
-    assert "Notices New price list from Monday Pudong" in text_of(before.content.decode())
+    assert "Notices New price list from Monday 上海浦东店" in text_of(before.content.decode())
     assert "notices-heading" not in response.content.decode()
     assert "Dismissed “New price list from Monday”." in text_of(response.content.decode())
     assert 'aria-label="Inbox: 0 mine, 0 claimable, 0 notices"' in response.content.decode()

@@ -31,7 +31,7 @@ def _request(people, stores, car, **kw) -> tuple[Transfer, int]:
         by=people["manager"],
         vehicle_id=car.pk,
         to_store_id=stores[0].pk,
-        reason="a customer in Pudong wants this car",
+        reason="a customer in 上海浦东店 wants this car",
         **kw,
     )
     return transfer, ProcessInstance.objects.get(business_key=f"transfer:{transfer.pk}").pk
@@ -76,7 +76,7 @@ def test_an_approved_transfer_moves_the_car_into_the_destination_stock(people, s
 def test_between_regions_hq_approves_too_and_a_rejection_keeps_the_car_where_it_is(people, stores, settings):
     clock.freeze(START)
     api.deploy_paths([settings.LOTFLOW["PROCESS_DIR"] / "vehicle_transfer.bpmn"])
-    tianhe = Store.objects.create(name="Tianhe", region="South")
+    tianhe = Store.objects.create(name="广州天河店", region="华南")
     tianhe_manager = make_staff("tianhe_manager", tianhe, ["store_manager"])
     car = VehicleFactory(store=tianhe)
     transfer, iid = _request(people, stores, car)
@@ -86,12 +86,12 @@ def test_between_regions_hq_approves_too_and_a_rejection_keeps_the_car_where_it_
     with pytest.raises(InvalidData) as refused:
         api.complete(hq_item.pk, user=people["hq"], data={"decision": "reject"})
     assert "note" in refused.value.errors
-    api.complete(hq_item.pk, user=people["hq"], data={"decision": "reject", "note": "Tianhe needs it for a show"})
+    api.complete(hq_item.pk, user=people["hq"], data={"decision": "reject", "note": "广州天河店 needs it for a show"})
     car.refresh_from_db()
     assert (car.status, car.store_id) == (VehicleStatus.IN_STOCK, tianhe.pk)
     assert Transfer.objects.get(pk=transfer.pk).status == TransferStatus.REJECTED
     assert ChangeRecord.objects.get(entity="transfer", entity_id=transfer.pk).note == (
-        "rejected: Tianhe needs it for a show"
+        "rejected: 广州天河店 needs it for a show"
     )
     assert api.instance_detail(iid)["status"] == "completed"
     assert_round_trip(iid)
