@@ -1,4 +1,3 @@
-
 """The CRM's main pages, a service refusal and an API error, in Simplified Chinese and in English.
 
 The test settings default to English. Chinese is asked for the ways a real visitor asks: the
