@@ -109,11 +109,11 @@ def seed_demo() -> list[str]:
 
 
 def _staff(username: str, store: Store | None, role: str, name: tuple[str, str], *, group_wide: bool) -> str:
-    """One demo login. Chinese names put the family name first, so first_name holds it (王) and
-    last_name the given name (建华): get_full_name() reads "王 建华"."""
+    """One demo login, named (family, given): last_name holds the family name (王), first_name the
+    given name (建华), as the staff form asks for them; pages show 王建华 (portal.ui.people)."""
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(
-        username=username, defaults={"first_name": name[0], "last_name": name[1]}
+        username=username, defaults={"last_name": name[0], "first_name": name[1]}
     )
     if created:
         user.set_password(DEMO_PASSWORD)

@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from portal.ui.people import display_name
+
 from . import search
 from .brands import brand_english, english_for
 from .identifiers import phone_hash, phone_normalize, plate_normalize, vin_normalize
@@ -230,7 +232,7 @@ def next_step_holder(item: Any) -> str:
     ``item`` is an open work item (engine.api.WorkItem)."""
     if item.assignee_id is not None:
         person = get_user_model().objects.filter(pk=item.assignee_id).first()
-        name = (person.get_full_name() or person.get_username()) if person else _("someone else")
+        name = display_name(person) if person else _("someone else")
         return _("Next: “%(title)s” is with %(person)s.") % {"title": item.title, "person": name}
     store = (
         Store.objects.filter(pk=item.store_id).values_list("name", flat=True).first() if item.store_id else None

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from engine import api
 from engine.api import AuditEvent, ItemKind, ItemStatus, WorkItem
 from portal.crm.models import Store
+from portal.ui.people import display_name
 
 from . import tickets
 from .markup import render_markdown
@@ -217,13 +218,13 @@ def person_name(user_id: int | None) -> str:
     if user_id is None:
         return ""
     person = get_user_model().objects.filter(pk=user_id).first()
-    return (person.get_full_name() or person.get_username()) if person else ""
+    return display_name(person) if person else ""
 
 
 def people_names(usernames: set[str]) -> dict[str, str]:
     """username -> the name people know them by (the username when no name is recorded)."""
     found = get_user_model().objects.filter(username__in=usernames)
-    return {u.get_username(): u.get_full_name() or u.get_username() for u in found}
+    return {u.get_username(): display_name(u) for u in found}
 
 
 def history(item: WorkItem) -> list[HistoryEntry]:

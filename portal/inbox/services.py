@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from engine import api
 from engine.api import Conflict, InvalidData, InvalidState, ItemStatus, NotAllowed, NotFound, WorkItem
 from portal.crm.selectors import next_step_holder
+from portal.ui.people import display_name
 
 from . import selectors, tickets
 from .taskforms import TaskForm, UnsupportedForm
@@ -76,7 +77,7 @@ def what_became_of(item_id: int, user: Any) -> str:
 
 
 def _name(person: Any) -> str:
-    return (person.get_full_name() or person.get_username()) if person is not None else _("someone else")
+    return display_name(person) if person is not None else _("someone else")
 
 
 def _refused(item_id: int, user: Any, err: Exception) -> Outcome:

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from engine.models import ItemStatus, WorkItem
 from portal.crm.models import Communication, Customer, FollowUpPlan, Order, OrderStatus, Staff, Store, Vehicle
 from portal.crm.scopes import customers_visible_to
+from portal.ui.people import display_name
 from tests.demo_data import demo_set  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.usefixtures("demo_set")
@@ -69,7 +70,7 @@ def test_the_demo_reads_like_a_chinese_dealer_group(db):
 
 def test_every_demo_login_has_a_chinese_name_and_no_two_salespeople_share_one(db):
     staff = get_user_model().objects.filter(staff__isnull=False)
-    names = {user.username: user.get_full_name() for user in staff}
+    names = {user.username: display_name(user) for user in staff}
     assert all(name and not name.isascii() for name in names.values())
     sales = [names[u] for u in staff.filter(staff__roles__role="sales").values_list("username", flat=True)]
     assert len(sales) == 6 and len(set(sales)) == len(sales)

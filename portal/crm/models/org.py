@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.ui.people import display_name
+
 
 class Role(models.TextChoices):
     SALES = "sales", pgettext_lazy("staff role", "Sales")
@@ -47,7 +49,7 @@ class Staff(models.Model):
         ordering = ["user__username"]
 
     def __str__(self) -> str:
-        return self.user.get_full_name() or self.user.username
+        return display_name(self.user)
 
 
 class StaffRole(models.Model):

@@ -19,6 +19,8 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
+from portal.ui.people import display_name
+
 register = template.Library()
 
 EMPTY = "—"
@@ -128,3 +130,9 @@ def html_lang(code: str) -> str:
     """A Django language code as an HTML ``lang`` value (BCP 47 casing): ``zh-hans`` to ``zh-Hans``."""
     language, *rest = (code or "").split("-")
     return "-".join([language.lower(), *(part.title() if len(part) == 4 else part.upper() for part in rest)])
+
+
+@register.filter
+def person(user: Any) -> str:
+    """A colleague's name as people say it (王建华, Wei Li), or their login when none is recorded."""
+    return display_name(user) or EMPTY

@@ -1,0 +1,19 @@
+"""How a colleague is named on a page."""
+
+import unicodedata
+from typing import Any
+
+
+def _is_cjk(text: str) -> bool:
+    return any(unicodedata.name(char, "").startswith("CJK UNIFIED IDEOGRAPH") for char in text)
+
+
+def display_name(user: Any) -> str:
+    """王建华 for a Chinese name (family name first, no space), "Wei Li" for a Latin one, the login when
+    no name is recorded. Django's ``first_name`` is the given name and ``last_name`` the family name."""
+    if user is None:
+        return ""
+    given, family = user.first_name.strip(), user.last_name.strip()
+    if _is_cjk(given + family):
+        return family + given
+    return " ".join(part for part in (given, family) if part) or user.get_username()
