@@ -8,8 +8,11 @@ old ID number while a salesperson looking at the pool does not.
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext as _
+
+from portal.ui.people import display_name
 
 from .identifiers import phone_mask
 from .labels import field_label
@@ -165,15 +168,31 @@ def history_for(instance: models.Model, viewer: Any) -> list[dict[str, Any]]:
         out.append(
             {
                 "at": row.at,
-                "actor": row.actor.get_username() if row.actor else _("system"),
+                "actor": display_name(row.actor) if row.actor else _("system"),
                 "field": row.field,
                 "label": field_label(row.field),
-                "old": old,
-                "new": new,
-                "note": row.note,
+                "old": _shown(type(instance), row.field, old),
+                "new": _shown(type(instance), row.field, new),
+                # Notes are our own fixed sentences, marked with gettext_noop where they are written.
+                "note": _(row.note) if row.note else "",
             }
         )
     return out
+
+
+def _shown(model: type[models.Model], field: str, value: str) -> str:
+    """A stored value as a person reads it: a choice by its label, a record by its name (not "3:广州天河店")."""
+    if not value or value == MASK or set(value) == {"•"}:
+        return value
+    try:
+        model_field = model._meta.get_field(field)
+    except FieldDoesNotExist:
+        return value
+    if getattr(model_field, "choices", None):
+        return str(dict(model_field.flatchoices).get(value, value))  # type: ignore[union-attr]
+    if model_field.is_relation and _ref_id(value) is not None:
+        return value.partition(":")[2] or value
+    return value
 
 
 def _ref_id(value: str) -> int | None:

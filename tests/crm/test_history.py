@@ -1,7 +1,11 @@
 """History of changes: who, when, old and new, masked per viewer when shown."""
 
+from django.utils import translation
+
 from portal.crm.history import MASK, history_for
 from portal.crm.services.customers import customer_update
+from portal.crm.services.vehicles import vehicle_create
+from tests.crm.factories import valid_vin
 
 
 def test_a_change_records_who_and_old_and_new_values(book, crm_people):
@@ -9,12 +13,22 @@ def test_a_change_records_who_and_old_and_new_values(book, crm_people):
         customer_id=book["mine"].pk, by=crm_people["sales"], fields={"intent_level": "high", "email": "li@example.com"}
     )
     rows = {r["field"]: r for r in history_for(book["mine"], crm_people["manager"])}
+    # Shown as people read them: the choices' labels, not their stored codes.
     assert (rows["intent_level"]["old"], rows["intent_level"]["new"], rows["intent_level"]["actor"]) == (
-        "medium",
-        "high",
+        "Medium",
+        "High",
         "sales",
     )
     assert rows["email"]["new"] == "li@example.com"
+
+
+def test_history_shows_labels_record_names_and_notes_in_the_readers_language(crm_people, stores):
+    fields = {"vin": valid_vin(), "brand": "Toyota", "model": "Camry", "vehicle_type": "suv", "year": 2020}
+    car = vehicle_create(by=crm_people["manager"], store=stores[0], fields={**fields, "mileage": 1, "asking_price": 1})
+    with translation.override("zh-hans"):
+        rows = {r["field"]: r for r in history_for(car, crm_people["manager"])}
+    assert (rows["vehicle_type"]["new"], rows["store"]["new"], rows["vin"]["note"]) == ("SUV", stores[0].name, "创建")
+    assert rows["status"]["new"] == "在库"
 
 
 def test_identity_fields_are_masked_for_a_viewer_who_cannot_see_them(book, crm_people):

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .. import history
 from ..automation.limits import pool_take_refusal
@@ -97,7 +98,9 @@ def communication_record(
         # lock, re-checks the WHERE clause and updates nothing.
         took = Customer.objects.filter(pk=customer.pk, owner__isnull=True).update(owner=by) == 1
         if took:
-            history.record_change(customer, "owner", None, by, actor=by, note="first contact from the pool")
+            history.record_change(
+                customer, "owner", None, by, actor=by, note=gettext_noop("first contact from the pool")
+            )
             customer.owner = by
         else:
             customer.refresh_from_db(fields=["owner"])

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from engine import api as engine
 
@@ -167,7 +167,7 @@ def customer_create(
     customer.save()
     _save_phones(customer, numbers)
     _set_tags(customer, tags)
-    history.record_diff(customer, {}, actor=by, note="created")
+    history.record_diff(customer, {}, actor=by, note=gettext_noop("created"))
     score_customers([customer.pk])
     return customer
 
@@ -226,7 +226,7 @@ def customer_release(*, customer_id: int, by: Any) -> Customer:
         raise ValidationError(
             {"owner": _("%(customer)s changed owner meanwhile; reload and try again.") % {"customer": customer}}
         )
-    history.record_change(customer, "owner", customer.owner, None, actor=by, note="released to the pool")
+    history.record_change(customer, "owner", customer.owner, None, actor=by, note=gettext_noop("released to the pool"))
     customer.owner = None
     return customer
 
@@ -252,7 +252,7 @@ def customer_assign(*, customer_id: int, by: Any, owner: Any) -> Customer:
     _active_sales(owner, customer.home_store_id, "owner")
     old = customer.owner
     Customer.objects.filter(pk=customer.pk).update(owner=owner)
-    history.record_change(customer, "owner", old, owner, actor=by, note="reassigned")
+    history.record_change(customer, "owner", old, owner, actor=by, note=gettext_noop("reassigned"))
     customer.owner = owner
     return customer
 
@@ -322,7 +322,7 @@ def membership_card_issue(
     customer, created = customer_find_or_create(
         phone=normalized,
         by=by,
-        note="created for a membership card",
+        note=gettext_noop("created for a membership card"),
         new=lambda: Customer(name=name, home_store=store, source=Source.WALK_IN, sub_channel="membership card"),
     )
     if not created and MembershipCard.objects.filter(customer=customer).exists():

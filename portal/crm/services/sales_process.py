@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from engine import api
 
@@ -63,7 +64,9 @@ def prospect_first_contact(*, customer_id: int, by: Any, outcome: str, notes: st
             )
         old = customer.owner
         Customer.objects.filter(pk=customer.pk).update(owner=by)
-        history.record_change(customer, "owner", old, by, actor=by, note="first contact after a hand-over")
+        history.record_change(
+            customer, "owner", old, by, actor=by, note=gettext_noop("first contact after a hand-over")
+        )
     communication_record(
         customer_id=customer_id,
         by=by,

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from engine import api
 
@@ -130,7 +131,7 @@ def transfer_approve(*, transfer_id: int, by: str) -> dict[str, Any]:
         return {"ok": False, "reason": reason}
     transition_apply(transfer, "approve", actor=actor)
     transition_apply(vehicle, "send", actor=actor)
-    status_note("transfer", transfer.pk, "requested", "approved", by=actor, note="approved")
+    status_note("transfer", transfer.pk, "requested", "approved", by=actor, note=gettext_noop("approved"))
     return {"ok": True, "reason": ""}
 
 
@@ -149,7 +150,7 @@ def transfer_dispatch(*, transfer_id: int, by: str) -> str:
     actor = user_by_username(by)
     transfer = Transfer.objects.select_for_update().get(pk=transfer_id)
     transition_apply(transfer, "dispatch", actor=actor)
-    status_note("transfer", transfer.pk, "approved", "in_transit", by=actor, note="dispatched")
+    status_note("transfer", transfer.pk, "approved", "in_transit", by=actor, note=gettext_noop("dispatched"))
     return transfer.status
 
 
@@ -164,5 +165,5 @@ def transfer_receive(*, transfer_id: int, by: str, mileage: int | None = None) -
         extra["mileage"] = mileage
     transition_apply(transfer, "receive", actor=actor)
     transition_apply(vehicle, "receive", actor=actor, extra=extra)
-    status_note("transfer", transfer.pk, "in_transit", "received", by=actor, note="received")
+    status_note("transfer", transfer.pk, "in_transit", "received", by=actor, note=gettext_noop("received"))
     return transfer.status

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .. import history
 from ..errors import NotPermitted
@@ -90,7 +91,7 @@ def vehicle_create(*, by: Any, store: Store, fields: dict[str, Any], vin_confirm
     vehicle = Vehicle(store=store, **{k: v for k, v in fields.items() if k in VEHICLE_FIELDS})
     _check_vehicle(vehicle, vin_confirmed=vin_confirmed)
     vehicle.save()
-    history.record_diff(vehicle, {}, actor=by, note="created")
+    history.record_diff(vehicle, {}, actor=by, note=gettext_noop("created"))
     return vehicle
 
 
@@ -151,7 +152,7 @@ def order_create(
         )
     transition_apply(vehicle, "reserve", actor=by)
     order.save()
-    history.record_diff(order, {}, actor=by, note="created")
+    history.record_diff(order, {}, actor=by, note=gettext_noop("created"))
     return order
 
 
