@@ -5,6 +5,8 @@ the pages use this table to find and show the Chinese ones (丰田, 凯美瑞) b
 A brand or model missing here is still found by the name it was recorded under.
 """
 
+from django.utils.translation import get_language
+
 # English brand: (Chinese brand, {English model: Chinese model}). Models whose Chinese
 # name is the English one (RAV4, X3, GL8) are listed with that name.
 BRANDS: dict[str, tuple[str, dict[str, str]]] = {
@@ -65,3 +67,11 @@ def english_for(text: str) -> tuple[set[str], set[str]]:
             if wanted in (model_en.casefold(), model_zh.casefold()):
                 models.add(model_en)
     return brands, models
+
+
+def car_name(brand: str, model: str) -> str:
+    """A car as the reader names it: 丰田 凯美瑞 on a Chinese page, Toyota Camry on an English one (a brand or
+    model this table does not know keeps the name it was recorded under)."""
+    if get_language() and get_language().startswith("zh"):
+        brand, model = brand_chinese(brand) or brand, model_chinese(brand, model) or model
+    return f"{brand} {model}".strip()

@@ -217,3 +217,9 @@ def test_an_api_error_without_a_language_comes_in_the_default(book, stock, crm_p
     answer = _deliver_too_early(book, stock, crm_people, None)
     assert answer.status_code == 409
     assert "The step “Deliver” is not possible for order" in answer.json()["detail"]
+
+
+def test_a_car_is_named_in_the_readers_language(stock, crm_people, client):
+    url = reverse("crm:vehicle", args=[stock["camry"].pk])
+    assert "<h1>丰田 凯美瑞 " in _page(client, crm_people["sales"], url, "zh-hans")
+    assert "<h1>Toyota Camry " in _page(client, crm_people["sales"], url, "en")

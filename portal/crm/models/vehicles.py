@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 from viewflow.fsm import FSMField
 
+from ..brands import car_name
 from .choices import (
     AcquisitionStatus,
     AppraisalStatus,
@@ -56,7 +57,12 @@ class Vehicle(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.brand} {self.model} {self.year} ({self.vin})"
+        return f"{self.name} {self.year} ({self.vin})"
+
+    @property
+    def name(self) -> str:
+        """Brand and model as the reader names them (丰田 凯美瑞 / Toyota Camry)."""
+        return car_name(self.brand, self.model)
 
     @status.transition(
         source=VehicleStatus.IN_STOCK, target=VehicleStatus.RESERVED, label=pgettext_lazy("status change", "Reserve")
