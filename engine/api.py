@@ -73,6 +73,7 @@ from .runtime import (
 from .sql import checkpoint_wal as checkpoint_database
 from .stats import process_stats
 from .translations import active_language, deployment_texts, localize_form, localize_item, localize_items, message
+from .translations import render as render_text
 from .workitems import (
     Inbox,
     assign,
@@ -158,6 +159,7 @@ __all__ = [
     "register_fact_type",
     "register_service",
     "release",
+    "render_text",
     "retry_due_incidents",
     "retry_incident",
     "rules_constants",

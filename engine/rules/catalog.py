@@ -31,6 +31,7 @@ class Param:
     type: str
     required: bool = True
     description: str = ""
+    shown: bool = False  # a text people read (a reason, a message): rule files translate it
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,13 @@ import hashlib
 import itertools
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from durable.engine import Host, MessageNotHandledException
 
 from ..errors import EngineError
+from .check import texts as translations_of
 from .language import ALWAYS, Compare, RuleSet
 
 _FLAG = "__set"
@@ -43,9 +44,17 @@ class Decision:
     condition: str
     action: str
     params: dict[str, Any]
+    # prop (about, or a parameter) -> language -> text: the rule file's translations
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
+
+    def text(self, prop: str = "about") -> dict[str, Any]:
+        """The rule's ``about`` or a text parameter, stored as a text with its translations
+        (engine.translations.render shows it in each reader's language)."""
+        drawn = self.about if prop == "about" else str(self.params.get(prop, ""))
+        return {"texts": dict(self.translations.get(prop, {})), "drawn": drawn}
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        found = {
             "fact": self.fact,
             "rule": self.rule,
             "about": self.about,
@@ -53,6 +62,9 @@ class Decision:
             "action": self.action,
             "params": self.params,
         }
+        if self.translations:
+            found["translations"] = self.translations
+        return found
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,7 @@ class Compiled:
     ruleset: RuleSet
     durable_name: str
     definition: dict[str, Any]
+    texts: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # rule -> prop -> language -> text
 
 
 def _condition(node: Any) -> dict[str, Any]:
@@ -87,7 +100,7 @@ def compile_ruleset(ruleset: RuleSet, text: str) -> Compiled:
         if ruleset.match == "first":
             body["pri"] = index + 1  # durable_rules fires the lowest pri first and consumes the event
         rules[rule.name] = body
-    return Compiled(ruleset, name, {name: rules})
+    return Compiled(ruleset, name, {name: rules}, translations_of(ruleset))
 
 
 class _Evaluator:
@@ -159,10 +172,20 @@ def _decisions(compiled: Compiled, fired: list[tuple[str, str]], refs: dict[str,
     decisions = []
     for run_name, key in sorted(fired, key=lambda f: (order.get(f[1], 0), int(f[0].rsplit("/", 1)[1]))):
         rule = compiled.ruleset.rules[int(run_name.rsplit("/", 1)[1])]
+        texts = compiled.texts.get(rule.name, {})
         for action in rule.actions:
+            shown = {prop: dict(by_language) for prop, by_language in texts.items() if prop in action.params}
+            if "about" in texts:
+                shown["about"] = dict(texts["about"])
             decisions.append(
                 Decision(
-                    refs.get(key), rule.name, rule.about, rule.condition_text.strip(), action.name, dict(action.params)
+                    refs.get(key),
+                    rule.name,
+                    rule.about,
+                    rule.condition_text.strip(),
+                    action.name,
+                    dict(action.params),
+                    shown,
                 )
             )
     return decisions

@@ -11,11 +11,19 @@
       when stage == "prospect" and owner != none
        and days_without_contact >= reclaim_after_days
       then return_to_pool reason="no contact for 30 days"
+      about.zh-Hans "30 天没有联系记录"
+      reason.zh-Hans "30 天未联系"
 
 Conditions: ``field OP value`` with OP one of == != < <= > >=, ``field in [v, ...]``,
 ``field has value`` (a list field contains it), joined by ``and`` / ``or`` with
 parentheses; ``when always`` matches every fact. Values: numbers, "strings", true, false, none, or a name given by
 ``set``. Every error names its line.
+
+Translations travel in the file: ``PROP.LANG "text"`` translates the rule set's
+``about`` (in the header) or, inside a rule, the rule's ``about`` or a text
+parameter of its actions; ``RULE:PROP.LANG "text"`` names the rule, for a
+translator who keeps them in one place. The parser only collects them;
+``check`` refuses those that translate nothing (docs/rules.md).
 """
 
 import re
@@ -53,6 +61,18 @@ class Action:
     line: int
 
 
+@dataclass(frozen=True)
+class Translation:
+    """``about.zh-Hans "..."``: the text of ``prop`` (about, or an action parameter) of ``rule``
+    ("" for the rule set) in language ``language`` (as written; check() resolves it)."""
+
+    rule: str
+    prop: str
+    language: str
+    text: str
+    line: int
+
+
 @dataclass
 class Rule:
     name: str
@@ -72,6 +92,7 @@ class RuleSet:
     constants: dict[str, Any] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)  # header keyword -> line
+    translations: list[Translation] = field(default_factory=list)
 
 
 _TOKEN = re.compile(
@@ -86,6 +107,9 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _LITERALS = {"true": True, "false": False, "none": None}
+_TRANSLATION = re.compile(
+    r"^(?:(?P<rule>[A-Za-z_][A-Za-z0-9_]*):)?(?P<prop>[A-Za-z_][A-Za-z0-9_]*)\.(?P<lang>[A-Za-z0-9_-]+)$"
+)
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 ALWAYS = "__always"  # the field behind `when always`: every fact has it, set to true
 
@@ -242,6 +266,11 @@ def parse(text: str) -> RuleSet:
             continue
         keyword, _, rest = stripped.partition(" ")
         rest = rest.strip()
+        translated = _TRANSLATION.match(keyword)
+        if translated is not None:
+            finish_condition()
+            _translation(ruleset, rule, translated, rest, number)
+            continue
         if condition is not None and rule is not None and keyword not in ("rule", "when", "then", "about"):
             # A `when` goes on over the following lines until the rule's next keyword.
             condition.extend((k, v, number) for k, v in _tokens(stripped, number))
@@ -273,6 +302,17 @@ def parse(text: str) -> RuleSet:
     finish_condition()
     _complete(ruleset)
     return ruleset
+
+
+def _translation(ruleset: RuleSet, rule: Rule | None, key: re.Match, rest: str, number: int) -> None:
+    owner = key["rule"] if key["rule"] is not None else (rule.name if rule is not None else "")
+    text = _quoted(rest, number, key.group(0)).strip()
+    if not text:
+        raise RuleSyntaxError(number, f"{key.group(0)}: the translation is empty")
+    wanted = (owner, key["prop"], key["lang"].lower().replace("_", "-"))
+    if any((t.rule, t.prop, t.language.lower().replace("_", "-")) == wanted for t in ruleset.translations):
+        raise RuleSyntaxError(number, f"{key.group(0)} is translated twice" + (f" for rule {owner!r}" if owner else ""))
+    ruleset.translations.append(Translation(owner, key["prop"], key["lang"], text, number))
 
 
 def _strip_comment(raw: str) -> str:

@@ -6,6 +6,7 @@ import pytest
 
 from engine import clock
 from portal.crm.automation.reclaim import sweep_reclaim
+from portal.crm.automation.texts import shown_all
 from portal.crm.errors import NotPermitted
 from portal.crm.models import Customer
 from portal.crm.services.contacts import communication_record
@@ -62,4 +63,4 @@ def test_a_web_lead_in_the_east_goes_to_the_least_busy_west_lake_salesperson(peo
     lead.refresh_from_db()
     customer = Customer.objects.get(pk=lead.customer_id)
     assert (customer.home_store.name, customer.owner.username) == ("杭州西湖店", "other_sales")
-    assert lead.routing_reasons[0].startswith("rule online_east")
+    assert shown_all(lead.routing_reasons)[0].startswith("rule online_east")

@@ -1,6 +1,7 @@
 """Lead routing by the lead_routing rules: a store, then its pool or a salesperson."""
 
 from portal.crm.automation.routing import route
+from portal.crm.automation.texts import shown_all
 from portal.crm.models import LeadIntake, Staff
 from tests.crm.factories import CustomerFactory
 
@@ -29,14 +30,14 @@ def test_round_robin_takes_the_stores_salespeople_in_turn(people, stores):
         _remember(routing, stores)
         owners.append(_routed(routing))
     assert owners == [("上海浦东店", "sales"), ("上海浦东店", "sales2"), ("上海浦东店", "sales")]
-    assert routing.reasons[0].startswith("rule luxury_suv_east")
+    assert shown_all(routing.reasons)[0].startswith("rule luxury_suv_east")
 
 
 def test_inactive_salespeople_are_skipped_and_the_reason_recorded(people, stores):
     Staff.objects.filter(user=people["sales"]).update(active=False)
     routing = route(SUV, stores[0])
     assert _routed(routing) == ("上海浦东店", "sales2")
-    assert "skipped sales: inactive" in routing.reasons
+    assert "skipped sales: inactive" in shown_all(routing.reasons)
 
 
 def test_salespeople_at_their_cap_are_skipped(people, stores, settings, tmp_path):
@@ -49,7 +50,7 @@ def test_salespeople_at_their_cap_are_skipped(people, stores, settings, tmp_path
     CustomerFactory(home_store=stores[0], owner=people["sales"])
     routing = route(SUV, stores[0])
     assert _routed(routing) == ("上海浦东店", "sales2")
-    assert "skipped sales: owns 1 prospects (cap 1)" in routing.reasons
+    assert "skipped sales: owns 1 prospects (cap 1)" in shown_all(routing.reasons)
 
 
 def test_fewest_open_picks_the_least_busy_salesperson(people, stores):
@@ -64,4 +65,4 @@ def test_a_lead_naming_a_store_waits_in_that_stores_pool(people, stores):
 def test_a_rule_naming_a_missing_store_falls_back_to_the_default_pool(people, stores):
     routing = route({"id": 4, "region": "华南", "source": "referral"}, stores[1])
     assert _routed(routing) == ("杭州西湖店", None)
-    assert "store '广州天河店' does not exist" in routing.reasons[-1]
+    assert "store '广州天河店' does not exist" in shown_all(routing.reasons)[-1]

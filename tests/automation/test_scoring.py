@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from engine import api, clock
 from portal.crm.automation.scoring import score_customers, sweep_scores
+from portal.crm.automation.texts import score_reasons
 from portal.crm.models import Customer
 from portal.crm.services.contacts import communication_record
 from tests.crm.factories import CustomerFactory
@@ -20,7 +21,7 @@ def test_a_score_is_kept_with_the_reasons_for_it(people, stores):
     sweep_scores()
     keen.refresh_from_db()
     assert keen.score == 65
-    assert [why for _points, why in keen.score_reasons] == [
+    assert [why for _points, why in score_reasons(keen.score_reasons)] == [
         "high intent",
         "referral or walk-in",
         "plans to buy within 30 days",
@@ -56,4 +57,4 @@ def test_recording_contacts_raises_the_score(people, stores):
             customer_id=prospect.pk, by=people["sales"], channel="phone", content="call", outcome="interested"
         )
     prospect.refresh_from_db()
-    assert prospect.score_reasons == [[10, "two or more contacts in 30 days"]]
+    assert score_reasons(prospect.score_reasons) == [(10, "two or more contacts in 30 days")]

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from openpyxl import Workbook
 
 from engine import api as engine
+from portal.crm.automation.texts import shown_all
 from portal.crm.models import Customer, LeadIntake
 from portal.crm.services.leads import lead_receive, leads_import
 from tests.helpers import deploy
@@ -22,7 +23,7 @@ def test_a_new_lead_becomes_a_prospect_in_the_default_store_pool(lead_process, s
     customer = lead.customer
     assert (customer.owner, customer.home_store, customer.stage) == (None, stores[0], "prospect")
     assert lead.routed_store == stores[0]
-    assert lead.routing_reasons == [
+    assert shown_all(lead.routing_reasons) == [
         "rule everything_else (Anything else waits in the pool of 上海浦东店)",
         "the pool of 上海浦东店",
     ]

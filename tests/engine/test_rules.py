@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from engine import translations
 from engine.errors import Conflict, InvalidData
 from engine.models import RuleSetVersion
-from engine.rules import catalog, versions
+from engine.rules import catalog, check, versions
 from engine.rules.versions import RulesRefused
 
 RULES = Path(__file__).parent / "rules"
@@ -25,7 +26,7 @@ catalog.register_fact_type(
     },
 )
 catalog.register_action(
-    "notify_owner", {"message": catalog.Param("text"), "priority": catalog.Param("whole", required=False)}
+    "notify_owner", {"message": catalog.Param("text", shown=True), "priority": catalog.Param("whole", required=False)}
 )
 catalog.register_action("set_priority", {"priority": catalog.Param("whole")}, fact_types=("visit",))
 
@@ -181,3 +182,55 @@ def test_chinese_and_escaped_text_in_a_rule_file_is_read_as_written(db):
     assert [(d.rule, d.about, d.params) for d in decisions] == [
         ("south_china", "华南的客户：先打电话", {"message": "今天联系 \\ 不要等"})
     ]
+
+
+TRANSLATED = VISITS.replace(
+    'about "Follow up on showroom visits"\n',
+    'about "Follow up on showroom visits"\nabout.zh-Hans "到店客户的跟进"\n'
+    'vip_visit:message.zh-Hans "VIP 客户到店了"\n',
+).replace(
+    'message="call them today" priority=1\n',
+    'message="call them today" priority=1\n  about.zh-Hans "到店后没人打电话"  # 译文\n  message.zh-Hans "今天就打"\n',
+)
+
+
+def test_a_rule_file_carries_its_translations_to_each_decision(db):
+    decisions = versions.dry_run(
+        text=TRANSLATED, facts={"id": 1, "called": False, "days_since_visit": 20, "tags": ["vip"], "budget": 500000}
+    )
+    cold, vip_note = decisions[0], decisions[1]
+    shown = [translations.render(cold.text(), "", lang) for lang in ("zh-hans", "en")]
+    assert shown == ["到店后没人打电话", "Nobody called after the visit"]
+    assert translations.render(cold.text("message"), "", "zh-hans") == "今天就打"
+    assert translations.render(vip_note.text("message"), "", "zh-hans") == "VIP 客户到店了"
+    assert translations.render(vip_note.text("message"), "", "en") == "a VIP visited"
+    assert check.texts(versions.check_text(TRANSLATED))[""] == {"about": {"zh-hans": "到店客户的跟进"}}
+
+
+@pytest.mark.parametrize(
+    "change, line, reason",
+    [
+        (('about.zh-Hans "到店后', 'about.fr "到店后'), 15, "about.fr: unknown language 'fr'"),
+        (("vip_visit:message", "vip_vist:message"), 5, "there is no rule 'vip_vist' in this file"),
+        (("  message.zh-Hans", "  note.zh-Hans"), 16, "no action of rule 'cold_visit' has a parameter 'note'"),
+        (("  message.zh-Hans", "  priority.zh-Hans"), 16, "'priority' of 'notify_owner' is a value the rules use"),
+        (("vip_visit:message", "vip_visit:about"), 5, "rule 'vip_visit' has no about to translate"),
+        (("vip_visit:message", "message"), 5, "only the rule set's about is translated in the header"),
+        (('"今天就打"', '"  "'), 16, "the translation is empty"),
+        (('"今天就打"\n', '"今天就打"\n  message.zh-hans "再说一次"\n'), 17, "is translated twice"),
+    ],
+)
+def test_a_translation_of_nothing_is_refused_with_its_line(db, change, line, reason):
+    assert change[0] in TRANSLATED
+    with pytest.raises(RulesRefused) as refused:
+        versions.check_text(TRANSLATED.replace(*change), "visits.rules")
+    problem = refused.value.problems[0]
+    assert (problem.file, problem.element) == ("visits.rules", f"line {line}")
+    assert reason in problem.reason
+
+
+def test_a_refused_translation_leaves_the_version_in_force(db, people):
+    with pytest.raises(RulesRefused):
+        versions.save(TRANSLATED.replace("vip_visit:message", "vip_vist:message"), user=people["admin"], comment="zh")
+    assert not RuleSetVersion.objects.exists()
+    assert versions.in_force("visits").ruleset.translations == []

@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ..automation.texts import shown_all
 from ..errors import NotVisible
 from ..models import Store
 from ..scopes import (
@@ -65,7 +66,7 @@ def lead_create(request: Request) -> Response:
         "merged": lead.merged,
         "routed_store": lead.routed_store_id,
         "routed_owner": lead.routed_owner.get_username() if lead.routed_owner else None,
-        "reasons": lead.routing_reasons,
+        "reasons": shown_all(lead.routing_reasons),  # in the caller's language
     }
     return Response(LeadResultSerializer(body).data, status=status.HTTP_201_CREATED)
 

@@ -22,7 +22,7 @@ register_fact_type(
 )
 register_action(
     "return_to_pool",
-    {"reason": Param("text")},
+    {"reason": Param("text", shown=True)},
     "The prospect goes back to its store's pool; the owner loses it.",
     ("prospect",),
 )
@@ -34,7 +34,7 @@ register_action(
 )
 register_action(
     "keep",
-    {"reason": Param("text", required=False)},
+    {"reason": Param("text", required=False, shown=True)},
     "Nothing happens: the prospect stays with its owner.",
     ("prospect",),
 )
@@ -89,7 +89,7 @@ register_fact_type(
 )
 register_action(
     "add_score",
-    {"points": Param("whole"), "reason": Param("text")},
+    {"points": Param("whole"), "reason": Param("text", shown=True)},
     "Add points to the prospect's score (negative points subtract).",
     ("prospect_score",),
 )

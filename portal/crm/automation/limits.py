@@ -3,6 +3,8 @@
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.utils.translation import gettext
+
 from ..models import ChangeRecord, Customer
 from ..models.choices import Stage
 from .routing import at_cap
@@ -19,7 +21,7 @@ def pool_take_refusal(user: Any, customer: Customer, *, now: datetime | None = N
         return None
     capped = at_cap(user)
     if capped:
-        return f"{capped}: release or close some before taking another"
+        return gettext("%(reason)s: release or close some before taking another") % {"reason": capped}
     days = int(constants("pool_reclaim")["retake_after_days"])
     since = now_or(now) - timedelta(days=days)
     lost = (
@@ -32,8 +34,10 @@ def pool_take_refusal(user: Any, customer: Customer, *, now: datetime | None = N
     )
     if lost is not None:
         again = (lost + timedelta(days=days)).date().isoformat()
-        return (
-            f"{customer.name} left {user.get_username()} on {lost.date().isoformat()}; they can take it back "
-            f"from {again}"
-        )
+        return gettext("%(customer)s left %(username)s on %(date)s; they can take it back from %(again)s") % {
+            "customer": customer.name,
+            "username": user.get_username(),
+            "date": lost.date().isoformat(),
+            "again": again,
+        }
     return None

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from engine import api
 from engine.api import Decision
@@ -23,6 +24,7 @@ from engine.api import Decision
 from ..models import ChangeRecord, Customer
 from ..models.choices import Stage
 from .rules import constants, now_or
+from .texts import english, text
 
 CHUNK = 2000
 
@@ -143,19 +145,34 @@ def _apply(decisions: list[Decision], rows: dict[int, tuple], at: datetime) -> N
             continue
         row = rows[decision.fact]
         since = (row[6] or row[7]).date().isoformat()
+        # Stored as messages: the owner reads them in their language, whatever the sweep's.
+        title = text(
+            gettext_noop("Contact %(customer)s within %(days)s days"),
+            customer=row[1],
+            days=int(decision.params["days_left"]),
+        )
+        instructions = text(
+            gettext_noop(
+                "%(customer)s has had no recorded contact since %(date)s. Record a communication, "
+                "or they return to the pool (%(rule)s)."
+            ),
+            customer=row[1],
+            date=since,
+            rule=decision.rule,
+        )
         warnings.append(
             {
                 "kind": "warning",
                 "key": f"reclaim-warning:{row[0]}:{since}",
                 "assignee_id": row[2],
                 "store_id": row[8],
-                "title": f"Contact {row[1]} within {decision.params['days_left']} days",
+                "title": english(title),
+                "texts": {"title": title, "instructions": instructions},
                 "subject_label": row[1],
                 "subject_ref": f"customer:{row[0]}",
                 "priority": 2,
                 "due_at": at + timedelta(days=int(decision.params["days_left"])),
-                "instructions": f"{row[1]} has had no recorded contact since {since}. Record a communication, "
-                f"or they return to the pool ({decision.rule}).",
+                "instructions": english(instructions),
             }
         )
     api.create_items(warnings)

@@ -11,12 +11,14 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
+from django.utils.translation import gettext, gettext_noop
 
 from engine import api
 
 from ..models import Customer, LeadIntake, Role, Store
 from ..models.choices import Stage
 from .rules import constants
+from .texts import text
 
 ASSIGNMENTS = ("pool", "round_robin", "fewest_open")
 
@@ -25,7 +27,7 @@ ASSIGNMENTS = ("pool", "round_robin", "fewest_open")
 class Routing:
     store: Store
     owner: Any = None
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[dict[str, Any]] = field(default_factory=list)  # messages: texts.shown() in any language
 
 
 def lead_fact(lead: LeadIntake) -> dict[str, Any]:
@@ -55,22 +57,30 @@ def route(fact: dict[str, Any], default_store: Store) -> Routing:
     """Where the rules send this lead, with the reasons (nothing is changed here)."""
     decisions = api.evaluate_rules("lead_routing", [fact])
     if not decisions:
-        return Routing(default_store, reasons=["no routing rule matched: the default store's pool"])
+        return Routing(default_store, reasons=[text(gettext_noop("no routing rule matched: the default store's pool"))])
     decision = decisions[0]
-    why = f"rule {decision.rule}" + (f" ({decision.about})" if decision.about else "")
+    why = (
+        text(gettext_noop("rule %(rule)s (%(about)s)"), rule=decision.rule, about=decision.text())
+        if decision.about
+        else text(gettext_noop("rule %(rule)s"), rule=decision.rule)
+    )
     wanted = fact.get("store") if decision.action == "route_to_asked" else decision.params.get("store")
     store = Store.objects.filter(name=wanted).first()
     if store is None:
-        return Routing(default_store, reasons=[why, f"store {wanted!r} does not exist: the default store's pool"])
+        missing = text(gettext_noop("store %(store)s does not exist: the default store's pool"), store=repr(wanted))
+        return Routing(default_store, reasons=[why, missing])
     assign = decision.params.get("assign") or "pool"
     if assign not in ASSIGNMENTS:
-        return Routing(store, reasons=[why, f"unknown assignment {assign!r}: the pool of {store.name}"])
+        unknown = text(
+            gettext_noop("unknown assignment %(assign)s: the pool of %(store)s"), assign=repr(assign), store=store.name
+        )
+        return Routing(store, reasons=[why, unknown])
     if assign == "pool":
-        return Routing(store, reasons=[why, f"the pool of {store.name}"])
+        return Routing(store, reasons=[why, text(gettext_noop("the pool of %(store)s"), store=store.name)])
     return _pick_salesperson(store, assign, [why])
 
 
-def _pick_salesperson(store: Store, assign: str, reasons: list[str]) -> Routing:
+def _pick_salesperson(store: Store, assign: str, reasons: list[dict[str, Any]]) -> Routing:
     cap = int(constants("pool_reclaim")["max_prospects_per_salesperson"])
     people = (
         get_user_model()
@@ -82,17 +92,32 @@ def _pick_salesperson(store: Store, assign: str, reasons: list[str]) -> Routing:
     eligible = []
     for person in people:
         if not person["staff__active"]:
-            reasons.append(f"skipped {person['username']}: inactive")
+            reasons.append(text(gettext_noop("skipped %(username)s: inactive"), username=person["username"]))
         elif person["open"] >= cap:
-            reasons.append(f"skipped {person['username']}: owns {person['open']} prospects (cap {cap})")
+            reasons.append(
+                text(
+                    gettext_noop("skipped %(username)s: owns %(count)s prospects (cap %(cap)s)"),
+                    username=person["username"],
+                    count=person["open"],
+                    cap=cap,
+                )
+            )
         else:
             eligible.append(person)
     if not eligible:
-        reasons.append(f"no salesperson of {store.name} can take it: the pool of {store.name}")
+        reasons.append(
+            text(gettext_noop("no salesperson of %(store)s can take it: the pool of %(store)s"), store=store.name)
+        )
         return Routing(store, reasons=reasons)
     if assign == "fewest_open":
         chosen = min(eligible, key=lambda p: (p["open"], p["username"]))
-        reasons.append(f"assigned to {chosen['username']}, who owns the fewest prospects ({chosen['open']})")
+        reasons.append(
+            text(
+                gettext_noop("assigned to %(username)s, who owns the fewest prospects (%(count)s)"),
+                username=chosen["username"],
+                count=chosen["open"],
+            )
+        )
     else:
         last = (
             LeadIntake.objects.filter(routed_store=store, routed_owner__isnull=False)
@@ -102,13 +127,19 @@ def _pick_salesperson(store: Store, assign: str, reasons: list[str]) -> Routing:
         )
         after = [p for p in eligible if last is None or p["username"] > last]
         chosen = (after or eligible)[0]
-        reasons.append(f"assigned to {chosen['username']} by round robin")
+        reasons.append(text(gettext_noop("assigned to %(username)s by round robin"), username=chosen["username"]))
     owner = get_user_model().objects.get(pk=chosen["pk"])
     return Routing(store, owner, reasons)
 
 
 def at_cap(user: Any) -> str | None:
-    """Why the user may not take one more prospect, or None."""
+    """Why the user may not take one more prospect, or None (in the active language: said at once)."""
     cap = int(constants("pool_reclaim")["max_prospects_per_salesperson"])
     owned = Customer.objects.filter(owner=user, stage=Stage.PROSPECT).count()
-    return f"{user.get_username()} owns {owned} prospects already (cap {cap})" if owned >= cap else None
+    if owned < cap:
+        return None
+    return gettext("%(username)s owns %(count)s prospects already (cap %(cap)s)") % {
+        "username": user.get_username(),
+        "count": owned,
+        "cap": cap,
+    }

@@ -87,10 +87,11 @@ def score_customers(ids: list[int], *, now: datetime | None = None) -> dict[int,
     rows, facts = _rows(ids, at)
     reasons: dict[int, list[list[Any]]] = {row["id"]: [] for row in rows}
     for decision in api.evaluate_rules("lead_scoring", facts):
-        reasons[decision.fact].append([int(decision.params["points"]), decision.params["reason"]])
+        # The reason keeps the rule file's translations: shown in each reader's language (texts.score_reasons).
+        reasons[decision.fact].append([int(decision.params["points"]), decision.text("reason")])
     scores = {}
     for row in rows:
-        score = sum(points for points, _why in reasons[row["id"]])
+        score = sum(int(points) for points, _why in reasons[row["id"]])
         scores[row["id"]] = score
         Customer.objects.filter(pk=row["id"]).update(score=score, score_reasons=reasons[row["id"]])
         api.set_priority(subject_ref=f"customer:{row['id']}", priority=priority_for(score, values))

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from engine import api
 
@@ -23,6 +24,7 @@ from ..models import AcquisitionRequest, Store, Transfer, Vehicle
 from ..models.choices import AcquisitionStatus, TransferStatus, VehicleStatus
 from .reclaim import SweepReport
 from .rules import now_or
+from .texts import english, text
 
 LEVELS = {"brand": ("brand",), "model": ("brand", "model"), "vehicle_type": ("vehicle_type",)}
 OPEN_TRANSFERS = [TransferStatus.DRAFT, TransferStatus.REQUESTED, TransferStatus.APPROVED, TransferStatus.IN_TRANSIT]
@@ -91,12 +93,13 @@ def sweep_thresholds(
         if decision.action == "stock_short":
             _short(fact, int(decision.params["minimum"]), every_store, at, report)
         else:
-            _alert(
-                fact,
-                f"{fact['in_stock']} {_kind(fact)} in stock, above the maximum of {decision.params['maximum']}",
-                "over",
-                at,
+            over = text(
+                gettext_noop("%(count)s %(kind)s in stock, above the maximum of %(maximum)s"),
+                count=fact["in_stock"],
+                kind=_kind(fact),
+                maximum=int(decision.params["maximum"]),
             )
+            _alert(fact, over, "over", at)
     return report
 
 
@@ -104,8 +107,11 @@ def _kind(fact: dict[str, Any]) -> str:
     return " ".join(str(fact[f]) for f in LEVELS[fact["level"]] if fact.get(f))
 
 
-def _alert(fact: dict[str, Any], text: str, what: str, at: datetime) -> None:
+def _alert(fact: dict[str, Any], reason: dict[str, Any], what: str, at: datetime) -> None:
+    """One alert for the store manager; its texts are messages, shown in the reader's language."""
     day = timezone.localtime(at).date().isoformat()
+    title = text(gettext_noop("%(store)s: %(reason)s"), store=fact["store"], reason=reason)
+    instructions = text(gettext_noop("%(reason)s."), reason=reason)
     api.create_items(
         [
             {
@@ -113,11 +119,12 @@ def _alert(fact: dict[str, Any], text: str, what: str, at: datetime) -> None:
                 "key": f"stock:{fact['id']}:{what}:{day}",
                 "role": "store_manager",
                 "store_id": fact["store_id"],
-                "title": f"{fact['store']}: {text}",
+                "title": english(title),
+                "texts": {"title": title, "instructions": instructions},
                 "priority": 2,
                 "subject_label": _kind(fact),
                 "subject_ref": f"store:{fact['store_id']}",
-                "instructions": text + ".",
+                "instructions": english(instructions),
             }
         ]
     )
@@ -130,8 +137,14 @@ def _short(
     kind_filter = {f: fact[f] for f in LEVELS[fact["level"]]}
     store = Store.objects.get(pk=fact["store_id"])
     missing = minimum - fact["in_stock"]
-    text = f"{fact['in_stock']} {_kind(fact)} in stock, below the minimum of {minimum}"
-    _alert(fact, text, "short", at)
+    short = text(
+        gettext_noop("%(count)s %(kind)s in stock, below the minimum of %(minimum)s"),
+        count=fact["in_stock"],
+        kind=_kind(fact),
+        minimum=minimum,
+    )
+    _alert(fact, short, "short", at)
+    text_as_written = english(short)  # the draft's reason field is one plain text
     pending = (
         Transfer.objects.filter(
             to_store=store, status__in=OPEN_TRANSFERS, **{f"vehicle__{k}": v for k, v in kind_filter.items()}
@@ -165,7 +178,7 @@ def _short(
                 vehicle=car,
                 from_store_id=donor["store_id"],
                 to_store=store,
-                reason=f"stock rule: {text}; {donor['store']} has {donor['in_stock']}",
+                reason=f"stock rule: {text_as_written}; {donor['store']} has {donor['in_stock']}",
                 status=TransferStatus.DRAFT,
             )
             report.actions["draft transfer"] += 1
@@ -173,7 +186,7 @@ def _short(
     AcquisitionRequest.objects.create(
         store=store,
         quantity=missing,
-        reason=f"stock rule: {text}; no store has a surplus",
+        reason=f"stock rule: {text_as_written}; no store has a surplus",
         status=AcquisitionStatus.DRAFT,
         **_acquisition_kind(kind_filter),
     )

@@ -12,6 +12,7 @@ from engine import api as engine
 
 from .. import history
 from ..automation.scoring import score_customers
+from ..automation.texts import text
 from ..errors import NotPermitted
 from ..identifiers import phone_hash, phone_mask, phone_normalize
 from ..models import Customer, CustomerPhone, LeadIntake, MembershipCard, Role, Source, Stage, Store, Tag
@@ -338,6 +339,8 @@ def membership_card_issue(
         routed_store=customer.home_store,
         routed_owner=customer.owner,
         created_by=by,
-        routing_reasons=["new prospect in the store pool" if created else "matched by phone"],
+        routing_reasons=[
+            text(gettext_noop("new prospect in the store pool")) if created else text(gettext_noop("matched by phone"))
+        ],
     )
     return MembershipCard.objects.create(customer=customer, number=number, level=level, issued_by=by, store=store)

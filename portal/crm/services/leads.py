@@ -14,11 +14,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from engine import api as engine
 
 from ..automation.routing import lead_fact, route
+from ..automation.texts import shown_all, text
 from ..identifiers import phone_normalize
 from ..models import Customer, IntentLevel, LeadIntake, Source, Store
 from .customers import customer_find_or_create
@@ -134,15 +135,24 @@ def lead_route(*, lead_id: int) -> dict[str, Any]:
     customer = lead.customer
     if customer.owner is not None:
         store, owner = customer.home_store, customer.owner
-        reasons = [f"same phone as customer #{customer.pk}, owned by {customer.owner.get_username()}"]
+        reasons = [
+            text(
+                gettext_noop("same phone as customer #%(customer)s, owned by %(username)s"),
+                customer=customer.pk,
+                username=customer.owner.get_username(),
+            )
+        ]
     else:
         routing = route(lead_fact(lead), default_lead_store())
         store, owner, reasons = routing.store, routing.owner, routing.reasons
         if lead.merged:
-            reasons.insert(0, f"same phone as prospect #{customer.pk}, who was in the pool")
+            reasons.insert(
+                0, text(gettext_noop("same phone as prospect #%(customer)s, who was in the pool"), customer=customer.pk)
+            )
         Customer.objects.filter(pk=customer.pk, owner__isnull=True).update(home_store=store, owner=owner)
     LeadIntake.objects.filter(pk=lead.pk).update(routed_store=store, routed_owner=owner, routing_reasons=reasons)
-    return {"store_id": store.pk, "owner": owner.get_username() if owner else "", "reasons": reasons}
+    # Stored as messages (each reader's language); the process gets them in the group's language.
+    return {"store_id": store.pk, "owner": owner.get_username() if owner else "", "reasons": shown_all(reasons)}
 
 
 @dataclass
