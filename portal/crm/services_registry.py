@@ -6,6 +6,8 @@ and form fields name these, and deploy refuses names that are not registered.
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from engine.api import register_choices, register_service
 
 from .models import Role, StaffRole, Store, Vehicle, VehicleStatus
@@ -56,9 +58,9 @@ def stock_of_store(item: Any) -> list[dict[str, Any]]:
 @register_choices("cars_of_the_customer")
 def cars_of_the_customer(item: Any) -> list[dict[str, Any]]:
     """The cars of the customer the work item is about (its subject ``customer:<id>``), or none."""
-    kind, _, ref = (item.subject_ref or "").partition(":")
+    kind, _sep, ref = (item.subject_ref or "").partition(":")
     rows = Vehicle.objects.filter(customer_id=int(ref)) if kind == "customer" and ref.isdigit() else []
-    return [{"value": 0, "label": "No particular car"}] + [
+    return [{"value": 0, "label": _("No particular car")}] + [
         {"value": v.pk, "label": f"{v.brand} {v.model} {v.plate or v.vin}"} for v in rows
     ]
 

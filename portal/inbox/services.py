@@ -160,7 +160,8 @@ def _what_comes_next(item: WorkItem, user: Any, result: Any) -> SafeString:
         done = format_html(_("Done: “{item}” ({subject})."), item=item.title, subject=item.subject_label)
     else:
         done = format_html(_("Done: “{item}”."), item=item.title)
-    opened = list(WorkItem.objects.filter(pk__in=result.opened).order_by("id"))
+    # The next steps by their names in the reader's language, as the inbox lists them.
+    opened = api.localize_items(list(WorkItem.objects.filter(pk__in=result.opened).order_by("id")))
     sentences: list[str] = [done, *(_next_line(n, user) for n in opened)]
     if result.status == "completed":
         sentences.append(_("The process is complete."))

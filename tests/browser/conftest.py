@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from engine import api
@@ -45,14 +46,18 @@ def browser() -> Browser:
         launched.close()
 
 
-def new_context(browser: Browser, viewport: dict) -> BrowserContext:
+# The browser's own language (Accept-Language, what the sign-in page is answered in) for a walk in each language.
+BROWSER_LOCALES = {"en": "en-GB", "zh-hans": "zh-CN"}
+
+
+def new_context(browser: Browser, viewport: dict, language: str = "en") -> BrowserContext:
     phone = viewport["width"] < 600
     context = browser.new_context(
         viewport=viewport,
         is_mobile=phone,
         has_touch=phone,
         device_scale_factor=2 if phone else 1,
-        locale="en-GB",
+        locale=BROWSER_LOCALES[language],
         timezone_id=settings.TIME_ZONE,
     )
     context.set_default_timeout(10_000)
@@ -73,13 +78,16 @@ def phone(browser):
     context.close()
 
 
-def sign_in(context: BrowserContext, base_url: str, username: str) -> Page:
+def sign_in(context: BrowserContext, base_url: str, username: str, language: str = "en") -> Page:
+    """Sign in on the login page, whose labels are read in ``language`` (the browser's and the staff member's)."""
+    with translation.override(language):
+        labels = [gettext(text) for text in ("Username", "Password", "Sign in", "Inbox")]
     page = context.new_page()
     page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Inbox", exact=True)).to_be_visible()
+    page.get_by_label(labels[0]).fill(username)
+    page.get_by_label(labels[1]).fill(PASSWORD)
+    page.get_by_role("button", name=labels[2]).click()
+    expect(page.get_by_role("heading", name=labels[3], exact=True)).to_be_visible()
     return page
 
 

@@ -87,7 +87,12 @@ def pool(request: HttpRequest) -> HttpResponse:
     # Most promising first (the lead_scoring rules), then newest.
     rows = customers_visible_to(request.user).filter(owner__isnull=True).order_by("-score", "-created_at", "-id")
     page = page_of(request, rows.select_related("home_store").prefetch_related("phones"))
-    return render(request, "crm/pool.html", {"page": page, "form": CommunicationForm(initial={"from_pool": True})})
+    # A form for each row, its ids its own: every label names its row's field, not the first row's.
+    rows_and_forms = [
+        (customer, CommunicationForm(initial={"from_pool": True}, auto_id=f"id_pool{customer.pk}_%s"))
+        for customer in page
+    ]
+    return render(request, "crm/pool.html", {"page": page, "rows": rows_and_forms})
 
 
 @crm_view

@@ -48,7 +48,8 @@ def _continue(request: HttpRequest, instance_id: int | None, started: str, back:
     """To the first open step the person may do now, or back to the record saying who has it.
 
     ``started`` is a whole sentence ("Complaint recorded."); what comes next follows it."""
-    opened = api.open_items(instance_id) if instance_id is not None else []
+    # Titles in the reader's language, as the inbox shows them.
+    opened = api.localize_items(api.open_items(instance_id)) if instance_id is not None else []
     for item in opened:
         if api.may_work_on(item, request.user):
             messages.success(request, _("%(started)s Next: %(step)s.") % {"started": started, "step": item.title})
