@@ -21,7 +21,7 @@ from portal.ui.people import display_name
 from . import search
 from .brands import brand_english, english_for
 from .identifiers import phone_hash, phone_normalize, plate_normalize, vin_normalize
-from .models import Customer, CustomerPhone, Store, Vehicle, VehicleStatus
+from .models import Customer, CustomerPhone, Role, Store, Vehicle, VehicleStatus
 from .scopes import EVERYWHERE, customers_visible_to, vehicles_visible_to
 
 _PHONE_CHARS = re.compile(r"^[\d\s()+\-]+$")
@@ -237,5 +237,11 @@ def next_step_holder(item: Any) -> str:
     store = (
         Store.objects.filter(pk=item.store_id).values_list("name", flat=True).first() if item.store_id else None
     ) or _("the group")
-    role = item.role.replace("_", " ") if item.role else _("its assignee")
-    return _("Next: “%(title)s” waits for %(role)s at %(store)s.") % {"title": item.title, "role": role, "store": store}
+    if not item.role:
+        return _("Next: “%(title)s” waits for its assignee at %(store)s.") % {"title": item.title, "store": store}
+    role = Role(item.role).label if item.role in Role.values else item.role
+    return _("Next: “%(title)s” waits in the %(role)s queue at %(store)s.") % {
+        "title": item.title,
+        "role": role,
+        "store": store,
+    }

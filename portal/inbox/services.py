@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from engine import api
 from engine.api import Conflict, InvalidData, InvalidState, ItemStatus, NotAllowed, NotFound, WorkItem
 from portal.crm.selectors import next_step_holder
-from portal.ui.people import display_name
+from portal.ui.people import display_name, sentence_gap
 
 from . import selectors, tickets
 from .taskforms import TaskForm, UnsupportedForm
@@ -167,7 +167,7 @@ def _what_comes_next(item: WorkItem, user: Any, result: Any) -> SafeString:
         sentences.append(_("The process is complete."))
     if result.incidents:
         sentences.append(_("An automatic step failed and was recorded as an incident for an administrator."))
-    return format_html_join(" ", "{}", ((sentence,) for sentence in sentences))
+    return format_html_join(sentence_gap(), "{}", ((sentence,) for sentence in sentences))
 
 
 def _next_line(opened: WorkItem, user: Any) -> SafeString:

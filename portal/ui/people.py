@@ -1,7 +1,9 @@
-"""How a colleague is named on a page."""
+"""How a colleague is named on a page, and how sentences follow one another."""
 
 import unicodedata
 from typing import Any
+
+from django.utils.translation import get_language
 
 
 def _is_cjk(text: str) -> bool:
@@ -17,3 +19,9 @@ def display_name(user: Any) -> str:
     if _is_cjk(given + family):
         return family + given
     return " ".join(part for part in (given, family) if part) or user.get_username()
+
+
+def sentence_gap() -> str:
+    """What stands between two sentences in the active language: a space in English, nothing in Chinese,
+    whose full stop (。) already ends the sentence."""
+    return "" if (get_language() or "").startswith("zh") else " "

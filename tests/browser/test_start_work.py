@@ -35,7 +35,7 @@ def test_an_order_change_is_asked_for_from_the_customer_page_and_reaches_the_man
     page.get_by_label("New delivery date").fill("2026-12-20")
     page.get_by_label("Why").fill("The customer is travelling")
     page.get_by_role("button", name="Submit").click()
-    expect(page.locator("#messages")).to_contain_text("waits for store manager")
+    expect(page.locator("#messages")).to_contain_text("waits in the Store manager queue")
     screenshot(page, "order-change-requested")
 
     manager = sign_in(desk.browser.new_context(), live_server.url, "manager")

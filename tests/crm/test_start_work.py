@@ -40,7 +40,7 @@ def test_a_salesperson_records_a_complaint_and_is_told_the_complaints_desk_has_i
     customer = book["mine"]
     page = as_user(crm_people["sales"]).post(reverse("crm:complaint_new", args=[customer.pk]), follow=True)
     assert page.redirect_chain[-1][0] == reverse("crm:customer", args=[customer.pk])
-    assert "“Take the complaint” waits for complaints at 上海浦东店" in _messages(page)
+    assert "“Take the complaint” waits in the Complaints queue at 上海浦东店" in _messages(page)
     [instance] = _running("complaint")
     [intake] = _open(instance)
     assert (intake.element_id, intake.role, intake.store_id) == ("Intake", "complaints", stores[0].pk)

@@ -58,7 +58,9 @@ def test_submitting_returns_to_the_inbox_with_the_next_item_visible(demo_contact
 
 def test_the_next_item_of_another_role_says_who_it_waits_for(appraisal, people):
     response = signed_in(people["sales"]).post(f"/items/{appraisal.pk}/", valid_appraisal(), follow=True)
-    assert "Next: “Review the appraisal” waits for store manager at 上海浦东店." in text_of(response.content.decode())
+    assert "Next: “Review the appraisal” waits in the Store manager queue at 上海浦东店." in text_of(
+        response.content.decode()
+    )
 
 
 def test_a_form_posted_twice_is_done_once(demo_contact, people):

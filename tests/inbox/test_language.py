@@ -162,3 +162,15 @@ def test_an_engine_refusal_reaches_a_chinese_page_in_chinese(people, demo_contac
     api.claim(demo_contact.pk, user=people["sales2"])
     with translation.override("zh-hans"), pytest.raises(api.Conflict, match="已被 sales2 领取"):
         api.claim(demo_contact.pk, user=people["sales"])
+
+
+def test_chinese_form_labels_end_with_a_full_width_colon():
+    from django import forms
+
+    class Form(forms.Form):
+        name = forms.CharField(label="姓名")
+
+    with translation.override("zh-hans"):
+        assert "姓名：" in Form().as_div()
+    with translation.override("en"):
+        assert "姓名:" in Form().as_div()
