@@ -8,6 +8,7 @@ old ID number while a salesperson looking at the pool does not.
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext as _
@@ -157,6 +158,7 @@ def history_for(instance: models.Model, viewer: Any) -> list[dict[str, Any]]:
     if not isinstance(instance, Customer):
         hidden_customer_refs = True
         visible = set(customers_visible_to(viewer).filter(pk__in=_customer_ids(rows)).values_list("pk", flat=True))
+    people = _people(type(instance), rows)
     out = []
     for row in rows:
         old, new = row.old_value, row.new_value
@@ -171,8 +173,8 @@ def history_for(instance: models.Model, viewer: Any) -> list[dict[str, Any]]:
                 "actor": display_name(row.actor) if row.actor else _("system"),
                 "field": row.field,
                 "label": field_label(row.field),
-                "old": _shown(type(instance), row.field, old),
-                "new": _shown(type(instance), row.field, new),
+                "old": _shown(type(instance), row.field, old, people),
+                "new": _shown(type(instance), row.field, new, people),
                 # Notes are our own fixed sentences, marked with gettext_noop where they are written.
                 "note": _(row.note) if row.note else "",
             }
@@ -180,8 +182,19 @@ def history_for(instance: models.Model, viewer: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _shown(model: type[models.Model], field: str, value: str) -> str:
-    """A stored value as a person reads it: a choice by its label, a record by its name (not "3:广州天河店")."""
+def _people(model: type[models.Model], rows: Any) -> dict[int, str]:
+    """Colleagues named in the rows' owner/salesperson/... fields, by id: one query for the whole history."""
+    user_fields = [f.name for f in model._meta.get_fields() if f.is_relation and f.related_model is get_user_model()]
+    ids: set[int] = set()
+    for row in rows:  # the rows the page reads anyway: no query unless someone is named
+        if row.field in user_fields:
+            ids.update(i for i in (_ref_id(row.old_value), _ref_id(row.new_value)) if i is not None)
+    return {user.pk: display_name(user) for user in get_user_model().objects.filter(pk__in=ids)} if ids else {}
+
+
+def _shown(model: type[models.Model], field: str, value: str, people: dict[int, str]) -> str:
+    """A stored value as a person reads it: a choice by its label, a colleague by their name, a record by its
+    name (not "3:广州天河店" or "9:wangfang")."""
     if not value or value == MASK or set(value) == {"•"}:
         return value
     try:
@@ -191,7 +204,7 @@ def _shown(model: type[models.Model], field: str, value: str) -> str:
     if getattr(model_field, "choices", None):
         return str(dict(model_field.flatchoices).get(value, value))  # type: ignore[union-attr]
     if model_field.is_relation and _ref_id(value) is not None:
-        return value.partition(":")[2] or value
+        return people.get(_ref_id(value) or 0) or value.partition(":")[2] or value
     return value
 
 

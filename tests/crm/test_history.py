@@ -3,7 +3,7 @@
 from django.utils import translation
 
 from portal.crm.history import MASK, history_for
-from portal.crm.services.customers import customer_update
+from portal.crm.services.customers import customer_assign, customer_update
 from portal.crm.services.vehicles import vehicle_create
 from tests.crm.factories import valid_vin
 
@@ -43,3 +43,12 @@ def test_phone_changes_are_recorded(book, crm_people):
     customer_update(customer_id=book["mine"].pk, by=crm_people["sales"], fields={}, phones=["13911112222"])
     row = next(r for r in history_for(book["mine"], crm_people["sales"]) if r["field"] == "phones")
     assert row["new"] == "13911112222"
+
+
+def test_a_new_owner_is_shown_by_name(book, crm_people):
+    sales2 = crm_people["sales2"]
+    sales2.first_name, sales2.last_name = "芳", "王"
+    sales2.save()
+    customer_assign(customer_id=book["mine"].pk, by=crm_people["manager"], owner=sales2)
+    rows = {r["field"]: r for r in history_for(book["mine"], crm_people["manager"])}
+    assert rows["owner"]["new"] == "王芳"
