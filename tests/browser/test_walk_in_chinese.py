@@ -105,7 +105,7 @@ def walk(people, stores, request):
     seller = make_staff("wangfang", pudong, ["sales"])
     desk = make_staff("zhaomin", pudong, ["complaints"])
     for user, (family, given) in ((seller, ("王", "芳")), (desk, ("赵", "敏"))):
-        user.first_name, user.last_name = family, given
+        user.last_name, user.first_name = family, given
         user.save(update_fields=["first_name", "last_name"])
     Staff.objects.filter(user__in=[seller, desk]).update(language=language)
     prospect = CustomerFactory(

@@ -185,7 +185,8 @@ def appointment_book(
             owner=customer.owner or by,
             due_at=at + timedelta(days=1),
             method="phone",
-            purpose=f"Ask about the test drive of {intended_model or vehicle}",
+            # In the booker's language: the plan is theirs, or their customer's owner's in the same store.
+            purpose=_("Ask about the test drive of %(car)s") % {"car": vehicle.name if vehicle else intended_model},
             appointment=appointment,
         )
     return appointment
