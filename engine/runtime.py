@@ -252,6 +252,20 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
     return _retrying(command)
 
 
+def refusal_text(err: BaseException) -> str:
+    """The sentence a step's script refused the answer with (``raise ValueError("Order #37 ...")``),
+    without SpiffWorkflow's wrapper or the exception's class name; "" when the failure is not such
+    a refusal (a bug in a script, which the person is told about as the engine describes it)."""
+    seen: set[int] = set()
+    found: BaseException | None = err
+    while found is not None and id(found) not in seen:
+        seen.add(id(found))
+        if type(found) is ValueError and str(found).strip():
+            return str(found).strip()
+        found = found.__cause__ or found.__context__ or getattr(found, "exception", None)
+    return ""
+
+
 def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult:
     """Complete a work item as ``user`` with form ``data``, validated against its form."""
     data = {} if data is None else data
@@ -273,7 +287,7 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
         try:
             task.run()
         except Exception as err:
-            raise InvalidState(f"{item.element_id}: {describe_failure(err)}") from err
+            raise InvalidState(refusal_text(err) or f"{item.element_id}: {describe_failure(err)}") from err
         failures = run_engine(live.workflow)
         _close_item(item, user, cleaned)
         result = _save(live, actor=user, failures=failures, closed=item.task_id)

@@ -20,7 +20,9 @@ from portal.ui.people import display_name
 
 from . import tickets
 from .markup import render_markdown
+from .subjects import Subject, subject_links, subject_of
 from .taskforms import TaskForm, UnsupportedForm
+from .values import instructions_shown
 
 SORTS = {"due": pgettext_lazy("inbox sort", "Due time"), "priority": pgettext_lazy("inbox sort", "Priority")}
 KIND_LABELS: dict[str, Any] = {
@@ -64,6 +66,7 @@ class Row:
     overdue: bool
     ticket: str
     highlighted: bool = False
+    subject_url: str = ""
 
     @property
     def releasable(self) -> bool:
@@ -88,6 +91,7 @@ def inbox_page(user: Any, *, sort: str, highlight: set[int] | None = None) -> In
     stores = store_names({i.store_id for i in everything if i.store_id is not None})
     at = now()
     highlight = highlight or set()
+    links = subject_links(everything)
 
     def rows(items: list[WorkItem]) -> list[Row]:
         return [
@@ -98,6 +102,7 @@ def inbox_page(user: Any, *, sort: str, highlight: set[int] | None = None) -> In
                 overdue=is_overdue(i, at),
                 ticket=tickets.issue(user, i.pk),
                 highlighted=i.pk in highlight,
+                subject_url=links.get(i.pk, ""),
             )
             for i in items
         ]
@@ -149,6 +154,7 @@ class ItemPage:
     may_claim: bool
     may_release: bool
     ticket: str
+    subject: Subject
 
     @property
     def is_notice(self) -> bool:
@@ -191,7 +197,7 @@ def item_page(item: WorkItem, user: Any, *, form: TaskForm | None = None) -> Ite
         store=store_label(item, store_names({item.store_id} if item.store_id is not None else set())),
         overdue=is_overdue(item, now()),
         assignee=person_name(item.assignee_id),
-        instructions=render_markdown(item.instructions),
+        instructions=render_markdown(instructions_shown(item)),
         form=form,
         form_problem=problem,
         history=history(item),
@@ -199,6 +205,7 @@ def item_page(item: WorkItem, user: Any, *, form: TaskForm | None = None) -> Ite
         may_claim=claimable and item.kind != ItemKind.NOTICE,
         may_release=mine and item.claimed and bool(item.role) and item.status == ItemStatus.OPEN,
         ticket=tickets.issue(user, item.pk),
+        subject=subject_of(item, user),
     )
 
 
