@@ -156,7 +156,8 @@ def _pages(world):
 
 QUERIES = {
     "inbox": 12,
-    "work item": 20,
+    # the subject card: the customer with their phone (in scope), their grants, the appointment, the car
+    "work item": 24,
     "customer list": 11,
     "customer": 31,
     "pool": 11,

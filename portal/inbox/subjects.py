@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -96,16 +97,16 @@ def subject_of(item: WorkItem, user: Any) -> Subject:
     person = phone = ""
     appointment = None
     if customer_id is not None:
-        customer = customers_visible_to(user).filter(pk=customer_id).values_list("name", flat=True).first()
+        first_phone = CustomerPhone.objects.filter(customer_id=OuterRef("pk")).order_by("-primary", "id")
+        customer = (
+            customers_visible_to(user)
+            .filter(pk=customer_id)
+            .annotate(phone=Subquery(first_phone.values("number")[:1]))
+            .values_list("name", "phone")
+            .first()
+        )
         if customer is not None:
-            person = customer
-            phone = (
-                CustomerPhone.objects.filter(customer_id=customer_id)
-                .order_by("-primary", "id")
-                .values_list("number", flat=True)
-                .first()
-                or ""
-            )
+            person, phone = customer[0], customer[1] or ""
             appointment = _appointment(item, customer_id)
             if appointment is not None and appointment.vehicle_id:
                 vehicle_id = appointment.vehicle_id
