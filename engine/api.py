@@ -130,6 +130,7 @@ __all__ = [
     "create_items",
     "deploy_paths",
     "deploy_sources",
+    "deployment_texts",
     "dismiss",
     "dry_run_rules",
     "evaluate_rules",

@@ -66,7 +66,7 @@ def test_a_reclaim_warning_shows_chinese_to_a_chinese_reader_and_english_to_an_e
     since = (NOW - timedelta(days=26)).date().isoformat()
     assert (chinese.title, chinese.instructions) == (
         "请在 5 天内联系 王芳",
-        f"王芳 自 {since} 起没有联系记录。请登记一次沟通，否则将收回公海（规则 warn）。",
+        f"王芳 自 {since} 起没有联系记录。请登记一次沟通，否则将收回公海。",
     )
     assert english.title == warning.title == "Contact 王芳 within 5 days"
 

@@ -91,4 +91,4 @@ def test_a_reminder_shows_in_each_readers_language(people, stores):
         english = api.localize_item(WorkItem.objects.get(pk=item.pk))
     assert chinese.title == "明天与 吴强 试驾"
     assert english.title == item.title == "Test drive with 吴强 tomorrow"
-    assert chinese.instructions == "明天与 吴强 试驾\uff08规则 test_drive_tomorrow\uff09。"
+    assert chinese.instructions == "明天与 吴强 试驾：试驾前一天与客户确认时间和车辆。"

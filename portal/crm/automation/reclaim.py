@@ -154,11 +154,10 @@ def _apply(decisions: list[Decision], rows: dict[int, tuple], at: datetime) -> N
         instructions = text(
             gettext_noop(
                 "%(customer)s has had no recorded contact since %(date)s. Record a communication, "
-                "or they return to the pool (%(rule)s)."
+                "or they return to the pool."
             ),
             customer=row[1],
             date=since,
-            rule=decision.rule,
         )
         warnings.append(
             {

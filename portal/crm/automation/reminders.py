@@ -127,6 +127,8 @@ def _text(msgid: str, **params: Any) -> dict[str, Any]:
 
 def _english(spec: dict[str, Any]) -> str:
     """The text as written in the code: the item's stored title, for searches and old readers."""
+    if "msgid" not in spec:  # a rule file's text: as the file writes it
+        return str(spec.get("drawn", ""))
     params = {k: _english(v) if isinstance(v, dict) else v for k, v in spec.get("params", {}).items()}
     return spec["msgid"] % params
 
@@ -188,7 +190,12 @@ def sweep_reminders(*, now: datetime | None = None, preview: bool = False) -> Sw
         to, priority = decision.params["to"], int(decision.params.get("priority", 3))
         if to == "owner" and thing["owner_id"] is None:
             to = "store_manager"  # nobody owns the customer: the store's manager sees it
-        instructions = api.message(gettext_noop("%(title)s (%(rule)s)."), title=thing["title"], rule=decision.rule)
+        # Why, in the rule file's words (translated with it), not the rule's code name.
+        instructions = (
+            api.message(gettext_noop("%(title)s: %(about)s."), title=thing["title"], about=decision.text())
+            if decision.about
+            else api.message(gettext_noop("%(title)s."), title=thing["title"])
+        )
         spec = {
             "kind": "reminder",
             "title": _english(thing["title"]),
