@@ -4,6 +4,7 @@ from typing import Any
 
 from django import template
 
+from ..aftercare import card_level_label, return_visit_label
 from ..scopes import scope_of
 
 register = template.Library()
@@ -13,3 +14,15 @@ register = template.Library()
 def holds_role(user: Any, role: str) -> bool:
     """The user holds ``role`` in some store or group-wide (to show the links that role uses)."""
     return scope_of(user).holds(role)
+
+
+@register.filter
+def visit_kind(kind: str) -> str:
+    """A return visit's kind as people say it."""
+    return return_visit_label(kind)
+
+
+@register.filter
+def card_level(level: str) -> str:
+    """A membership card's level as people say it."""
+    return card_level_label(level)
