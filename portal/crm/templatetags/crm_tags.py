@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from ..aftercare import card_level_label, return_visit_label
+from ..aftercare import SERVICE_DAY_ROLES, card_level_label, return_visit_label
 from ..scopes import scope_of
 
 register = template.Library()
@@ -26,3 +26,17 @@ def visit_kind(kind: str) -> str:
 def card_level(level: str) -> str:
     """A membership card's level as people say it."""
     return card_level_label(level)
+
+
+class RolesHeld(set):
+    """The roles a user holds anywhere, read once for a whole menu; ``service_day`` says whether that page is theirs."""
+
+    service_day = False
+
+
+@register.filter
+def roles_held(user: Any) -> RolesHeld:
+    scope = scope_of(user)
+    held = RolesHeld(role for role, _ in scope.grants)
+    held.service_day = bool(scope.stores(*SERVICE_DAY_ROLES))
+    return held
