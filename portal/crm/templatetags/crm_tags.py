@@ -28,7 +28,7 @@ def card_level(level: str) -> str:
     return card_level_label(level)
 
 
-class RolesHeld(set):
+class RolesHeld(set[str]):
     """The roles a user holds anywhere, read once for a whole menu; ``service_day`` says whether that page is theirs."""
 
     service_day = False

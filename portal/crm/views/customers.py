@@ -1,6 +1,6 @@
 """Customer pages: list and search, pool, detail, create, edit, contact, follow-up, release, assign."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -116,7 +116,9 @@ def _booking_form(request: HttpRequest, *, manage: bool, book_service: bool) -> 
         initial["vehicle_id"] = int(request.GET["vehicle"])
     form = AppointmentForm(initial=initial)
     if not manage:
-        form.fields["kind"].choices = [(AppointmentKind.SERVICE, kinds[AppointmentKind.SERVICE])]
+        cast(forms.ChoiceField, form.fields["kind"]).choices = [
+            (AppointmentKind.SERVICE, kinds[AppointmentKind.SERVICE])
+        ]
     return form
 
 
