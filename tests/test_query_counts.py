@@ -22,6 +22,11 @@ from portal.crm.models import (
     Communication,
     Complaint,
     FollowUpPlan,
+    InsurancePolicy,
+    MaintenancePlan,
+    MembershipCard,
+    Payment,
+    ReturnVisit,
     ServiceRecord,
     Tag,
     VehiclePhoto,
@@ -85,6 +90,31 @@ class World:
             vehicle=car, date=timezone.now().date(), mileage=1000 * k, work_done="Oil change", cost=300
         )
 
+    def _after_sale(self, customer, k: int, now) -> None:
+        """A car sold to the customer with its plan, both policies, a service record and a return visit."""
+        bought = VehicleFactory(store=self.store, customer=customer, status="sold")
+        MaintenancePlan.objects.create(
+            vehicle=bought, next_service_date=now.date() + timedelta(days=k), next_service_mileage=5000
+        )
+        for kind in ("compulsory", "commercial"):
+            InsurancePolicy.objects.create(
+                vehicle=bought, kind=kind, insurer="PICC", policy_number=f"P{k}{kind}", expires_on=now.date()
+            )
+        ServiceRecord.objects.create(vehicle=bought, date=now.date(), mileage=1000, work_done="Oil change", cost=300)
+        ReturnVisit.objects.create(
+            customer=customer,
+            vehicle=bought,
+            store=self.store,
+            kind="after_delivery: 3 days after delivery",
+            due=now.date(),
+            satisfaction_score=5,
+            status="done",
+        )
+        MembershipCard.objects.get_or_create(
+            customer=customer,
+            defaults={"number": f"LF{customer.pk:07d}", "issued_by": self.manager, "store": self.store},
+        )
+
     def _customer_records(self, customer, car, k: int, now) -> None:
         Communication.objects.create(
             customer=customer, author=self.sales, channel="phone", content="Called", outcome="interested"
@@ -100,7 +130,10 @@ class World:
             created_by=self.sales,
             vehicle=car,
         )
-        OrderFactory(customer=customer, vehicle=car, store=self.store, salesperson=self.sales)
+        order = OrderFactory(customer=customer, vehicle=car, store=self.store, salesperson=self.sales)
+        Payment.objects.create(order=order, method="wechat_pay", amount=5000, handled_by=self.manager)
+        Payment.objects.create(order=order, method="transfer", amount=145000, handled_by=self.manager)
+        self._after_sale(customer, k, now)
         Complaint.objects.create(
             customer=customer,
             store=self.store,
@@ -159,7 +192,10 @@ QUERIES = {
     # the subject card: the customer with their phone (in scope), their grants, the appointment, the car
     "work item": 24,
     "customer list": 11,
-    "customer": 31,
+    # 31, and one each for the payments of the orders, the cars sold to the customer, their policies,
+    # their service records, the return visits, and the pool_reclaim rules in force (the days left
+    # before the pool reclaims a prospect); the membership card comes with the customer's row.
+    "customer": 37,
     "pool": 11,
     "vehicle list": 11,
     "vehicle": 18,

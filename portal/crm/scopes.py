@@ -291,6 +291,16 @@ def can_manage_customer(user: Any, customer: Customer) -> bool:
     return scope.holds_in(customer.home_store_id, Role.STORE_MANAGER)
 
 
+def can_book_service(user: Any, customer: Customer) -> bool:
+    """A service appointment: whoever manages the customer, and service staff of a store that sold them a car."""
+    if can_manage_customer(user, customer):
+        return True
+    service = scope_of(user).stores(Role.SERVICE)
+    if not service:
+        return False
+    return Vehicle.objects.filter(_in("store_id", service), customer_id=customer.pk, status=VehicleStatus.SOLD).exists()
+
+
 def can_take_from_pool(user: Any, customer: Customer) -> bool:
     scope = scope_of(user)
     return (

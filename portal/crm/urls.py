@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import customers, leads, records, work
+from .views import customers, leads, records, service, work
 
 app_name = "crm"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("vehicles/<int:vehicle_id>/transfer/", work.transfer_new, name="transfer_new"),
     path("acquisitions/new/", work.acquisition_new, name="acquisition_new"),
     path("pool/", customers.pool, name="pool"),
+    path("service-day/", service.service_day, name="service_day"),
     path("vehicles/", records.vehicle_list, name="vehicles"),
     path("vehicles/new/", records.vehicle_create, name="vehicle_new"),
     path("vehicles/<int:vehicle_id>/", records.vehicle_detail, name="vehicle"),

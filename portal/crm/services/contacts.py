@@ -26,6 +26,7 @@ from ..models import (
     Vehicle,
 )
 from ..scopes import (
+    can_book_service,
     can_manage_customer,
     can_take_from_pool,
     customers_visible_to,
@@ -162,7 +163,8 @@ def appointment_book(
 ) -> Appointment:
     """Book a visit, test drive or service. A test drive also plans the owner's follow-up after it."""
     customer = visible_or_raise(customers_visible_to(by), customer_id, "customer")
-    if not can_manage_customer(by, customer):
+    permitted = can_book_service if kind == AppointmentKind.SERVICE else can_manage_customer
+    if not permitted(by, customer):
         raise NotPermitted(_("Only the owner or the store manager books appointments for this customer."))
     vehicle: Vehicle | None = None
     if vehicle_id is not None:

@@ -1,16 +1,21 @@
 """Customer pages: list and search, pool, detail, create, edit, contact, follow-up, release, assign."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from engine import api
+
+from ..aftercare import reclaim_days_left
 from ..forms import (
     AppointmentForm,
     AssignForm,
@@ -23,8 +28,9 @@ from ..forms import (
 )
 from ..history import history_for
 from ..identifiers import phone_mask
-from ..models import Role
+from ..models import AppointmentKind, Payment, Role
 from ..scopes import (
+    can_book_service,
     can_manage_customer,
     can_see_identity,
     can_take_from_pool,
@@ -95,15 +101,43 @@ def pool(request: HttpRequest) -> HttpResponse:
     return render(request, "crm/pool.html", {"page": page, "rows": rows_and_forms})
 
 
+def _booking_form(request: HttpRequest, *, manage: bool, book_service: bool) -> AppointmentForm | None:
+    """The customer page's booking form; a link (``?book=service&vehicle=7``) fills in the kind and the car.
+
+    Service staff who do not manage the customer book service appointments only.
+    """
+    if not (manage or book_service):
+        return None
+    kinds = dict(AppointmentKind.choices)
+    initial: dict[str, Any] = {}
+    if request.GET.get("book") in kinds:
+        initial["kind"] = request.GET["book"]
+    if request.GET.get("vehicle", "").isdigit():
+        initial["vehicle_id"] = int(request.GET["vehicle"])
+    form = AppointmentForm(initial=initial)
+    if not manage:
+        cast(forms.ChoiceField, form.fields["kind"]).choices = [
+            (AppointmentKind.SERVICE, kinds[AppointmentKind.SERVICE])
+        ]
+    return form
+
+
 @crm_view
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = visible_or_raise(
-        customers_visible_to(request.user).select_related("owner", "home_store"), customer_id, "customer"
+        customers_visible_to(request.user).select_related("owner", "home_store", "membership_card"),
+        customer_id,
+        "customer",
     )
     user = request.user
     manage = can_manage_customer(user, customer)
+    book_service = manage or can_book_service(user, customer)
+    tags = list(customer.tags.all())
     context = {
         "customer": customer,
+        "tags": tags,
+        "days_left": reclaim_days_left(customer, [t.name for t in tags], api.now()),
+        "card": getattr(customer, "membership_card", None),
         "phones": [p.number for p in customer.phones.all()],
         "identity": can_see_identity(user, customer),
         "manage": manage,
@@ -114,7 +148,13 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "orders": orders_visible_to(user)
         .filter(customer=customer)
         .select_related("vehicle", "salesperson")
+        .prefetch_related(Prefetch("payments", queryset=Payment.objects.select_related("handled_by")))
         .order_by("-created_at")[:20],
+        # The cars the group sold them, with what comes after the sale.
+        "cars": customer.vehicles.select_related("maintenance_plan", "store")
+        .prefetch_related("policies", "service_records")
+        .order_by("-id")[:10],
+        "return_visits": customer.return_visits.select_related("vehicle", "done_by").order_by("-due")[:20],
         "complaints": complaints_visible_to(user)
         .filter(customer=customer)
         .select_related("handler")
@@ -124,7 +164,9 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "attachments": customer.attachments.all() if can_see_identity(user, customer) else None,
         "contact_form": CommunicationForm(initial={"from_pool": customer.owner_id is None}),
         "follow_up_form": FollowUpForm() if manage else None,
-        "appointment_form": AppointmentForm() if manage else None,
+        "appointment_form": _booking_form(request, manage=manage, book_service=book_service),
+        "booking": request.GET.get("book", ""),
+        "open": request.GET.get("open", ""),  # the section a quick action or a tab opens
         "attachment_form": AttachmentForm() if can_see_identity(user, customer) else None,
         "assign_form": (
             AssignForm(store_id=customer.home_store_id)
@@ -211,7 +253,12 @@ def customer_follow_up(request: HttpRequest, customer_id: int) -> HttpResponse:
 @crm_view
 @require_POST
 def customer_appointment(request: HttpRequest, customer_id: int) -> HttpResponse:
-    return _record_from_form(request, customer_id, AppointmentForm, contacts.appointment_book, _("Appointment booked."))
+    done = _record_from_form(request, customer_id, AppointmentForm, contacts.appointment_book, _("Appointment booked."))
+    back = request.POST.get("next", "")
+    # Booked from a list (the service day): back to that list, never to another site.
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return done
 
 
 @crm_view
