@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from ..scopes import scope_of
+from .. import scopes
 
 register = template.Library()
 
@@ -12,4 +12,28 @@ register = template.Library()
 @register.filter
 def holds_role(user: Any, role: str) -> bool:
     """The user holds ``role`` in some store or group-wide (to show the links that role uses)."""
-    return scope_of(user).holds(role)
+    return scopes.scope_of(user).holds(role)
+
+
+@register.simple_tag(takes_context=True)
+def menu_for(context: template.Context) -> dict[str, bool]:
+    """The pages and buttons offered to the signed-in person: only those that answer them.
+
+    One grants query per request: the menu asks first, a page's own buttons reuse the answer.
+    """
+    request = context.get("request")
+    cached = getattr(request, "_lotflow_menu", None)
+    if cached is not None:
+        return cached
+    scope = scopes.scope_of(getattr(request, "user", None))
+    menu = {
+        "complaints": scope.holds("complaints"),
+        "import_leads": scopes.may_import_leads(scope),
+        "staff": scopes.may_manage_staff(scope),
+        "add_staff": scopes.may_add_staff(scope),
+        "buy_in": bool(scopes.buying_stores(scope)),
+        "approvals": scopes.may_decide_approvals(scope),
+    }
+    if request is not None:
+        request._lotflow_menu = menu
+    return menu
