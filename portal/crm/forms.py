@@ -285,3 +285,33 @@ class ComplaintCallForm(forms.Form):
         help_text=_("The whole number the customer is known by (+86 optional)."),
     )
 
+
+class ApprovalsForm(forms.Form):
+    """A decision on the approvals page: ``act`` is "approve" or "reject" for the ticked items, or
+    "approve:<id>" / "reject:<id>" from one item's own buttons. The comment goes with every item decided."""
+
+    items = forms.TypedMultipleChoiceField(coerce=int, required=False, label=_("Approvals"))
+    act = forms.RegexField(regex=r"^(approve|reject)(:\d+)?$", widget=forms.HiddenInput)
+    comment = forms.CharField(
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Comment"),
+        help_text=_("Needed to reject; the requester reads it."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any id may be sent: one decided meanwhile is reported by name, not refused as an invalid choice.
+        cast(Any, self.fields["items"]).valid_value = lambda value: str(value).isdigit()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        decision, _sep, one = (data.get("act") or "").partition(":")
+        data["approve"] = decision == "approve"
+        data["items"] = [int(one)] if one else data.get("items") or []
+        if "act" in data and not data["items"]:
+            self.add_error("items", _("Tick the approvals to decide."))
+        if decision == "reject" and len((data.get("comment") or "").strip()) < 3:
+            self.add_error("comment", _("Say why you reject (a few words): the requester reads it."))
+        return data

@@ -19,16 +19,17 @@ def _menu(client) -> str:
 def test_a_salesperson_is_offered_neither_import_nor_staff_and_may_not_open_them(crm_people, as_user):
     client = as_user(crm_people["sales"])
     page = _menu(client)
-    for url in ("crm:lead_import", "crm:staff_list", "crm:staff_new"):
+    for url in ("crm:lead_import", "crm:staff_list", "crm:staff_new", "crm:approvals"):
         assert f'href="{reverse(url)}"' not in page
     assert client.get(reverse("crm:staff_new")).status_code == 403
+    assert client.get(reverse("crm:approvals")).status_code == 403
     assert f'href="{reverse("crm:acquisition_new")}"' in page  # sales do buy in trade-ins
 
 
-def test_a_store_manager_is_offered_import_and_staff(crm_people, as_user):
+def test_a_store_manager_is_offered_import_staff_and_approvals(crm_people, as_user):
     client = as_user(crm_people["manager"])
     page = _menu(client)
-    for url in ("crm:lead_import", "crm:staff_list", "crm:acquisition_new"):
+    for url in ("crm:lead_import", "crm:staff_list", "crm:approvals", "crm:acquisition_new"):
         assert f'href="{reverse(url)}"' in page
     assert f'href="{reverse("crm:staff_new")}"' in client.get(reverse("crm:staff_list")).content.decode()
 
