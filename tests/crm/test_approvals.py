@@ -96,3 +96,12 @@ def test_one_approval_rejected_by_its_own_button_tells_the_requester(pending, cr
     notices = [i.title for i in api.inbox_for(crm_people["sales"]).notices]
     assert any("这周车间排满了" in t for t in notices)
     assert Order.objects.count() == 2
+
+
+def test_a_manager_who_reads_chinese_sees_the_approvals_in_chinese(pending, crm_people, as_user):
+    staff = crm_people["manager"].staff
+    staff.language = "zh-hans"
+    staff.save(update_fields=["language"])
+    page = as_user(crm_people["manager"]).get(reverse("crm:approvals")).content.decode()
+    assert "审批" in page and "变更项目" in page and "交车日期" in page and "调出门店" in page
+    assert "批准所选" in page and "Delivery date" not in page and "delivery_date" not in page

@@ -123,8 +123,8 @@ def _approval(item: Any, names: dict[str, str], refs: dict[str, Any], scope: Sco
             (_("Why"), values.get("change_reason", "")),
         ]
         approval.money += [(_("Order price"), record.price)]
-        if values.get("discount_pct") is not None:
-            approval.facts.append((_("Discount"), f"{values['discount_pct']}%"))
+        if values.get("discount_pct"):  # a price change's discount; 0 for other changes
+            approval.facts.append((_("Discount"), f"{values['discount_pct']:g}%"))
     elif isinstance(record, Transfer):
         approval.link = reverse("crm:vehicle", args=[record.vehicle_id])
         approval.requester = record.requested_by or starter
