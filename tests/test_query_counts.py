@@ -203,7 +203,7 @@ QUERIES = {
     "api customers": 8,
     "api communications": 5,
     "api follow-ups": 5,
-    "api vehicles": 5,
+    "api vehicles": 6,  # the grants, once: whether the reader may see the dealer's cost
     "api orders": 6,
 }
 

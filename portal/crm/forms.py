@@ -26,7 +26,9 @@ from .models import (
     VehicleStatus,
     VehicleType,
 )
+from .scopes import EVERYWHERE
 from .services.customers import CUSTOMER_FIELDS
+from .services.staff import grantable
 from .services.vehicles import VEHICLE_FIELDS
 
 # The browser's (and a phone's) own pickers fill these; they send ISO values whatever the
@@ -139,12 +141,18 @@ class VehicleForm(forms.ModelForm):
         labels = {name: FIELD_LABELS[name] for name in VEHICLE_FIELDS}
         help_texts = {name: text for name, text in HELP_TEXTS.items() if name in VEHICLE_FIELDS}
 
+    def __init__(self, *args: Any, with_cost: bool = True, **kwargs: Any) -> None:
+        """Without ``with_cost`` the dealer's cost is neither shown nor changed (scopes.can_see_cost)."""
+        super().__init__(*args, **kwargs)
+        if not with_cost:
+            del self.fields["purchase_price"]
+
     def _post_clean(self) -> None:
         """Validation (VIN, duplicates) happens in the service."""
 
     def service_kwargs(self) -> dict[str, Any]:
         return {
-            "fields": {name: self.cleaned_data.get(name) for name in VEHICLE_FIELDS},
+            "fields": {name: self.cleaned_data.get(name) for name in VEHICLE_FIELDS if name in self.fields},
             "vin_confirmed": self.cleaned_data.get("confirm_vin", False),
         }
 
@@ -185,6 +193,23 @@ class StaffForm(forms.Form):
     password = forms.CharField(widget=forms.PasswordInput, min_length=8, label=_("Password"))
     store = forms.ModelChoiceField(queryset=Store.objects.all(), required=False, label=_("Store"))
     roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple, label=_("Roles"))
+
+    def __init__(self, *args: Any, by: Any, **kwargs: Any) -> None:
+        """Offer only the stores and roles ``by`` may grant (services.staff refuses the others anyway)."""
+        super().__init__(*args, **kwargs)
+        stores, roles = grantable(by)
+        store = cast("forms.ModelChoiceField[Store]", self.fields["store"])
+        store.queryset = Store.objects.order_by("name") if stores == EVERYWHERE else stores_named(stores)
+        if stores != EVERYWHERE:
+            store.required = True
+            store.empty_label = None
+        cast(forms.MultipleChoiceField, self.fields["roles"]).choices = [
+            (code, label) for code, label in Role.choices if code in roles
+        ]
+
+
+def stores_named(ids: Any) -> Any:
+    return Store.objects.filter(pk__in=sorted(ids)).order_by("name")
 
 
 class RolesForm(forms.Form):
@@ -259,3 +284,34 @@ class ComplaintCallForm(forms.Form):
         label=_("Caller's phone number"),
         help_text=_("The whole number the customer is known by (+86 optional)."),
     )
+
+
+class ApprovalsForm(forms.Form):
+    """A decision on the approvals page: ``act`` is "approve" or "reject" for the ticked items, or
+    "approve:<id>" / "reject:<id>" from one item's own buttons. The comment goes with every item decided."""
+
+    items = forms.TypedMultipleChoiceField(coerce=int, required=False, label=_("Approvals"))
+    act = forms.RegexField(regex=r"^(approve|reject)(:\d+)?$", widget=forms.HiddenInput)
+    comment = forms.CharField(
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Comment"),
+        help_text=_("Needed to reject; the requester reads it."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any id may be sent: one decided meanwhile is reported by name, not refused as an invalid choice.
+        cast(Any, self.fields["items"]).valid_value = lambda value: str(value).isdigit()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        decision, _sep, one = (data.get("act") or "").partition(":")
+        data["approve"] = decision == "approve"
+        data["items"] = [int(one)] if one else data.get("items") or []
+        if "act" in data and not data["items"]:
+            self.add_error("items", _("Tick the approvals to decide."))
+        if decision == "reject" and len((data.get("comment") or "").strip()) < 3:
+            self.add_error("comment", _("Say why you reject (a few words): the requester reads it."))
+        return data

@@ -78,6 +78,8 @@ IDENTITY_FIELDS = {"id_number", "birthday"}
 # Contact details: masked for a viewer who cannot see the customer at all
 # (e.g. on a vehicle's history after the buyer moved out of their scope).
 CONTACT_FIELDS = {"phones", "email", "wechat_id", "address"}
+# The dealer's cost and margins: their rows are left out for a viewer who may not see them (scopes.can_see_cost).
+COST_FIELDS = {"vehicle": {"purchase_price"}}
 
 
 def _entity(instance: models.Model) -> str | None:
@@ -145,12 +147,16 @@ def _mask(field: str, value: str) -> str:
     return MASK
 
 
-def history_for(instance: models.Model, viewer: Any) -> list[dict[str, Any]]:
-    """The record's changes, newest first, with personal values masked for this viewer."""
-    from .scopes import can_see_identity, customers_visible_to
+def history_for(instance: models.Model, viewer: Any, *, scope: Any = None) -> list[dict[str, Any]]:
+    """The record's changes, newest first, with personal values masked for this viewer and the dealer's
+    cost left out unless they may see it. A page that has the viewer's ``scope`` passes it (a query fewer)."""
+    from .scopes import can_see_cost, can_see_identity, customers_visible_to, scope_of
 
     entity = _entity(instance)
     rows = ChangeRecord.objects.filter(entity=entity, entity_id=instance.pk).select_related("actor")
+    cost_fields = COST_FIELDS.get(entity or "", set())
+    if cost_fields and not can_see_cost(scope or scope_of(viewer), getattr(instance, "store_id", None)):
+        rows = rows.exclude(field__in=cost_fields)
     hidden: set[str] = set()
     hidden_customer_refs = False
     if isinstance(instance, Customer) and not can_see_identity(viewer, instance):

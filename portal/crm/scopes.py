@@ -312,3 +312,35 @@ def can_take_from_pool(user: Any, customer: Customer) -> bool:
 
 def stores_for(user: Any, *roles: str) -> set[int] | str:
     return scope_of(user).stores(*roles)
+
+
+# --- what a person may use (menus and buttons follow these; each takes the viewer's scope once) ------------
+
+
+def can_see_cost(scope: Scope, store_id: int | None) -> bool:
+    """The dealer's cost and margins (a car's purchase price, appraisal offers): the store's manager and
+    finance, hq and admin; never sales, service or complaints."""
+    return scope.everything or scope.holds_in(store_id, Role.STORE_MANAGER, Role.FINANCE)
+
+
+def may_import_leads(scope: Scope) -> bool:
+    return scope.everything or scope.holds(Role.STORE_MANAGER)
+
+
+def may_add_staff(scope: Scope) -> bool:
+    """An admin, or a store manager for their store (services.staff checks the same when it writes)."""
+    return scope.holds(Role.ADMIN, Role.STORE_MANAGER)
+
+
+def may_manage_staff(scope: Scope) -> bool:
+    """Who has a staff list to look at (staff_visible_to)."""
+    return scope.holds(Role.ADMIN, Role.STORE_MANAGER) or scope.stores(Role.HQ) == EVERYWHERE
+
+
+def buying_stores(scope: Scope) -> set[int] | str:
+    """Stores a person may buy a car in for: sales, store managers and service of theirs; hq and admin all."""
+    return EVERYWHERE if scope.everything else scope.stores(Role.SALES, Role.STORE_MANAGER, Role.SERVICE)
+
+
+def may_decide_approvals(scope: Scope) -> bool:
+    return scope.holds(Role.STORE_MANAGER, Role.HQ)

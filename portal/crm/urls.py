@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import customers, leads, records, service, work
+from .views import approvals, customers, leads, records, service, work
 
 app_name = "crm"
 
@@ -32,6 +32,7 @@ urlpatterns = [
     path("photos/<int:photo_id>/", records.photo, name="photo"),
     path("leads/new/", leads.lead_form, name="lead_form"),
     path("leads/import/", leads.lead_import, name="lead_import"),
+    path("approvals/", approvals.approvals, name="approvals"),
     path("staff/", records.staff_list, name="staff_list"),
     path("staff/new/", records.staff_create, name="staff_new"),
     path("staff/<int:staff_id>/", records.staff_detail, name="staff"),

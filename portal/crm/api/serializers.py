@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from ..models import Communication, Customer, FollowUpPlan, Order, Vehicle
-from ..scopes import Scope, can_see_identity, scope_of
+from ..scopes import Scope, can_see_cost, can_see_identity, scope_of
 from ..services.customers import CUSTOMER_FIELDS
 from ..services.vehicles import VEHICLE_FIELDS
 
@@ -101,8 +101,25 @@ class VehicleSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "created_at"]
         extra_kwargs: dict[str, dict[str, Any]] = {"vin": {"validators": []}}
 
+    def to_representation(self, instance: Vehicle) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not self._sees_cost(instance.store_id):
+            data.pop("purchase_price", None)  # the dealer's cost: not for sales, service or complaints
+        return data
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        store_id = attrs.get("store_id") or getattr(self.instance, "store_id", None)
+        if "purchase_price" in attrs and not self._sees_cost(store_id):
+            attrs.pop("purchase_price")  # nobody sets a cost they may not read
         return attrs  # the service validates VIN, duplicates and year
+
+    def _sees_cost(self, store_id: int | None) -> bool:
+        request = self.context.get("request")
+        if request is None:
+            return True  # not shown to anyone: a service or a test building the shape
+        if "scope" not in self.context:  # one grants query per request, not per car
+            self.context["scope"] = scope_of(request.user)
+        return can_see_cost(self.context["scope"], store_id)
 
 
 class OrderSerializer(serializers.ModelSerializer):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from ..errors import NotPermitted
 from ..models import Role, Staff, StaffRole, Store
-from ..scopes import scope_of, staff_visible_to
+from ..scopes import EVERYWHERE, scope_of, staff_visible_to
 from .common import visible_or_raise
 from .customers import staff_handover
 
@@ -25,6 +25,17 @@ def _may_manage(by: Any, store: Store | None, roles: Iterable[str]) -> None:
         raise NotPermitted(_("Only an admin, or the manager of the store, manages its staff."))
     if set(roles) & (GROUP_WIDE_ROLES | {Role.STORE_MANAGER}):
         raise NotPermitted(_("Only an admin grants the store manager, hq or admin roles."))
+
+
+def grantable(by: Any) -> tuple[set[int] | str, set[str]]:
+    """The stores (or EVERYWHERE) and roles ``by`` may give staff, as ``_may_manage`` decides."""
+    scope = scope_of(by)
+    if scope.holds(Role.ADMIN):
+        return EVERYWHERE, set(Role.values)
+    stores = scope.stores(Role.STORE_MANAGER)
+    if not stores:
+        return set(), set()
+    return stores, set(Role.values) - GROUP_WIDE_ROLES - {Role.STORE_MANAGER}
 
 
 def _check_roles(roles: list[str], store: Store | None) -> None:

@@ -4,8 +4,8 @@ from typing import Any
 
 from django import template
 
+from .. import scopes
 from ..aftercare import SERVICE_DAY_ROLES, card_level_label, return_visit_label
-from ..scopes import scope_of
 
 register = template.Library()
 
@@ -13,7 +13,32 @@ register = template.Library()
 @register.filter
 def holds_role(user: Any, role: str) -> bool:
     """The user holds ``role`` in some store or group-wide (to show the links that role uses)."""
-    return scope_of(user).holds(role)
+    return scopes.scope_of(user).holds(role)
+
+
+@register.simple_tag(takes_context=True)
+def menu_for(context: template.Context) -> dict[str, bool]:
+    """The pages and buttons offered to the signed-in person: only those that answer them.
+
+    One grants query per request: the menu asks first, a page's own buttons reuse the answer.
+    """
+    request = context.get("request")
+    cached = getattr(request, "_lotflow_menu", None)
+    if cached is not None:
+        return cached
+    scope = scopes.scope_of(getattr(request, "user", None))
+    menu = {
+        "complaints": scope.holds("complaints"),
+        "import_leads": scopes.may_import_leads(scope),
+        "staff": scopes.may_manage_staff(scope),
+        "add_staff": scopes.may_add_staff(scope),
+        "buy_in": bool(scopes.buying_stores(scope)),
+        "approvals": scopes.may_decide_approvals(scope),
+        "service_day": bool(scope.stores(*SERVICE_DAY_ROLES)),
+    }
+    if request is not None:
+        request._lotflow_menu = menu
+    return menu
 
 
 @register.filter
@@ -26,17 +51,3 @@ def visit_kind(kind: str) -> str:
 def card_level(level: str) -> str:
     """A membership card's level as people say it."""
     return card_level_label(level)
-
-
-class RolesHeld(set[str]):
-    """The roles a user holds anywhere, read once for a whole menu; ``service_day`` says whether that page is theirs."""
-
-    service_day = False
-
-
-@register.filter
-def roles_held(user: Any) -> RolesHeld:
-    scope = scope_of(user)
-    held = RolesHeld(role for role, _ in scope.grants)
-    held.service_day = bool(scope.stores(*SERVICE_DAY_ROLES))
-    return held

@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from ..forms import ImportForm, LeadForm, add_service_errors
-from ..models import Role, Source
-from ..scopes import scope_of
+from ..models import Source
+from ..scopes import may_import_leads, scope_of
 from ..services.leads import lead_receive, leads_import
 from .common import crm_view
 
@@ -59,8 +59,7 @@ def lead_form(request: HttpRequest) -> HttpResponse:
 
 @crm_view
 def lead_import(request: HttpRequest) -> HttpResponse:
-    scope = scope_of(request.user)
-    if not (scope.everything or scope.holds(Role.STORE_MANAGER)):
+    if not may_import_leads(scope_of(request.user)):
         raise PermissionDenied(_("Store managers and hq import leads."))
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None

@@ -5,7 +5,7 @@ from functools import partial
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,7 +24,16 @@ from ..forms import (
 )
 from ..history import history_for
 from ..models import Role, Store, Vehicle, VehicleStatus
-from ..scopes import EVERYWHERE, customers_visible_to, scope_of, staff_visible_to, stores_for, vehicles_visible_to
+from ..scopes import (
+    EVERYWHERE,
+    can_see_cost,
+    customers_visible_to,
+    may_add_staff,
+    scope_of,
+    staff_visible_to,
+    stores_for,
+    vehicles_visible_to,
+)
 from ..selectors import VehicleFilter, vehicle_filter
 from ..services import attachments, photos, staff, vehicles
 from ..services.common import user_by_username, visible_or_raise
@@ -64,7 +73,8 @@ def vehicle_page(
         transfer_form = TransferRequestForm(from_store_id=vehicle.store_id)
     context = {
         "vehicle": vehicle,
-        "history": history_for(vehicle, request.user)[:100],
+        "sees_cost": can_see_cost(scope, vehicle.store_id),
+        "history": history_for(vehicle, request.user, scope=scope)[:100],
         "edit": scope.everything or scope.holds_in(vehicle.store_id, Role.SALES, Role.STORE_MANAGER),
         "service_records": vehicle.service_records.all()[:20],
         "policies": vehicle.policies.all(),
@@ -86,8 +96,10 @@ def _stock_store(request: HttpRequest) -> Store | None:
 
 @crm_view
 def vehicle_create(request: HttpRequest) -> HttpResponse:
-    form = VehicleForm(request.POST or None)
     store = _stock_store(request)
+    form = VehicleForm(
+        request.POST or None, with_cost=can_see_cost(scope_of(request.user), store.pk if store else None)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             if store is None:
@@ -106,7 +118,9 @@ def vehicle_create(request: HttpRequest) -> HttpResponse:
 @crm_view
 def vehicle_edit(request: HttpRequest, vehicle_id: int) -> HttpResponse:
     vehicle = visible_or_raise(vehicles_visible_to(request.user), vehicle_id, "vehicle")
-    form = VehicleForm(request.POST or None, instance=vehicle)
+    form = VehicleForm(
+        request.POST or None, instance=vehicle, with_cost=can_see_cost(scope_of(request.user), vehicle.store_id)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             vehicles.vehicle_update(vehicle_id=vehicle.pk, by=request.user, **form.service_kwargs())
@@ -198,7 +212,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @crm_view
 def staff_create(request: HttpRequest) -> HttpResponse:
-    form = StaffForm(request.POST or None)
+    if not may_add_staff(scope_of(request.user)):
+        raise PermissionDenied(_("An admin, or a store's manager, adds staff."))
+    form = StaffForm(request.POST or None, by=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             created = staff.staff_create(by=request.user, **form.cleaned_data)
