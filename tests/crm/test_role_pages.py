@@ -40,7 +40,11 @@ def test_hq_sees_the_staff_list_but_is_not_offered_to_add_staff(crm_people, as_u
 
 
 def test_finance_is_not_offered_to_buy_in_a_car_for_no_store(crm_people, as_user):
-    assert f'href="{reverse("crm:acquisition_new")}"' not in _menu(as_user(crm_people["finance"]))
+    client = as_user(crm_people["finance"])
+    assert f'href="{reverse("crm:acquisition_new")}"' not in _menu(client)
+    typed = client.get(reverse("crm:acquisition_new"))
+    assert typed.status_code == 403
+    assert "Cars are bought in by sales, store managers, service and headquarters." in typed.content.decode()
 
 
 def test_the_staff_form_offers_a_manager_only_the_roles_and_store_they_may_grant(crm_people, stores):

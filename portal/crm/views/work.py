@@ -8,7 +8,7 @@ do, or back to the record saying who has it now.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -21,8 +21,8 @@ from engine import api
 from engine.api import EngineError
 
 from ..forms import AcquisitionForm, ComplaintCallForm, TransferRequestForm, add_service_errors
-from ..models import Role, Store
-from ..scopes import EVERYWHERE, customers_visible_to, stores_for, vehicles_visible_to
+from ..models import Store
+from ..scopes import EVERYWHERE, buying_stores, customers_visible_to, scope_of, vehicles_visible_to
 from ..selectors import next_step_holder
 from ..services import acquisitions, sales_process, transfers
 from ..services.common import visible_or_raise
@@ -138,7 +138,9 @@ def transfer_new(request: HttpRequest, vehicle_id: int) -> HttpResponse:
 
 
 def _buying_stores(request: HttpRequest) -> QuerySet[Store]:
-    stores = stores_for(request.user, Role.SALES, Role.STORE_MANAGER, Role.SERVICE)
+    stores = buying_stores(scope_of(request.user))
+    if not stores:  # finance, complaints: the menu does not offer it, and a typed address says why
+        raise PermissionDenied(_("Cars are bought in by sales, store managers, service and headquarters."))
     everything = Store.objects.order_by("name")
     return everything if stores == EVERYWHERE else everything.filter(pk__in=stores)
 
