@@ -173,10 +173,12 @@ def _parse_process(batch: _Batch, parser: Any, source: Source, pid: str, batch_i
                 source.name, callers[0] if callers else pid, f"calls process {callee!r}, which is not deployed"
             )
     forms: dict[str, Any] = {}
-    for each in [spec, *embedded.values()]:
+    specs = [spec, *embedded.values()]
+    user_tasks = {t.bpmn_id for each in specs for t in each.task_specs.values() if is_user_task(t)}
+    for each in specs:
         spiff.finish_parsed_spec(each)
         for task_spec in each.task_specs.values():
-            _check_task(batch, source.name, task_spec, forms)
+            _check_task(batch, source.name, task_spec, forms, user_tasks)
     return _Parsed(pid, spec.description or pid, source, spec, embedded, called, forms)
 
 
@@ -191,11 +193,13 @@ def _collect_subprocesses(parser: Any, spec: Any, embedded: dict, called: list) 
             _collect_subprocesses(parser, sub, embedded, called)
 
 
-def _check_task(batch: _Batch, file: str, task_spec: Any, forms: dict) -> None:
+def _check_task(batch: _Batch, file: str, task_spec: Any, forms: dict, user_tasks: set[str]) -> None:
     if is_user_task(task_spec):
         ts = task_settings(task_spec)
         if not ts.role and not ts.assignee:
             batch.refuse(file, ts.element_id, "a user task needs a lane (its role) or an assignee")
+        if ts.continues:
+            _check_continues(batch, file, ts, user_tasks)
         if ts.form:
             schema = _find_form(batch, ts.form)
             if schema is None:
@@ -218,6 +222,18 @@ def _check_task(batch: _Batch, file: str, task_spec: Any, forms: dict) -> None:
     operation = getattr(task_spec, "operation_name", None)
     if operation is not None and registry.service(operation) is None:
         batch.refuse(file, task_spec.bpmn_id, f"service function {operation!r} is not registered")
+
+
+def _check_continues(batch: _Batch, file: str, ts: Any, user_tasks: set[str]) -> None:
+    """``continues`` names a user task of the same process (whose ``<id>_by`` the engine records)
+    and replaces ``assignee``: a task says one of them, not both."""
+    if ts.continues not in user_tasks:
+        known = ", ".join(sorted(user_tasks))
+        batch.refuse(
+            file, ts.element_id, f"property 'continues': {ts.continues!r} is no user task of this process ({known})"
+        )
+    if ts.assignee:
+        batch.refuse(file, ts.element_id, "properties 'assignee' and 'continues' exclude each other; keep one")
 
 
 def _check_xml(batch: _Batch, file: str, tree: Any) -> None:

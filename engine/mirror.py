@@ -14,7 +14,7 @@ from SpiffWorkflow.util.task import TaskState
 from . import sql
 from .errors import NotFound, describe_failure
 from .models import DueTimer, ItemKind, ItemStatus, MessageWait
-from .permissions import grants_for, user_by_name
+from .permissions import grants_for, holds, user_by_name
 from .scripting import SCRIPT_ENGINE
 from .snapshot import Snapshot
 from .timers import is_literal
@@ -84,6 +84,14 @@ def _work_item(live: Any, task: Any, now: datetime) -> dict[str, Any]:
     store = live.row.store_id if live.row.store_id is not None else data.get("store_id")
     if ts.store:
         store = _evaluate(task, ts.store)
+    store_id = int(store) if store not in (None, "") else None
+    excluded = _names(_evaluate(task, ts.exclude)) if ts.exclude else []
+    if ts.assignee:
+        assignee = _user_id(_evaluate(task, ts.assignee))
+    elif ts.continues:
+        assignee = _continuer(data.get(f"{ts.continues}_by"), ts.role, store_id, excluded)
+    else:
+        assignee = None
     return {
         "task_id": str(task.id),
         "element_id": ts.element_id,
@@ -91,9 +99,9 @@ def _work_item(live: Any, task: Any, now: datetime) -> dict[str, Any]:
         "title": ts.title,
         "process_id": live.row.process_id,
         "role": ts.role,
-        "store_id": int(store) if store not in (None, "") else None,
-        "assignee_id": _user_id(_evaluate(task, ts.assignee)) if ts.assignee else None,
-        "excluded": _names(_evaluate(task, ts.exclude)) if ts.exclude else [],
+        "store_id": store_id,
+        "assignee_id": assignee,
+        "excluded": excluded,
         "form": ts.form,
         "instructions": fill_instructions(ts.instructions, data),
         "values": {k: data[k] for k in fields if k in data},
@@ -128,6 +136,19 @@ def _user_id(username: Any) -> int | None:
     except NotFound:
         return None
     return found.pk if grants_for(found) else None
+
+
+def _continuer(username: Any, role: str, store_id: int | None, excluded: list[str]) -> int | None:
+    """The user who completed the step a ``continues`` property names, when they may still do
+    this one (they hold its role in its store and are not excluded); None otherwise: the item
+    waits in its role's queue, as it would without the property (a leaver, a moved person)."""
+    if not username or str(username) in excluded:
+        return None
+    try:
+        found = user_by_name(str(username))
+    except NotFound:
+        return None
+    return found.pk if role and holds(grants_for(found), role, store_id) else None
 
 
 def _names(value: Any) -> list[str]:

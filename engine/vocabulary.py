@@ -30,6 +30,7 @@ class TaskSettings:
     subject_ref: str | None
     due: str | None
     priority: str | None
+    continues: str | None = None
 
 
 def properties(task_spec: Any) -> dict[str, str]:
@@ -57,6 +58,7 @@ def task_settings(task_spec: Any) -> TaskSettings:
         subject_ref=props.get("subjectRef") or None,
         due=props.get("due") or None,
         priority=props.get("priority") or None,
+        continues=(props.get("continues") or "").strip() or None,
     )
 
 

@@ -118,3 +118,40 @@ def test_a_refusal_message_lists_every_problem_located(db):
         ),
         "invalid_service.bpmn: SendSms: service function 'test.send_sms' is not registered",
     ]
+
+
+def _lead_to_cash(settings, old: str, new: str) -> api.Source:
+    text = (settings.LOTFLOW["PROCESS_DIR"] / "lead_to_cash.bpmn").read_text(encoding="utf-8")
+    assert old in text
+    return api.Source("lead_to_cash.bpmn", text.replace(old, new, 1))
+
+
+def test_continues_naming_a_missing_step_is_refused_at_the_task(db, settings):
+    source = _lead_to_cash(settings, 'name="continues" value="RecordDeposit"', 'name="continues" value="TakeDeposit"')
+    with pytest.raises(DeploymentRefused) as refused:
+        api.deploy_sources([source])
+    [problem] = refused.value.problems
+    assert (problem.file, problem.element) == ("lead_to_cash.bpmn", "Balance")
+    assert problem.reason.startswith("property 'continues': 'TakeDeposit' is no user task of this process")
+    assert not Deployment.objects.exists()
+
+
+def test_continues_naming_an_element_that_is_no_user_task_is_refused(db, settings):
+    source = _lead_to_cash(settings, 'name="continues" value="RecordDeposit"', 'name="continues" value="LeadReceived"')
+    with pytest.raises(DeploymentRefused) as refused:
+        api.deploy_sources([source])
+    assert [p.element for p in refused.value.problems] == ["Balance"]
+
+
+def test_continues_and_assignee_on_one_task_are_refused(db, settings):
+    source = _lead_to_cash(
+        settings,
+        '<spiffworkflow:property name="continues" value="RecordDeposit" />',
+        '<spiffworkflow:property name="continues" value="RecordDeposit" />'
+        '<spiffworkflow:property name="assignee" value="RecordDeposit_by" />',
+    )
+    with pytest.raises(DeploymentRefused) as refused:
+        api.deploy_sources([source])
+    assert [(p.element, p.reason) for p in refused.value.problems] == [
+        ("Balance", "properties 'assignee' and 'continues' exclude each other; keep one")
+    ]
