@@ -30,12 +30,15 @@ MAX_ITEM_ID = 2**63 - 1
 
 @dataclass
 class Outcome:
-    """``ok``: it was done. ``message``: what to tell the person. ``form``: a form to show again."""
+    """``ok``: it was done. ``message``: what to tell the person. ``form``: a form to show again.
+    ``opened``: the items the step opened; ``continue_to``: the first of them that is the same
+    person's, whose page opens next instead of the inbox."""
 
     ok: bool
     message: str | SafeString
     form: TaskForm | None = None
     opened: list[int] = field(default_factory=list)
+    continue_to: int | None = None
 
 
 def visible_item(item_id: int, user: Any, *, ticket: str | None = None) -> WorkItem:
@@ -143,7 +146,15 @@ def item_submit(*, item: WorkItem, user: Any, posted: QueryDict) -> Outcome:
         return Outcome(False, _problems(form), form=form)
     except (Conflict, NotAllowed, NotFound) as err:
         return _refused(item.pk, user, err)
-    return Outcome(True, _what_comes_next(item, user, result), opened=list(result.opened))
+    # The next steps by their names in the reader's language, as the inbox lists them.
+    opened = api.localize_items(list(WorkItem.objects.filter(pk__in=result.opened).order_by("id")))
+    mine = [n.pk for n in opened if n.assignee_id == user.pk and n.status == ItemStatus.OPEN]
+    return Outcome(
+        True,
+        _what_comes_next(item, user, result, opened),
+        opened=list(result.opened),
+        continue_to=mine[0] if mine else None,
+    )
 
 
 def _problems(form: TaskForm) -> str:
@@ -155,13 +166,11 @@ def _problems(form: TaskForm) -> str:
     ) % {"count": count}
 
 
-def _what_comes_next(item: WorkItem, user: Any, result: Any) -> SafeString:
+def _what_comes_next(item: WorkItem, user: Any, result: Any, opened: list[WorkItem]) -> SafeString:
     if item.subject_label:
         done = format_html(_("Done: “{item}” ({subject})."), item=item.title, subject=item.subject_label)
     else:
         done = format_html(_("Done: “{item}”."), item=item.title)
-    # The next steps by their names in the reader's language, as the inbox lists them.
-    opened = api.localize_items(list(WorkItem.objects.filter(pk__in=result.opened).order_by("id")))
     sentences: list[str] = [done, *(_next_line(n, user) for n in opened)]
     if result.status == "completed":
         sentences.append(_("The process is complete."))

@@ -38,6 +38,9 @@ def item(request: HttpRequest, item_id: int) -> HttpResponse:
     outcome = services.item_submit(item=work_item, user=request.user, posted=request.POST)
     if outcome.ok:
         messages.success(request, outcome.message)
+        if outcome.continue_to is not None:
+            # The next step is the same person's: open it rather than send them back to the inbox.
+            return redirect("inbox:item", item_id=outcome.continue_to)
         opened = ",".join(map(str, outcome.opened[:MAX_HIGHLIGHTED]))
         return redirect(reverse("inbox:inbox") + (f"?opened={opened}" if opened else ""))
     if outcome.form is None:

@@ -7,7 +7,7 @@ import pytest
 from engine import api
 from engine.models import AuditEvent, ItemStatus, WorkItem
 from tests.helpers import deploy, only_item
-from tests.inbox.conftest import events, field_error, rows, signed_in, text_of, valid_appraisal
+from tests.inbox.conftest import events, field_error, signed_in, text_of, valid_appraisal
 
 
 def test_the_page_shows_instructions_the_form_and_what_happened(appraisal, people):
@@ -44,16 +44,22 @@ def test_a_missing_required_field_inside_a_group_is_named_there(appraisal, peopl
     assert field_error(response, "owner.name") == "this field is required"
 
 
-def test_submitting_returns_to_the_inbox_with_the_next_item_visible(demo_contact, people):
+def test_submitting_opens_the_next_step_when_it_is_the_same_persons(demo_contact, people):
     client = signed_in(people["sales"])
     response = client.post(f"/items/{demo_contact.pk}/", {"outcome": "interested", "intent_level": "high"}, follow=True)
     booking = only_item(demo_contact.instance_id, "BookTestDrive")
-    assert response.redirect_chain == [(f"/?opened={booking.pk}", 302)]
-    assert "Done: “Contact the prospect” (Li Wei). Next: Book a test drive is in your list." in text_of(
-        response.content.decode()
-    )
-    assert f'<tr id="item-{booking.pk}" class="highlighted' in response.content.decode()
-    assert rows(response, "mine")[0].startswith("Book a test drive Li Wei")
+    assert booking.assignee_id == people["sales"].pk
+    assert response.redirect_chain == [(f"/items/{booking.pk}/", 302)]
+    page = text_of(response.content.decode())
+    assert "Done: “Contact the prospect” (Li Wei). Next: Book a test drive is in your list." in page
+    assert response.context["page"].item.pk == booking.pk
+
+
+def test_submitting_returns_to_the_inbox_when_the_next_step_is_someone_elses(appraisal, people):
+    response = signed_in(people["sales"]).post(f"/items/{appraisal.pk}/", valid_appraisal(), follow=True)
+    review = only_item(appraisal.instance_id, "Review")
+    assert review.assignee_id is None
+    assert response.redirect_chain == [(f"/?opened={review.pk}", 302)]
 
 
 def test_the_next_item_of_another_role_says_who_it_waits_for(appraisal, people):

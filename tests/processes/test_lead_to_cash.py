@@ -3,6 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
 
 from engine import api, clock
 from engine.errors import InvalidData, InvalidState
@@ -14,11 +16,13 @@ from portal.crm.models import (
     InsurancePolicy,
     MaintenancePlan,
     Order,
+    Staff,
 )
 from portal.crm.services.leads import lead_receive
 from tests.crm.factories import CustomerFactory, VehicleFactory
 from tests.helpers import assert_round_trip, deploy, make_staff, only_item
 
+User = get_user_model()
 START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
 
@@ -254,3 +258,51 @@ def test_stats_show_where_leads_wait(shop, people):
     steps = {s["element_id"]: s for s in api.process_stats("lead_to_cash")["steps"]}
     assert (steps["FirstContact"]["done"], steps["FirstContact"]["average_seconds"]) == (1, 7200)
     assert steps["Qualify"]["waiting"] == 1
+
+
+def test_the_balance_goes_to_the_finance_person_who_took_the_deposit(shop, people, stores):
+    make_staff("finance2", stores[0], ["finance"])  # a colleague who could take it from the queue
+    iid = lead_for(shop["owned"])
+    to_order(iid, people, shop["camry"])
+    balance = only_item(iid, "Balance")
+    assert (balance.assignee_id, balance.role) == (people["finance"].pk, "finance")
+    assert [i.pk for i in api.inbox_for(people["finance"]).mine] == [balance.pk]
+    assert api.inbox_for(User.objects.get(username="finance2")).claimable == []
+    assert_round_trip(iid)
+
+
+def test_finance_submitting_the_deposit_lands_on_the_balance(shop, people):
+    iid = lead_for(shop["owned"])
+    done(iid, "FirstContact", people["sales"], outcome="interested", notes="Wants a family sedan")
+    client = Client()
+    client.force_login(people["sales"])
+    qualify = only_item(iid, "Qualify")
+    post = {"intent_level": "high", "vehicle_type": "sedan", "budget_max": "200000", "next_step": "quote"}
+    response = client.post(f"/items/{qualify.pk}/", {**post, "needs": "Family of four"})
+    assert response.url == f"/items/{only_item(iid, 'Quote').pk}/"  # the owner's quote comes next
+    quote = {"vehicle_id": shop["camry"].pk, "price": 148000, "payment_plan": "full", "deposit": 5000}
+    done(iid, "Quote", people["sales"], **quote, delivery_date="2026-11-20", decision="order")
+    deposit = only_item(iid, "RecordDeposit")
+    client.force_login(people["finance"])
+    response = client.post(f"/items/{deposit.pk}/", {"deposit_method": "card"}, follow=True)
+    balance = only_item(iid, "Balance")
+    assert response.redirect_chain == [(f"/items/{balance.pk}/", 302)]
+    assert response.context["page"].item.pk == balance.pk
+    assert "Done: “Collect the deposit” (Li Wei)." in response.content.decode()
+
+
+def test_a_leavers_continuation_waits_in_the_finance_queue(shop, people, stores):
+    iid = lead_for(shop["owned"])
+    to_order(iid, people, shop["camry"])
+    successor = make_staff("finance2", stores[0], ["finance"])
+    Staff.objects.filter(user=people["finance"]).update(active=False)
+    api.grants_changed()
+    api.hand_over(leaver=people["finance"], successors={})
+    balance = only_item(iid, "Balance")
+    assert balance.assignee_id is None  # back in the queue, as any leaver's role work
+    api.claim(balance.pk, user=successor)
+    done(iid, "Balance", successor, balance_outcome="cancelled", cancel_reason="Bought elsewhere")
+    refund = only_item(iid, "RefundDeposit")
+    assert (refund.assignee_id, refund.role) == (None, "finance")  # the deposit taker left: the queue
+    assert [i.pk for i in api.inbox_for(successor).claimable] == [refund.pk]
+    assert_round_trip(iid)
