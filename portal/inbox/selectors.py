@@ -10,8 +10,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from engine import api
 from engine.api import AuditEvent, ItemKind, ItemStatus, WorkItem
@@ -22,7 +22,7 @@ from . import tickets
 from .markup import render_markdown
 from .subjects import Subject, subject_links, subject_of
 from .taskforms import TaskForm, UnsupportedForm
-from .values import instructions_shown
+from .values import form_labels, instructions_shown, shown
 
 SORTS = {"due": pgettext_lazy("inbox sort", "Due time"), "priority": pgettext_lazy("inbox sort", "Priority")}
 KIND_LABELS: dict[str, Any] = {
@@ -262,22 +262,28 @@ def history(item: WorkItem) -> list[HistoryEntry]:
         else {}
     )
     names = people_names({e["actor"] for e in events if e.get("actor")})
+    deployment = (item.texts or {}).get("deployment")
+    labels = form_labels(deployment, (get_language() or "en").lower()) if deployment else {}
     return [
         HistoryEntry(
             at=_parse(e.get("at")),
             actor=names.get(e.get("actor"), e.get("actor")) or str(SYSTEM),
             action=str(ACTION_LABELS.get(e.get("action", ""), e.get("action", ""))),
             step=steps.get(e.get("element_id") or "", e.get("element_id") or ""),
-            details=_details(e),
+            details=_details(e, labels),
         )
         for e in events
     ]
 
 
-def _details(event: dict) -> list[tuple[Any, str]]:
+def _details(event: dict, labels: dict[str, dict[str, str]]) -> list[tuple[Any, str]]:
+    """A step's answers as people read them: a choice by its label, never the stored code."""
     data = event.get("data") or {}
     if event.get("action") == "completed" and isinstance(data.get("data"), dict):
-        return [(k.replace("_", " ").capitalize(), _short(v)) for k, v in data["data"].items()]
+        return [
+            (k.replace("_", " ").capitalize(), _short(shown(k, v, labels) if isinstance(v, str) else v))
+            for k, v in data["data"].items()
+        ]
     if event.get("action") == "assigned":
         return [(pgettext_lazy("history detail", "To"), str(data.get("to") or ""))]
     if event.get("action") == "incident":
