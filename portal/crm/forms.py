@@ -222,14 +222,33 @@ class DeactivateForm(forms.Form):
     customers_to = forms.CharField(required=False, label=_("Customers go to (username)"))
 
 
+class StoreWithRegionField(forms.ModelChoiceField):
+    """A store shown with its region, so a visitor who knows only the city can pick."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(_("%(store)s (%(region)s)") % {"store": obj.name, "region": obj.region})
+
+
 class LeadForm(forms.Form):
     """The public web form. ``website`` is the honeypot: hidden from people, filled by bots."""
 
     name = forms.CharField(max_length=100, label=_("Your name"))
     phone = forms.CharField(max_length=20, label=_("Phone"))
     email = forms.EmailField(required=False, label=_("Email"))
+    store = StoreWithRegionField(
+        queryset=Store.objects.none(),
+        required=False,
+        empty_label=_("Any store (we choose the nearest)"),
+        label=_("Which store or city?"),
+        error_messages={"invalid_choice": _("We have no such store; choose one of our stores.")},
+    )
     interest = forms.CharField(max_length=300, required=False, label=_("What are you looking for?"))
     website = forms.CharField(required=False, label=_("Leave this empty"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        store = cast("forms.ModelChoiceField[Store]", self.fields["store"])
+        store.queryset = Store.objects.order_by("region", "name")
 
 
 class ImportForm(forms.Form):
@@ -237,7 +256,8 @@ class ImportForm(forms.Form):
         label=_("File"),
         help_text=_(
             "CSV (UTF-8) or Excel .xlsx with columns name, phone; optional: email, "
-            "source, sub_channel, intent_level, budget_min, budget_max, note."
+            "source, sub_channel, intent_level, budget_min, budget_max, note, "
+            "store (its name or number), region."
         ),
     )
 
