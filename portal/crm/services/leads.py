@@ -103,7 +103,12 @@ def lead_receive(
     lead_routing rules see them as the lead's ``store`` (its name) and ``region`` facts.
     """
     number = phone_normalize(phone)
-    asked, asked_region = asked_store(store, region)
+    given = received or {}
+    # A caller that sends the raw request only (its "store" and "region" keys) is read the same way.
+    asked, asked_region = asked_store(
+        store if store not in (None, "") else given.get("store"),
+        region if region not in (None, "") else given.get("region"),
+    )
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("A lead needs a name.")})
