@@ -176,6 +176,11 @@ def _pages(world):
         "customer list": ("sales", reverse("crm:customers")),
         "customer": ("sales", reverse("crm:customer", args=[customer])),
         "pool": ("sales", reverse("crm:pool")),
+        "customer list, a manager filtering": (
+            "manager",
+            reverse("crm:customers") + f"?consulted_from=2020-01-01&sort=budget&store={world.store.pk}",
+        ),
+        "pool, hq filtering": ("hq", reverse("crm:pool") + "?sort=waiting&days_min=0&score_min=0"),
         "vehicle list": ("manager", reverse("crm:vehicles")),
         "vehicle": ("manager", reverse("crm:vehicle", args=[vehicle])),
         "staff list": ("manager", reverse("crm:staff_list")),
@@ -191,12 +196,17 @@ QUERIES = {
     "inbox": 12,
     # the subject card: the customer with their phone (in scope), their grants, the appointment, the car
     "work item": 24,
-    "customer list": 11,
+    # and the viewer's grants once more (which stores and people the filters offer), the owner list
+    "customer list": 13,
+    # and the store list, the salespeople a manager may reassign to, the chosen store checked, and the
+    # grants once more for the filter
+    "customer list, a manager filtering": 17,
     # 31, and one each for the payments of the orders, the cars sold to the customer, their policies,
     # their service records, the return visits, and the pool_reclaim rules in force (the days left
     # before the pool reclaims a prospect); the membership card comes with the customer's row.
     "customer": 37,
-    "pool": 11,
+    "pool": 12,  # and the grants once more: which stores the filter offers
+    "pool, hq filtering": 13,
     "vehicle list": 11,
     "vehicle": 18,
     "staff list": 11,

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.ui.people import display_name
+
 from .identifiers import VIN_CHECK_DIGIT_CODE
 from .labels import FIELD_LABELS, HELP_TEXTS
 from .models import (
@@ -82,10 +84,28 @@ class CustomerForm(forms.ModelForm):
         }
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """A staff member shown by name, with their store."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        store = getattr(getattr(obj, "staff", None), "store", None)
+        name = display_name(obj)
+        return str(_("%(person)s (%(store)s)") % {"person": name, "store": store.name}) if store else name
+
+
 class CustomerFilterForm(forms.Form):
+    SORTS = [
+        ("newest", pgettext_lazy("list order", "Newest first")),
+        ("oldest", pgettext_lazy("list order", "Oldest first")),
+        ("name", pgettext_lazy("list order", "Name")),
+        ("last_contact", pgettext_lazy("list order", "Latest contact")),
+        ("budget", pgettext_lazy("list order", "Highest budget")),
+        ("score", pgettext_lazy("list order", "Highest score")),
+    ]
+
     q = forms.CharField(required=False, label=_("Name, phone, last 4 digits, plate or VIN"))
-    contact_from = forms.DateTimeField(required=False, widget=DATETIME, label=_("Last contact from"))
-    contact_to = forms.DateTimeField(required=False, widget=DATETIME, label=_("Last contact to"))
+    consulted_from = forms.DateField(required=False, widget=DATE, label=_("First consulted from"))
+    consulted_to = forms.DateField(required=False, widget=DATE, label=_("First consulted to"))
     budget_min = forms.IntegerField(required=False, min_value=0, label=_("Budget from"))
     budget_max = forms.IntegerField(required=False, min_value=0, label=_("Budget to"))
     use = forms.ChoiceField(required=False, choices=_blank_choice(Use.choices), label=FIELD_LABELS["use"])
@@ -94,8 +114,46 @@ class CustomerFilterForm(forms.Form):
     )
     stage = forms.ChoiceField(required=False, choices=_blank_choice(Stage.choices), label=FIELD_LABELS["stage"])
     source = forms.ChoiceField(required=False, choices=_blank_choice(Source.choices), label=FIELD_LABELS["source"])
-    owner = forms.CharField(required=False, label=_("Owner (username)"))
+    owner = PersonChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label="—", label=_("Owner")
+    )
+    store = forms.ModelChoiceField(queryset=Store.objects.none(), required=False, empty_label="—", label=_("Store"))
     in_pool = forms.BooleanField(required=False, label=_("Only the pool"))
+    sort = forms.ChoiceField(required=False, choices=SORTS, label=_("Sort by"))
+
+    def __init__(self, *args: Any, people: Any, stores: Any, **kwargs: Any) -> None:
+        """``people``: the staff the viewer may pick as owner; ``stores``: their store filter, None for none."""
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = people
+        if stores is None:
+            del self.fields["store"]
+        else:
+            cast(forms.ModelChoiceField, self.fields["store"]).queryset = stores
+
+
+class PoolFilterForm(forms.Form):
+    SORTS = [
+        ("score", pgettext_lazy("list order", "Highest score")),
+        ("waiting", pgettext_lazy("list order", "Longest in the pool")),
+        ("newest", pgettext_lazy("list order", "Newest first")),
+    ]
+
+    source = forms.ChoiceField(required=False, choices=_blank_choice(Source.choices), label=FIELD_LABELS["source"])
+    intent_level = forms.ChoiceField(
+        required=False, choices=_blank_choice(IntentLevel.choices), label=FIELD_LABELS["intent_level"]
+    )
+    score_min = forms.IntegerField(required=False, label=_("Score at least"))
+    days_min = forms.IntegerField(required=False, min_value=0, label=_("In the pool at least (days)"))
+    days_max = forms.IntegerField(required=False, min_value=0, label=_("In the pool at most (days)"))
+    store = forms.ModelChoiceField(queryset=Store.objects.none(), required=False, empty_label="—", label=_("Store"))
+    sort = forms.ChoiceField(required=False, choices=SORTS, label=_("Sort by"))
+
+    def __init__(self, *args: Any, stores: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if stores is None:
+            del self.fields["store"]
+        else:
+            cast(forms.ModelChoiceField, self.fields["store"]).queryset = stores
 
 
 class CommunicationForm(forms.Form):
@@ -222,14 +280,33 @@ class DeactivateForm(forms.Form):
     customers_to = forms.CharField(required=False, label=_("Customers go to (username)"))
 
 
+class StoreWithRegionField(forms.ModelChoiceField):
+    """A store shown with its region, so a visitor who knows only the city can pick."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(_("%(store)s (%(region)s)") % {"store": obj.name, "region": obj.region})
+
+
 class LeadForm(forms.Form):
     """The public web form. ``website`` is the honeypot: hidden from people, filled by bots."""
 
     name = forms.CharField(max_length=100, label=_("Your name"))
     phone = forms.CharField(max_length=20, label=_("Phone"))
     email = forms.EmailField(required=False, label=_("Email"))
+    store = StoreWithRegionField(
+        queryset=Store.objects.none(),
+        required=False,
+        empty_label=_("Any store (we choose the nearest)"),
+        label=_("Which store or city?"),
+        error_messages={"invalid_choice": _("We have no such store; choose one of our stores.")},
+    )
     interest = forms.CharField(max_length=300, required=False, label=_("What are you looking for?"))
     website = forms.CharField(required=False, label=_("Leave this empty"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        store = cast("forms.ModelChoiceField[Store]", self.fields["store"])
+        store.queryset = Store.objects.order_by("region", "name")
 
 
 class ImportForm(forms.Form):
@@ -237,7 +314,8 @@ class ImportForm(forms.Form):
         label=_("File"),
         help_text=_(
             "CSV (UTF-8) or Excel .xlsx with columns name, phone; optional: email, "
-            "source, sub_channel, intent_level, budget_min, budget_max, note."
+            "source, sub_channel, intent_level, budget_min, budget_max, note, "
+            "store (its name or number), region."
         ),
     )
 
@@ -315,3 +393,27 @@ class ApprovalsForm(forms.Form):
         if decision == "reject" and len((data.get("comment") or "").strip()) < 3:
             self.add_error("comment", _("Say why you reject (a few words): the requester reads it."))
         return data
+
+
+class ReassignForm(forms.Form):
+    """Customers picked on the list (``id:owner id seen``, the owner empty for the pool) and their new owner."""
+
+    owner = PersonChoiceField(queryset=get_user_model().objects.none(), label=_("Give them to"))
+    picked = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = people
+        picked = self.data.getlist("picked") if hasattr(self.data, "getlist") else []
+        cast(forms.MultipleChoiceField, self.fields["picked"]).choices = [(v, v) for v in picked]
+
+    def clean_picked(self) -> dict[int, int | None]:
+        seen: dict[int, int | None] = {}
+        for value in self.cleaned_data["picked"]:
+            customer, _sep, owner = str(value).partition(":")
+            if not customer.isdigit() or not (owner == "" or owner.isdigit()):
+                raise ValidationError(_("The list of picked customers is damaged; reload the page."))
+            seen[int(customer)] = int(owner) if owner else None
+        if not seen:
+            raise ValidationError(_("Pick the customers to reassign first."))
+        return seen

@@ -8,12 +8,15 @@ customers (``bench/search.py`` measures it).
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.ui.people import display_name
@@ -22,7 +25,7 @@ from . import search
 from .brands import brand_english, english_for
 from .identifiers import phone_hash, phone_normalize, plate_normalize, vin_normalize
 from .models import Customer, CustomerPhone, Role, Store, Vehicle, VehicleStatus
-from .scopes import EVERYWHERE, customers_visible_to, vehicles_visible_to
+from .scopes import EVERYWHERE, Scope, customers_visible_to, vehicles_visible_to
 
 _PHONE_CHARS = re.compile(r"^[\d\s()+\-]+$")
 _VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
@@ -76,6 +79,34 @@ def customer_search(user: Any, query: str) -> QuerySet[Customer]:
     return search.matching(visible, search.query_conditions(text))
 
 
+def staff_choices(scope: Scope, *, sales_only: bool = False) -> QuerySet:
+    """People the viewer may pick from a list (the owner filter, a new owner): the staff of the
+    stores the viewer works in, all stores' for hq and admin; ``sales_only``: active salespeople."""
+    stores = scope.stores(*Role.values)
+    people = get_user_model().objects.filter(staff__isnull=False)
+    if stores != EVERYWHERE:
+        people = people.filter(staff__store_id__in=cast(set[int], stores))
+    if sales_only:
+        people = people.filter(staff__active=True, staff__roles__role=Role.SALES)
+    return people.select_related("staff__store").distinct().order_by("staff__store__name", "username")
+
+
+def reassign_stores(scope: Scope) -> set[int] | str:
+    """Stores whose customers the viewer may give to another salesperson: a manager's, all for hq and admin."""
+    return EVERYWHERE if scope.everything else scope.stores(Role.STORE_MANAGER)
+
+
+def store_choices(scope: Scope) -> QuerySet[Store] | None:
+    """The stores the lists' store filter offers: all for hq and admin, a store manager's own;
+    None for everyone else (they see one store's customers and need no store filter)."""
+    if scope.everything:
+        return Store.objects.order_by("name")
+    managed = scope.stores(Role.STORE_MANAGER)
+    if not managed:
+        return None
+    return Store.objects.filter(pk__in=cast(set[int], managed)).order_by("name")
+
+
 @dataclass(frozen=True)
 class CustomerFilter:
     contact_from: datetime | None = None
@@ -89,6 +120,10 @@ class CustomerFilter:
     owner_id: int | None = None
     in_pool: bool = False
     store_id: int | None = None
+    # The consultation: the day the customer first came to us (created_at), not the last contact.
+    consulted_from: date | None = None
+    consulted_to: date | None = None
+    sort: str = ""
 
     def validate(self) -> None:
         if self.budget_min is not None and self.budget_max is not None and self.budget_min > self.budget_max:
@@ -100,6 +135,28 @@ class CustomerFilter:
             )
         if self.contact_from and self.contact_to and self.contact_from > self.contact_to:
             raise ValidationError({"contact_from": _("The contact window starts after it ends.")})
+        if self.consulted_from and self.consulted_to and self.consulted_from > self.consulted_to:
+            raise ValidationError({"consulted_from": _("The consultation dates start after they end.")})
+
+
+# The lists' sort orders: a key the page sends, and the columns (always ending in a unique one).
+CUSTOMER_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "name": ("name_key", "id"),
+    "last_contact": (F("last_contact_at").desc(nulls_last=True), "-id"),
+    "budget": (F("budget_max").desc(nulls_last=True), "-id"),
+    "score": ("-score", "-id"),
+}
+POOL_SORTS: dict[str, tuple[str, ...]] = {
+    "score": ("-score", "-created_at", "-id"),
+    "waiting": ("waiting_since", "id"),  # longest in the pool first
+    "newest": ("-created_at", "-id"),
+}
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def customer_filter(user: Any, criteria: CustomerFilter, query: str = "") -> QuerySet[Customer]:
@@ -126,10 +183,61 @@ def customer_filter(user: Any, criteria: CustomerFilter, query: str = "") -> Que
         conditions &= Q(owner__isnull=True)
     if c.store_id is not None:
         conditions &= Q(home_store_id=c.store_id)
+    if c.consulted_from:
+        conditions &= Q(created_at__gte=_day_start(c.consulted_from))
+    if c.consulted_to:
+        conditions &= Q(created_at__lt=_day_start(c.consulted_to + timedelta(days=1)))
     rows = rows.filter(conditions)
+    if c.sort in CUSTOMER_SORTS:
+        return rows.order_by(*CUSTOMER_SORTS[c.sort])
     if c.contact_from or c.contact_to:
         return rows.order_by("-last_contact_at", "-id")
     return rows if searching else rows.order_by("-id")  # a search comes newest first already
+
+
+@dataclass(frozen=True)
+class PoolFilter:
+    source: str = ""
+    intent_level: str = ""
+    score_min: int | None = None
+    days_min: int | None = None  # in the pool at least this many days
+    days_max: int | None = None
+    store_id: int | None = None
+    sort: str = "score"
+
+    def validate(self) -> None:
+        if self.days_min is not None and self.days_max is not None and self.days_min > self.days_max:
+            raise ValidationError(
+                {
+                    "days_min": _("At least %(low)s days is more than at most %(high)s days.")
+                    % {"low": self.days_min, "high": self.days_max}
+                }
+            )
+
+
+def pool_filter(user: Any, criteria: PoolFilter, now: datetime) -> QuerySet[Customer]:
+    """The pool the user sees, filtered and sorted. A prospect has waited in the pool since its
+    last contact (a released or reclaimed one) or, never contacted, since it arrived."""
+    criteria.validate()
+    c = criteria
+    rows = (
+        customers_visible_to(user)
+        .filter(owner__isnull=True)
+        .annotate(waiting_since=Coalesce("last_contact_at", "created_at"))
+    )
+    conditions = Q()
+    for name in ("source", "intent_level"):
+        if getattr(c, name):
+            conditions &= Q(**{name: getattr(c, name)})
+    if c.score_min is not None:
+        conditions &= Q(score__gte=c.score_min)
+    if c.days_min is not None:
+        conditions &= Q(waiting_since__lte=now - timedelta(days=c.days_min))
+    if c.days_max is not None:
+        conditions &= Q(waiting_since__gt=now - timedelta(days=c.days_max + 1))
+    if c.store_id is not None:
+        conditions &= Q(home_store_id=c.store_id)
+    return rows.filter(conditions).order_by(*POOL_SORTS.get(c.sort, POOL_SORTS["score"]))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ app_name = "crm"
 
 urlpatterns = [
     path("customers/", customers.customer_list, name="customers"),
+    path("customers/reassign/", customers.customers_reassign, name="customers_reassign"),
     path("customers/new/", customers.customer_create, name="customer_new"),
     path("customers/<int:customer_id>/", customers.customer_detail, name="customer"),
     path("customers/<int:customer_id>/edit/", customers.customer_edit, name="customer_edit"),

@@ -166,6 +166,12 @@ class LeadSerializer(serializers.Serializer):
     budget_min = serializers.IntegerField(required=False, allow_null=True, default=None)
     budget_max = serializers.IntegerField(required=False, allow_null=True, default=None)
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    store = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="The store the lead asks for: its id or its name."
+    )
+    region = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="The region the lead asks for (a region of our stores)."
+    )
 
 
 class LeadResultSerializer(serializers.Serializer):

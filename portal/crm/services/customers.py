@@ -19,6 +19,7 @@ from ..models import Customer, CustomerPhone, LeadIntake, MembershipCard, Role, 
 from ..names import name_keys
 from ..scopes import can_manage_customer, customers_visible_to, scope_of, staff_visible_to
 from .common import clean_or_raise, visible_or_raise
+from .notices import new_owner_notice
 
 CUSTOMER_FIELDS = [
     "name",
@@ -255,6 +256,8 @@ def customer_assign(*, customer_id: int, by: Any, owner: Any) -> Customer:
     Customer.objects.filter(pk=customer.pk).update(owner=owner)
     history.record_change(customer, "owner", old, owner, actor=by, note=gettext_noop("reassigned"))
     customer.owner = owner
+    if old != owner:
+        new_owner_notice(customer, by=by)
     return customer
 
 

@@ -26,7 +26,17 @@ from .customers import customer_find_or_create
 
 LEAD_PROCESS = "lead_to_cash"
 REQUIRED_COLUMNS = ["name", "phone"]
-OPTIONAL_COLUMNS = ["email", "source", "sub_channel", "intent_level", "budget_min", "budget_max", "note"]
+OPTIONAL_COLUMNS = [
+    "email",
+    "source",
+    "sub_channel",
+    "intent_level",
+    "budget_min",
+    "budget_max",
+    "note",
+    "store",
+    "region",
+]
 
 
 def default_lead_store() -> Store:
@@ -49,6 +59,26 @@ def _int_or_none(value: Any, field_name: str) -> int | None:
     return number
 
 
+def asked_store(store: Any = None, region: Any = None) -> tuple[Store | None, str]:
+    """The store (by id or name) and region a lead asks for; either may be empty.
+
+    A store or region the group does not have is refused, naming the field, before anything is saved.
+    """
+    wanted = store.pk if isinstance(store, Store) else str(store if store is not None else "").strip()
+    region = str(region if region is not None else "").strip()
+    found = None
+    if wanted != "":
+        by_id = isinstance(wanted, int) or wanted.isdigit()
+        found = Store.objects.filter(**({"pk": int(wanted)} if by_id else {"name": wanted})).first()
+        if found is None:
+            raise ValidationError(
+                {"store": _("We have no store “%(store)s”; choose one of our stores.") % {"store": wanted}}
+            )
+    if region and not Store.objects.filter(region=region).exists():
+        raise ValidationError({"region": _("We have no store in the region “%(region)s”.") % {"region": region}})
+    return found, region or (found.region if found else "")
+
+
 @transaction.atomic
 def lead_receive(
     *,
@@ -63,10 +93,22 @@ def lead_receive(
     budget_min: Any = None,
     budget_max: Any = None,
     note: str = "",
+    store: Any = None,
+    region: Any = None,
     received: dict | None = None,
 ) -> LeadIntake:
-    """Create or merge the prospect (same phone, same customer) and start the lead-to-cash process."""
+    """Create or merge the prospect (same phone, same customer) and start the lead-to-cash process.
+
+    ``store`` (a Store, its id or its name) and ``region`` are what the lead asks for: the
+    lead_routing rules see them as the lead's ``store`` (its name) and ``region`` facts.
+    """
     number = phone_normalize(phone)
+    given = received or {}
+    # A caller that sends the raw request only (its "store" and "region" keys) is read the same way.
+    asked, asked_region = asked_store(
+        store if store not in (None, "") else given.get("store"),
+        region if region not in (None, "") else given.get("region"),
+    )
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("A lead needs a name.")})
@@ -102,15 +144,21 @@ def lead_receive(
     if not created and email and not customer.email:
         customer.email = email
         customer.save(update_fields=["email"])
+    kept = (
+        dict(received)
+        if received is not None
+        else {"name": name, "email": email, "note": note, "sub_channel": sub_channel}
+    )
+    # What routing reads: the asked store by name, whatever the caller sent (an id, a name, nothing).
+    kept["store"] = asked.name if asked else ""
+    kept["region"] = asked_region
     lead = LeadIntake.objects.create(
         customer=customer,
         source=source,
         channel=channel,
         merged=not created,
         created_by=by,
-        received=received
-        if received is not None
-        else {"name": name, "email": email, "note": note, "sub_channel": sub_channel},
+        received=kept,
     )
     result = engine.start(
         LEAD_PROCESS,
@@ -234,6 +282,8 @@ def leads_import(*, by: Any, filename: str, stream: IO[bytes]) -> ImportReport:
                 budget_min=row.get("budget_min"),
                 budget_max=row.get("budget_max"),
                 note=row.get("note", ""),
+                store=row.get("store"),
+                region=row.get("region"),
                 received={"file": filename, "line": line, **{k: v for k, v in row.items() if k}},
             )
         except ValidationError as err:

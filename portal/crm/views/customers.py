@@ -4,16 +4,17 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from engine import api
+from portal.ui.people import display_name
 
 from ..aftercare import reclaim_days_left
 from ..forms import (
@@ -24,6 +25,8 @@ from ..forms import (
     CustomerFilterForm,
     CustomerForm,
     FollowUpForm,
+    PoolFilterForm,
+    ReassignForm,
     add_service_errors,
 )
 from ..history import history_for
@@ -40,8 +43,17 @@ from ..scopes import (
     orders_visible_to,
     scope_of,
 )
-from ..selectors import CustomerFilter, customer_filter, stock_matching
-from ..services import contacts, customers
+from ..selectors import (
+    CustomerFilter,
+    PoolFilter,
+    customer_filter,
+    pool_filter,
+    reassign_stores,
+    staff_choices,
+    stock_matching,
+    store_choices,
+)
+from ..services import contacts, customers, reassign
 from ..services.common import visible_or_raise
 from .common import crm_view, page_of
 
@@ -60,45 +72,105 @@ def _errors_line(form: forms.BaseForm) -> str:
 
 @crm_view
 def customer_list(request: HttpRequest) -> HttpResponse:
-    form = CustomerFilterForm(request.GET or None)
-    rows = customers_visible_to(request.user).order_by("-id")
+    user = request.user
+    scope = scope_of(user)
+    form = CustomerFilterForm(request.GET or None, people=staff_choices(scope), stores=store_choices(scope))
+    rows = customers_visible_to(user).order_by("-id")
     if form.is_valid():
         data = form.cleaned_data
-        owner_id = None
-        if data["owner"]:
-            owner_id = get_user_model().objects.filter(username=data["owner"]).values_list("pk", flat=True).first()
-            owner_id = owner_id or -1
         criteria = CustomerFilter(
-            contact_from=data["contact_from"],
-            contact_to=data["contact_to"],
+            consulted_from=data["consulted_from"],
+            consulted_to=data["consulted_to"],
             budget_min=data["budget_min"],
             budget_max=data["budget_max"],
             use=data["use"],
             intent_level=data["intent_level"],
             stage=data["stage"],
             source=data["source"],
-            owner_id=owner_id,
+            owner_id=data["owner"].pk if data["owner"] else None,
+            store_id=data["store"].pk if data.get("store") else None,
             in_pool=data["in_pool"],
+            sort=data["sort"],
         )
         try:
-            rows = customer_filter(request.user, criteria, data["q"])
+            rows = customer_filter(user, criteria, data["q"])
         except ValidationError as err:
             add_service_errors(form, err)
     page = page_of(request, rows.select_related("owner", "home_store").prefetch_related("phones"))
-    return render(request, "crm/customer_list.html", {"form": form, "page": page, "title": _("Customers")})
+    may_reassign = bool(reassign_stores(scope))
+    context = {
+        "form": form,
+        "page": page,
+        "title": _("Customers"),
+        "reassign": ReassignForm(people=staff_choices(scope, sales_only=True)) if may_reassign else None,
+    }
+    return render(request, "crm/customer_list.html", context)
 
 
 @crm_view
 def pool(request: HttpRequest) -> HttpResponse:
-    # Most promising first (the lead_scoring rules), then newest.
-    rows = customers_visible_to(request.user).filter(owner__isnull=True).order_by("-score", "-created_at", "-id")
+    user = request.user
+    form = PoolFilterForm(request.GET or None, stores=store_choices(scope_of(user)))
+    criteria = PoolFilter()
+    if form.is_valid():
+        data = form.cleaned_data
+        criteria = PoolFilter(
+            source=data["source"],
+            intent_level=data["intent_level"],
+            score_min=data["score_min"],
+            days_min=data["days_min"],
+            days_max=data["days_max"],
+            store_id=data["store"].pk if data.get("store") else None,
+            sort=data["sort"] or "score",
+        )
+    now = api.now()
+    try:
+        rows = pool_filter(user, criteria, now)
+    except ValidationError as err:
+        add_service_errors(form, err)
+        rows = pool_filter(user, PoolFilter(), now)
     page = page_of(request, rows.select_related("home_store").prefetch_related("phones"))
     # A form for each row, its ids its own: every label names its row's field, not the first row's.
     rows_and_forms = [
-        (customer, CommunicationForm(initial={"from_pool": True}, auto_id=f"id_pool{customer.pk}_%s"))
+        (
+            customer,
+            (now - customer.waiting_since).days,
+            CommunicationForm(initial={"from_pool": True}, auto_id=f"id_pool{customer.pk}_%s"),
+        )
         for customer in page
     ]
-    return render(request, "crm/pool.html", {"page": page, "rows": rows_and_forms})
+    return render(request, "crm/pool.html", {"page": page, "rows": rows_and_forms, "form": form})
+
+
+@crm_view
+@require_POST
+def customers_reassign(request: HttpRequest) -> HttpResponse:
+    """Several customers picked on the list go to one salesperson; each one that cannot is named."""
+    scope = scope_of(request.user)
+    if not reassign_stores(scope):
+        raise PermissionDenied(_("Only a store manager or hq can reassign customers."))
+    form = ReassignForm(request.POST, people=staff_choices(scope, sales_only=True))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    if not form.is_valid():
+        messages.error(request, _errors_line(form))
+        return redirect(back or "crm:customers")
+    owner = form.cleaned_data["owner"]
+    report = reassign.customers_reassign(by=request.user, owner=owner, seen=form.cleaned_data["picked"])
+    if report.moved:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s customer now belongs to %(person)s.",
+                "%(count)s customers now belong to %(person)s.",
+                len(report.moved),
+            )
+            % {"count": len(report.moved), "person": display_name(owner)},
+        )
+    for _customer_id, name, why in report.refused:
+        messages.error(request, _("%(customer)s was not reassigned: %(reason)s") % {"customer": name, "reason": why})
+    return redirect(back or "crm:customers")
 
 
 def _booking_form(request: HttpRequest, *, manage: bool, book_service: bool) -> AppointmentForm | None:

@@ -48,7 +48,8 @@ def lead_form(request: HttpRequest) -> HttpResponse:
                     source=Source.WEBSITE,
                     sub_channel="lead form",
                     note=data["interest"],
-                    received={k: v for k, v in data.items() if k != "website"},
+                    store=data["store"],
+                    received={k: v for k, v in data.items() if k not in ("website", "store")},
                 )
             except ValidationError as err:
                 add_service_errors(form, err)
