@@ -155,7 +155,7 @@ class CommunicationForm(forms.Form):
             cast(CarField, self.fields["book_vehicle"]).choices = car_choices(cars)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         booked = data.get("outcome") == ContactOutcome.BOOKED
         if "book_at" in self.fields and booked and not data.get("book_at") and "book_at" not in self.errors:
             self.add_error("book_at", _("Say when the appointment is."))
