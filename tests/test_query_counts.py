@@ -189,13 +189,15 @@ def _pages(world):
 
 QUERIES = {
     "inbox": 12,
-    # the subject card: the customer with their phone (in scope), their grants, the appointment, the car
-    "work item": 24,
+    # the subject card: the customer with their phone (in scope), their grants, the appointment, the car;
+    # where the step stands: the instance, its completed steps, its earliest timer
+    "work item": 27,
     "customer list": 11,
     # 31, and one each for the payments of the orders, the cars sold to the customer, their policies,
     # their service records, the return visits, and the pool_reclaim rules in force (the days left
-    # before the pool reclaims a prospect); the membership card comes with the customer's row.
-    "customer": 37,
+    # before the pool reclaims a prospect); the membership card comes with the customer's row;
+    # and two for the cars a booking may name (the store's stock and the customer's own, in scope).
+    "customer": 39,
     "pool": 11,
     "vehicle list": 11,
     "vehicle": 18,
