@@ -50,6 +50,7 @@ from .models import (
     WorkItem,
 )
 from .permissions import grants_changed, user_by_name
+from .progress import Progress, item_progress
 from .registry import register_choices, register_completion, register_service
 from .rules.catalog import Param, register_action, register_fact_builder, register_fact_type
 from .rules.host import Decision
@@ -112,6 +113,7 @@ __all__ = [
     "Param",
     "Problem",
     "ProcessInstance",
+    "Progress",
     "RulesRefused",
     "ScriptRefused",
     "Source",
@@ -143,6 +145,7 @@ __all__ = [
     "incidents",
     "instance_detail",
     "item_as_dict",
+    "item_progress",
     "item_visible_to",
     "localize_item",
     "localize_items",

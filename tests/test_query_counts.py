@@ -194,8 +194,9 @@ def _pages(world):
 
 QUERIES = {
     "inbox": 12,
-    # the subject card: the customer with their phone (in scope), their grants, the appointment, the car
-    "work item": 24,
+    # the subject card: the customer with their phone (in scope), their grants, the appointment, the car;
+    # where the step stands: the instance, its completed steps, its earliest timer
+    "work item": 27,
     # and the viewer's grants once more (which stores and people the filters offer), the owner list
     "customer list": 13,
     # and the store list, the salespeople a manager may reassign to, the chosen store checked, and the
@@ -203,8 +204,9 @@ QUERIES = {
     "customer list, a manager filtering": 17,
     # 31, and one each for the payments of the orders, the cars sold to the customer, their policies,
     # their service records, the return visits, and the pool_reclaim rules in force (the days left
-    # before the pool reclaims a prospect); the membership card comes with the customer's row.
-    "customer": 37,
+    # before the pool reclaims a prospect); the membership card comes with the customer's row;
+    # and two for the cars a booking may name (the store's stock and the customer's own, in scope).
+    "customer": 39,
     "pool": 12,  # and the grants once more: which stores the filter offers
     "pool, hq filtering": 13,
     "vehicle list": 11,

@@ -1,5 +1,6 @@
 """Forms of the CRM pages. They parse input; the services validate and write."""
 
+from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from portal.ui.people import display_name
+from portal.ui.templatetags.lotflow import yuan
 
 from .identifiers import VIN_CHECK_DIGIT_CODE
 from .labels import FIELD_LABELS, HELP_TEXTS
@@ -156,11 +158,74 @@ class PoolFilterForm(forms.Form):
             cast(forms.ModelChoiceField, self.fields["store"]).queryset = stores
 
 
+def car_label(car: Vehicle) -> str:
+    """A car as people pick it from stock: 丰田 凯美瑞 2020 · 沪A12345 · ¥150,000."""
+    parts = [f"{car.name} {car.year}", car.plate, yuan(car.asking_price)]
+    return " · ".join(part for part in parts if part)
+
+
+def car_choices(cars: Iterable[Vehicle]) -> list[tuple[Any, str]]:
+    return [("", "—"), *((car.pk, car_label(car)) for car in cars)]
+
+
+class CarField(forms.TypedChoiceField):
+    """A car picked from a list; one that left the list since the page was shown (sold, reserved)
+    is passed on, so that the booking service says what became of it."""
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value).isdigit()
+
+
+def _car_field(label: Any) -> CarField:
+    return CarField(coerce=int, empty_value=None, required=False, label=label)
+
+
 class CommunicationForm(forms.Form):
+    """A contact; given ``cars`` (the store's stock), it also books the visit or test drive it agreed."""
+
     channel = forms.ChoiceField(choices=ContactChannel.choices, label=_("Channel"))
     outcome = forms.ChoiceField(choices=ContactOutcome.choices, label=_("Outcome"))
     content = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, label=_("Note"))
     from_pool = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    book_kind = forms.ChoiceField(
+        choices=[
+            (AppointmentKind.TEST_DRIVE, AppointmentKind.TEST_DRIVE.label),
+            (AppointmentKind.VISIT, AppointmentKind.VISIT.label),
+        ],
+        required=False,
+        label=_("Kind of appointment"),
+    )
+    book_at = forms.DateTimeField(
+        widget=DATETIME,
+        required=False,
+        label=_("Appointment at"),
+        help_text=_("Fill in when the outcome is an appointment: it is booked with the contact."),
+    )
+    book_vehicle = _car_field(_("Car from stock"))
+
+    def __init__(self, *args: Any, cars: Iterable[Vehicle] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if cars is None:
+            for name in ("book_kind", "book_at", "book_vehicle"):
+                self.fields.pop(name)
+        else:
+            cast(CarField, self.fields["book_vehicle"]).choices = car_choices(cars)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        booked = data.get("outcome") == ContactOutcome.BOOKED
+        if "book_at" in self.fields and booked and not data.get("book_at") and "book_at" not in self.errors:
+            self.add_error("book_at", _("Say when the appointment is."))
+        return data
+
+    def contact_kwargs(self) -> dict[str, Any]:
+        """The cleaned data as ``contacts.contact_record`` takes it."""
+        data = dict(self.cleaned_data)
+        if "book_at" not in self.fields:
+            return data
+        if not data.get("book_at"):
+            data.pop("book_kind"), data.pop("book_vehicle"), data.pop("book_at")
+        return data
 
 
 class FollowUpForm(forms.Form):
@@ -170,11 +235,17 @@ class FollowUpForm(forms.Form):
 
 
 class AppointmentForm(forms.Form):
+    """A booking; the car is one of ``cars`` (the store's stock, and the customer's own for a service)."""
+
     kind = forms.ChoiceField(choices=AppointmentKind.choices, label=_("Kind of appointment"))
     at = forms.DateTimeField(widget=DATETIME, label=_("When"))
-    vehicle_id = forms.IntegerField(required=False, label=_("Vehicle id"))
+    vehicle_id = _car_field(_("Car"))
     intended_model = forms.CharField(required=False, max_length=100, label=_("Intended model"))
     intended_configuration = forms.CharField(required=False, max_length=200, label=_("Intended configuration"))
+
+    def __init__(self, *args: Any, cars: Iterable[Vehicle] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(CarField, self.fields["vehicle_id"]).choices = car_choices(cars)
 
 
 class AssignForm(forms.Form):

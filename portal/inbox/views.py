@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from engine import api
+
 from . import selectors, services
 from .auth import is_htmx, signed_in
 
@@ -34,7 +36,8 @@ def item(request: HttpRequest, item_id: int) -> HttpResponse:
         messages.warning(request, str(gone))
         return redirect("inbox:inbox")
     if request.method == "GET":
-        return render(request, "inbox/item.html", {"page": selectors.item_page(work_item, request.user)})
+        page = selectors.item_page(work_item, request.user)
+        return render(request, "inbox/item.html", {"page": page, "progress": _progress(page)})
     outcome = services.item_submit(item=work_item, user=request.user, posted=request.POST)
     if outcome.ok:
         messages.success(request, outcome.message)
@@ -47,7 +50,12 @@ def item(request: HttpRequest, item_id: int) -> HttpResponse:
         messages.warning(request, outcome.message)
         return redirect("inbox:inbox")
     page = selectors.item_page(work_item, request.user, form=outcome.form)
-    return render(request, "inbox/item.html", {"page": page, "problem": outcome.message})
+    return render(request, "inbox/item.html", {"page": page, "progress": _progress(page), "problem": outcome.message})
+
+
+def _progress(page: selectors.ItemPage) -> api.Progress | None:
+    """Step N of M, what comes next and the escalation time, for an open step of a process."""
+    return api.item_progress(page.item) if page.is_open else None
 
 
 @require_POST

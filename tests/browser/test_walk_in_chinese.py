@@ -175,7 +175,7 @@ def test_a_salesperson_takes_a_prospect_and_books_a_test_drive_and_the_desk_take
             "kind": gettext("Kind of appointment"),
             "test_drive": pgettext("appointment kind", "Test drive"),
             "when": gettext("When"),
-            "vehicle_id": gettext("Vehicle id"),
+            "vehicle_id": gettext("Car"),
             "intended_model": gettext("Intended model"),
             "book": pgettext("verb", "Book"),
             "booked": gettext("Appointment booked."),
@@ -238,7 +238,7 @@ def test_a_salesperson_takes_a_prospect_and_books_a_test_drive_and_the_desk_take
         appointments.get_by_label(t["kind"]).select_option(label=t["test_drive"])
         saturday = timezone.localtime() + timedelta(days=3)
         appointments.get_by_label(t["when"]).fill(saturday.strftime("%Y-%m-%dT10:00"))
-        appointments.get_by_label(t["vehicle_id"]).fill(str(car.pk))
+        appointments.get_by_label(t["vehicle_id"]).select_option(value=str(car.pk))
         appointments.get_by_label(t["intended_model"]).fill("丰田 RAV4荣放")
         _looks_right(page, language, width, "05-booking")
         appointments.get_by_role("button", name=t["book"], exact=True).click()

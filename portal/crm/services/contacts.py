@@ -6,10 +6,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+
+from engine import api
 
 from .. import history
 from ..automation.limits import pool_take_refusal
@@ -24,6 +26,7 @@ from ..models import (
     Role,
     Stage,
     Vehicle,
+    VehicleStatus,
 )
 from ..scopes import (
     can_book_service,
@@ -169,6 +172,7 @@ def appointment_book(
     vehicle: Vehicle | None = None
     if vehicle_id is not None:
         vehicle = visible_or_raise(vehicles_visible_to(by), vehicle_id, "vehicle")
+    _check_booking(customer, kind=kind, at=at, vehicle=vehicle)
     appointment = Appointment(
         customer=customer,
         store=customer.home_store,
@@ -192,6 +196,76 @@ def appointment_book(
             appointment=appointment,
         )
     return appointment
+
+
+def _check_booking(customer: Customer, *, kind: str, at: datetime, vehicle: Vehicle | None) -> None:
+    """Refuse, field by field, a booking in the past or on a car that cannot be shown or serviced."""
+    problems: dict[str, str] = {}
+    if at < api.now():
+        problems["at"] = _("The appointment time has passed; choose a time from now on.")
+    if vehicle is not None:
+        if kind == AppointmentKind.SERVICE and vehicle.customer_id != customer.pk:
+            problems["vehicle_id"] = _("%(car)s is not this customer's car.") % {"car": vehicle.name}
+        elif kind != AppointmentKind.SERVICE and vehicle.status != VehicleStatus.IN_STOCK:
+            problems["vehicle_id"] = _("%(car)s is %(status)s; choose a car in stock.") % {
+                "car": vehicle.name,
+                "status": vehicle.get_status_display(),
+            }
+    if problems:
+        raise ValidationError(problems)
+
+
+def booking_cars(by: Any, customer: Customer) -> QuerySet[Vehicle]:
+    """The cars a booking for ``customer`` may name: the store's stock, and the customer's own cars."""
+    return (
+        vehicles_visible_to(by)
+        .filter(Q(store_id=customer.home_store_id, status=VehicleStatus.IN_STOCK) | Q(customer=customer))
+        .order_by("brand", "model", "year", "pk")
+    )
+
+
+# The contact form's booking fields, by the appointment's field names.
+BOOKING_FIELDS = {"at": "book_at", "vehicle_id": "book_vehicle", "kind": "book_kind"}
+
+
+@transaction.atomic
+def contact_record(
+    *,
+    customer_id: int,
+    by: Any,
+    channel: str,
+    content: str,
+    outcome: str,
+    from_pool: bool = False,
+    book_kind: str = "",
+    book_at: datetime | None = None,
+    book_vehicle: int | None = None,
+) -> tuple[ContactResult, Appointment | None]:
+    """Log a contact and, when it agreed a time, book the visit or test drive in the same transaction.
+
+    A refused booking (in the past, a car not in stock) refuses the contact too: nothing is half
+    saved. Its errors name the contact form's fields (``book_at``, ``book_vehicle``).
+    """
+    result = communication_record(
+        customer_id=customer_id, by=by, channel=channel, content=content, outcome=outcome, from_pool=from_pool
+    )
+    if book_at is None or result.taken_by is not None:
+        return result, None
+    try:
+        appointment = appointment_book(
+            customer_id=customer_id,
+            by=by,
+            kind=book_kind or AppointmentKind.TEST_DRIVE,
+            at=book_at,
+            vehicle_id=book_vehicle,
+        )
+    except ValidationError as err:
+        if not hasattr(err, "error_dict"):
+            raise
+        raise ValidationError(
+            {BOOKING_FIELDS.get(name, name): errors for name, errors in err.error_dict.items()}
+        ) from err
+    return result, appointment
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -66,6 +66,8 @@ def _errors_line(form: forms.BaseForm) -> str:
             "field": form.fields[name].label if name in form.fields else name,
             "problems": " ".join(str(message) for message in errors),
         }
+        if name != NON_FIELD_ERRORS
+        else " ".join(str(message) for message in errors)
         for name, errors in form.errors.items()
     )
 
@@ -173,7 +175,7 @@ def customers_reassign(request: HttpRequest) -> HttpResponse:
     return redirect(back or "crm:customers")
 
 
-def _booking_form(request: HttpRequest, *, manage: bool, book_service: bool) -> AppointmentForm | None:
+def _booking_form(request: HttpRequest, *, manage: bool, book_service: bool, cars: list[Any]) -> AppointmentForm | None:
     """The customer page's booking form; a link (``?book=service&vehicle=7``) fills in the kind and the car.
 
     Service staff who do not manage the customer book service appointments only.
@@ -186,7 +188,7 @@ def _booking_form(request: HttpRequest, *, manage: bool, book_service: bool) -> 
         initial["kind"] = request.GET["book"]
     if request.GET.get("vehicle", "").isdigit():
         initial["vehicle_id"] = int(request.GET["vehicle"])
-    form = AppointmentForm(initial=initial)
+    form = AppointmentForm(initial=initial, cars=cars)
     if not manage:
         cast(forms.ChoiceField, form.fields["kind"]).choices = [
             (AppointmentKind.SERVICE, kinds[AppointmentKind.SERVICE])
@@ -205,6 +207,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     manage = can_manage_customer(user, customer)
     book_service = manage or can_book_service(user, customer)
     tags = list(customer.tags.all())
+    cars = list(contacts.booking_cars(user, customer)) if book_service else []
     context = {
         "customer": customer,
         "tags": tags,
@@ -234,9 +237,12 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "history": history_for(customer, user)[:100],
         "matching": stock_matching(user, customer)[:10],
         "attachments": customer.attachments.all() if can_see_identity(user, customer) else None,
-        "contact_form": CommunicationForm(initial={"from_pool": customer.owner_id is None}),
+        "contact_form": CommunicationForm(
+            initial={"from_pool": customer.owner_id is None},
+            cars=[car for car in cars if car.customer_id != customer.pk] if manage else None,
+        ),
         "follow_up_form": FollowUpForm() if manage else None,
-        "appointment_form": _booking_form(request, manage=manage, book_service=book_service),
+        "appointment_form": _booking_form(request, manage=manage, book_service=book_service, cars=cars),
         "booking": request.GET.get("book", ""),
         "open": request.GET.get("open", ""),  # the section a quick action or a tab opens
         "attachment_form": AttachmentForm() if can_see_identity(user, customer) else None,
@@ -287,12 +293,22 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
 @crm_view
 @require_POST
 def customer_contact(request: HttpRequest, customer_id: int) -> HttpResponse:
-    form = CommunicationForm(request.POST)
+    customer = customers_visible_to(request.user).filter(pk=customer_id).first()
+    # A prospect someone took from the pool meanwhile is no longer visible: the note is still kept.
+    cars = list(contacts.booking_cars(request.user, customer)) if customer is not None else None
+    form = CommunicationForm(request.POST, cars=cars)
     if not form.is_valid():
         visible_or_raise(customers_visible_to(request.user), customer_id, "customer")
         messages.error(request, _errors_line(form))
         return redirect("crm:customer", customer_id)
-    result = contacts.communication_record(customer_id=customer_id, by=request.user, **form.cleaned_data)
+    try:
+        result, appointment = contacts.contact_record(customer_id=customer_id, by=request.user, **form.contact_kwargs())
+    except ValidationError as err:
+        add_service_errors(form, err)
+        messages.error(request, _errors_line(form))
+        return redirect("crm:customer", customer_id)
+    if appointment is not None:
+        messages.success(request, _("Appointment booked."))
     (messages.warning if result.taken_by else messages.success)(request, result.message)
     if result.taken_by:
         return redirect("crm:pool")
@@ -308,7 +324,8 @@ def _record_from_form(request: HttpRequest, customer_id: int, form_class: Any, s
             service(customer_id=customer_id, by=request.user, **form.cleaned_data)
             messages.success(request, done)
         except ValidationError as err:
-            messages.error(request, " ".join(err.messages))
+            add_service_errors(form, err)
+            messages.error(request, _errors_line(form))
     else:
         messages.error(request, _errors_line(form))
     return redirect("crm:customer", customer_id)
@@ -325,7 +342,15 @@ def customer_follow_up(request: HttpRequest, customer_id: int) -> HttpResponse:
 @crm_view
 @require_POST
 def customer_appointment(request: HttpRequest, customer_id: int) -> HttpResponse:
-    done = _record_from_form(request, customer_id, AppointmentForm, contacts.appointment_book, _("Appointment booked."))
+    customer = visible_or_raise(customers_visible_to(request.user), customer_id, "customer")
+    cars = list(contacts.booking_cars(request.user, customer))
+    done = _record_from_form(
+        request,
+        customer_id,
+        lambda data: AppointmentForm(data, cars=cars),
+        contacts.appointment_book,
+        _("Appointment booked."),
+    )
     back = request.POST.get("next", "")
     # Booked from a list (the service day): back to that list, never to another site.
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
