@@ -68,9 +68,9 @@ class Walk:
             codes = [*CODES_ANYWHERE, *ROLE_CODES]
         shown = sorted({code for code in codes if re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", text)})
         assert not shown, f"{label}: raw choice codes show: {shown}"
-        if self.width == "phone":
-            scroll = page.evaluate("document.documentElement.scrollWidth")
-            assert scroll <= PHONE["width"], f"{label}: the page is {scroll}px wide on a {PHONE['width']}px phone"
+        screen = PHONE["width"] if self.width == "phone" else DESK["width"]
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= screen, f"{label}: the page is {scroll}px wide on a {screen}px screen"
         screenshot(page, f"role-{self.role}-{self.width}-{self.step:02d}-{name}")
 
 
