@@ -67,9 +67,19 @@ def _fresh_engine_caches():
     """Rolled-back tests reuse ids; caches keyed by id must not outlive a test."""
     from engine import clock, permissions, spiff, store, translations
     from engine.rules import versions
+    from portal.inbox import values
 
     spiff.VERIFY_ENCODING = True  # every save compares the reused encoding with SpiffWorkflow's own
-    caches = (store.LIVE, store._bundles, versions._compiled, permissions._by_user, translations._deployments)
+
+    caches = (
+        store.LIVE,
+        store._bundles,
+        versions._compiled,
+        permissions._by_user,
+        translations._deployments,
+        values._labels,
+        values._titles,
+    )
     for cache in caches:
         cache.clear()
     yield

@@ -22,7 +22,7 @@ from . import tickets
 from .markup import render_markdown
 from .subjects import Subject, subject_links, subject_of
 from .taskforms import TaskForm, UnsupportedForm
-from .values import form_labels, instructions_shown, shown
+from .values import field_titles, form_labels, instructions_shown, shown
 
 SORTS = {"due": pgettext_lazy("inbox sort", "Due time"), "priority": pgettext_lazy("inbox sort", "Priority")}
 KIND_LABELS: dict[str, Any] = {
@@ -263,25 +263,31 @@ def history(item: WorkItem) -> list[HistoryEntry]:
     )
     names = people_names({e["actor"] for e in events if e.get("actor")})
     deployment = (item.texts or {}).get("deployment")
-    labels = form_labels(deployment, (get_language() or "en").lower()) if deployment else {}
+    language = (get_language() or "en").lower()
+    labels = form_labels(deployment, language) if deployment else {}
+    titles = field_titles(deployment, language) if deployment else {}
     return [
         HistoryEntry(
             at=_parse(e.get("at")),
             actor=names.get(e.get("actor"), e.get("actor")) or str(SYSTEM),
             action=str(ACTION_LABELS.get(e.get("action", ""), e.get("action", ""))),
             step=steps.get(e.get("element_id") or "", e.get("element_id") or ""),
-            details=_details(e, labels),
+            details=_details(e, labels, titles),
         )
         for e in events
     ]
 
 
-def _details(event: dict, labels: dict[str, dict[str, str]]) -> list[tuple[Any, str]]:
-    """A step's answers as people read them: a choice by its label, never the stored code."""
+def _details(event: dict, labels: dict[str, dict[str, str]], titles: dict[str, str]) -> list[tuple[Any, str]]:
+    """A step's answers as people read them: each field by its form's title, a choice by its label, never
+    the stored code."""
     data = event.get("data") or {}
     if event.get("action") == "completed" and isinstance(data.get("data"), dict):
         return [
-            (k.replace("_", " ").capitalize(), _short(shown(k, v, labels) if isinstance(v, str) else v))
+            (
+                titles.get(k) or k.replace("_", " ").capitalize(),
+                _short(shown(k, v, labels) if isinstance(v, str) else v),
+            )
             for k, v in data["data"].items()
         ]
     if event.get("action") == "assigned":

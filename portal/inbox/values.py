@@ -46,6 +46,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*\}\}")
 
 _labels: dict[tuple[int, str], dict[str, dict[str, str]]] = {}
+_titles: dict[tuple[int, str], dict[str, str]] = {}
 _lock = threading.Lock()
 
 
@@ -110,6 +111,32 @@ def _collect(schema: dict, language: str, labels: dict[str, dict[str, str]]) -> 
         elif all(k == v for k, v in found.items()):
             # Only codes, no labels: leave the name to the CRM's choices.
             del labels[name]
+
+
+def field_titles(deployment_id: int, language: str) -> dict[str, str]:
+    """field name -> its title in ``language`` (the form's translation, else its drawn title), from every form
+    the deployment ships: how a step's answers are named in its history."""
+    key = (deployment_id, "titles:" + language)
+    found = _titles.get(key)
+    if found is not None:
+        return found
+    forms = Deployment.objects.filter(pk=deployment_id).values_list("forms", flat=True).first() or {}
+    titles: dict[str, str] = {}
+    for schema in forms.values():
+        if not isinstance(schema, dict):
+            continue
+        table = {str(k).lower(): v for k, v in (schema.get("translations") or {}).items()}
+        texts = table.get(language) or table.get(language.split("-")[0]) or {}
+        fields = texts.get("fields") or {} if isinstance(texts, dict) else {}
+        for name, prop in (schema.get("properties") or {}).items():
+            translated = fields.get(name) if isinstance(fields.get(name), dict) else {}
+            title = (translated or {}).get("title") or (prop.get("title") if isinstance(prop, dict) else None)
+            if title:
+                titles.setdefault(name, str(title))
+    with _lock:
+        if len(_titles) > 1024:
+            _titles.clear()
+        return _titles.setdefault(key, titles)
 
 
 def instructions_shown(item: WorkItem) -> str:

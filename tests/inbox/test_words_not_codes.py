@@ -69,3 +69,13 @@ def test_a_shipped_processs_first_step_shows_no_code_and_no_iso_stamp(process_id
         assert not ISO_STAMP.search(shown), f"{process_id}/{item.element_id}: {ISO_STAMP.search(shown)}"
         for code in CODES:
             assert code not in shown, f"{process_id}/{item.element_id} shows {code}"
+
+
+def test_a_steps_answers_are_named_by_their_forms_titles_in_the_readers_language(db):
+    from engine.api import Deployment
+    from portal.inbox.values import field_titles
+
+    deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "lead_to_cash.bpmn"))
+    deployment = Deployment.objects.filter(process_id="lead_to_cash").latest("version").pk
+    assert field_titles(deployment, "zh-hans")["payment_plan"] == "付款方式"
+    assert field_titles(deployment, "en")["payment_plan"] == "Payment"
