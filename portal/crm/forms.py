@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 from portal.ui.people import display_name
 from portal.ui.templatetags.lotflow import yuan
 
+from .fields import CUSTOMER_FIELDS, VEHICLE_FIELDS
 from .identifiers import VIN_CHECK_DIGIT_CODE
 from .labels import FIELD_LABELS, HELP_TEXTS
 from .models import (
@@ -31,9 +32,7 @@ from .models import (
     VehicleType,
 )
 from .scopes import EVERYWHERE
-from .services.customers import CUSTOMER_FIELDS
 from .services.staff import grantable
-from .services.vehicles import VEHICLE_FIELDS
 
 # The browser's (and a phone's) own pickers fill these; they send ISO values whatever the
 # page's language, so the widgets render ISO too rather than the locale's first input format

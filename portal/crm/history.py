@@ -15,50 +15,14 @@ from django.utils.translation import gettext as _
 
 from portal.ui.people import display_name
 
+from .fields import CUSTOMER_FIELDS, VEHICLE_FIELDS
 from .identifiers import phone_mask
 from .labels import field_label
 from .models import ChangeRecord, Customer, Order, Vehicle
 
 TRACKED_FIELDS: dict[str, list[str]] = {
-    "customer": [
-        "name",
-        "gender",
-        "birthday",
-        "email",
-        "wechat_id",
-        "address",
-        "id_number",
-        "source",
-        "sub_channel",
-        "intent_level",
-        "vehicle_type",
-        "brands",
-        "budget_min",
-        "budget_max",
-        "use",
-        "expected_purchase_by",
-        "stage",
-        "home_store",
-        "owner",
-    ],
-    "vehicle": [
-        "vin",
-        "engine_number",
-        "plate",
-        "brand",
-        "model",
-        "vehicle_type",
-        "year",
-        "colour",
-        "mileage",
-        "first_registration",
-        "configuration",
-        "purchase_price",
-        "asking_price",
-        "store",
-        "status",
-        "customer",
-    ],
+    "customer": [*CUSTOMER_FIELDS, "stage", "home_store", "owner"],
+    "vehicle": [*VEHICLE_FIELDS, "store", "status", "customer"],
     "order": [
         "customer",
         "vehicle",

@@ -4,10 +4,9 @@ from typing import Any
 
 from rest_framework import serializers
 
+from ..fields import CUSTOMER_FIELDS, VEHICLE_FIELDS
 from ..models import Communication, Customer, FollowUpPlan, Order, Vehicle
 from ..scopes import Scope, can_see_cost, can_see_identity, scope_of
-from ..services.customers import CUSTOMER_FIELDS
-from ..services.vehicles import VEHICLE_FIELDS
 
 
 class CustomerSerializer(serializers.ModelSerializer):

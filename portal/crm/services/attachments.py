@@ -3,7 +3,7 @@
 import hashlib
 import secrets
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,8 +12,11 @@ from django.utils.translation import gettext as _
 
 from ..errors import NotPermitted
 from ..models import Attachment, AttachmentKind
+from ..models.records import StoredFile
 from ..scopes import attachments_visible_to, can_see_identity, customers_visible_to
 from .common import visible_or_raise
+
+M = TypeVar("M", bound=StoredFile)
 
 # Content signatures; the name and the browser's content type are never trusted.
 SIGNATURES = [
@@ -40,6 +43,37 @@ def storage_dir() -> Path:
     return path
 
 
+def read_limited(stream: IO[bytes], filename: str) -> bytes:
+    """The upload's bytes, refused when over LOTFLOW_ATTACHMENT_MAX_BYTES (reading one byte more to know)."""
+    limit = settings.LOTFLOW_ATTACHMENT_MAX_BYTES
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError(
+            {"file": _("%(filename)s is larger than %(mb)s MB.") % {"filename": filename, "mb": limit // (1024 * 1024)}}
+        )
+    return data
+
+
+def stored_file_save(
+    model: type[M], data: bytes, *, filename: str, found: tuple[str, str], by: Any, prefix: str = "", **owner: Any
+) -> M:
+    """The row of a checked upload (a scan, a photo) under a random name, then its bytes on disk: the write is
+    the last step, so nothing after it can roll the row back and leave a file no row names."""
+    content_type, suffix = found
+    storage_name = prefix + secrets.token_hex(16) + suffix
+    row = model._default_manager.create(
+        **owner,
+        filename=Path(filename).name[:200],
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_name=storage_name,
+        uploaded_by=by,
+    )
+    (storage_dir() / storage_name).write_bytes(data)
+    return row
+
+
 @transaction.atomic
 def attachment_add(*, customer_id: int, by: Any, kind: str, filename: str, stream: IO[bytes]) -> Attachment:
     customer = visible_or_raise(customers_visible_to(by), customer_id, "customer")
@@ -47,12 +81,7 @@ def attachment_add(*, customer_id: int, by: Any, kind: str, filename: str, strea
         raise NotPermitted(_("Only the owner, the store manager, finance or hq add scans and contracts."))
     if kind not in AttachmentKind.values:
         raise ValidationError({"kind": _("Choose one of %(allowed)s.") % {"allowed": ", ".join(AttachmentKind.values)}})
-    limit = settings.LOTFLOW_ATTACHMENT_MAX_BYTES
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise ValidationError(
-            {"file": _("%(filename)s is larger than %(mb)s MB.") % {"filename": filename, "mb": limit // (1024 * 1024)}}
-        )
+    data = read_limited(stream, filename)
     if not data:
         raise ValidationError({"file": _("%(filename)s is empty.") % {"filename": filename}})
     found = sniff(data[:16], data[-1024:])
@@ -65,21 +94,7 @@ def attachment_add(*, customer_id: int, by: Any, kind: str, filename: str, strea
                 % {"filename": filename}
             }
         )
-    content_type, suffix = found
-    storage_name = secrets.token_hex(16) + suffix
-    target = storage_dir() / storage_name
-    attachment = Attachment.objects.create(
-        customer=customer,
-        kind=kind,
-        filename=Path(filename).name[:200],
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        storage_name=storage_name,
-        uploaded_by=by,
-    )
-    target.write_bytes(data)  # last step: nothing after it can roll the row back
-    return attachment
+    return stored_file_save(Attachment, data, filename=filename, found=found, by=by, customer=customer, kind=kind)
 
 
 def attachment_open(*, attachment_id: int, by: Any) -> tuple[Attachment, Path]:

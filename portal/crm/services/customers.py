@@ -14,6 +14,7 @@ from .. import history
 from ..automation.scoring import score_customers
 from ..automation.texts import text
 from ..errors import NotPermitted
+from ..fields import CUSTOMER_FIELDS
 from ..identifiers import phone_hash, phone_mask, phone_normalize
 from ..models import Customer, CustomerPhone, LeadIntake, MembershipCard, Role, Source, Stage, Store, Tag
 from ..names import name_keys
@@ -21,24 +22,6 @@ from ..scopes import can_manage_customer, customers_visible_to, scope_of, staff_
 from .common import clean_or_raise, visible_or_raise
 from .notices import new_owner_notice
 
-CUSTOMER_FIELDS = [
-    "name",
-    "gender",
-    "birthday",
-    "email",
-    "wechat_id",
-    "address",
-    "id_number",
-    "source",
-    "sub_channel",
-    "intent_level",
-    "vehicle_type",
-    "brands",
-    "budget_min",
-    "budget_max",
-    "use",
-    "expected_purchase_by",
-]
 _KEEP = object()
 
 

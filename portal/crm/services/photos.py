@@ -1,12 +1,9 @@
 """Photos of vehicles and appraised cars: images checked by content, size limited, stored outside
 the web roots (beside customers' attachments), and served only to those who may see the vehicle."""
 
-import hashlib
-import secrets
 from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -14,7 +11,7 @@ from django.utils.translation import gettext as _
 from ..errors import NotPermitted, NotVisible
 from ..models import Appraisal, Role, VehiclePhoto
 from ..scopes import scope_of, vehicles_visible_to
-from .attachments import sniff, storage_dir
+from .attachments import read_limited, sniff, storage_dir, stored_file_save
 from .common import visible_or_raise
 
 IMAGE_TYPES = {"image/jpeg", "image/png"}
@@ -45,12 +42,7 @@ def photo_add(
             raise NotPermitted(_("Only the store's sales staff and manager add photos of its cars."))
     else:
         appraisal = _appraisal_for(by, appraisal_id or 0)
-    limit = settings.LOTFLOW_ATTACHMENT_MAX_BYTES
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise ValidationError(
-            {"file": _("%(filename)s is larger than %(mb)s MB.") % {"filename": filename, "mb": limit // (1024 * 1024)}}
-        )
+    data = read_limited(stream, filename)
     found = sniff(data[:16], data[-1024:]) if data else None
     if found is None or found[0] not in IMAGE_TYPES:
         raise ValidationError(
@@ -59,20 +51,9 @@ def photo_add(
                 % {"filename": filename}
             }
         )
-    content_type, suffix = found
-    storage_name = "photo-" + secrets.token_hex(16) + suffix
-    photo = VehiclePhoto.objects.create(
-        vehicle=vehicle,
-        appraisal=appraisal,
-        filename=Path(filename).name[:200],
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        storage_name=storage_name,
-        uploaded_by=by,
+    return stored_file_save(
+        VehiclePhoto, data, filename=filename, found=found, by=by, prefix="photo-", vehicle=vehicle, appraisal=appraisal
     )
-    (storage_dir() / storage_name).write_bytes(data)  # last: nothing after it can roll the row back
-    return photo
 
 
 def photo_open(*, photo_id: int, by: Any) -> tuple[VehiclePhoto, Path]:

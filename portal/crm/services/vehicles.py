@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 
 from .. import history
 from ..errors import NotPermitted
+from ..fields import VEHICLE_FIELDS
 from ..fsm import transition_apply
 from ..identifiers import plate_normalize, vin_validate
 from ..models import (
@@ -29,21 +30,6 @@ from ..scopes import can_manage_customer, customers_visible_to, orders_visible_t
 from .common import clean_or_raise, visible_or_raise
 from .return_visits import return_visit_start
 
-VEHICLE_FIELDS = [
-    "vin",
-    "engine_number",
-    "plate",
-    "brand",
-    "model",
-    "vehicle_type",
-    "year",
-    "colour",
-    "mileage",
-    "first_registration",
-    "configuration",
-    "purchase_price",
-    "asking_price",
-]
 FIRST_SERVICE_AFTER = timedelta(days=180)
 FIRST_SERVICE_KM = 5000
 
