@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from engine import api
 from engine.api import AuditEvent, ItemKind, ItemStatus, WorkItem
-from portal.crm.models import Store
+from portal.crm.models import Store, Vehicle
 from portal.ui.people import display_name
 
 from . import tickets
@@ -266,27 +266,47 @@ def history(item: WorkItem) -> list[HistoryEntry]:
     language = (get_language() or "en").lower()
     labels = form_labels(deployment, language) if deployment else {}
     titles = field_titles(deployment, language) if deployment else {}
+    cars = _car_names(events)
     return [
         HistoryEntry(
             at=_parse(e.get("at")),
             actor=names.get(e.get("actor"), e.get("actor")) or str(SYSTEM),
             action=str(ACTION_LABELS.get(e.get("action", ""), e.get("action", ""))),
             step=steps.get(e.get("element_id") or "", e.get("element_id") or ""),
-            details=_details(e, labels, titles),
+            details=_details(e, labels, titles, cars),
         )
         for e in events
     ]
 
 
-def _details(event: dict, labels: dict[str, dict[str, str]], titles: dict[str, str]) -> list[tuple[Any, str]]:
-    """A step's answers as people read them: each field by its form's title, a choice by its label, never
-    the stored code."""
+def _car_names(events: list[dict]) -> dict[int, str]:
+    """The cars the steps' answers name by id (``vehicle_id``), by the name people use: one query, and none
+    when no step named a car."""
+    ids = {
+        e["data"]["data"]["vehicle_id"]
+        for e in events
+        if isinstance((e.get("data") or {}).get("data"), dict) and isinstance(e["data"]["data"].get("vehicle_id"), int)
+    }
+    if not ids:
+        return {}
+    return {
+        car.pk: f"{car.name} {car.year}" for car in Vehicle.objects.filter(pk__in=ids).only("brand", "model", "year")
+    }
+
+
+def _details(
+    event: dict, labels: dict[str, dict[str, str]], titles: dict[str, str], cars: dict[int, str]
+) -> list[tuple[Any, str]]:
+    """A step's answers as people read them: each field by its form's title, a choice by its label, a car by
+    its name, never the stored code or id."""
     data = event.get("data") or {}
     if event.get("action") == "completed" and isinstance(data.get("data"), dict):
         return [
             (
                 titles.get(k) or k.replace("_", " ").capitalize(),
-                _short(shown(k, v, labels) if isinstance(v, str) else v),
+                cars.get(v, str(v))
+                if k == "vehicle_id" and isinstance(v, int)
+                else _short(shown(k, v, labels) if isinstance(v, str) else v),
             )
             for k, v in data["data"].items()
         ]

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from engine import api
 from engine.api import ItemStatus, WorkItem
@@ -79,3 +80,14 @@ def test_a_steps_answers_are_named_by_their_forms_titles_in_the_readers_language
     deployment = Deployment.objects.filter(process_id="lead_to_cash").latest("version").pk
     assert field_titles(deployment, "zh-hans")["payment_plan"] == "付款方式"
     assert field_titles(deployment, "en")["payment_plan"] == "Payment"
+
+
+def test_a_car_a_step_named_by_its_id_shows_by_its_name_in_the_history(stores):
+    from portal.inbox.selectors import _car_names, _details
+    from tests.crm.factories import VehicleFactory
+
+    car = VehicleFactory(store=stores[0], brand="Toyota", model="Camry", year=2020)
+    event = {"action": "completed", "data": {"data": {"vehicle_id": car.pk, "price": 148000}}}
+    with translation.override("zh-hans"):
+        details = dict(_details(event, {}, {"vehicle_id": "车辆"}, _car_names([event])))
+    assert details["车辆"] == "丰田 凯美瑞 2020"
