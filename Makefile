@@ -27,7 +27,11 @@ node_modules/.installed: package-lock.json package.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch node_modules/.installed
 
-npm: node_modules/.installed
+# LotFlow's page scripts (frontend/*.js) bundled with the packages they import, into build/frontend/.
+build/frontend/.built: node_modules/.installed bin/build-frontend $(shell find frontend -type f 2>/dev/null)
+	bin/build-frontend
+
+npm: build/frontend/.built
 
 # The translation catalogs (.po, committed) compiled to the .mo files Django reads (build output, git-ignored).
 # Pure Python (polib), so it needs no GNU gettext; `make test` installs gettext for makemessages all the same.
@@ -68,4 +72,4 @@ test: install npm messages
 
 
 clean:
-	rm -rf $(VENV) node_modules var
+	rm -rf $(VENV) node_modules var build

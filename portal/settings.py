@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "portal.inbox",
+    "portal.studio",
     "portal.ui",
 ]
 
@@ -140,7 +141,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "portal" / "static",
+    # The page scripts bundled by bin/build-frontend (`make npm`): {% static "bundles/<entry>.js" %}.
+    ("bundles", BASE_DIR / "build" / "frontend"),
+]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",

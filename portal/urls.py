@@ -8,5 +8,6 @@ urlpatterns = [
     path("language/", i18n.language_choose, name="language"),
     path("", include("portal.inbox.urls")),
     path("crm/", include("portal.crm.urls")),
+    path("studio/", include("portal.studio.urls")),
     path("", include("portal.crm.api.urls")),  # api/v1/... and api/schema/
 ]
