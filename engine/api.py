@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from . import store
 from .clock import now, parse_aware
-from .deploy import Deployed, Source, deploy_paths, deploy_sources
+from .deploy import Deployed, Source, check_sources, deploy_paths, deploy_sources
 from .errors import (
     Conflict,
     DeploymentRefused,
@@ -123,6 +123,7 @@ __all__ = [
     "business_keys",
     "cancel",
     "check_rules",
+    "check_sources",
     "checkpoint_database",
     "claim",
     "complete",

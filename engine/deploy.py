@@ -91,6 +91,13 @@ def deploy_sources(sources: list[Source], *, form_dirs: Iterable[Path] = (), use
     return _store(batch, parsed, user)
 
 
+def check_sources(sources: list[Source], *, form_dirs: Iterable[Path] = ()) -> list[Problem]:
+    """Every problem deploying ``sources`` would refuse, without storing anything (the studio's check)."""
+    batch = _Batch(sources, [*form_dirs, Path(setting("PROCESS_DIR")) / "forms"])
+    _parse(batch)
+    return batch.problems
+
+
 @dataclass
 class _Parsed:
     process_id: str
