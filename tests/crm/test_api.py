@@ -4,7 +4,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from portal.crm.models import Customer, LeadIntake, OrderStatus, VehicleStatus
+from portal.crm.models import Communication, Customer, LeadIntake, OrderStatus, VehicleStatus
 from tests.crm.test_leads import lead_process  # noqa: F401 - fixture
 
 
@@ -65,7 +65,10 @@ def test_a_first_contact_through_the_api_takes_the_pool_prospect(book, api, crm_
         },
         format="json",
     )
-    assert late.status_code == 201 and late.json()["lost_claim_to"] == "sales"
+    assert late.status_code == 409 and "me too" in late.json()["detail"]
+    assert list(Communication.objects.filter(customer=book["pool"]).values_list("author__username", flat=True)) == [
+        "sales"
+    ]
 
 
 def test_order_flow_through_the_api(book, stock, api):

@@ -63,7 +63,8 @@ class CustomerSerializer(serializers.ModelSerializer):
 class CommunicationSerializer(serializers.ModelSerializer):
     customer = serializers.IntegerField(source="customer_id")
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    lost_claim_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Set only on notes kept by earlier releases, when a colleague took the prospect first; null otherwise.
+    lost_claim_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     from_pool = serializers.BooleanField(
         write_only=True,
         required=False,

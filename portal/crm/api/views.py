@@ -119,7 +119,7 @@ class CommunicationViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Contacts with customers. Recording the first contact with a pool prospect makes the caller its owner;
-    if someone else was first, ``lost_claim_to`` names them and the note is kept."""
+    if a colleague was first, the answer is 409 with the note's text and nothing is written."""
 
     serializer_class = CommunicationSerializer
 
