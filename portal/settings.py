@@ -13,6 +13,7 @@ and HTTPS-only cookies, the redirect to HTTPS and HSTS are on unless
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "portal.inbox",
     "portal.studio",
     "portal.ui",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -74,7 +76,11 @@ MIDDLEWARE = [
     # After authentication: a signed-in staff member's saved language wins over cookie and browser.
     "portal.i18n.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A session left alone for LOTFLOW_IDLE_MINUTES ends (after messages: it says so on the login page).
+    "portal.accounts.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: answers a locked-out login with the lockout page (django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -168,6 +174,32 @@ LOGOUT_REDIRECT_URL = "/login/"
 # A session lasts a working day; an expired one sends the next post to the login page
 # with a message saying nothing was saved.
 SESSION_COOKIE_AGE = int(os.environ.get("LOTFLOW_SESSION_SECONDS", str(12 * 60 * 60)))
+# ...and ends sooner when nobody uses it: a counter or a phone left signed in.
+IDLE_MINUTES = int(os.environ.get("LOTFLOW_IDLE_MINUTES", "30"))
+
+# --- Accounts ----------------------------------------------------------------
+# Passwords of at least 12 characters, not a common one, not all digits, not like the person's names.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes counts failed logins in the database, which every web process shares: after
+# LOTFLOW_LOGIN_FAILURES failures for one username from one address, that pair is locked for
+# LOTFLOW_LOCKOUT_MINUTES (or until an admin unlocks it on the staff page). Every attempt is logged.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOTFLOW_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOTFLOW_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.accounts.locked_out"
+AXES_USERNAME_FORM_FIELD = "username"
+# Successes (AccessLog) and failures (AccessFailureLog) are both kept: the staff page shows them to admins.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 # --- HTTPS ------------------------------------------------------------------
 # On by default, so that `manage.py check --deploy --fail-level WARNING` passes on a real install;
@@ -185,6 +217,9 @@ if HTTPS and not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]  # an install that chose not to be preloaded
 if _flag("LOTFLOW_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind that one proxy, a login's address is the client's (X-Forwarded-For), not the proxy's.
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # --- engine ---------------------------------------------------------------
 LOTFLOW = {

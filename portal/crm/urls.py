@@ -38,4 +38,5 @@ urlpatterns = [
     path("staff/new/", records.staff_create, name="staff_new"),
     path("staff/<int:staff_id>/", records.staff_detail, name="staff"),
     path("staff/<int:staff_id>/deactivate/", records.staff_deactivate, name="staff_deactivate"),
+    path("staff/<int:staff_id>/unlock/", records.staff_unlock, name="staff_unlock"),
 ]

@@ -240,11 +240,27 @@ def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
             messages.success(request, _("Roles saved."))
             return redirect("crm:staff", member.pk)
     owned = member.user.owned_customers.count()
+    username = member.user.get_username()
     return render(
         request,
         "crm/staff_detail.html",
-        {"member": member, "roles_form": roles_form, "owned": owned, "deactivate_form": DeactivateForm()},
+        {
+            "member": member,
+            "roles_form": roles_form,
+            "owned": owned,
+            "deactivate_form": DeactivateForm(),
+            "locked": staff.sign_in_locked(username),
+            "sign_ins": staff.sign_in_log(username),
+        },
     )
+
+
+@crm_view
+@require_POST
+def staff_unlock(request: HttpRequest, staff_id: int) -> HttpResponse:
+    staff.staff_unlock(staff_id=staff_id, by=request.user)
+    messages.success(request, _("Sign-in unlocked."))
+    return redirect("crm:staff", staff_id)
 
 
 @crm_view
