@@ -23,7 +23,8 @@ def test_a_manager_cannot_add_staff_to_another_store_or_grant_hq(crm_people, sto
         {"username": "x1", "password": "harbour-lights-42", "store": stores[1].pk, "roles": ["sales"]},
     )
     client.post(
-        reverse("crm:staff_new"), {"username": "x2", "password": "harbour-lights-42", "store": stores[0].pk, "roles": ["hq"]}
+        reverse("crm:staff_new"),
+        {"username": "x2", "password": "harbour-lights-42", "store": stores[0].pk, "roles": ["hq"]},
     )
     assert not Staff.objects.filter(user__username__in=["x1", "x2"]).exists()
 

@@ -4,16 +4,16 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from axes.utils import reset as axes_reset
 from rest_framework.authtoken.models import Token
 
 from ..errors import NotPermitted
@@ -137,14 +137,17 @@ def sign_in_locked(username: str) -> bool:
     """Whether failed logins have locked ``username`` (from some address) right now."""
     limit = settings.AXES_FAILURE_LIMIT
     since = timezone.now() - settings.AXES_COOLOFF_TIME
-    return AccessAttempt.objects.filter(username=username, failures_since_start__gte=limit, attempt_time__gt=since).exists()
+    return AccessAttempt.objects.filter(
+        username=username, failures_since_start__gte=limit, attempt_time__gt=since
+    ).exists()
 
 
 def sign_in_log(username: str, count: int = 10) -> list[dict[str, Any]]:
     """The person's latest sign-ins and failed attempts, newest first (django-axes' logs)."""
     fields = ("attempt_time", "ip_address", "user_agent")
     rows = [
-        {**row, "ok": True} for row in AccessLog.objects.filter(username=username).order_by("-attempt_time").values(*fields)[:count]
+        {**row, "ok": True}
+        for row in AccessLog.objects.filter(username=username).order_by("-attempt_time").values(*fields)[:count]
     ] + [
         {**row, "ok": False}
         for row in AccessFailureLog.objects.filter(username=username).order_by("-attempt_time").values(*fields)[:count]
