@@ -252,6 +252,10 @@ LOTFLOW_PHONE_HASH_KEY = _required("LOTFLOW_PHONE_HASH_KEY")
 # Customer scans and contracts: outside STATIC_ROOT and any MEDIA_ROOT, served only by a scoped view.
 LOTFLOW_ATTACHMENT_DIR = Path(os.environ.get("LOTFLOW_ATTACHMENT_DIR", VAR_DIR / "attachments"))
 LOTFLOW_ATTACHMENT_MAX_BYTES = int(os.environ.get("LOTFLOW_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# A lead import file holds at most this many rows (a bigger one is refused at upload, to be split).
+LOTFLOW_IMPORT_MAX_ROWS = int(os.environ.get("LOTFLOW_IMPORT_MAX_ROWS", "20000"))
+# ...and an .xlsx file unpacks to at most this many bytes (a small file can hide a huge cell).
+LOTFLOW_IMPORT_MAX_EXPANDED_BYTES = int(os.environ.get("LOTFLOW_IMPORT_MAX_EXPANDED_BYTES", str(50 * 1024 * 1024)))
 # Public lead form: at most this many posts per client address per window.
 LOTFLOW_LEAD_FORM_RATE = (
     int(os.environ.get("LOTFLOW_LEAD_FORM_POSTS", "5")),

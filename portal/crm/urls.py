@@ -33,6 +33,7 @@ urlpatterns = [
     path("photos/<int:photo_id>/", records.photo, name="photo"),
     path("leads/new/", leads.lead_form, name="lead_form"),
     path("leads/import/", leads.lead_import, name="lead_import"),
+    path("leads/import/<int:job_id>/", leads.lead_import_job, name="lead_import_job"),
     path("approvals/", approvals.approvals, name="approvals"),
     path("staff/", records.staff_list, name="staff_list"),
     path("staff/new/", records.staff_create, name="staff_new"),

@@ -1,7 +1,17 @@
 """The CRM's records. Import them from here: ``from portal.crm.models import Customer``."""
 
 from .choices import *  # noqa: F403
-from .customers import Appointment, Communication, Customer, CustomerPhone, FollowUpPlan, LeadIntake, Tag
+from .customers import (
+    Appointment,
+    Communication,
+    Customer,
+    CustomerPhone,
+    FollowUpPlan,
+    LeadImport,
+    LeadImportStatus,
+    LeadIntake,
+    Tag,
+)
 from .org import Role, Staff, StaffRole, Store
 from .records import Attachment, ChangeRecord
 from .sales import Complaint, MembershipCard, Order, Payment, ReturnVisit
@@ -29,6 +39,8 @@ __all__ = [
     "CustomerPhone",
     "FollowUpPlan",
     "InsurancePolicy",
+    "LeadImport",
+    "LeadImportStatus",
     "LeadIntake",
     "MaintenancePlan",
     "MembershipCard",
