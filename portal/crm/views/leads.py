@@ -83,7 +83,7 @@ def lead_import(request: HttpRequest) -> HttpResponse:
         else:
             transaction.on_commit(lambda: _queue(job.pk))
             return redirect("crm:lead_import_job", job.pk)
-    recent = LeadImport.objects.filter(by=request.user).defer("content")[:10]
+    recent = LeadImport.objects.filter(by_id=request.user.pk).defer("content")[:10]
     return render(request, "crm/lead_import.html", {"form": form, "recent": recent})
 
 
