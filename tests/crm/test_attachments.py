@@ -82,7 +82,9 @@ def test_a_pool_viewer_can_neither_upload_nor_download(book, crm_people, client)
 
 def _web_roots_holding(attachments: Path, configured) -> list[Path]:
     """The folders a web server or collectstatic serves as plain files that contain the attachment folder."""
-    roots = [configured.STATIC_ROOT, *configured.STATICFILES_DIRS]
+    # An entry of STATICFILES_DIRS is a folder, or a (prefix, folder) pair.
+    dirs = [entry[1] if isinstance(entry, tuple) else entry for entry in configured.STATICFILES_DIRS]
+    roots = [configured.STATIC_ROOT, *dirs]
     if configured.MEDIA_ROOT:  # Django's default, "", serves nothing
         roots.append(configured.MEDIA_ROOT)
     return [Path(r) for r in roots if attachments.resolve().is_relative_to(Path(r).resolve())]
