@@ -119,8 +119,8 @@ def attachment_add(*, customer_id: int, by: Any, kind: str, filename: str, strea
     if not data:
         raise ValidationError({"file": _("%(filename)s is empty.") % {"filename": filename}})
     found = sniff(data[:16], data[-1024:])
-    data = whole(data, found) if found else None
-    if found is None or data is None:
+    kept = whole(data, found) if found else None
+    if found is None or kept is None:
         raise ValidationError(
             {
                 "file": _(
@@ -129,7 +129,7 @@ def attachment_add(*, customer_id: int, by: Any, kind: str, filename: str, strea
                 % {"filename": filename}
             }
         )
-    return stored_file_save(Attachment, data, filename=filename, found=found, by=by, customer=customer, kind=kind)
+    return stored_file_save(Attachment, kept, filename=filename, found=found, by=by, customer=customer, kind=kind)
 
 
 def attachment_open(*, attachment_id: int, by: Any) -> tuple[Attachment, Path]:

@@ -44,8 +44,8 @@ def photo_add(
         appraisal = _appraisal_for(by, appraisal_id or 0)
     data = read_limited(stream, filename)
     found = sniff(data[:16], data[-1024:]) if data else None
-    data = whole(data, found) if found and found[0] in IMAGE_TYPES else None
-    if found is None or data is None:
+    kept = whole(data, found) if found and found[0] in IMAGE_TYPES else None
+    if found is None or kept is None:
         raise ValidationError(
             {
                 "file": _("%(filename)s is not a JPEG or PNG image (checked by its content, whatever its name says).")
@@ -53,7 +53,7 @@ def photo_add(
             }
         )
     return stored_file_save(
-        VehiclePhoto, data, filename=filename, found=found, by=by, prefix="photo-", vehicle=vehicle, appraisal=appraisal
+        VehiclePhoto, kept, filename=filename, found=found, by=by, prefix="photo-", vehicle=vehicle, appraisal=appraisal
     )
 
 
