@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: an oversized request is refused unread; signed-in pages are never cached.
+    "portal.limits.RequestLimitsMiddleware",
     # Static files from STATIC_ROOT with far-future caching, in `make run` as in production.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -252,6 +254,8 @@ LOTFLOW_PHONE_HASH_KEY = _required("LOTFLOW_PHONE_HASH_KEY")
 # Customer scans and contracts: outside STATIC_ROOT and any MEDIA_ROOT, served only by a scoped view.
 LOTFLOW_ATTACHMENT_DIR = Path(os.environ.get("LOTFLOW_ATTACHMENT_DIR", VAR_DIR / "attachments"))
 LOTFLOW_ATTACHMENT_MAX_BYTES = int(os.environ.get("LOTFLOW_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# No request body may be larger (an upload's limit plus room for the form around it); checked before it is read.
+LOTFLOW_MAX_REQUEST_BYTES = int(os.environ.get("LOTFLOW_MAX_REQUEST_BYTES", str(LOTFLOW_ATTACHMENT_MAX_BYTES + 2**20)))
 # A lead import file holds at most this many rows (a bigger one is refused at upload, to be split).
 LOTFLOW_IMPORT_MAX_ROWS = int(os.environ.get("LOTFLOW_IMPORT_MAX_ROWS", "20000"))
 # ...and an .xlsx file unpacks to at most this many bytes (a small file can hide a huge cell).
@@ -278,6 +282,11 @@ LOTFLOW_ACQUISITION_APPROVAL_PRICE = int(os.environ.get("LOTFLOW_ACQUISITION_APP
 # A transfer of a car worth more than this (yuan), or between regions, also needs hq's approval.
 LOTFLOW_TRANSFER_HQ_VALUE = int(os.environ.get("LOTFLOW_TRANSFER_HQ_VALUE", "300000"))
 REST_FRAMEWORK = {
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.limits.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -295,6 +304,25 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "ENUM_NAME_OVERRIDES": {"ContactChannelEnum": "portal.crm.models.choices.ContactChannel"},
 }
+
+# --- cache ------------------------------------------------------------------
+# Rate limits (the public lead form) count here, so every process must share it: a folder in var/ on one
+# machine; Redis when web processes run on several (LOTFLOW_CACHE_URL=redis://host:6379/1, a database of its own:
+# clearing the cache empties that database).
+if os.environ.get("LOTFLOW_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["LOTFLOW_CACHE_URL"],
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # --- workers --------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.celery import app
+from portal.limits import client_address
 
 from ..forms import ImportForm, LeadForm, add_service_errors
 from ..models import LeadImport, LeadImportStatus, Source
@@ -26,10 +27,10 @@ log = logging.getLogger(__name__)
 
 
 def _over_rate(request: HttpRequest) -> bool:
-    """Fixed window per client address, counted in the cache (shared between processes when the
-    cache is; the default local-memory cache counts per process)."""
+    """Fixed window per client address (the client's, behind a proxy), counted in the cache that every web
+    process shares (settings.CACHES)."""
     posts, window = settings.LOTFLOW_LEAD_FORM_RATE
-    key = f"crm:leadform:{request.META.get('REMOTE_ADDR', '?')}"
+    key = f"crm:leadform:{client_address(request)}"
     if cache.add(key, 1, timeout=window):
         return False
     try:
