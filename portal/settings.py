@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "portal.inbox",
     "portal.studio",
     "portal.ui",
+    "portal.ops",
     "axes",
 ]
 
