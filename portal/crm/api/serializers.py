@@ -81,9 +81,12 @@ class CustomerSerializer(ModelSerializer):
     def to_representation(self, instance: Customer) -> dict[str, Any]:
         data = super().to_representation(instance)
         request = self.context.get("request")
-        if request is not None and not can_see_identity(request.user, instance, self._scope(request.user)):
+        identity = request is None or can_see_identity(request.user, instance, self._scope(request.user))
+        if not identity:
             data["id_number"] = "•••" if instance.id_number else ""
             data["birthday"] = None
+        # What this answer showed, recorded once for the whole answer by the view (portal.crm.reads).
+        self.context.setdefault("shown", []).append((instance.pk, identity))
         return data
 
     def _scope(self, user: Any) -> Scope:

@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from .. import reads
 from ..automation.texts import shown_all
 from ..errors import NotVisible
 from ..models import Store
@@ -82,6 +83,18 @@ class CustomerViewSet(
     plate or VIN."""
 
     serializer_class = CustomerSerializer
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # Kept, so that finalize_response finds what the serializer showed.
+        self._shown_context = super().get_serializer_context()
+        return self._shown_context
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        shown = getattr(self, "_shown_context", {}).get("shown", [])
+        if shown and response.status_code < 400:
+            how = "search" if request.query_params.get("q") else "api"
+            reads.record_each(request.user, [(pk, reads.shown_fields(sees)) for pk, sees in shown], how)
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def get_queryset(self) -> Any:
         query = self.request.query_params.get("q", "")

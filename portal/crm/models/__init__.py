@@ -13,7 +13,7 @@ from .customers import (
     Tag,
 )
 from .org import Role, Staff, StaffRole, Store
-from .records import Attachment, ChangeRecord
+from .records import Attachment, ChangeRecord, PersonalDataRead
 from .sales import Complaint, MembershipCard, Order, Payment, ReturnVisit
 from .search import SearchTerm
 from .vehicles import (
@@ -46,6 +46,7 @@ __all__ = [
     "MembershipCard",
     "Order",
     "Payment",
+    "PersonalDataRead",
     "ReturnVisit",
     "Role",
     "SearchTerm",

@@ -16,6 +16,7 @@ from engine import api
 from portal.redirects import own_page
 from portal.ui.people import display_name
 
+from .. import reads
 from ..aftercare import reclaim_days_left
 from ..errors import Conflict
 from ..forms import (
@@ -100,6 +101,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as err:
             add_service_errors(form, err)
     page = page_of(request, rows.select_related("owner", "home_store").prefetch_related("phones"))
+    reads.record(user, page.object_list, ["phones"], "search" if form.is_valid() and form.cleaned_data["q"] else "list")
     may_reassign = bool(reassign_stores(scope))
     context = {
         "form": form,
@@ -133,6 +135,7 @@ def pool(request: HttpRequest) -> HttpResponse:
         add_service_errors(form, err)
         rows = pool_filter(user, PoolFilter(), now)
     page = page_of(request, rows.select_related("home_store").prefetch_related("phones"))
+    reads.record(request.user, page.object_list, ["phones"], "list")
     # A form for each row, its ids its own: every label names its row's field, not the first row's.
     rows_and_forms = [
         (
@@ -205,6 +208,8 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = request.user
     manage = can_manage_customer(user, customer)
     book_service = manage or can_book_service(user, customer)
+    identity = can_see_identity(user, customer)
+    reads.record(user, [customer], reads.shown_fields(identity), "page")
     tags = list(customer.tags.all())
     cars = list(contacts.booking_cars(user, customer)) if book_service else []
     context = {
@@ -213,7 +218,9 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "days_left": reclaim_days_left(customer, [t.name for t in tags], api.now()),
         "card": getattr(customer, "membership_card", None),
         "phones": [p.number for p in customer.phones.all()],
-        "identity": can_see_identity(user, customer),
+        "identity": identity,
+        # Admins see who read this customer's personal data (portal.crm.reads).
+        "reads": reads.latest_for_customer(customer) if scope_of(user).holds(Role.ADMIN) else None,
         "manage": manage,
         "take": can_take_from_pool(user, customer),
         "communications": customer.communications.select_related("author", "lost_claim_to")[:50],
