@@ -1,0 +1,148 @@
+"""Moving running instances to another version: a dry run says who can move and why not;
+the move re-bases each instance that can, in its own transaction, and leaves the others untouched."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from engine import api, clock
+from engine.models import AuditEvent, DueTimer, ProcessInstance
+from tests.helpers import BPMN_DIR, assert_round_trip, deploy, only_item, open_items
+
+START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+def _discount(stores, amount: int) -> int:
+    return api.start("discount_approval", data={"store_id": stores[0].pk, "amount": amount}).instance_id
+
+
+def _state(instance: int) -> tuple:
+    row = ProcessInstance.objects.get(pk=instance)
+    return row.deployment_id, row.version, row.state, [(i.pk, i.status) for i in open_items(instance)]
+
+
+@pytest.fixture
+def discounts(stores):
+    """Version 1 routes by amount; version 2 sends every discount to the store manager."""
+    deploy("exclusive_gateway.bpmn")
+    at_manager = _discount(stores, 10_000)
+    at_sales = _discount(stores, 100)
+    deploy("discount_approval_v2.bpmn")
+    return at_manager, at_sales
+
+
+def test_the_dry_run_says_which_instances_can_move_and_why_not(discounts):
+    at_manager, at_sales = discounts
+    plan = api.migration_dry_run("discount_approval", from_version=1, to_version=2)
+    verdicts = {v.instance_id: v for v in plan.verdicts}
+    assert verdicts[at_manager].movable and verdicts[at_manager].waiting == ["ManagerApproval"]
+    assert not verdicts[at_sales].movable
+    assert verdicts[at_sales].reasons == ["it waits at SalesConfirm, which the target version lacks"]
+
+
+def test_a_dry_run_changes_nothing(discounts):
+    before = {i: _state(i) for i in discounts}
+    api.migration_dry_run("discount_approval", from_version=1, to_version=2)
+    assert {i: _state(i) for i in discounts} == before
+    assert not AuditEvent.objects.filter(action__startswith="migrat").exists()
+
+
+def test_a_waiting_instance_moves_and_completes_on_the_new_version(discounts, people):
+    at_manager, _at_sales = discounts
+    item_before = only_item(at_manager, "ManagerApproval")
+    plan = api.migrate_instances(
+        "discount_approval", from_version=1, to_version=2, reason="one approver for all", user=people["admin"]
+    )
+    assert {v.instance_id: v.outcome for v in plan.verdicts}[at_manager] == "moved"
+    assert api.instance_detail(at_manager)["version"] == 2
+    assert only_item(at_manager, "ManagerApproval").pk == item_before.pk  # the open step is kept as it was
+    assert_round_trip(at_manager)
+    api.complete(item_before.pk, user=people["manager"])
+    assert api.instance_detail(at_manager)["status"] == "completed"
+    assert_round_trip(at_manager)
+
+
+def test_an_instance_waiting_where_the_target_has_nothing_is_refused_and_untouched(discounts, people):
+    _at_manager, at_sales = discounts
+    before = _state(at_sales)
+    plan = api.migrate_instances(
+        "discount_approval", from_version=1, to_version=2, reason="one approver for all", user=people["admin"]
+    )
+    verdict = {v.instance_id: v for v in plan.verdicts}[at_sales]
+    assert verdict.outcome == "refused"
+    assert verdict.reasons == ["it waits at SalesConfirm, which the target version lacks"]
+    assert _state(at_sales) == before
+    api.complete(only_item(at_sales, "SalesConfirm").pk, user=people["sales"])
+    assert api.instance_detail(at_sales)["status"] == "completed"
+
+
+def test_every_move_and_refusal_is_audited_with_who_why_and_the_versions(discounts, people):
+    at_manager, at_sales = discounts
+    api.migrate_instances("discount_approval", from_version=1, to_version=2, reason="simpler", user=people["admin"])
+    events = {
+        e.instance_id: e
+        for e in AuditEvent.objects.filter(action__startswith="migration")
+        | AuditEvent.objects.filter(action="migrated")
+    }
+    assert events[at_manager].action == "migrated"
+    assert events[at_sales].action == "migration_refused"
+    for event in events.values():
+        assert event.actor == people["admin"]
+        assert (event.data["reason"], event.data["from_version"], event.data["to_version"]) == ("simpler", 1, 2)
+
+
+def test_running_the_same_batch_twice_moves_nothing_twice(discounts, people):
+    first = api.migrate_instances(
+        "discount_approval", from_version=1, to_version=2, reason="r", user=people["admin"], batch="b1"
+    )
+    again = api.migrate_instances(
+        "discount_approval", from_version=1, to_version=2, reason="r", user=people["admin"], batch="b1"
+    )
+    assert [(v.instance_id, v.outcome) for v in again.verdicts] == [(v.instance_id, v.outcome) for v in first.verdicts]
+    assert AuditEvent.objects.filter(action="migrated").count() == 1
+
+
+def test_a_migration_needs_a_reason_and_two_existing_versions(discounts):
+    with pytest.raises(api.InvalidData):
+        api.migrate_instances("discount_approval", from_version=1, to_version=2, reason="  ")
+    with pytest.raises(api.NotFound):
+        api.migration_dry_run("discount_approval", from_version=1, to_version=7)
+
+
+# --- timers --------------------------------------------------------------------------------
+
+
+def _sla(stores) -> int:
+    clock.freeze(START)
+    deploy("contact_sla.bpmn")
+    return api.start("contact_sla", data={"store_id": stores[0].pk}).instance_id
+
+
+def _timers(instance: int) -> list[tuple[str, datetime]]:
+    return sorted(DueTimer.objects.filter(instance_id=instance).values_list("element_id", "due_at"))
+
+
+def test_waiting_timers_keep_their_due_times_and_the_new_step_follows(stores, people):
+    instance = _sla(stores)
+    clock.freeze(START + HOUR)
+    deploy(str(BPMN_DIR / "migration" / "contact_sla_v2.bpmn"))
+    plan = api.migrate_instances("contact_sla", from_version=1, to_version=2, reason="record outcomes")
+    assert [v.outcome for v in plan.verdicts] == ["moved"]
+    assert _timers(instance) == [("DayLate", START + 24 * HOUR), ("FourHoursLate", START + 4 * HOUR)]
+    assert_round_trip(instance)
+    api.complete(only_item(instance, "CallCustomer").pk, user=people["sales"])
+    assert [i.element_id for i in open_items(instance)] == ["RecordOutcome"]
+    assert _timers(instance) == []
+    assert_round_trip(instance)
+
+
+def test_an_instance_whose_timer_definition_changed_is_refused(stores):
+    instance = _sla(stores)
+    deploy(str(BPMN_DIR / "migration" / "contact_sla_timer_changed.bpmn"))
+    before = _state(instance)
+    plan = api.migrate_instances("contact_sla", from_version=1, to_version=2, reason="longer")
+    [verdict] = plan.verdicts
+    assert verdict.outcome == "refused"
+    assert verdict.reasons == ["the definition of its timer DayLate changed"]
+    assert _state(instance) == before
