@@ -2,8 +2,11 @@
 the move re-bases each instance that can, in its own transaction, and leaves the others untouched."""
 
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from engine import api, clock
 from engine.models import AuditEvent, DueTimer, ProcessInstance
@@ -146,3 +149,31 @@ def test_an_instance_whose_timer_definition_changed_is_refused(stores):
     assert verdict.outcome == "refused"
     assert verdict.reasons == ["the definition of its timer DayLate changed"]
     assert _state(instance) == before
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def _command(*args: str) -> str:
+    out = StringIO()
+    call_command("migrate_instances", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_the_command_prints_one_line_per_instance(discounts, people):
+    at_manager, at_sales = discounts
+    dry = _command("discount_approval", "--from", "1", "--to", "2", "--dry-run")
+    assert dry.splitlines() == [
+        f"instance {at_manager}  at ManagerApproval  can move",
+        f"instance {at_sales}  at SalesConfirm  cannot move: it waits at SalesConfirm, which the target version lacks",
+    ]
+    assert api.instance_detail(at_manager)["version"] == 1
+    done = _command("discount_approval", "--from", "1", "--to", "2", "--reason", "simpler", "--user", "admin")
+    assert done.splitlines()[0] == f"instance {at_manager}  at ManagerApproval  moved"
+    assert done.splitlines()[1].startswith(f"instance {at_sales}  at SalesConfirm  refused: ")
+
+
+def test_the_command_wants_a_reason_to_move(discounts):
+    with pytest.raises(CommandError) as failed:
+        _command("discount_approval", "--from", "1", "--to", "2")
+    assert "--reason" in str(failed.value)
