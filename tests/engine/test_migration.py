@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from engine import api, clock
 from engine.models import AuditEvent, DueTimer, ProcessInstance
-from tests.helpers import BPMN_DIR, assert_round_trip, deploy, only_item, open_items
+from tests.helpers import BPMN_DIR, assert_round_trip, deploy, make_staff, only_item, open_items
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -177,3 +177,46 @@ def test_the_command_wants_a_reason_to_move(discounts):
     with pytest.raises(CommandError) as failed:
         _command("discount_approval", "--from", "1", "--to", "2")
     assert "--reason" in str(failed.value)
+
+
+# --- call activities and forms ---------------------------------------------------------------
+
+
+def test_an_instance_inside_a_started_call_activity_is_refused(stores):
+    deploy("inspection_v1.bpmn")
+    deploy("vehicle_purchase.bpmn")
+    instance = api.start("vehicle_purchase", data={"store_id": stores[0].pk}).instance_id
+    deploy(str(BPMN_DIR / "migration" / "vehicle_purchase_v2.bpmn"))
+    [verdict] = api.migration_dry_run("vehicle_purchase", from_version=1, to_version=2).verdicts
+    assert verdict.reasons == ["a call activity or subprocess (Inspection) has already started"]
+
+
+def test_an_open_step_whose_task_changed_gets_a_fresh_work_item(stores, people):
+    deploy("inspection_v1.bpmn")
+    deploy("vehicle_purchase.bpmn")
+    mechanic = make_staff("mechanic", stores[0], ["service"])
+    instance = api.start("vehicle_purchase", data={"store_id": stores[0].pk}).instance_id
+    api.complete(only_item(instance, "InspectVehicle").pk, user=mechanic, data={"condition": "fair"})
+    old = only_item(instance, "MakeOffer")
+    deploy(str(BPMN_DIR / "migration" / "vehicle_purchase_v2.bpmn"))
+    [verdict] = api.migrate_instances(
+        "vehicle_purchase", from_version=1, to_version=2, reason="written offers"
+    ).verdicts
+    assert (verdict.outcome, verdict.reopened) == ("moved", ["MakeOffer"])
+    new = only_item(instance, "MakeOffer")
+    assert (new.pk != old.pk, new.title, new.instructions) == (
+        True,
+        "Make a written offer",
+        "The car is in fair condition.",
+    )
+    assert_round_trip(instance)
+    api.complete(new.pk, user=people["sales"])
+    assert api.instance_detail(instance)["status"] == "completed"
+
+
+def test_an_open_step_whose_form_now_requires_more_is_refused(stores):
+    deploy("vehicle_reservation.bpmn")
+    instance = api.start("vehicle_reservation", data={"store_id": stores[0].pk}).instance_id
+    deploy(str(BPMN_DIR / "migration" / "vehicle_reservation_v2.bpmn"))
+    [verdict] = api.migration_dry_run("vehicle_reservation", from_version=1, to_version=2).verdicts
+    assert verdict.reasons == ["the form of CheckStock now requires checked_where"]
