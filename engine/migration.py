@@ -36,6 +36,7 @@ from .models import AuditEvent, Deployment, InstanceStatus, ItemStatus, ProcessI
 from .snapshot import take_snapshot
 from .store import Bundle, Live, bundle, checkout, load_head, resolve_callees
 from .timers import CLOCK_TIMERS
+from .translations import active_language, deployment_texts
 from .vocabulary import is_user_task
 
 MOVED, REFUSED, FAILED = "moved", "refused", "failed"
@@ -55,6 +56,7 @@ class Verdict:
     waiting: list[str] = field(default_factory=list)  # element ids it waits at
     reasons: list[str] = field(default_factory=list)  # why it cannot move (translated)
     reopened: list[str] = field(default_factory=list)  # steps whose work item is opened again
+    labels: dict[str, str] = field(default_factory=dict)  # element id -> its name in the reader's language
     outcome: str = ""  # after a run: moved, refused or failed
 
     @property
@@ -70,6 +72,7 @@ class Verdict:
             "movable": self.movable,
             "reasons": self.reasons,
             "reopened": self.reopened,
+            "labels": self.labels,
             "outcome": self.outcome,
         }
 
@@ -148,7 +151,7 @@ def _form_problem(source: Bundle, target: Bundle, spec: Any, new_spec: Any) -> s
     added = [name for name in new.get("required") or [] if name not in old_fields]
     if added:
         return _("the form of %(element)s now requires %(fields)s") % {
-            "element": _element_name(spec),
+            "element": _label(source, spec),
             "fields": ", ".join(added),
         }
     retyped = [
@@ -158,14 +161,17 @@ def _form_problem(source: Bundle, target: Bundle, spec: Any, new_spec: Any) -> s
     ]
     if retyped:
         return _("the form of %(element)s changed the type of %(fields)s") % {
-            "element": _element_name(spec),
+            "element": _label(source, spec),
             "fields": ", ".join(retyped),
         }
     return ""
 
 
-def _element_name(spec: Any) -> str:
-    return spec.bpmn_id or spec.name
+def _label(found: Bundle, spec: Any) -> str:
+    """How a reason names an element: its name in the active language, with its id."""
+    element = spec.bpmn_id or spec.name
+    name = deployment_texts(found.deployment_id).text(element, "name", active_language(None), spec.bpmn_name or "")
+    return f"{name} ({element})" if name and name != element else element
 
 
 def _check(workflow: Any, source: Bundle, target: Bundle, diff: SpecDiff, verdict: Verdict) -> None:
@@ -173,13 +179,14 @@ def _check(workflow: Any, source: Bundle, target: Bundle, diff: SpecDiff, verdic
     for sub in workflow.subprocesses.values():
         if not sub.completed:
             verdict.reasons.append(
-                _("a call activity or subprocess (%(element)s) has already started")
-                % {"element": _subprocess_element(workflow, sub)}
+                _("the call activity or subprocess %(element)s has already started")
+                % {"element": _subprocess_element(workflow, sub, source)}
             )
             break
     for task in workflow.get_tasks(skip_subprocesses=True):
         spec = task.task_spec
         element = _element(task)
+        label = verdict.labels[element] = _label(source, spec) if _is_drawn(spec) else element
         new_spec = diff.alignment.get(spec)
         if not task.has_state(_OPEN_STATES):
             continue  # done steps the target lacks leave the tree (_rebase); predicted ones are redone
@@ -187,24 +194,24 @@ def _check(workflow: Any, source: Bundle, target: Bundle, diff: SpecDiff, verdic
             verdict.waiting.append(element)
         if task.state == TaskState.ERROR:
             verdict.reasons.append(
-                _("it has an open incident at %(element)s: retry or cancel it first") % {"element": element}
+                _("it has an open incident at %(element)s: retry or cancel it first") % {"element": label}
             )
             continue
         if isinstance(spec, SubWorkflowTask) and task.state == TaskState.STARTED:
             continue  # reported above with its subprocess
         if new_spec is None:
-            verdict.reasons.append(_("it waits at %(element)s, which the target version lacks") % {"element": element})
+            verdict.reasons.append(_("it waits at %(element)s, which the target version lacks") % {"element": label})
             continue
         changed = _changes(diff, spec)
         if task.state == TaskState.WAITING and isinstance(spec, CatchingEvent) and "event_definition" in changed:
             if any(isinstance(d, CLOCK_TIMERS) for d in _definitions(spec)):
-                verdict.reasons.append(_("the definition of its timer %(element)s changed") % {"element": element})
+                verdict.reasons.append(_("the definition of its timer %(element)s changed") % {"element": label})
             else:
-                verdict.reasons.append(_("the event it waits for at %(element)s changed") % {"element": element})
+                verdict.reasons.append(_("the event it waits for at %(element)s changed") % {"element": label})
             continue
         if task.state == TaskState.READY and is_user_task(spec):
             if _attached(spec, source.spec) != _attached(new_spec, target.spec):
-                verdict.reasons.append(_("the events attached to %(element)s changed") % {"element": element})
+                verdict.reasons.append(_("the events attached to %(element)s changed") % {"element": label})
                 continue
             problem = _form_problem(source, target, spec, new_spec)
             if problem:
@@ -214,10 +221,10 @@ def _check(workflow: Any, source: Bundle, target: Bundle, diff: SpecDiff, verdic
                 verdict.reopened.append(element)
 
 
-def _subprocess_element(workflow: Any, sub: Any) -> str:
+def _subprocess_element(workflow: Any, sub: Any, source: Bundle) -> str:
     for task in workflow.get_tasks():
         if task.id == sub.parent_task_id:
-            return _element(task)
+            return _label(source, task.task_spec)
     return str(sub.spec.name)
 
 
@@ -430,6 +437,7 @@ def _record(row: ProcessInstance, verdict: Verdict, source: Deployment, target: 
             "waiting": verdict.waiting,
             "reasons": verdict.reasons,
             "reopened": verdict.reopened,
+            "labels": verdict.labels,
         },
     )
 
@@ -480,6 +488,7 @@ def results(batch: str) -> Plan:
                 waiting=list(data.get("waiting") or []),
                 reasons=list(data.get("reasons") or []),
                 reopened=list(data.get("reopened") or []),
+                labels=dict(data.get("labels") or {}),
                 outcome=_ACTIONS[event.action],
             )
         )

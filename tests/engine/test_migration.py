@@ -41,7 +41,9 @@ def test_the_dry_run_says_which_instances_can_move_and_why_not(discounts):
     verdicts = {v.instance_id: v for v in plan.verdicts}
     assert verdicts[at_manager].movable and verdicts[at_manager].waiting == ["ManagerApproval"]
     assert not verdicts[at_sales].movable
-    assert verdicts[at_sales].reasons == ["it waits at SalesConfirm, which the target version lacks"]
+    assert verdicts[at_sales].reasons == [
+        "it waits at Confirm the discount (SalesConfirm), which the target version lacks"
+    ]
 
 
 def test_a_dry_run_changes_nothing(discounts):
@@ -74,7 +76,7 @@ def test_an_instance_waiting_where_the_target_has_nothing_is_refused_and_untouch
     )
     verdict = {v.instance_id: v for v in plan.verdicts}[at_sales]
     assert verdict.outcome == "refused"
-    assert verdict.reasons == ["it waits at SalesConfirm, which the target version lacks"]
+    assert verdict.reasons == ["it waits at Confirm the discount (SalesConfirm), which the target version lacks"]
     assert _state(at_sales) == before
     api.complete(only_item(at_sales, "SalesConfirm").pk, user=people["sales"])
     assert api.instance_detail(at_sales)["status"] == "completed"
@@ -165,7 +167,7 @@ def test_the_command_prints_one_line_per_instance(discounts, people):
     dry = _command("discount_approval", "--from", "1", "--to", "2", "--dry-run")
     assert dry.splitlines() == [
         f"instance {at_manager}  at ManagerApproval  can move",
-        f"instance {at_sales}  at SalesConfirm  cannot move: it waits at SalesConfirm, which the target version lacks",
+        f"instance {at_sales}  at SalesConfirm  cannot move: it waits at Confirm the discount (SalesConfirm), which the target version lacks",
     ]
     assert api.instance_detail(at_manager)["version"] == 1
     done = _command("discount_approval", "--from", "1", "--to", "2", "--reason", "simpler", "--user", "admin")
@@ -188,7 +190,7 @@ def test_an_instance_inside_a_started_call_activity_is_refused(stores):
     instance = api.start("vehicle_purchase", data={"store_id": stores[0].pk}).instance_id
     deploy(str(BPMN_DIR / "migration" / "vehicle_purchase_v2.bpmn"))
     [verdict] = api.migration_dry_run("vehicle_purchase", from_version=1, to_version=2).verdicts
-    assert verdict.reasons == ["a call activity or subprocess (Inspection) has already started"]
+    assert verdict.reasons == ["the call activity or subprocess Inspect the car (Inspection) has already started"]
 
 
 def test_an_open_step_whose_task_changed_gets_a_fresh_work_item(stores, people):
@@ -219,4 +221,4 @@ def test_an_open_step_whose_form_now_requires_more_is_refused(stores):
     instance = api.start("vehicle_reservation", data={"store_id": stores[0].pk}).instance_id
     deploy(str(BPMN_DIR / "migration" / "vehicle_reservation_v2.bpmn"))
     [verdict] = api.migration_dry_run("vehicle_reservation", from_version=1, to_version=2).verdicts
-    assert verdict.reasons == ["the form of CheckStock now requires checked_where"]
+    assert verdict.reasons == ["the form of Check the car is in stock (CheckStock) now requires checked_where"]
