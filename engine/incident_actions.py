@@ -18,6 +18,7 @@ from .errors import EngineError, InvalidData
 from .models import Incident, IncidentStatus, ProcessInstance
 from .runtime import cancel as cancel_instance
 from .runtime import retry_incident
+from .translations import active_language, deployment_texts
 
 OPEN = (IncidentStatus.RETRYING, IncidentStatus.WAITING)
 
@@ -51,6 +52,7 @@ def rows(*, process_id: str = "", stores: set[int] | None = None, open_only: boo
             "business_key": i.instance.business_key,
             "store_id": i.instance.store_id,
             "element_id": i.element_id,
+            "element": _element_name(i),
             "error": i.error,
             "attempts": i.attempts,
             "status": i.status,
@@ -60,6 +62,14 @@ def rows(*, process_id: str = "", stores: set[int] | None = None, open_only: boo
         }
         for i in found
     ]
+
+
+def _element_name(incident: Incident) -> str:
+    """The failed step's name in the active language (its id when the file names it nowhere)."""
+    if not incident.element_id:
+        return ""
+    texts = deployment_texts(incident.instance.deployment_id)
+    return texts.text(incident.element_id, "name", active_language(None), incident.element_id)
 
 
 def _reason(reason: str) -> str:
