@@ -18,6 +18,7 @@ from .errors import EngineError, InvalidData
 from .models import Incident, IncidentStatus, ProcessInstance
 from .runtime import cancel as cancel_instance
 from .runtime import retry_incident
+from .store import bundle
 from .translations import active_language, deployment_texts
 
 OPEN = (IncidentStatus.RETRYING, IncidentStatus.WAITING)
@@ -68,8 +69,19 @@ def _element_name(incident: Incident) -> str:
     """The failed step's name in the active language (its id when the file names it nowhere)."""
     if not incident.element_id:
         return ""
-    texts = deployment_texts(incident.instance.deployment_id)
-    return texts.text(incident.element_id, "name", active_language(None), incident.element_id)
+    row = incident.instance
+    drawn = ""
+    try:
+        found = bundle(row.deployment_id, row.callees or {})
+        for spec in (found.spec, *found.subprocess_specs.values()):
+            task_spec = spec.task_specs.get(incident.element_id)
+            if task_spec is not None:
+                drawn = getattr(task_spec, "bpmn_name", "") or ""
+                break
+    except EngineError:
+        pass
+    name = deployment_texts(row.deployment_id).text(incident.element_id, "name", active_language(None), drawn)
+    return f"{name} ({incident.element_id})" if name else incident.element_id
 
 
 def _reason(reason: str) -> str:

@@ -102,3 +102,4 @@ def test_the_page_filters_by_process(failed, people):
     assert "stock system refused vehicle" not in page.content.decode()
     page = _as(people["admin"]).get(URL, {"process": "vehicle_hold"})
     assert "stock system refused vehicle" in page.content.decode()
+    assert "Reserve the car in the stock system (ReserveVehicle)" in page.content.decode()
