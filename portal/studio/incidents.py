@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from engine import api
-from portal.crm.scopes import EVERYWHERE, scope_of
+from portal.crm.scopes import scope_of
 
 from .access import instance_stores, may_edit, may_view_processes
 
@@ -48,7 +48,7 @@ class IncidentActionForm(forms.Form):
 
 def _stores(request: HttpRequest) -> set[int] | None:
     stores = instance_stores(scope_of(request.user))
-    return None if stores == EVERYWHERE else set(stores)
+    return None if isinstance(stores, str) else set(stores)  # a str is EVERYWHERE
 
 
 @login_required

@@ -47,11 +47,12 @@ class ChoiceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.versions = versions
         names = api.process_names(set(versions))
-        self.fields["process"].choices = [(p, names.get(p, p)) for p in sorted(versions, key=lambda p: names[p])]
+        fields: dict[str, Any] = self.fields
+        fields["process"].choices = [(p, names.get(p, p)) for p in sorted(versions, key=lambda p: names.get(p, p))]
         every = sorted({v for vs in versions.values() for v in vs})
         choices = [(v, _("version %(version)s") % {"version": v}) for v in every]
-        self.fields["source"].choices = choices
-        self.fields["target"].choices = choices
+        fields["source"].choices = choices
+        fields["target"].choices = choices
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -104,7 +105,8 @@ def migrate(request: HttpRequest) -> HttpResponse:
                 "batch": uuid.uuid4().hex,
             }
         )
-        context["process_name"] = dict(choice.fields["process"].choices).get(data["process"], data["process"])
+        names = api.process_names({data["process"]})
+        context["process_name"] = names.get(data["process"], data["process"])
     return render(request, "studio/migrate.html", context, status=400 if choice.errors else 200)
 
 

@@ -167,7 +167,10 @@ def test_the_command_prints_one_line_per_instance(discounts, people):
     dry = _command("discount_approval", "--from", "1", "--to", "2", "--dry-run")
     assert dry.splitlines() == [
         f"instance {at_manager}  at ManagerApproval  can move",
-        f"instance {at_sales}  at SalesConfirm  cannot move: it waits at Confirm the discount (SalesConfirm), which the target version lacks",
+        (
+            f"instance {at_sales}  at SalesConfirm  cannot move: "
+            "it waits at Confirm the discount (SalesConfirm), which the target version lacks"
+        ),
     ]
     assert api.instance_detail(at_manager)["version"] == 1
     done = _command("discount_approval", "--from", "1", "--to", "2", "--reason", "simpler", "--user", "admin")
@@ -187,7 +190,7 @@ def test_the_command_wants_a_reason_to_move(discounts):
 def test_an_instance_inside_a_started_call_activity_is_refused(stores):
     deploy("inspection_v1.bpmn")
     deploy("vehicle_purchase.bpmn")
-    instance = api.start("vehicle_purchase", data={"store_id": stores[0].pk}).instance_id
+    api.start("vehicle_purchase", data={"store_id": stores[0].pk})
     deploy(str(BPMN_DIR / "migration" / "vehicle_purchase_v2.bpmn"))
     [verdict] = api.migration_dry_run("vehicle_purchase", from_version=1, to_version=2).verdicts
     assert verdict.reasons == ["the call activity or subprocess Inspect the car (Inspection) has already started"]
@@ -218,7 +221,7 @@ def test_an_open_step_whose_task_changed_gets_a_fresh_work_item(stores, people):
 
 def test_an_open_step_whose_form_now_requires_more_is_refused(stores):
     deploy("vehicle_reservation.bpmn")
-    instance = api.start("vehicle_reservation", data={"store_id": stores[0].pk}).instance_id
+    api.start("vehicle_reservation", data={"store_id": stores[0].pk})
     deploy(str(BPMN_DIR / "migration" / "vehicle_reservation_v2.bpmn"))
     [verdict] = api.migration_dry_run("vehicle_reservation", from_version=1, to_version=2).verdicts
     assert verdict.reasons == ["the form of Check the car is in stock (CheckStock) now requires checked_where"]
