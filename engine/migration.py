@@ -422,6 +422,22 @@ def _write(row: ProcessInstance, workflow: Any, target: Bundle, callees: dict[st
         raise EngineError(_("the instance changed while it was being moved; try again"))
     row.deployment_id = target.deployment_id
     sync_mirror(live, after, new_items)
+    for task_id in reopened:
+        _keep_holder(row.pk, task_id)
+
+
+def _keep_holder(instance_id: int, task_id: str) -> None:
+    """A reopened step stays with the person who held it (claimed or was handed it), when the new
+    item is for the same role and store, names nobody itself and does not exclude them."""
+    old, new = (
+        WorkItem.objects.filter(instance_id=instance_id, task_id=task_id, status=status).order_by("-id").first()
+        for status in (ItemStatus.CANCELLED, ItemStatus.OPEN)
+    )
+    if old is None or new is None or old.assignee is None or new.assignee_id is not None:
+        return
+    if (old.role, old.store_id) != (new.role, new.store_id) or old.assignee.get_username() in (new.excluded or []):
+        return
+    WorkItem.objects.filter(pk=new.pk).update(assignee_id=old.assignee_id, claimed=old.claimed)
 
 
 def _record(row: ProcessInstance, verdict: Verdict, source: Deployment, target: Deployment, **why: Any) -> None:

@@ -202,7 +202,7 @@ def test_an_open_step_whose_task_changed_gets_a_fresh_work_item(stores, people):
     mechanic = make_staff("mechanic", stores[0], ["service"])
     instance = api.start("vehicle_purchase", data={"store_id": stores[0].pk}).instance_id
     api.complete(only_item(instance, "InspectVehicle").pk, user=mechanic, data={"condition": "fair"})
-    old = only_item(instance, "MakeOffer")
+    old = api.claim(only_item(instance, "MakeOffer").pk, user=people["sales"])
     deploy(str(BPMN_DIR / "migration" / "vehicle_purchase_v2.bpmn"))
     [verdict] = api.migrate_instances(
         "vehicle_purchase", from_version=1, to_version=2, reason="written offers"
@@ -214,6 +214,7 @@ def test_an_open_step_whose_task_changed_gets_a_fresh_work_item(stores, people):
         "Make a written offer",
         "The car is in fair condition.",
     )
+    assert (new.assignee, new.claimed) == (people["sales"], True)  # still with the salesperson who took it
     assert_round_trip(instance)
     api.complete(new.pk, user=people["sales"])
     assert api.instance_detail(instance)["status"] == "completed"
