@@ -226,3 +226,13 @@ def test_an_open_step_whose_form_now_requires_more_is_refused(stores):
     deploy(str(BPMN_DIR / "migration" / "vehicle_reservation_v2.bpmn"))
     [verdict] = api.migration_dry_run("vehicle_reservation", from_version=1, to_version=2).verdicts
     assert verdict.reasons == ["the form of Check the car is in stock (CheckStock) now requires checked_where"]
+
+
+def test_a_moved_instances_timer_fires_on_the_new_version(stores):
+    instance = _sla(stores)
+    deploy(str(BPMN_DIR / "migration" / "contact_sla_v2.bpmn"))
+    api.migrate_instances("contact_sla", from_version=1, to_version=2, reason="record outcomes")
+    assert api.fire_due_timers(START + 4 * HOUR) == 1
+    assert sorted(i.element_id for i in open_items(instance)) == ["CallCustomer", "ChaseCall"]
+    assert api.instance_detail(instance)["version"] == 2
+    assert_round_trip(instance)
