@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 import tests.engine.services  # noqa: F401 - registers the test services
 from engine import api
 from engine.models import AuditEvent, Incident, IncidentStatus
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import PHONE, new_context, screenshot, sign_in
 from tests.engine.services import UNAVAILABLE
 from tests.helpers import deploy
 
@@ -91,3 +91,17 @@ def test_the_incidents_page_fits_a_phone(phone, live_server, failed):
     expect(page.get_by_role("button", name="Retry the ticked")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "studio-incidents-phone")
+
+
+def test_the_dry_run_reads_in_chinese_on_a_phone(browser, live_server, discounts, people):
+    people["admin"].staff.language = "zh-hans"
+    people["admin"].staff.save(update_fields=["language"])
+    context = new_context(browser, PHONE, "zh-hans")
+    page = sign_in(context, live_server.url, "admin", "zh-hans")
+    page.goto(f"{live_server.url}/studio/migrate/?process=discount_approval&source=1&target=2")
+    expect(page.get_by_role("heading", name="迁移流程实例")).to_be_visible()
+    expect(page.locator("table.verdicts")).to_contain_text("可以迁移")
+    expect(page.locator("table.verdicts")).to_contain_text("目标版本没有这一步")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "studio-migrate-dry-run-phone-zh")
+    context.close()
