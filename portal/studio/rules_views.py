@@ -23,6 +23,7 @@ from portal.crm import search
 from portal.crm.models import Store
 from portal.crm.scopes import EVERYWHERE, Scope, customers_visible_to, leads_visible_to, scope_of
 
+from . import rule_reasons
 from .access import may_edit, may_read_rules
 from .models import RuleCases
 from .rules_forms import DryRunForm, RollbackForm, RuleSaveForm, text_size_problem
@@ -83,7 +84,7 @@ def problem_rows(refused: api.DeploymentRefused) -> list[dict[str, Any]]:
     rows = []
     for problem in refused.problems:
         line = problem.element.removeprefix("line ")
-        rows.append({"line": int(line) if line.isdigit() else None, "reason": problem.reason})
+        rows.append({"line": int(line) if line.isdigit() else None, "reason": rule_reasons.reason(problem.reason)})
     return rows
 
 
@@ -339,7 +340,10 @@ def rules_dryrun(request: HttpRequest, name: str) -> HttpResponse:
     except api.RulesRefused as refused:
         context["problems"] = problem_rows(refused)
     except api.InvalidData as err:
-        context["errors"] = [f"{where}: {', '.join(reasons)}" for where, reasons in err.errors.items()]
+        context["errors"] = [
+            f"{rule_reasons.fact_place(where)}: {'; '.join(rule_reasons.reason(r) for r in reasons)}"
+            for where, reasons in err.errors.items()
+        ]
     except api.NotFound as err:
         context["errors"] = [str(err)]
     return render(request, "studio/rules_dryrun.html", context)

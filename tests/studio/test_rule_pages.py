@@ -90,7 +90,7 @@ def test_the_check_accepts_the_shipped_file(admin):
         ("  when stage ==", "  wehn stage ==", "unknown keyword 'wehn'"),
         ("days_without_contact >= reclaim_after_days", "days_silent >= reclaim_after_days", "no field 'days_silent'"),
         ("then return_to_pool reason=", "then send_to_pool reason=", "unknown action 'send_to_pool'"),
-        ("then warn_owner days_left=5", 'then warn_owner days_left="five"', "must be whole"),
+        ("then warn_owner days_left=5", 'then warn_owner days_left="five"', "must be a whole number"),
     ],
 )
 def test_the_check_marks_each_mistake_at_its_line(admin, wrong, right, says):
@@ -210,7 +210,7 @@ def test_a_dry_run_of_a_typed_fact_explains_each_rule_and_changes_nothing(admin)
     [
         ("{not json", "not valid JSON"),
         ('{"days_silent": 3}', "no field 'days_silent'"),
-        ('{"days_without_contact": "many"}', "must be whole"),
+        ('{"days_without_contact": "many"}', "must be a whole number"),
         ("42", "JSON object"),
     ],
 )
