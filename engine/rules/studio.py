@@ -165,6 +165,7 @@ def explain(text: str, facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     # Each fact is told apart by its place in the list (a typed fact often has no id).
     numbered = [{**fact, "id": index} if isinstance(fact, dict) else fact for index, fact in enumerate(facts)]
     decisions = versions._evaluate(compile_ruleset(ruleset, text), numbered)
+    language, translated = active_language(), texts(ruleset)
     found = []
     for index, fact in enumerate(facts):
         mine = [replace(d, fact=fact.get("id")) for d in decisions if d.fact == index]
@@ -176,7 +177,7 @@ def explain(text: str, facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
             rules.append(
                 {
                     "name": rule.name,
-                    "about": rule.about,
+                    "about": pick(translated.get(rule.name, {}).get("about"), language, rule.about),
                     "when": rule.condition_text.strip(),
                     "matched": matched,
                     "acted": rule.name in acted,

@@ -138,11 +138,11 @@ def rules_rollback(request: HttpRequest, name: str) -> HttpResponse:
         return redirect("studio:rules_history", name=name)
     except api.NotFound as err:
         raise Http404(str(err)) from err
-    messages.success(
-        request,
-        _("Version %(old)s is in force again, as version %(new)s.")
-        % {"old": version or _("shipped"), "new": saved.version},
-    )
+    if version:
+        done = _("Version %(old)s is in force again, as version %(new)s.") % {"old": version, "new": saved.version}
+    else:
+        done = _("The shipped file is in force again, as version %(new)s.") % {"new": saved.version}
+    messages.success(request, done)
     return redirect("studio:rules_history", name=name)
 
 
