@@ -184,7 +184,18 @@ def explain(text: str, facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "checks": checks,
                 }
             )
-        found.append({"fact": fact, "rules": rules, "decisions": mine})
+        # Each decision with its parameters as the reader reads them (a text people read in their language).
+        shown = [
+            {
+                **d.as_dict(),
+                "shown": {
+                    k: pick(d.translations.get(k), language, v) if isinstance(v, str) else v
+                    for k, v in d.params.items()
+                },
+            }
+            for d in mine
+        ]
+        found.append({"fact": fact, "rules": rules, "decisions": shown})
     return found
 
 

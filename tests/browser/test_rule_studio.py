@@ -23,7 +23,10 @@ def silent(people, stores):
 
     def prospect(name: str, days: int) -> Customer:
         return CustomerFactory(
-            name=name, home_store=stores[0], owner=people["sales"], last_contact_at=timezone.now() - timedelta(days=days)
+            name=name,
+            home_store=stores[0],
+            owner=people["sales"],
+            last_contact_at=timezone.now() - timedelta(days=days),
         )
 
     return {"21": prospect("Wang Fang", 21), "31": prospect("Zhao Lei", 31)}
@@ -118,10 +121,16 @@ def test_the_rule_studio_in_chinese(browser, live_server, people, silent):
     screenshot(page, "rule-studio-list-desk-zh")
     editor(page, live_server.url)
     retype(page, "set reclaim_after_days = 30", "30", "20x")
-    expect(page.locator("#rule-check")).to_contain_text("第 14 行")
+    expect(page.locator("#rule-check")).to_contain_text("第 14 行: 请写成 `set 名称 = 值`")
+    screenshot(page, "rule-studio-mistake-desk-zh")
     page.keyboard.press("Backspace")
+    expect(page.locator("#rule-check")).to_contain_text("没有发现问题")
     page.locator("#rule-facts").fill('{"stage": "prospect", "owner": "sales", "tags": [], "days_without_contact": 21}')
     page.locator("#rule-try-facts").click()
-    expect(page.locator("#rule-dryrun-result")).to_contain_text("return_to_pool")
-    screenshot(page, "rule-studio-editor-desk-zh")
+    expect(page.locator("#rule-dryrun-result")).to_contain_text("reason=30 天未联系")
+    expect(page.locator("#rule-dryrun-result tr.acted")).to_contain_text("30 天没有联系记录")
+    screenshot(page, "rule-studio-dry-run-desk-zh")
+    page.get_by_role("link", name="历史与回滚").click()
+    expect(page.locator("#v0")).to_contain_text("出厂版本")
+    screenshot(page, "rule-studio-history-desk-zh")
     context.close()

@@ -196,7 +196,7 @@ def test_a_dry_run_of_a_typed_fact_explains_each_rule_and_changes_nothing(admin)
     fact = {"stage": "prospect", "owner": "li", "intent_level": "medium", "tags": [], "days_without_contact": 26}
     response = dry_run(admin, facts=json.dumps(fact), use="facts")
     [result] = response.context["results"]
-    assert [d.rule for d in result["decisions"]] == ["reclaim"]
+    assert [d["rule"] for d in result["decisions"]] == ["reclaim"]
     rules = {r["name"]: r for r in result["rules"]}
     assert rules["reclaim"]["acted"] and rules["warn"]["matched"] and not rules["warn"]["acted"]
     assert not rules["vip_reclaim"]["matched"]
