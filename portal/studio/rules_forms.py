@@ -44,7 +44,9 @@ class RuleSaveForm(forms.Form):
 
     def __init__(self, *args: Any, cases: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["accept"].choices = [(i, str(i)) for i in range(cases)]
+        accept = self.fields["accept"]
+        assert isinstance(accept, forms.TypedMultipleChoiceField)
+        accept.choices = [(i, str(i)) for i in range(cases)]
 
 
 class RollbackForm(forms.Form):
@@ -79,7 +81,7 @@ class DryRunForm(forms.Form):
         return facts
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("facts") is None and not data.get("reference") and not self.errors:
             raise forms.ValidationError(_("Type a fact or pick a record to try the rules on."))
         return data

@@ -57,16 +57,17 @@ def _versions(name: str) -> list[dict[str, Any]]:
 def diff_rows(before: str, after: str) -> list[tuple[str, str]]:
     """A readable line diff: (kind, line) with kind "add", "del", "same" or "gap" (lines left out)."""
     rows: list[tuple[str, str]] = []
-    matcher = difflib.SequenceMatcher(a=before.splitlines(), b=after.splitlines(), autojunk=False)
+    old, new = before.splitlines(), after.splitlines()
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
     for group in matcher.get_grouped_opcodes(2):
         if rows:
             rows.append(("gap", "…"))
         for tag, a1, a2, b1, b2 in group:
             if tag == "equal":
-                rows += [("same", line) for line in matcher.a[a1:a2]]
+                rows += [("same", line) for line in old[a1:a2]]
                 continue
-            rows += [("del", line) for line in matcher.a[a1:a2]]
-            rows += [("add", line) for line in matcher.b[b1:b2]]
+            rows += [("del", line) for line in old[a1:a2]]
+            rows += [("add", line) for line in new[b1:b2]]
     return rows
 
 
@@ -119,7 +120,7 @@ def rules_rollback(request: HttpRequest, name: str) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("studio:rules_history", name=name)
     version = form.cleaned_data["version"]
     try:
@@ -127,7 +128,7 @@ def rules_rollback(request: HttpRequest, name: str) -> HttpResponse:
             saved = api.rollback_rules(name, version, user=request.user, comment=form.cleaned_data["comment"])
             if RuleCases.objects.filter(ruleset=name).exists():
                 RuleCases.objects.create(
-                    ruleset=name, version=saved.version, cases=cases_for(name, version), saved_by=request.user
+                    ruleset=name, version=saved.version, cases=cases_for(name, version), saved_by_id=request.user.pk
                 )
     except api.RulesRefused as refused:
         for row in problem_rows(refused):
@@ -246,7 +247,7 @@ def rules_edit(request: HttpRequest, name: str) -> HttpResponse:
         with transaction.atomic():
             saved = api.save_rules_from(text, base_version=base, user=request.user, comment=comment)
             if updated:
-                RuleCases.objects.create(ruleset=name, version=saved.version, cases=cases, saved_by=request.user)
+                RuleCases.objects.create(ruleset=name, version=saved.version, cases=cases, saved_by_id=request.user.pk)
     except api.RulesVersionMoved as moved:
         return _moved_page(request, name, scope, form, moved.current, moved.base, moved.base_text)
     except api.RulesRefused as refused:
@@ -264,9 +265,9 @@ def _moved_page(
 ) -> HttpResponse:
     """The version moved under the admin: who saved what, as a diff from where they started; their text
     stays in the editor, and the page now carries the new version (a second save is on top of it)."""
-    data = form.data.copy()
+    data = request.POST.copy()
     data["base_version"] = str(current["version"])
-    again = RuleSaveForm(data, cases=len(form.fields["accept"].choices))
+    again = RuleSaveForm(data, cases=len(cases_for(name)))
     again.is_valid()
     return _edit_page(
         request,
