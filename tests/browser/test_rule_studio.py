@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from portal.crm.automation.reclaim import sweep_reclaim
 from portal.crm.models import Customer, Staff
-from tests.browser.conftest import DESK, new_context, screenshot, sign_in
+from tests.browser.conftest import DESK, PHONE, new_context, screenshot, sign_in
 from tests.crm.factories import CustomerFactory
 
 pytestmark = pytest.mark.browser
@@ -134,3 +134,49 @@ def test_the_rule_studio_in_chinese(browser, live_server, people, silent):
     expect(page.locator("#v0")).to_contain_text("出厂版本")
     screenshot(page, "rule-studio-history-desk-zh")
     context.close()
+
+
+def accept(page: Page) -> None:
+    """Take the selected completion; CodeMirror ignores Enter for 75 ms after the list changes
+    (its interactionDelay, so that a fast typist does not take an option by accident)."""
+    expect(page.locator(".cm-tooltip-autocomplete li[aria-selected]")).to_be_visible()
+    page.wait_for_timeout(150)
+    page.keyboard.press("Enter")
+
+
+def test_the_editor_completes_fields_actions_and_set_names(desk, live_server, people):
+    page = editor(sign_in(desk, live_server.url, "admin"), live_server.url)
+    page.locator("#rule-editor .cm-content").click()
+    page.keyboard.press("Control+End")  # the end of the file (lines out of view are not drawn)
+    page.keyboard.type("\n\nrule quiet\n  when days_wi")
+    options = page.locator(".cm-tooltip-autocomplete")
+    expect(options).to_contain_text("days_without_contact")
+    accept(page)
+    page.keyboard.type(" >= vip_r")
+    expect(options).to_contain_text("vip_reclaim_after_days")
+    accept(page)
+    page.keyboard.type("\nthen warn")  # the new line keeps the indentation of the one before
+    expect(options).to_contain_text("warn_owner")
+    expect(options).not_to_contain_text("route_to")  # an action of leads, not of prospects
+    accept(page)
+    page.keyboard.type(" da")
+    expect(options).to_contain_text("days_left")
+    accept(page)
+    page.keyboard.type("3")
+    expect(page.locator("#rule-check")).to_contain_text("No problems found.")
+    screenshot(page, "rule-studio-completion-desk-en")
+    text = page.locator("#rule-text").input_value()
+    assert text.endswith(
+        "rule quiet\n  when days_without_contact >= vip_reclaim_after_days\n  then warn_owner days_left=3"
+    )
+
+
+def test_the_rule_pages_fit_a_phone(phone, live_server, people):
+    page = sign_in(phone, live_server.url, "hq")
+    for path in ("", "pool_reclaim/", "pool_reclaim/history/"):
+        page.goto(f"{live_server.url}/studio/rules/{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+    expect(page.locator("form.rollback")).to_have_count(0)  # hq reads, never rolls back
+    page.goto(f"{live_server.url}/studio/rules/pool_reclaim/")
+    expect(page.locator("#rule-editor .cm-content")).to_have_attribute("contenteditable", "false")
+    screenshot(page, "rule-studio-editor-phone-en")
