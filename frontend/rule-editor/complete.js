@@ -17,6 +17,7 @@ function lineKeyword(state, lineNumber) {
 export function ruleCompletion(config) {
   const catalog = config.catalog;
   const texts = config.texts;
+  const type = (code) => texts.types[code] || code;
   const fields = (catalog.facts[config.kind] || { fields: {} }).fields;
   const actions = Object.entries(catalog.actions).filter(
     ([, action]) => !action.facts.length || action.facts.includes(config.kind),
@@ -38,7 +39,7 @@ export function ruleCompletion(config) {
     if (before.trim() === "") {
       options = LINE_KEYWORDS.map((k) => ({ label: k, type: "keyword", detail: texts.keyword }));
       if (lineKeyword(context.state, line.number - 1 || 1) === "when" || /^\s+/.test(before)) {
-        options = options.concat(Object.entries(fields).map(([f, t]) => ({ label: f, type: "property", detail: t })));
+        options = options.concat(Object.entries(fields).map(([f, t]) => ({ label: f, type: "property", detail: type(t) })));
       }
     } else if (keyword === "then") {
       const parts = before.trim().split(/\s+/);
@@ -59,7 +60,7 @@ export function ruleCompletion(config) {
                 label: p,
                 apply: `${p}=`,
                 type: "variable",
-                detail: spec.type + (spec.required ? ` · ${texts.required}` : ""),
+                detail: type(spec.type) + (spec.required ? ` · ${texts.required}` : ""),
                 info: spec.description || texts.parameter,
               }))
           : [];
@@ -67,7 +68,7 @@ export function ruleCompletion(config) {
       }
     } else if (keyword === "when") {
       options = Object.entries(fields)
-        .map(([f, t]) => ({ label: f, type: "property", detail: t, info: texts.field }))
+        .map(([f, t]) => ({ label: f, type: "property", detail: type(t), info: texts.field }))
         .concat(names)
         .concat(["and", "or", "in", "has", "always", "none", "true", "false"].map((k) => ({ label: k, type: "keyword" })));
     } else if (keyword === "facts") {

@@ -169,6 +169,7 @@ def _editor_config(request: HttpRequest, name: str, kind: str, problems: list, e
             "setName": _("value set in the file"),
             "keyword": _("keyword"),
             "required": _("required"),
+            "types": {code: _(name) for code, name in rule_reasons.TYPES.items()},
         },
     }
 
