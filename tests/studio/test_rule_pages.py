@@ -226,3 +226,40 @@ def test_a_dry_run_of_a_real_prospect_found_by_search(admin, people, stores):
     [result] = response.context["results"]
     assert result["fact"]["id"] == customer.pk and result["fact"]["owner"] == "sales"
     assert "No record" in dry_run(admin, reference="999999", use="record", facts="").content.decode()
+
+
+def test_after_being_told_the_version_moved_the_admin_saves_on_top_of_it(client, admin, people):
+    assert save(admin, TWENTY, comment="first").status_code == 302
+    mine = TWENTY.replace("set warn_after_days = 25", "set warn_after_days = 24")
+    told = save(admin, mine, base=0, comment="second")
+    assert told.status_code == 409 and told.context["form"]["base_version"].value() == "1"
+    assert save(admin, mine, base=1, comment="second, merged").status_code == 302
+    assert api.rules_text(NAME) == (mine, 2)
+
+
+def test_a_dry_run_of_a_real_store_and_a_real_lead(admin, people, stores):
+    from portal.crm.models import LeadIntake
+    from tests.crm.factories import VehicleFactory
+
+    VehicleFactory(store=stores[0], brand="BYD", model="Han")
+    found = admin.get(url("rules_records", "inventory_thresholds"), {"q": "浦东"})
+    assert found.context["found"] == [(stores[0].pk, "上海浦东店")]
+    text = api.rules_text("inventory_thresholds")[0]
+    response = admin.post(
+        url("rules_dryrun", "inventory_thresholds"), {"text": text, "reference": str(stores[0].pk), "use": "record"}
+    )
+    results = response.context["results"]
+    assert results and {r["fact"]["store"] for r in results} == {"上海浦东店"}
+
+    customer = CustomerFactory(name="陈静", home_store=stores[0])
+    lead = LeadIntake.objects.create(
+        customer=customer, source="website", channel="web_form", received={"region": "华东"}
+    )
+    found = admin.get(url("rules_records", "lead_routing"), {"q": "陈静"})
+    assert [pk for pk, _label in found.context["found"]] == [lead.pk]
+    text = api.rules_text("lead_routing")[0]
+    response = admin.post(
+        url("rules_dryrun", "lead_routing"), {"text": text, "reference": str(lead.pk), "use": "record"}
+    )
+    [result] = response.context["results"]
+    assert result["decisions"] and result["decisions"][0]["action"] in ("route_to", "route_to_asked")
