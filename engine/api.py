@@ -58,7 +58,6 @@ from .rules.host import Decision
 # --- the rule studio (issue 20): its catalog, versions, explanations, cases, saves from a version, rollbacks
 from .rules.studio import MAX_TEXT_BYTES as RULES_MAX_TEXT_BYTES
 from .rules.studio import VersionMoved as RulesVersionMoved
-from .rules.studio import case_problems as rules_case_problems
 from .rules.studio import explain as explain_rules
 from .rules.studio import fact_kind as rules_fact_kind
 from .rules.studio import facts_of as rules_facts_of
@@ -185,7 +184,6 @@ __all__ = [
     "retry_incident",
     "rollback_rules",
     "rule_sets",
-    "rules_case_problems",
     "rules_catalog",
     "rules_constants",
     "rules_fact_kind",

@@ -114,23 +114,6 @@ def shipped_cases(name: str) -> list[dict[str, Any]]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
 
-def case_problems(cases: Any) -> list[str]:
-    """What is wrong with the shape of a list of cases ({"case", "fact", "expect": [[rule, action, params]]})."""
-    if not isinstance(cases, list):
-        return ["the cases are a list"]
-    found = []
-    for index, case in enumerate(cases):
-        if not isinstance(case, dict) or not isinstance(case.get("fact"), dict):
-            found.append(f"case {index + 1}: needs a fact (an object)")
-            continue
-        expect = case.get("expect")
-        if not isinstance(expect, list) or not all(
-            isinstance(e, list) and len(e) == 3 and isinstance(e[2], dict) for e in expect
-        ):
-            found.append(f"case {index + 1}: expect is a list of [rule, action, {{parameters}}]")
-    return found
-
-
 def run_cases(text: str, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each case with what the text decides for its fact; ``ok`` when that is what the case expects."""
     ruleset = versions.check_text(text)
