@@ -54,6 +54,18 @@ from .progress import Progress, item_progress
 from .registry import register_choices, register_completion, register_service
 from .rules.catalog import Param, register_action, register_fact_builder, register_fact_type
 from .rules.host import Decision
+
+# --- the rule studio (issue 20): its catalog, versions, explanations, cases, saves from a version, rollbacks
+from .rules.studio import MAX_TEXT_BYTES as RULES_MAX_TEXT_BYTES
+from .rules.studio import VersionMoved as RulesVersionMoved
+from .rules.studio import explain as explain_rules
+from .rules.studio import fact_kind as rules_fact_kind
+from .rules.studio import facts_of as rules_facts_of
+from .rules.studio import rollback as rollback_rules
+from .rules.studio import rule_sets, rules_catalog, rules_text, rules_versions
+from .rules.studio import run_cases as run_rules_cases
+from .rules.studio import save_from as save_rules_from
+from .rules.studio import shipped_cases as rules_shipped_cases
 from .rules.versions import RulesRefused
 from .rules.versions import check_text as check_rules
 from .rules.versions import dry_run as dry_run_rules
@@ -94,6 +106,7 @@ from .workitems import (
 )
 
 __all__ = [
+    "RULES_MAX_TEXT_BYTES",
     "AuditEvent",
     "Conflict",
     "Decision",
@@ -115,6 +128,7 @@ __all__ = [
     "ProcessInstance",
     "Progress",
     "RulesRefused",
+    "RulesVersionMoved",
     "ScriptRefused",
     "Source",
     "StepResult",
@@ -137,6 +151,7 @@ __all__ = [
     "dismiss",
     "dry_run_rules",
     "evaluate_rules",
+    "explain_rules",
     "field_choices",
     "fire_due_timers",
     "form_for",
@@ -167,10 +182,20 @@ __all__ = [
     "render_text",
     "retry_due_incidents",
     "retry_incident",
+    "rollback_rules",
+    "rule_sets",
+    "rules_catalog",
     "rules_constants",
+    "rules_fact_kind",
+    "rules_facts_of",
     "rules_history",
+    "rules_shipped_cases",
+    "rules_text",
+    "rules_versions",
+    "run_rules_cases",
     "running_instance_id",
     "save_rules",
+    "save_rules_from",
     "set_priority",
     "start",
     "user_by_name",
