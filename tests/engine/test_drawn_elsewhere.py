@@ -80,7 +80,7 @@ def test_completing_the_host_task_stops_the_timer_and_keeps_its_open_reminder(st
     assert_round_trip(instance)
     reminder = only_item(instance, "Activity_remind")
     api.complete(reminder.pk, user=people["manager"])
-    assert WorkItem.objects.get(pk=reminder.pk).status == ItemStatus.COMPLETED
+    assert WorkItem.objects.get(pk=reminder.pk).status == ItemStatus.DONE
     assert api.instance_detail(instance)["status"] == "completed"
     assert_round_trip(instance)
 
