@@ -36,6 +36,7 @@ class CamundaTask:
     properties: dict[str, str] = field(default_factory=dict)
     form: dict[str, Any] | None = None
     problems: list[str] = field(default_factory=list)
+    role_refused: bool = False  # candidateGroups was refused: the task is not refused again for lacking a role
 
 
 def _attr(element: Any, name: str) -> str | None:
@@ -56,6 +57,7 @@ def read_user_task(element: Any, roles: list[str]) -> CamundaTask:
     groups = _attr(element, "candidateGroups")
     if groups is not None:
         names = [g.strip() for g in groups.split(",") if g.strip()]
+        found.role_refused = True
         if _EXPRESSION.match(groups):
             found.problems.append(
                 _("camunda:candidateGroups must name a role, not an expression (roles: %(roles)s)")
@@ -73,6 +75,7 @@ def read_user_task(element: Any, roles: list[str]) -> CamundaTask:
             )
         else:
             found.properties["role"] = names[0]
+            found.role_refused = False
     assignee = _attr(element, "assignee")
     if assignee is not None:
         found.properties["assignee"] = _expression(assignee)

@@ -297,7 +297,7 @@ def _bind_roles(batch: _Batch, file: str, pid: str, tree: Any, specs: list[Any])
             else:  # a task the file's lanes do not list (SpiffWorkflow's own reading, as before)
                 role = task_spec.lane if task_spec.lane in roles else ""
             props["role"] = role
-            if role or (props.get("assignee") or "").strip():
+            if role or (props.get("assignee") or "").strip() or drawn.role_refused:
                 continue
             if lane is not None:
                 unbound.setdefault(lane.get("id"), []).append(element_id)

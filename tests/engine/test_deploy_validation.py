@@ -81,7 +81,7 @@ def test_a_call_to_a_process_deployed_in_the_same_batch_is_accepted(db):
 
 def test_one_invalid_file_refuses_the_whole_batch(db):
     problems = _refusal("parallel_gateway.bpmn", "invalid_lane.bpmn", "invalid_service.bpmn")
-    assert sorted(set(f for f, _, _ in problems)) == ["invalid_lane.bpmn", "invalid_service.bpmn"]
+    assert sorted({f for f, _, _ in problems}) == ["invalid_lane.bpmn", "invalid_service.bpmn"]
     assert not Deployment.objects.exists()
 
 
