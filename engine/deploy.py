@@ -114,7 +114,7 @@ def max_file_bytes() -> int:
 
 def _too_large() -> str:
     limit = max_file_bytes()
-    size = f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+    size = f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else _("%(count)s bytes") % {"count": limit}
     return _("the file is larger than the limit of %(size)s") % {"size": size}
 
 
