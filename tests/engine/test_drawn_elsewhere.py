@@ -207,8 +207,10 @@ def test_a_lane_role_property_naming_no_role_is_refused_at_the_lane(db):
     problems = _refused(_camunda('value="store_manager"', 'value="manager"'))
     assert problems[0] == (
         "Lane_0manager",
-        "lane property 'role': 'manager' is no role "
-        "(roles: admin, complaints, finance, hq, sales, service, store_manager)",
+        (
+            "lane property 'role': 'manager' is no role "
+            "(roles: admin, complaints, finance, hq, sales, service, store_manager)"
+        ),
     )
 
 
