@@ -51,6 +51,32 @@ def _expression(value: str) -> str:
     return match.group(1).strip() if match else repr(value)
 
 
+# Where a Camunda file writes an expression as ``${...}``, LotFlow reads the expression inside.
+_EXPRESSION_TAGS = (
+    "conditionExpression",
+    "timeDuration",
+    "timeDate",
+    "timeCycle",
+    "loopCardinality",
+    "completionCondition",
+)
+_JUEL_OPERATORS = ((re.compile(r"\s*&&\s*"), " and "), (re.compile(r"\s*\|\|\s*"), " or "))
+
+
+def unwrap_expressions(tree: Any) -> None:
+    """Read Camunda's ``${expr}`` conditions and timer values as the expression ``expr`` (``&&`` and
+    ``||`` as ``and`` and ``or``), in the tree the parser reads; the stored file is unchanged. What
+    is still not Python is refused by deploy at its element, like any expression."""
+    for tag in _EXPRESSION_TAGS:
+        for node in tree.iter(f"{{*}}{tag}"):
+            match = _EXPRESSION.match(node.text or "")
+            if match:
+                text = match.group(1).strip()
+                for pattern, python in _JUEL_OPERATORS:
+                    text = pattern.sub(python, text)
+                node.text = text
+
+
 def read_user_task(element: Any, roles: list[str]) -> CamundaTask:
     """The Camunda settings of one ``bpmn:userTask`` element (lxml)."""
     found = CamundaTask()

@@ -160,6 +160,8 @@ def _parse(batch: _Batch) -> list[_Parsed]:
             )
             continue
         trees[source.name] = tree
+        if source.kind == "bpmn":
+            camunda.unwrap_expressions(tree)
         try:
             if source.kind == "bpmn":
                 parser.add_bpmn_xml(tree, filename=source.name)

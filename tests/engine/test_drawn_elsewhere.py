@@ -246,3 +246,13 @@ def test_camunda_settings_that_cannot_be_read_are_refused_at_the_task(db, old, n
     [(element, got)] = _refused(_camunda(old, new))
     assert element == "Task_book"
     assert got.startswith(reason)
+
+
+def test_a_camunda_condition_written_as_an_expression_routes_and_the_file_is_stored_unchanged(stores, people):
+    instance = _test_drive(stores)
+    api.complete(only_item(instance, "Task_book").pk, user=people["sales"], data={"drive_date": "2026-11-04"})
+    api.complete(only_item(instance, "Task_feedback").pk, user=people["sales"], data={"keen": False})
+    assert (open_items(instance), api.instance_detail(instance)["status"]) == ([], "completed")
+    stored = Deployment.objects.get(process_id="camunda_test_drive").bpmn_xml
+    assert stored == (BPMN_DIR / "camunda_test_drive.bpmn").read_text(encoding="utf-8")
+    assert "${keen &amp;&amp;" in stored
