@@ -256,3 +256,17 @@ def test_a_camunda_condition_written_as_an_expression_routes_and_the_file_is_sto
     stored = Deployment.objects.get(process_id="camunda_test_drive").bpmn_xml
     assert stored == (BPMN_DIR / "camunda_test_drive.bpmn").read_text(encoding="utf-8")
     assert "${keen &amp;&amp;" in stored
+
+
+def test_the_inbox_draws_a_camunda_form_like_any_other():
+    from portal.inbox.taskforms.fields import build_fields
+
+    fields = build_fields(BOOKING_FORM, values={}, choices={})
+    assert [(f.path, f.widget) for f in fields] == [
+        ("drive_date", "date"),
+        ("model", "radio"),
+        ("passengers", "integer"),
+        ("licence_checked", "checkbox"),
+        ("note", "text"),
+    ]
+    assert [o.label for o in fields[1].options] == ["轿车", "SUV"]
