@@ -15,13 +15,15 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity as CallActivityMixin
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import audit, clock, registry, spiff, timers
+from . import audit, camunda, clock, registry, spiff, timers
 from .conf import setting
 from .errors import Conflict, DeploymentRefused, Problem
 from .forms import schema_problems
@@ -31,7 +33,11 @@ from .translations import bpmn_texts
 from .vocabulary import EXPRESSION_PROPERTIES, is_user_task, task_settings
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-NS = {"bpmn": BPMN_NS, "spiffworkflow": spiff.SPIFF_NS}
+NS = {"bpmn": BPMN_NS, "spiffworkflow": spiff.SPIFF_NS, "camunda": camunda.CAMUNDA_NS}
+# A file larger than this (settings.LOTFLOW["DEPLOY_MAX_FILE_BYTES"]) is refused before it is parsed.
+DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
+# A timer value that starts like an ISO 8601 literal is one, not an expression (``PT1X`` is a typo).
+_ISO_ATTEMPT = re.compile(r"^(R\d*/|P\d|PT\d|\d{4}-\d)")
 SUPPORTED_HIT_POLICIES = {"UNIQUE", "COLLECT"}
 # SpiffWorkflow names its own start and end task specs so; an element with the
 # same id would silently replace them.
@@ -76,9 +82,13 @@ def deploy_paths(paths: Iterable[str | Path], *, user: Any = None) -> list[Deplo
     for raw in paths:
         path = Path(raw)
         try:
+            if path.stat().st_size > max_file_bytes():
+                raise DeploymentRefused([Problem(path.name, "(file)", _too_large())])
             sources.append(Source(path.name, path.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError) as err:
-            raise DeploymentRefused([Problem(str(raw), "(file)", f"cannot read: {err}")]) from err
+            raise DeploymentRefused(
+                [Problem(str(raw), "(file)", _("cannot read the file: %(error)s") % {"error": err})]
+            ) from err
         dirs.append(path.parent / "forms")
     return deploy_sources(sources, form_dirs=dirs, user=user)
 
@@ -98,6 +108,16 @@ def check_sources(sources: list[Source], *, form_dirs: Iterable[Path] = ()) -> l
     return batch.problems
 
 
+def max_file_bytes() -> int:
+    return int(setting("DEPLOY_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
+
+
+def _too_large() -> str:
+    limit = max_file_bytes()
+    size = f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else _("%(count)s bytes") % {"count": limit}
+    return _("the file is larger than the limit of %(size)s") % {"size": size}
+
+
 @dataclass
 class _Parsed:
     process_id: str
@@ -113,18 +133,35 @@ def _parse(batch: _Batch) -> list[_Parsed]:
     parser = spiff.new_parser()
     trees: dict[str, Any] = {}
     for source in batch.sources:
+        if source.kind == "unknown":
+            batch.refuse(source.name, "", _("unknown file type (expected .bpmn, .dmn or .json)"))
+            continue
+        if len(source.text) > max_file_bytes() or len(source.text.encode("utf-8")) > max_file_bytes():
+            batch.refuse(source.name, "", _too_large())
+            continue
         if source.kind == "form":
             _load_form_source(batch, source)
-            continue
-        if source.kind == "unknown":
-            batch.refuse(source.name, "", "unknown file type (expected .bpmn, .dmn or .json)")
             continue
         try:
             tree = spiff.parse_xml(source.text)
         except etree.XMLSyntaxError as err:
-            batch.refuse(source.name, f"line {err.lineno}", f"not well-formed XML: {err.msg}")
+            batch.refuse(
+                source.name,
+                _("line %(line)s") % {"line": err.lineno},
+                _("not well-formed XML: %(error)s") % {"error": err.msg},
+            )
+            continue
+        if not _root_fits(source.kind, tree):
+            batch.refuse(
+                source.name,
+                "",
+                _("not a %(kind)s file: its root element is <%(root)s>, not <definitions> of the %(kind)s namespace")
+                % {"kind": source.kind.upper(), "root": etree.QName(tree).localname},
+            )
             continue
         trees[source.name] = tree
+        if source.kind == "bpmn":
+            camunda.unwrap_expressions(tree)
         try:
             if source.kind == "bpmn":
                 parser.add_bpmn_xml(tree, filename=source.name)
@@ -132,7 +169,7 @@ def _parse(batch: _Batch) -> list[_Parsed]:
                 _check_dmn(batch, source.name, tree)
                 parser.add_dmn_xml(tree, filename=source.name)
         except ValidationException as err:
-            batch.refuse(err.file_name or source.name, err.id or _line(err), _reason(err))
+            batch.refuse(err.file_name or source.name, err.id or _located(tree, err), _reason(err))
         except SpiffWorkflowException as err:
             batch.refuse(source.name, "", str(err))
     if batch.problems:
@@ -148,15 +185,36 @@ def _parse(batch: _Batch) -> list[_Parsed]:
         for node in trees[source.name].iterfind(f".//{{{BPMN_NS}}}process"):
             if node.get("isExecutable", "true") == "false":
                 continue
-            parsed = _parse_process(batch, parser, source, node.get("id"), batch_ids)
+            parsed = _parse_process(batch, parser, source, node.get("id"), batch_ids, trees[source.name])
             if parsed is not None:
                 results.append(parsed)
     if not results and not batch.problems:
-        batch.refuse(", ".join(s.name for s in batch.sources), "", "no executable process found")
+        batch.refuse(", ".join(s.name for s in batch.sources), "", _("no executable process found"))
     return results
 
 
-def _parse_process(batch: _Batch, parser: Any, source: Source, pid: str, batch_ids: set[str]) -> Any:
+def _root_fits(kind: str, tree: Any) -> bool:
+    """A .bpmn file's root is BPMN's <definitions>, a .dmn file's DMN's (any version)."""
+    if not isinstance(tree.tag, str):
+        return False
+    name = etree.QName(tree)
+    if name.localname != "definitions":
+        return False
+    return name.namespace == BPMN_NS if kind == "bpmn" else "DMN" in (name.namespace or "").upper()
+
+
+def _located(tree: Any, err: ValidationException) -> str:
+    """The id of the element at the line SpiffWorkflow's error names (so the studio can mark it), else the line."""
+    if err.line_number:
+        for node in tree.iter():
+            if isinstance(node.tag, str) and node.sourceline == err.line_number:
+                owner = _owner(node)
+                if owner:
+                    return owner
+    return _line(err)
+
+
+def _parse_process(batch: _Batch, parser: Any, source: Source, pid: str, batch_ids: set[str], tree: Any = None) -> Any:
     try:
         spec = parser.get_spec(pid)
         embedded: dict[str, Any] = {}
@@ -177,16 +235,140 @@ def _parse_process(batch: _Batch, parser: Any, source: Source, pid: str, batch_i
                 if isinstance(t, CallActivityMixin) and t.spec == callee
             ]
             batch.refuse(
-                source.name, callers[0] if callers else pid, f"calls process {callee!r}, which is not deployed"
+                source.name,
+                callers[0] if callers else pid,
+                _("calls process %(process)s, which is not deployed") % {"process": repr(callee)},
             )
     forms: dict[str, Any] = {}
     specs = [spec, *embedded.values()]
     user_tasks = {t.bpmn_id for each in specs for t in each.task_specs.values() if is_user_task(t)}
+    if tree is not None:
+        _bind_roles(batch, source.name, pid, tree, specs)
     for each in specs:
         spiff.finish_parsed_spec(each)
         for task_spec in each.task_specs.values():
             _check_task(batch, source.name, task_spec, forms, user_tasks)
     return _Parsed(pid, spec.description or pid, source, spec, embedded, called, forms)
+
+
+def _bind_roles(batch: _Batch, file: str, pid: str, tree: Any, specs: list[Any]) -> None:
+    """Settle each user task's role and read its Camunda attributes, into the task's properties.
+
+    The role is the task's own (a ``role`` property, else ``camunda:candidateGroups``), else its
+    lane's (the lane's ``role`` property, else its name when that is a role code, else its parent
+    lane's). It is stored as the ``role`` property of the deployed spec, "" when there is none,
+    so the runtime reads one value. Camunda's ``assignee``, ``dueDate``, ``priority`` and
+    ``formData`` fill the properties the task's spiffworkflow ones leave unset. A user task with
+    neither a role nor an assignee is refused, and so is a lane bound to no role that one needs.
+    """
+    roles = list(setting("ROLES"))
+    elements = {n.get("id"): n for n in tree.iter() if isinstance(n.tag, str) and n.get("id")}
+    lanes = _lanes_of_nodes(tree)
+    unbound: dict[str, list[str]] = {}
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            if not is_user_task(task_spec):
+                continue
+            element_id = task_spec.bpmn_id or task_spec.name
+            props = task_spec.extensions.setdefault("properties", {})
+            node = elements.get(element_id)
+            drawn = camunda.read_user_task(node, roles) if node is not None else camunda.CamundaTask()
+            for reason in drawn.problems:
+                batch.refuse(file, element_id, reason)
+            for name, value in drawn.properties.items():
+                if not (props.get(name) or "").strip():
+                    props[name] = value
+            if drawn.form is not None and not (props.get("form") or "").strip():
+                form_name = f"{pid}.{element_id}.camunda.json"
+                batch.forms[form_name] = drawn.form
+                props["form"] = form_name
+            own = (props.get("role") or "").strip()
+            if own and own not in roles:
+                batch.refuse(
+                    file,
+                    element_id,
+                    _("property 'role': %(role)s is no role (roles: %(roles)s)")
+                    % {"role": repr(own), "roles": ", ".join(sorted(roles))},
+                )
+                continue
+            lane = lanes.get(element_id)
+            if own:
+                role = own
+            elif lane is not None:
+                role = _lane_role(lane, roles)
+            else:  # a task the file's lanes do not list (SpiffWorkflow's own reading, as before)
+                role = task_spec.lane if task_spec.lane in roles else ""
+            props["role"] = role
+            if role or (props.get("assignee") or "").strip() or drawn.role_refused:
+                continue
+            if lane is not None:
+                unbound.setdefault(lane.get("id"), []).append(element_id)
+                batch.refuse(
+                    file,
+                    element_id,
+                    _(
+                        "a user task needs a role or an assignee: its lane %(lane)s is bound to no role "
+                        "(give the lane a role property, or the task a role, camunda:candidateGroups or an assignee)"
+                    )
+                    % {"lane": repr(lane.get("name") or lane.get("id"))},
+                )
+            else:
+                batch.refuse(
+                    file,
+                    element_id,
+                    _(
+                        "a user task needs a role (its lane's, a role property or camunda:candidateGroups) "
+                        "or an assignee"
+                    ),
+                )
+    for lane_id, tasks in unbound.items():
+        lane = elements[lane_id]
+        batch.refuse(
+            file,
+            lane_id,
+            _(
+                "lane %(lane)s is bound to no role: its name is no role code and it has no role property "
+                "(roles: %(roles)s); user tasks %(tasks)s need one"
+            )
+            % {"lane": repr(lane.get("name") or lane_id), "roles": ", ".join(sorted(roles)), "tasks": ", ".join(tasks)},
+        )
+
+
+def _lanes_of_nodes(tree: Any) -> dict[str, Any]:
+    """flow node id -> the innermost lane listing it."""
+    found: dict[str, tuple[int, Any]] = {}
+    for lane in tree.iterfind(".//bpmn:lane", NS):
+        depth = sum(1 for _ancestor in lane.iterancestors(f"{{{BPMN_NS}}}lane"))
+        for ref in lane.iterfind("bpmn:flowNodeRef", NS):
+            node_id = (ref.text or "").strip()
+            if node_id and (node_id not in found or found[node_id][0] < depth):
+                found[node_id] = (depth, lane)
+    return {node_id: lane for node_id, (_depth, lane) in found.items()}
+
+
+def _lane_property_role(lane: Any) -> str | None:
+    """The value of a lane's ``role`` property (spiffworkflow's, or Camunda Modeler's extension property)."""
+    for path in (
+        "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property",
+        "bpmn:extensionElements/camunda:properties/camunda:property",
+    ):
+        for prop in lane.iterfind(path, NS):
+            if prop.get("name") == "role":
+                return (prop.get("value") or "").strip()
+    return None
+
+
+def _lane_role(lane: Any, roles: list[str]) -> str:
+    """A lane's role: its role property, else its name when that is a role code, else its parent lane's."""
+    while lane is not None:
+        bound = _lane_property_role(lane)
+        if bound is not None:
+            return bound if bound in roles else ""  # a property naming no role is refused by _check_xml
+        name = (lane.get("name") or "").strip()
+        if name in roles:
+            return name
+        lane = next(lane.iterancestors(f"{{{BPMN_NS}}}lane"), None)
+    return ""
 
 
 def _collect_subprocesses(parser: Any, spec: Any, embedded: dict, called: list) -> None:
@@ -202,15 +384,13 @@ def _collect_subprocesses(parser: Any, spec: Any, embedded: dict, called: list) 
 
 def _check_task(batch: _Batch, file: str, task_spec: Any, forms: dict, user_tasks: set[str]) -> None:
     if is_user_task(task_spec):
-        ts = task_settings(task_spec)
-        if not ts.role and not ts.assignee:
-            batch.refuse(file, ts.element_id, "a user task needs a lane (its role) or an assignee")
+        ts = task_settings(task_spec)  # a task without a role or an assignee was refused by _bind_roles
         if ts.continues:
             _check_continues(batch, file, ts, user_tasks)
         if ts.form:
             schema = _find_form(batch, ts.form)
             if schema is None:
-                batch.refuse(file, ts.element_id, f"form file {ts.form!r} not found")
+                batch.refuse(file, ts.element_id, _("form file %(form)s not found") % {"form": repr(ts.form)})
             else:
                 for reason in schema_problems(schema):
                     batch.refuse(ts.form, ts.element_id, reason)
@@ -223,12 +403,20 @@ def _check_task(batch: _Batch, file: str, task_spec: Any, forms: dict, user_task
         for prop_name, value in checked:
             refusal = check_script(value, "eval") if value else None
             if refusal:
-                batch.refuse(file, ts.element_id, f"property {prop_name!r}: {refusal}")
+                batch.refuse(
+                    file,
+                    ts.element_id,
+                    _("property %(name)s: %(reason)s") % {"name": repr(prop_name), "reason": refusal},
+                )
         if ts.priority and ts.priority.strip().isdigit() and not 1 <= int(ts.priority) <= 5:
-            batch.refuse(file, ts.element_id, "property 'priority' must be between 1 and 5")
+            batch.refuse(file, ts.element_id, _("property 'priority' must be between 1 and 5"))
     operation = getattr(task_spec, "operation_name", None)
     if operation is not None and registry.service(operation) is None:
-        batch.refuse(file, task_spec.bpmn_id, f"service function {operation!r} is not registered")
+        batch.refuse(
+            file,
+            task_spec.bpmn_id,
+            _("service function %(name)s is not registered") % {"name": repr(operation)},
+        )
 
 
 def _check_continues(batch: _Batch, file: str, ts: Any, user_tasks: set[str]) -> None:
@@ -237,61 +425,98 @@ def _check_continues(batch: _Batch, file: str, ts: Any, user_tasks: set[str]) ->
     if ts.continues not in user_tasks:
         known = ", ".join(sorted(user_tasks))
         batch.refuse(
-            file, ts.element_id, f"property 'continues': {ts.continues!r} is no user task of this process ({known})"
+            file,
+            ts.element_id,
+            _("property 'continues': %(step)s is no user task of this process (%(known)s)")
+            % {"step": repr(ts.continues), "known": known},
         )
     if ts.assignee:
-        batch.refuse(file, ts.element_id, "properties 'assignee' and 'continues' exclude each other; keep one")
+        batch.refuse(file, ts.element_id, _("properties 'assignee' and 'continues' exclude each other; keep one"))
 
 
 def _check_xml(batch: _Batch, file: str, tree: Any) -> None:
     """Lanes and every expression in the file, located by element id."""
     roles = set(setting("ROLES"))
     for lane in tree.iterfind(".//bpmn:lane", NS):
-        if (lane.get("name") or "").strip() not in roles:
+        bound = _lane_property_role(lane)
+        if bound is not None and bound not in roles:
             batch.refuse(
-                file, lane.get("id"), f"lane {lane.get('name')!r} names no role (roles: {', '.join(sorted(roles))})"
+                file,
+                lane.get("id"),
+                _("lane property 'role': %(role)s is no role (roles: %(roles)s)")
+                % {"role": repr(bound), "roles": ", ".join(sorted(roles))},
             )
     for node in tree.iter():
         if node.get("id") in RESERVED_IDS and isinstance(node.tag, str) and node.tag.startswith(f"{{{BPMN_NS}}}"):
-            batch.refuse(file, node.get("id"), "this id is reserved by the engine; choose another")
+            batch.refuse(file, node.get("id"), _("this id is reserved by the engine; choose another"))
     checks = [
-        (".//bpmn:conditionExpression", "eval", "condition"),
-        (".//bpmn:scriptTask/bpmn:script", "exec", "script"),
-        (".//spiffworkflow:preScript", "exec", "pre-script"),
-        (".//spiffworkflow:postScript", "exec", "post-script"),
-        (".//spiffworkflow:messagePayload", "eval", "message payload"),
-        (".//bpmn:correlationPropertyRetrievalExpression/bpmn:formalExpression", "eval", "correlation"),
-        (".//bpmn:loopCardinality", "eval", "loop cardinality"),
-        (".//bpmn:completionCondition", "eval", "completion condition"),
+        (".//bpmn:conditionExpression", "eval", _("condition")),
+        (".//bpmn:scriptTask/bpmn:script", "exec", _("script")),
+        (".//spiffworkflow:preScript", "exec", _("pre-script")),
+        (".//spiffworkflow:postScript", "exec", _("post-script")),
+        (".//spiffworkflow:messagePayload", "eval", _("message payload")),
+        (".//bpmn:correlationPropertyRetrievalExpression/bpmn:formalExpression", "eval", _("correlation")),
+        (".//bpmn:loopCardinality", "eval", _("loop cardinality")),
+        (".//bpmn:completionCondition", "eval", _("completion condition")),
     ]
     for path, mode, what in checks:
         for node in tree.iterfind(path, NS):
             _check_text(batch, file, node, node.text, mode, what)
     for tag in ("timeDuration", "timeDate", "timeCycle"):
         for node in tree.iterfind(f".//bpmn:{tag}", NS):
-            text = (node.text or "").strip()
-            if not text:
-                batch.refuse(file, _owner(node), f"empty timer {tag}")
-            elif not timers.is_literal(text):
-                _check_text(batch, file, node, text, "eval", "timer")
+            _check_timer(batch, file, node, tag)
     for node in tree.iterfind(".//spiffworkflow:parameter", NS):
-        _check_text(batch, file, node, node.get("value"), "eval", f"parameter {node.get('id')!r}")
+        _check_text(
+            batch, file, node, node.get("value"), "eval", _("parameter %(name)s") % {"name": repr(node.get("id"))}
+        )
     for element_id, reason in bpmn_texts(tree)[1]:
         batch.refuse(file, element_id, reason)
+
+
+def _check_timer(batch: _Batch, file: str, node: Any, tag: str) -> None:
+    """A timer's value is an ISO 8601 literal that SpiffWorkflow can read, or an expression."""
+    text = (node.text or "").strip()
+    if not text:
+        batch.refuse(file, _owner(node), _("empty timer %(kind)s") % {"kind": tag})
+        return
+    if not timers.is_literal(text) and not _ISO_ATTEMPT.match(text):
+        _check_text(batch, file, node, text, "eval", _("timer"))
+        return
+    try:
+        if not timers.is_literal(text):
+            raise ValueError(text)
+        if tag == "timeCycle":
+            timers.parse_cycle(text, clock.now())
+        elif tag == "timeDuration":
+            TimerEventDefinition.parse_iso_duration(text)
+        else:
+            TimerEventDefinition.parse_time_or_duration(text)
+    except Exception:  # noqa: BLE001 - whatever the library's parsers raise, the value does not parse
+        examples = {"timeDuration": "PT24H, P2D", "timeDate": "2026-12-01T09:00:00+08:00", "timeCycle": "R3/PT1H"}
+        batch.refuse(
+            file,
+            _owner(node),
+            _("timer %(kind)s %(value)s is not an ISO 8601 value (such as %(examples)s)")
+            % {"kind": tag, "value": repr(text), "examples": examples[tag]},
+        )
 
 
 def _check_dmn(batch: _Batch, file: str, tree: Any) -> None:
     for table in tree.iter("{*}decisionTable"):
         policy = (table.get("hitPolicy") or "UNIQUE").upper()
         if policy not in SUPPORTED_HIT_POLICIES:
-            batch.refuse(file, _owner(table), f"hit policy {policy} is not implemented (use UNIQUE or COLLECT)")
+            batch.refuse(
+                file,
+                _owner(table),
+                _("hit policy %(policy)s is not implemented (use UNIQUE or COLLECT)") % {"policy": policy},
+            )
         if table.get("aggregation"):
-            batch.refuse(file, _owner(table), "COLLECT with an aggregation is not implemented")
+            batch.refuse(file, _owner(table), _("COLLECT with an aggregation is not implemented"))
     for node in tree.iter("{*}inputExpression"):
         text = node.findtext("{*}text")
-        _check_text(batch, file, node, text, "eval", "input expression")
+        _check_text(batch, file, node, text, "eval", _("input expression"))
     for node in tree.iter("{*}outputEntry"):
-        _check_text(batch, file, node, node.findtext("{*}text"), "eval", "output entry")
+        _check_text(batch, file, node, node.findtext("{*}text"), "eval", _("output entry"))
     for node in tree.iter("{*}inputEntry"):
         text = _DMN_INPUT_MARK.sub("dmninputexpr", (node.findtext("{*}text") or "").strip())
         if text and text != "-":
@@ -300,7 +525,7 @@ def _check_dmn(batch: _Batch, file: str, tree: Any) -> None:
                 for candidate in (text, f"dmninputexpr {text}", f"dmninputexpr in ({text},)")
             ]
             if all(reasons):
-                batch.refuse(file, _owner(node), f"input entry: {reasons[0]}")
+                batch.refuse(file, _owner(node), _("input entry: %(reason)s") % {"reason": reasons[0]})
 
 
 def _check_text(batch: _Batch, file: str, node: Any, text: str | None, mode: str, what: str) -> None:
@@ -308,7 +533,7 @@ def _check_text(batch: _Batch, file: str, node: Any, text: str | None, mode: str
         return
     reason = check_script(text, mode)
     if reason:
-        batch.refuse(file, _owner(node), f"{what}: {reason}")
+        batch.refuse(file, _owner(node), _("%(what)s: %(reason)s") % {"what": what, "reason": reason})
 
 
 def _owner(node: Any) -> str:
@@ -323,7 +548,7 @@ def _owner(node: Any) -> str:
 
 
 def _line(err: ValidationException) -> str:
-    return f"line {err.line_number}" if err.line_number else ""
+    return _("line %(line)s") % {"line": err.line_number} if err.line_number else ""
 
 
 def _reason(err: ValidationException) -> str:
@@ -334,7 +559,9 @@ def _load_form_source(batch: _Batch, source: Source) -> None:
     try:
         batch.forms[source.name] = json.loads(source.text)
     except json.JSONDecodeError as err:
-        batch.refuse(source.name, f"line {err.lineno}", f"not valid JSON: {err.msg}")
+        batch.refuse(
+            source.name, _("line %(line)s") % {"line": err.lineno}, _("not valid JSON: %(error)s") % {"error": err.msg}
+        )
 
 
 def _find_form(batch: _Batch, name: str) -> Any:
@@ -346,7 +573,7 @@ def _find_form(batch: _Batch, name: str) -> Any:
             try:
                 batch.forms[name] = json.loads(path.read_text(encoding="utf-8"))
             except (json.JSONDecodeError, UnicodeDecodeError) as err:
-                batch.refuse(name, "(file)", f"not valid JSON: {err}")
+                batch.refuse(name, "(file)", _("not valid JSON: %(error)s") % {"error": err})
                 return {}
             return batch.forms[name]
     return None

@@ -45,17 +45,20 @@ def _is_datetime(value: object) -> bool:
 def schema_problems(schema: Any) -> list[str]:
     """Why a form file cannot be used, or [] if it can."""
     if not isinstance(schema, dict):
-        return ["a form must be a JSON object (a JSON Schema)"]
+        return [_("a form must be a JSON object (a JSON Schema)")]
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as err:
-        return [f"not a valid JSON Schema: {err.message}"]
+        return [_("not a valid JSON Schema: %(error)s") % {"error": err.message}]
     problems = []
     if schema.get("type", "object") != "object":
-        problems.append('a form\'s schema must have "type": "object"')
+        problems.append(_('a form\'s schema must have "type": "object"'))
     for name, provider in choice_fields(schema).items():
         if registry.choice_provider(provider) is None:
-            problems.append(f"field {name!r} names choice provider {provider!r}, which is not registered")
+            problems.append(
+                _("field %(field)s names choice provider %(provider)s, which is not registered")
+                % {"field": repr(name), "provider": repr(provider)}
+            )
     return problems + form_translation_problems(schema)
 
 

@@ -19,9 +19,6 @@ from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.exceptions import WorkflowException
-
-# The spiff parser's message definition: an event matches a waiting one only if the classes are the same.
-from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from . import audit, clock, jsontext, registry, spiff, sql
@@ -374,7 +371,8 @@ def correlate_message(name: str, *, business_key: str, data: dict | None = None,
                 }
             )
         live = checkout(load_head(waiting[0]))
-        event = BpmnEvent(MessageEventDefinition(name), payload=dict(data or {}))
+        # The restored specs' message definition: an event matches a waiting one only if the classes are the same.
+        event = BpmnEvent(spiff.MessageEventDefinition(name), payload=dict(data or {}))
         try:
             live.workflow.send_event(event)
         except WorkflowException as err:

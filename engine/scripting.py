@@ -20,6 +20,7 @@ from functools import lru_cache
 from types import CodeType
 from typing import Any
 
+from django.utils.translation import gettext as _
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, limited_builtins
 from RestrictedPython import safe_builtins as _library_safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
@@ -136,11 +137,11 @@ def _precheck(source: str) -> list[str]:
     for node in ast.walk(tree):
         line = getattr(node, "lineno", "?")
         if isinstance(node, ast.Import | ast.ImportFrom):
-            problems.append(f"line {line}: imports are not allowed")
+            problems.append(_("line %(line)s: imports are not allowed") % {"line": line})
         elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
-            problems.append(f"line {line}: {node.id}() is not allowed")
+            problems.append(_("line %(line)s: %(name)s() is not allowed") % {"line": line, "name": node.id})
         elif isinstance(node, ast.ClassDef):
-            problems.append(f"line {line}: class definitions are not allowed")
+            problems.append(_("line %(line)s: class definitions are not allowed") % {"line": line})
     return problems
 
 

@@ -21,9 +21,13 @@ from SpiffWorkflow.bpmn.serializer.default.event_definition import (
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin as _LibraryBoundaryEventJoin
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SPIFFWORKFLOW_NSMAP
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as _LibraryMessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
@@ -55,9 +59,59 @@ class InstanceStateConverter(BpmnWorkflowConverter):
         return workflow
 
 
+# --- where LotFlow's semantics differ from SpiffWorkflow 3.2's ---------------------------------
+# Both classes below keep the library's class names: the serializer knows a class by its name,
+# so every stored spec (deployed before or after this change) is restored with them, and a
+# freshly parsed spec (the library's classes) is written under the same names at deploy.
+
+
+class MessageEventDefinition(_LibraryMessageEventDefinition):
+    """The spiff parser's message definition, merging the payload of a message caught without
+    a ``spiffworkflow:messageVariable`` into the task's data (the library drops it), as plain
+    BPMN's definition and docs/bpmn-vocabulary.md say. Events sent from outside must be built
+    with this class: definitions match only if their classes are the same."""
+
+    def update_task_data(self, my_task: Any) -> None:
+        payload = my_task.internal_data.pop(self.name, None)
+        if self.message_var is not None:
+            my_task.data[self.message_var] = payload
+        elif isinstance(payload, dict):
+            my_task.set_data(**payload)
+
+
+class BoundaryEventJoin(_LibraryBoundaryEventJoin):
+    """When the task a boundary event is attached to finishes, BPMN 2.0 ends its waiting events
+    but not the paths a non-interrupting event already started. The library cancels a waiting
+    cycle timer with everything it opened (the paths hang under the timer's task); here the
+    timer stops and the paths it started live on."""
+
+    def _check_threshold_structured(self, my_task: Any) -> tuple[bool, list]:
+        finished, cancel = super()._check_threshold_structured(my_task)
+        if finished:
+            started = [t for t in cancel if _started_paths(t)]
+            for task in started:
+                my_task.workflow.top_workflow.event_manager.remove_task(task)
+                task._set_state(TaskState.CANCELLED)  # the timer only: its children keep their states
+            cancel = [t for t in cancel if t not in started]
+        return finished, cancel
+
+
+def _started_paths(task: Any) -> bool:
+    spec = task.task_spec
+    return (
+        isinstance(spec, BoundaryEvent)
+        and not spec.cancel_activity
+        and isinstance(spec.event_definition, CycleTimerEventDefinition)
+        and bool(task.children)
+    )
+
+
 def _build_registry() -> Any:
     config = copy.copy(SPIFF_CONFIG)
     config[BpmnWorkflow] = InstanceStateConverter
+    # Registered after the library's classes of the same name: restoring a spec makes ours.
+    config[MessageEventDefinition] = config[_LibraryMessageEventDefinition]
+    config[BoundaryEventJoin] = config[_LibraryBoundaryEventJoin]
     for timer_class in CLOCK_TIMERS:
         config[timer_class] = TimerConditionalEventDefinitionConverter
     return BpmnWorkflowSerializer.configure(config)

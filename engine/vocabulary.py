@@ -48,7 +48,9 @@ def task_settings(task_spec: Any) -> TaskSettings:
     return TaskSettings(
         element_id=task_spec.bpmn_id or task_spec.name,
         title=task_spec.bpmn_name or task_spec.bpmn_id or task_spec.name,
-        role=task_spec.lane or "",
+        # Deploy settles the role (the task's own, else its lane's) into the ``role`` property;
+        # specs deployed before it did so carry only the lane, whose name was the role.
+        role=(props["role"] or "").strip() if "role" in props else (task_spec.lane or ""),
         form=props.get("form", "").strip(),
         instructions=(extensions.get("instructionsForEndUser") or "").strip(),
         assignee=props.get("assignee") or None,

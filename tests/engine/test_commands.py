@@ -72,9 +72,9 @@ def test_deploy_prints_each_process_and_version(db):
 def test_deploy_of_an_invalid_file_prints_the_problems_and_exits_1(db):
     err = StringIO()
     with pytest.raises(CommandError) as failed:
-        call_command("deploy", str(BPMN_DIR / "invalid_lane.bpmn"), stdout=StringIO(), stderr=err)
+        call_command("deploy", str(BPMN_DIR / "invalid_no_role.bpmn"), stdout=StringIO(), stderr=err)
     assert (failed.value.returncode, str(failed.value)) == (1, "nothing deployed: 1 problem(s)")
-    assert err.getvalue().startswith("invalid_lane.bpmn: Lane_salesman: lane 'salesman' names no role")
+    assert err.getvalue().startswith("invalid_no_role.bpmn: Orphan: a user task needs a role")
 
 
 def test_deploy_of_a_missing_file_exits_1(db):

@@ -19,12 +19,11 @@ def _refusal(*names: str) -> list[tuple[str, str, str]]:
     ("files", "file", "element", "reason"),
     [
         (["invalid_xml.bpmn"], "invalid_xml.bpmn", "line 8", "not well-formed XML"),
-        (["invalid_lane.bpmn"], "invalid_lane.bpmn", "Lane_salesman", "lane 'salesman' names no role"),
         (
             ["invalid_no_role.bpmn"],
             "invalid_no_role.bpmn",
             "Orphan",
-            "a user task needs a lane (its role) or an assignee",
+            "a user task needs a role (its lane's, a role property or camunda:candidateGroups) or an assignee",
         ),
         (
             ["invalid_service.bpmn"],
@@ -82,7 +81,7 @@ def test_a_call_to_a_process_deployed_in_the_same_batch_is_accepted(db):
 
 def test_one_invalid_file_refuses_the_whole_batch(db):
     problems = _refusal("parallel_gateway.bpmn", "invalid_lane.bpmn", "invalid_service.bpmn")
-    assert sorted(f for f, _, _ in problems) == ["invalid_lane.bpmn", "invalid_service.bpmn"]
+    assert sorted({f for f, _, _ in problems}) == ["invalid_lane.bpmn", "invalid_service.bpmn"]
     assert not Deployment.objects.exists()
 
 
@@ -113,8 +112,13 @@ def test_a_refusal_message_lists_every_problem_located(db):
         deploy("invalid_lane.bpmn", "invalid_service.bpmn")
     assert str(refused.value).splitlines() == [
         (
-            "invalid_lane.bpmn: Lane_salesman: lane 'salesman' names no role "
-            "(roles: admin, complaints, finance, hq, sales, service, store_manager)"
+            "invalid_lane.bpmn: Call: a user task needs a role or an assignee: its lane 'salesman' is bound to no "
+            "role (give the lane a role property, or the task a role, camunda:candidateGroups or an assignee)"
+        ),
+        (
+            "invalid_lane.bpmn: Lane_salesman: lane 'salesman' is bound to no role: its name is no role code and "
+            "it has no role property (roles: admin, complaints, finance, hq, sales, service, store_manager); "
+            "user tasks Call need one"
         ),
         "invalid_service.bpmn: SendSms: service function 'test.send_sms' is not registered",
     ]
