@@ -332,3 +332,39 @@ def incidents(*, open_only: bool = True) -> list[dict[str, Any]]:
     if open_only:
         rows = rows.filter(status__in=[IncidentStatus.RETRYING, IncidentStatus.WAITING])
     return [_incident_dict(i) for i in rows]
+
+
+# -- The studio's processes pages: versions, downloads, comparison, roll back, diagrams (engine/versions.py).
+from .versions import (  # noqa: E402
+    INSTANCE_FILTERS,
+    compare_versions,
+    element_names,
+    element_stats,
+    instance_data,
+    instance_diagram,
+    instance_waits,
+    instances_of,
+    process_versions,
+    public_diagram,
+    rollback,
+    version_archive,
+    version_summary,
+    version_xml,
+)
+
+__all__ += [
+    "INSTANCE_FILTERS",
+    "compare_versions",
+    "element_names",
+    "element_stats",
+    "instance_data",
+    "instance_diagram",
+    "instance_waits",
+    "instances_of",
+    "process_versions",
+    "public_diagram",
+    "rollback",
+    "version_archive",
+    "version_summary",
+    "version_xml",
+]
