@@ -35,6 +35,7 @@ def menu_for(context: template.Context) -> dict[str, bool]:
         "buy_in": bool(scopes.buying_stores(scope)),
         "approvals": scopes.may_decide_approvals(scope),
         "service_day": bool(scope.stores(*SERVICE_DAY_ROLES)),
+        "studio": scope.holds("admin", "hq", "store_manager"),  # the process studio (portal/studio/access.py)
     }
     if request is not None:
         request._lotflow_menu = menu
