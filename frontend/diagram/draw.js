@@ -74,6 +74,7 @@ function addBadges(viewer, badges) {
       if (item.href) tag.href = item.href;
       box.appendChild(tag);
     }
-    overlays.add(badge.element, { position: { bottom: -4, left: -6 }, html: box });
+    // Above the element's top left corner: a boundary event's badges then sit inside its host, not on the host's.
+    overlays.add(badge.element, { position: { top: -18, left: 0 }, html: box });
   }
 }
