@@ -82,8 +82,8 @@ def process_versions(*, stores: Stores = None, language: str | None = None) -> l
         .values_list("deployment_id", "status", "n")
     )
     for deployment_id, status, n in rows:
-        entry = counts.setdefault(deployment_id, {"running": 0, "finished": 0})
-        entry["running" if status == InstanceStatus.RUNNING else "finished"] += n
+        tally = counts.setdefault(deployment_id, {"running": 0, "finished": 0})
+        tally["running" if status == InstanceStatus.RUNNING else "finished"] += n
     incidents = dict(
         Incident.objects.filter(_instances(stores, "instance__"), status__in=OPEN_INCIDENTS)
         .values("instance__deployment_id")

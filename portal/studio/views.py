@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from engine import api
 from portal.crm.models import Store
-from portal.crm.scopes import EVERYWHERE, Scope, scope_of
+from portal.crm.scopes import Scope, scope_of
 
 from . import access
 from .labels import CHANGES, INCIDENT_STATUSES, STATUSES, duration, kind_label
@@ -55,7 +55,7 @@ def _scope(request: HttpRequest) -> Scope:
 def _stores(scope: Scope) -> set[int] | None:
     """The stores whose instances the reader counts: None for every store."""
     stores = access.instance_stores(scope)
-    return None if stores == EVERYWHERE else set(stores)
+    return None if isinstance(stores, str) else set(stores)
 
 
 def _version_url(process_id: str, version: int) -> str:
@@ -88,7 +88,7 @@ def process(request: HttpRequest, process_id: str, version: int) -> HttpResponse
     instances_url = reverse("studio:instances", args=[process_id])
 
     def link(element: str, what: str) -> str:
-        return f"{instances_url}?{urlencode({'version': version, 'element': element, 'what': what})}"
+        return f"{instances_url}?{urlencode({'version': str(version), 'element': element, 'what': what})}"
 
     rows, badges = [], []
     for element, numbers in sorted(stats.items(), key=lambda e: (-e[1]["waiting"], names.get(e[0], e[0]))):
