@@ -338,6 +338,7 @@ def incidents(*, open_only: bool = True) -> list[dict[str, Any]]:
 from .versions import (  # noqa: E402
     INSTANCE_FILTERS,
     compare_versions,
+    data_labels,
     element_names,
     element_stats,
     instance_data,
@@ -355,6 +356,7 @@ from .versions import (  # noqa: E402
 __all__ += [
     "INSTANCE_FILTERS",
     "compare_versions",
+    "data_labels",
     "element_names",
     "element_stats",
     "instance_data",

@@ -35,7 +35,7 @@ from .models import (
     WorkItem,
 )
 from .permissions import grants_for, holds
-from .translations import BPMN_NS, SPIFF_NS, active_language, deployment_texts
+from .translations import BPMN_NS, SPIFF_NS, active_language, deployment_texts, localize_form
 
 Stores = Iterable[int] | None
 OPEN_INCIDENTS = (IncidentStatus.RETRYING, IncidentStatus.WAITING)
@@ -469,14 +469,19 @@ def instance_waits(instance_ids: list[int]) -> dict[int, list[str]]:
 
 def instance_diagram(instance_id: int) -> dict[str, Any]:
     """The instance's process and version with the elements it waits at, those it went through
-    (done tasks and audited steps) and those with an open incident: ids only, no data."""
+    (finished steps of its state, done tasks, audited steps) and those with an open incident:
+    ids only, no data."""
     row = ProcessInstance.objects.select_related("deployment").filter(pk=instance_id).first()
     if row is None:
         raise NotFound(_("instance %(id)s does not exist") % {"id": instance_id})
     waiting = instance_waits([row.pk])[row.pk]
-    done = set(
-        WorkItem.objects.filter(instance=row, status=ItemStatus.DONE).values_list("element_id", flat=True)
-    ) | set(AuditEvent.objects.filter(instance=row).exclude(element_id="").values_list("element_id", flat=True))
+    done = set(WorkItem.objects.filter(instance=row, status=ItemStatus.DONE).values_list("element_id", flat=True))
+    done |= set(AuditEvent.objects.filter(instance=row).exclude(element_id="").values_list("element_id", flat=True))
+    done |= {
+        task.task_spec.bpmn_id
+        for task in _workflow(row).get_tasks(state=TaskState.COMPLETED)
+        if getattr(task.task_spec, "bpmn_id", None)
+    }
     failing = set(Incident.objects.filter(instance=row, status__in=OPEN_INCIDENTS).values_list("element_id", flat=True))
     return {
         "process_id": row.process_id,
@@ -486,6 +491,12 @@ def instance_diagram(instance_id: int) -> dict[str, Any]:
         "done": sorted(done - set(waiting)),
         "incidents": sorted(failing),
     }
+
+
+def _workflow(row: ProcessInstance) -> Any:
+    """The instance's workflow read from its stored state (never the live cache, which commands own)."""
+    found = store.bundle(row.deployment_id, row.callees)
+    return spiff.state_from_dict(jsontext.loads(row.state), found.spec, found.subprocess_specs)
 
 
 def element_names(process_id: str, version: int, *, language: str | None = None) -> dict[str, str]:
@@ -501,18 +512,34 @@ def element_names(process_id: str, version: int, *, language: str | None = None)
 
 def instance_data(instance_id: int) -> dict[str, Any]:
     """The instance's process data as its open steps see it (for a finished instance: as it ended),
-    for the instance page; read from the stored state without touching the live cache."""
+    for the instance page."""
     row = ProcessInstance.objects.filter(pk=instance_id).only("deployment_id", "callees", "state").first()
     if row is None:
         raise NotFound(_("instance %(id)s does not exist") % {"id": instance_id})
-    found = store.bundle(row.deployment_id, row.callees)
-    workflow = spiff.state_from_dict(jsontext.loads(row.state), found.spec, found.subprocess_specs)
+    workflow = _workflow(row)
     data: dict[str, Any] = {}
     waiting = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
     if not waiting:
-        finished = workflow.get_tasks(state=TaskState.COMPLETED)
-        waiting = finished[-1:]
+        waiting = workflow.get_tasks(state=TaskState.COMPLETED)[-1:]
         data.update(workflow.data)
     for task in waiting:
         data.update(task.data)
     return {key: value for key, value in data.items() if not key.startswith("_")}
+
+
+def data_labels(process_id: str, version: int, *, language: str | None = None) -> dict[str, dict[str, Any]]:
+    """field name -> {"label", "choices": {value: label}} from the version's forms, in the reader's
+    language, so that process data is shown by the titles people filled it in under."""
+    row = _version(process_id, version)
+    labels: dict[str, dict[str, Any]] = {}
+    for schema in row.forms.values():
+        localized = localize_form(schema, language) or {}
+        for name, prop in (localized.get("properties") or {}).items():
+            if not isinstance(prop, dict) or name in labels or not prop.get("title"):
+                continue
+            choices = dict(prop.get("x-choice-titles") or {})
+            for option in prop.get("oneOf") or []:
+                if isinstance(option, dict) and "const" in option and option.get("title"):
+                    choices.setdefault(str(option["const"]), option["title"])
+            labels[name] = {"label": prop["title"], "choices": choices}
+    return labels

@@ -83,10 +83,25 @@ def instance_page(instance_id: int, scope: Scope) -> dict[str, Any] | None:
         "incidents": incidents,
         "history": history,
         "legend": ["waiting", "done", "incident"],
-        "data": [{"name": key, "value": value_text(value)} for key, value in sorted(data.items())],
+        "data": _data(data, api.data_labels(detail["process_id"], detail["version"])),
         "diagram": {
             "xml": api.public_diagram(detail["process_id"], detail["version"]),
             "markers": {"waiting": shown["waiting"], "done": shown["done"], "incident": shown["incidents"]},
             "failed": _("The diagram cannot be shown."),
         },
     }
+
+
+def _data(data: dict[str, Any], labels: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The process data by the titles of the forms that asked for it (fields no form asks for by their
+    names), choices by their labels; titled fields first."""
+    shown = []
+    for key, value in data.items():
+        known = labels.get(key)
+        choices = known["choices"] if known else {}
+        if isinstance(value, list):
+            text = "、".join(str(choices.get(str(v), value_text(v))) for v in value) or "—"
+        else:
+            text = str(choices.get(str(value), value_text(value))) if value is not None else "—"
+        shown.append({"name": known["label"] if known else key, "value": text, "titled": bool(known)})
+    return sorted(shown, key=lambda d: (not d["titled"], d["name"]))

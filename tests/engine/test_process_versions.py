@@ -198,6 +198,12 @@ def test_the_diagram_of_an_instance_names_where_it_waits_and_what_it_went_throug
     assert "BookTestDrive" in shown["waiting"]
     assert "Contact" in shown["done"]
     assert api.instance_data(instance)["customer_name"] == "客户1"
+    assert {"LookUpStore", "ProspectAssigned", "Interested"} <= set(shown["done"])  # automatic steps and gateways too
+    labels = api.data_labels("lead_followup", 1, language="zh-hans")
+    assert labels["outcome"] == {
+        "label": "通话结果",
+        "choices": {"interested": "有意向", "not_interested": "无意向", "unreachable": "未接通"},
+    }
 
 
 def test_a_persons_diagram_keeps_the_drawing_and_names_but_no_expressions(db):

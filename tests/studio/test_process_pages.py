@@ -100,6 +100,7 @@ def test_hq_opens_every_instance_with_its_wait_history_and_data(people, two_vers
     assert "杭州西湖店" in text
     assert "联系潜客" in text  # where it waits, by its Chinese name
     assert "客户2" in text  # its data
+    assert "<dt>潜客</dt>" in text  # named by the title of the form field that shows it
     assert "T0" not in text.split("<script")[0]  # no ISO times in the page's text
 
 
