@@ -349,6 +349,7 @@ from .versions import (  # noqa: E402
     public_diagram,
     rollback,
     version_archive,
+    version_numbers,
     version_summary,
     version_xml,
 )
@@ -367,6 +368,7 @@ __all__ += [
     "public_diagram",
     "rollback",
     "version_archive",
+    "version_numbers",
     "version_summary",
     "version_xml",
 ]

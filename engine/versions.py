@@ -123,6 +123,12 @@ def process_versions(*, stores: Stores = None, language: str | None = None) -> l
     return sorted(processes.values(), key=lambda p: p["name"])
 
 
+def version_numbers(process_id: str) -> list[int]:
+    """The process's version numbers, newest first (empty when it is not deployed)."""
+    rows = Deployment.objects.filter(process_id=process_id).order_by("-version")
+    return list(rows.values_list("version", flat=True))
+
+
 def _rollbacks(process_id: str | None = None) -> dict[tuple[str, int], dict[str, Any]]:
     """(process, version) -> {"version", "reason", "actor", "at"} for versions made by rolling back."""
     events = AuditEvent.objects.filter(action=ROLLED_BACK, instance__isnull=True)
@@ -355,8 +361,10 @@ def rollback(process_id: str, version: int, *, user: Any, reason: str) -> int:
         with transaction.atomic():
             # Two admins rolling back at once: the unique (process, version) constraint lets one win.
             old = _version(process_id, version)
-            newest = Deployment.objects.filter(process_id=process_id).aggregate(v=Max("version"))["v"]
-            if old.version == newest:
+            live = Deployment.objects.filter(process_id=process_id).order_by("-version").only("version", "checksum")[0]
+            newest = live.version
+            # A second click of the same roll back (or rolling back to what is live) stores nothing.
+            if old.version == newest or old.checksum == live.checksum:
                 raise InvalidData({"version": [_("version %(version)s is already live") % {"version": version}]})
             copy = Deployment.objects.create(
                 process_id=process_id,

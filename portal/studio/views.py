@@ -72,10 +72,10 @@ def processes(request: HttpRequest) -> HttpResponse:
 @require_GET
 @reader
 def process_live(request: HttpRequest, process_id: str) -> HttpResponse:
-    rows = [p for p in api.process_versions(stores=set()) if p["process_id"] == process_id]
-    if not rows:
+    versions = api.version_numbers(process_id)
+    if not versions:
         raise Http404
-    return redirect(_version_url(process_id, rows[0]["versions"][0]["version"]))
+    return redirect(_version_url(process_id, versions[0]))
 
 
 @require_GET
@@ -161,9 +161,7 @@ def download(request: HttpRequest, process_id: str, version: int) -> HttpRespons
 @require_GET
 @reader
 def compare(request: HttpRequest, process_id: str) -> HttpResponse:
-    versions = [
-        v["version"] for p in api.process_versions(stores=set()) if p["process_id"] == process_id for v in p["versions"]
-    ]
+    versions = api.version_numbers(process_id)
     if not versions:
         raise Http404
     try:
@@ -271,9 +269,7 @@ FILTER_LABELS = {
 def instances(request: HttpRequest, process_id: str) -> HttpResponse:
     """The instances behind a number of the process page, in the reader's stores."""
     scope = _scope(request)
-    versions = [
-        v["version"] for p in api.process_versions(stores=set()) if p["process_id"] == process_id for v in p["versions"]
-    ]
+    versions = api.version_numbers(process_id)
     if not versions:
         raise Http404
     version = request.GET.get("version", "")

@@ -156,6 +156,16 @@ def test_a_roll_back_needs_a_reason_and_an_old_version(stores, people):
     assert Deployment.objects.count() == 2
 
 
+def test_rolling_back_twice_to_the_same_version_stores_it_once(stores, people):
+    _deploy_followup()
+    _deploy_followup(_edited_followup())
+    api.rollback("lead_followup", 1, user=people["admin"], reason="first click")
+    with pytest.raises(api.InvalidData):
+        api.rollback("lead_followup", 1, user=people["admin"], reason="second click")
+    assert Deployment.objects.count() == 3
+    assert AuditEvent.objects.filter(action="rolled_back").count() == 1
+
+
 def test_each_element_counts_waiting_instances_time_spent_and_incidents(stores, people):
     _deploy_followup()
     start = clock.now()
