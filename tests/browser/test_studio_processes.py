@@ -95,3 +95,22 @@ def test_an_admin_compares_two_versions_and_rolls_back(browser, live_server, lea
     _fits(page, DESK["width"])
     screenshot(page, "studio-instance")
     context.close()
+
+
+def test_a_store_manager_reads_the_processes_pages_on_a_phone(browser, live_server, leads, people):
+    _in_chinese(people["manager"])
+    context = new_context(browser, PHONE, language="zh-hans")
+    page = sign_in(context, live_server.url, "manager", language="zh-hans")
+    page.goto(f"{live_server.url}/studio/")
+    expect(page.locator("main")).to_contain_text("潜客跟进")
+    _fits(page, PHONE["width"])
+    page.goto(f"{live_server.url}/studio/processes/lead_followup/v1/")
+    _diagram_ready(page, "process")
+    expect(page.get_by_role("button", name=re.compile("回滚"))).to_have_count(0)  # managers read, never roll back
+    _fits(page, PHONE["width"])
+    page.locator("table.lf-steps a").first.click()
+    page.locator("table.lf-instances a").first.click()
+    _diagram_ready(page, "instance")
+    _fits(page, PHONE["width"])
+    screenshot(page, "studio-instance-phone")
+    context.close()
