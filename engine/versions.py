@@ -190,9 +190,12 @@ def version_archive(process_id: str, version: int) -> tuple[str, bytes]:
     return f"{process_id}-v{row.version}.zip", buffer.getvalue()
 
 
-def public_diagram(process_id: str, version: int, *, language: str | None = None) -> str:
+def public_diagram(
+    process_id: str, version: int, *, language: str | None = None, lane_names: dict[str, str] | None = None
+) -> str:
     """The version's BPMN for a diagram anyone working on the process may see: names in the reader's
-    language, without expressions, scripts, documentation or extension properties."""
+    language, without expressions, scripts, documentation or extension properties. ``lane_names``
+    (role code -> how people say it) renames the lanes whose drawn name is a role code."""
     row = _version(process_id, version)
     tree = etree.fromstring(row.bpmn_xml.encode(), parser=etree.XMLParser(resolve_entities=False))
     texts = deployment_texts(row.pk)
@@ -201,8 +204,12 @@ def public_diagram(process_id: str, version: int, *, language: str | None = None
         for node in list(tree.iter(tag)):
             node.getparent().remove(node)
     for node in tree.iter(f"{{{BPMN_NS}}}*"):
-        if node.get("id") and node.get("name"):
-            node.set("name", texts.text(node.get("id"), "name", language, node.get("name")))
+        drawn = node.get("name")
+        if node.get("id") and drawn:
+            shown = texts.text(node.get("id"), "name", language, drawn)
+            if shown == drawn and lane_names and etree.QName(node).localname == "lane":
+                shown = lane_names.get(drawn.strip(), drawn)
+            node.set("name", shown)
     return etree.tostring(tree, encoding="unicode")
 
 

@@ -1,10 +1,8 @@
 // Draws one diagram from its configuration (see frontend/diagram.js):
 //   {xml | url, markers: {kind: [element ids]}, badges: [{element, items: [{text, href, kind, title}]}],
-//    failed: "translated message", open_wide: true}
+//    failed: "translated message"}
 // A url answers the same keys as JSON (the task page fetches its diagram only when opened).
 import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
-
-const WIDE = 1024;
 
 export function drawAll() {
   for (const host of document.querySelectorAll("[data-diagram]")) {
@@ -14,7 +12,6 @@ export function drawAll() {
       continue;
     }
     details.addEventListener("toggle", () => details.open && draw(host));
-    if (config(host).open_wide && window.innerWidth >= WIDE) details.open = true;
     if (details.open) draw(host);
   }
 }

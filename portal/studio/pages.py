@@ -6,11 +6,17 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from engine import api
-from portal.crm.models import Store
+from portal.crm.models import Role, Store
 from portal.crm.scopes import Scope
 
 from . import access
 from .labels import ACTIONS, STATUSES, value_text
+
+
+def diagram_xml(process_id: str, version: int) -> str:
+    """The version's diagram as anyone working on it may see it: names in the reader's language, lanes
+    named by role as people say it."""
+    return api.public_diagram(process_id, version, lane_names={code: str(label) for code, label in Role.choices})
 
 
 def _time(text: str | None) -> Any:
@@ -85,7 +91,7 @@ def instance_page(instance_id: int, scope: Scope) -> dict[str, Any] | None:
         "legend": ["waiting", "done", "incident"],
         "data": _data(data, api.data_labels(detail["process_id"], detail["version"])),
         "diagram": {
-            "xml": api.public_diagram(detail["process_id"], detail["version"]),
+            "xml": diagram_xml(detail["process_id"], detail["version"]),
             "markers": {"waiting": shown["waiting"], "done": shown["done"], "incident": shown["incidents"]},
             "failed": _("The diagram cannot be shown."),
         },

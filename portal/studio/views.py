@@ -25,7 +25,7 @@ from portal.crm.scopes import Scope, scope_of
 
 from . import access
 from .labels import CHANGES, INCIDENT_STATUSES, STATUSES, duration, kind_label
-from .pages import instance_page
+from .pages import diagram_xml, instance_page
 
 View = Callable[..., HttpResponse]
 
@@ -115,7 +115,7 @@ def process(request: HttpRequest, process_id: str, version: int) -> HttpResponse
         if items:
             badges.append({"element": element, "items": items})
     diagram = {
-        "xml": api.public_diagram(process_id, version),
+        "xml": diagram_xml(process_id, version),
         "markers": {"incident": [r["element"] for r in rows if r["incidents"]]},
         "badges": badges,
         "failed": _("The diagram cannot be shown."),
@@ -194,12 +194,12 @@ def compare(request: HttpRequest, process_id: str) -> HttpResponse:
         changed = [c["id"] for c in diff["changed"]]
         failed = _("The diagram cannot be shown.")
         context["old_diagram"] = {
-            "xml": api.public_diagram(process_id, old),
+            "xml": diagram_xml(process_id, old),
             "markers": {"removed": [e["id"] for e in diff["removed"]], "changed": changed},
             "failed": failed,
         }
         context["new_diagram"] = {
-            "xml": api.public_diagram(process_id, new),
+            "xml": diagram_xml(process_id, new),
             "markers": {"added": [e["id"] for e in diff["added"]], "changed": changed},
             "failed": failed,
         }
@@ -335,7 +335,7 @@ def item_diagram(request: HttpRequest, item_id: int) -> JsonResponse:
         if item.instance_id is None:
             raise Http404
         shown = api.instance_diagram(item.instance_id)
-        xml = api.public_diagram(shown["process_id"], shown["version"])
+        xml = diagram_xml(shown["process_id"], shown["version"])
     except api.NotFound as err:
         raise Http404(str(err)) from err
     done = [e for e in shown["done"] if e != item.element_id]

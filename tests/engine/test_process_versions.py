@@ -221,3 +221,5 @@ def test_a_persons_diagram_keeps_the_drawing_and_names_but_no_expressions(db):
     xml = api.public_diagram("lead_followup", 1, language="zh-hans")
     assert "联系潜客" in xml and "bpmndi:BPMNShape" in xml
     assert "outcome ==" not in xml and "subjectRef" not in xml and "instructionsForEndUser" not in xml
+    named = api.public_diagram("lead_followup", 1, lane_names={"sales": "销售顾问"})
+    assert 'name="销售顾问"' in named and 'name="sales"' not in named

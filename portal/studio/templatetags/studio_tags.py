@@ -32,5 +32,4 @@ def item_diagram_config(item: Any) -> dict[str, Any]:
     return {
         "url": reverse("studio:item_diagram", args=[item.pk]),
         "failed": _("The diagram cannot be shown."),
-        "open_wide": True,
     }
