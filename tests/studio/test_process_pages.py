@@ -204,3 +204,29 @@ def test_a_standalone_reminder_page_has_no_diagram(people, stores):
     page = signed_in(people["sales"]).get(reverse("inbox:item", args=[reminder.pk])).content.decode()
     assert "lf-item-diagram" not in page
     assert signed_in(people["sales"]).get(reverse("studio:item_diagram", args=[reminder.pk])).status_code == 404
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_pages_ask_the_same_number_of_queries_whatever_the_number_of_instances(people, stores, two_versions):
+    """No query per version, instance or element: a page with more rows costs what it cost with fewer."""
+    client = signed_in(people["hq"])
+    urls = [
+        reverse("studio:processes"),
+        reverse("studio:process", args=["lead_followup", 2]),
+        reverse("studio:instances", args=["lead_followup"]),
+    ]
+    _warm = [_queries(client, url) for url in urls]  # a deployment's texts are read once, then cached
+    before = [_queries(client, url) for url in urls]
+    for n in range(3, 8):
+        _start(stores, n, store=n % 2)
+    _deploy(LEAD_FOLLOWUP.read_text().replace('value="PT24H"', 'value="PT48H"'), user=people["admin"])
+    _warm = [_queries(client, url) for url in urls]
+    assert [_queries(client, url) for url in urls] == before
