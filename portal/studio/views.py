@@ -338,5 +338,7 @@ def item_diagram(request: HttpRequest, item_id: int) -> JsonResponse:
         xml = diagram_xml(shown["process_id"], shown["version"])
     except api.NotFound as err:
         raise Http404(str(err)) from err
+    if item.status != api.ItemStatus.OPEN:  # a step already done is shown among the steps done
+        return JsonResponse({"xml": xml, "markers": {"waiting": [], "done": sorted({*shown["done"], item.element_id})}})
     done = [e for e in shown["done"] if e != item.element_id]
     return JsonResponse({"xml": xml, "markers": {"waiting": [item.element_id], "done": done}})

@@ -172,6 +172,9 @@ def test_the_task_page_carries_a_diagram_of_the_step_and_no_data(people, stores)
     assert shown["markers"]["waiting"] == ["Contact"]
     assert "客户7" not in shown["xml"] and "outcome ==" not in shown["xml"]
     assert signed_in(people["other_sales"]).get(reverse("studio:item_diagram", args=[item.pk])).status_code == 404
+    api.complete(item.pk, user=people["sales"], data={"outcome": "interested"})
+    after = client.get(reverse("studio:item_diagram", args=[item.pk])).json()["markers"]
+    assert after["waiting"] == [] and "Contact" in after["done"]
 
 
 def test_bad_comparisons_and_versions_are_answered_clearly(people, two_versions):
