@@ -2,11 +2,21 @@
 
 from django.urls import path
 
-from . import incidents, migrations_views, rules_views
+from . import incidents, migrations_views, rules_views, views
 
 app_name = "studio"
 
 urlpatterns = [
+    # the processes pages: versions, diagrams, downloads, comparison, roll back, instances (issue 19, items 1, 5)
+    path("", views.processes, name="processes"),
+    path("processes/<str:process_id>/", views.process_live, name="process_live"),
+    path("processes/<str:process_id>/v<int:version>/", views.process, name="process"),
+    path("processes/<str:process_id>/v<int:version>/download/", views.download, name="download"),
+    path("processes/<str:process_id>/v<int:version>/rollback/", views.rollback, name="rollback"),
+    path("processes/<str:process_id>/compare/", views.compare, name="compare"),
+    path("processes/<str:process_id>/instances/", views.instances, name="instances"),
+    path("instances/<int:instance_id>/", views.instance, name="instance"),
+    path("items/<int:item_id>/diagram/", views.item_diagram, name="item_diagram"),
     # failed automatic steps, and moving running instances to another version (issue 19, items 6 and 7)
     path("incidents/", incidents.incidents, name="incidents"),
     path("migrate/", migrations_views.migrate, name="migrate"),

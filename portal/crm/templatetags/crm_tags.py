@@ -36,6 +36,7 @@ def menu_for(context: template.Context) -> dict[str, bool]:
         "approvals": scopes.may_decide_approvals(scope),
         "service_day": bool(scope.stores(*SERVICE_DAY_ROLES)),
         "rules": scope.holds("admin", "hq"),  # the rule studio (issue 20): admins edit, hq reads
+        "studio": scope.holds("admin", "hq", "store_manager"),  # the process studio (portal/studio/access.py)
     }
     if request is not None:
         request._lotflow_menu = menu
