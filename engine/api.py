@@ -413,6 +413,9 @@ __all__ += [
     "migration_batch_ran",
     "migration_dry_run",
     "migration_results",
+]
+
+
 # -- The studio's processes pages: versions, downloads, comparison, roll back, diagrams (engine/versions.py).
 from .versions import (  # noqa: E402
     INSTANCE_FILTERS,
