@@ -16,6 +16,23 @@ import spiffworkflowModdle from './modeler/spiffworkflow.json';
 import translateModule from './modeler/translate';
 
 const DESK = '(min-width: 900px)';
+// The groups an admin edits most start open; the rest stay folded until clicked.
+const OPEN_GROUPS = Object.fromEntries(
+  [
+    'general',
+    'lotflow-lane',
+    'lotflow-who',
+    'lotflow-form',
+    'lotflow-fields',
+    'lotflow-condition',
+    'lotflow-conditions',
+    'lotflow-service',
+    'lotflow-message',
+    'lotflow-call',
+    'lotflow-decision',
+    'timer',
+  ].map((id) => [id, { open: true }]),
+);
 
 function readJson(id) {
   return JSON.parse(document.getElementById(id).textContent);
@@ -40,7 +57,7 @@ async function start() {
   const lotflow = { ...data };
   const modeler = new Modeler({
     container,
-    propertiesPanel: { parent: '#lf-panel' },
+    propertiesPanel: { parent: '#lf-panel', layout: { groups: OPEN_GROUPS } },
     additionalModules: [
       BpmnPropertiesPanelModule,
       BpmnPropertiesProviderModule,

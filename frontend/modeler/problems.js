@@ -70,7 +70,8 @@ export class Problems {
     });
     this.list.hidden = problems.length === 0;
     if (problems.length) {
-      this.say(t('{count} problems: nothing was stored.', { count: problems.length }), 'lf-bad');
+      const text = problems.length === 1 ? 'One problem: nothing was stored.' : '{count} problems: nothing was stored.';
+      this.say(t(text, { count: problems.length }), 'lf-bad');
     }
   }
 

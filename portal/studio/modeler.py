@@ -60,7 +60,8 @@ def modeler(request: HttpRequest, process_id: str, version: int) -> HttpResponse
         bpmn_file, forms, dmn_files = f"{process_id}.bpmn", {}, {}
     else:
         row = _deployment(process_id, version)
-        name, xml, bpmn_file, forms, dmn_files = row.name, row.bpmn_xml, row.bpmn_file, row.forms, row.dmn_files
+        xml, bpmn_file, forms, dmn_files = row.bpmn_xml, row.bpmn_file, row.forms, row.dmn_files
+        name = api.process_names({process_id}).get(process_id) or row.name or process_id
     args = [process_id, version]
     data = {
         "processId": process_id,
