@@ -132,9 +132,9 @@ __all__ = [
     "counts_for",
     "create_item",
     "create_items",
+    "deploy_edit",  # studio modeler
     "deploy_paths",
     "deploy_sources",
-    "deploy_edit",  # studio modeler
     "deployment_texts",
     "dismiss",
     "dry_run_rules",
@@ -379,9 +379,7 @@ def registered_services() -> list[dict[str, Any]]:
     return listed
 
 
-def deploy_edit(
-    sources: list[Source], *, process_id: str, base_version: int, user: Any, comment: str = ""
-) -> Deployed:
+def deploy_edit(sources: list[Source], *, process_id: str, base_version: int, user: Any, comment: str = "") -> Deployed:
     """Deploy ``sources`` as the next version of ``process_id``, edited from ``base_version``
     (0: a new process), and audit it with ``comment``.
 
@@ -399,7 +397,9 @@ def deploy_edit(
         live = Deployment.objects.filter(process_id=process_id).order_by("-version").first()
         bpmn = next((s for s in sources if s.kind == "bpmn"), None)
         if live is not None and live.version != base_version:
-            same_edit = bpmn is not None and live.bpmn_xml == bpmn.text and live.deployed_by_id == getattr(user, "pk", 0)
+            same_edit = (
+                bpmn is not None and live.bpmn_xml == bpmn.text and live.deployed_by_id == getattr(user, "pk", 0)
+            )
             if live.version > base_version and same_edit:
                 return Deployed(process_id, live.version, unchanged=True)
             raise NewerVersion(live, base_version)

@@ -203,7 +203,9 @@ def _base(process_id: str, version: int) -> Any:
 
 
 def _refusal(err: _Refused) -> JsonResponse:
-    return JsonResponse({"ok": False, "problems": [{"file": "", "element": "", "reason": err.reason}]}, status=err.status)
+    return JsonResponse(
+        {"ok": False, "problems": [{"file": "", "element": "", "reason": err.reason}]}, status=err.status
+    )
 
 
 @login_required
@@ -273,7 +275,12 @@ def _conflict(err: Any, base: Any) -> dict[str, Any]:
             "%(who)s deployed version %(version)s on %(when)s, after the version %(base)s you opened. "
             "Your drawing is kept on this page: open the new version, redo your change there, and deploy again."
         )
-        % {"who": person(live.deployed_by), "version": live.version, "when": when(live.deployed_at), "base": err.base_version},
+        % {
+            "who": person(live.deployed_by),
+            "version": live.version,
+            "when": when(live.deployed_at),
+            "base": err.base_version,
+        },
         "version": live.version,
         "changes": changes,
     }

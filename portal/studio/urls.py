@@ -1,6 +1,6 @@
 """The studio's pages, under /studio/."""
 
-from django.urls import path  # noqa: F401  (the pages are added here)
+from django.urls import path
 
 from . import modeler
 

@@ -41,7 +41,9 @@ def _with_new_task(xml: str) -> str:
     lane_ref = "<bpmn:flowNodeRef>LeadReceived</bpmn:flowNodeRef>"
     return (
         xml.replace(lane_ref, lane_ref + "<bpmn:flowNodeRef>ConfirmPhone</bpmn:flowNodeRef>", 1)
-        .replace('sourceRef="LeadReceived" targetRef="RouteLead"', 'sourceRef="LeadReceived" targetRef="ConfirmPhone"', 1)
+        .replace(
+            'sourceRef="LeadReceived" targetRef="RouteLead"', 'sourceRef="LeadReceived" targetRef="ConfirmPhone"', 1
+        )
         .replace("</bpmn:process>", task + "</bpmn:process>", 1)
     )
 
@@ -50,7 +52,10 @@ FORM = {
     "title": "Phone",
     "type": "object",
     "required": ["phone_ok"],
-    "properties": {"phone_ok": {"type": "boolean", "title": "Number works"}, "note": {"type": "string", "title": "Note", "maxLength": 200}},
+    "properties": {
+        "phone_ok": {"type": "boolean", "title": "Number works"},
+        "note": {"type": "string", "title": "Note", "maxLength": 200},
+    },
 }
 
 
@@ -72,7 +77,9 @@ def test_the_page_carries_the_drawing_forms_services_and_roles(client, people, l
     assert data["xml"] == lead_to_cash.bpmn_xml and data["version"] == 1
     assert "l2c_quote.json" in data["forms"]
     services = {s["name"]: s for s in data["services"]}
-    assert services["crm.store_name"]["parameters"] == [{"name": "store_id", "type": "int", "required": True, "default": ""}]
+    assert services["crm.store_name"]["parameters"] == [
+        {"name": "store_id", "type": "int", "required": True, "default": ""}
+    ]
     assert "sales" in {r["value"] for r in data["roles"]}
     assert "lead_to_cash" in {p["value"] for p in data["processes"]}
 
@@ -80,7 +87,9 @@ def test_the_page_carries_the_drawing_forms_services_and_roles(client, people, l
 def test_check_answers_the_problems_on_their_elements_and_stores_nothing(client, people, lead_to_cash):
     client.force_login(people["admin"])
     broken = lead_to_cash.bpmn_xml.replace('<bpmn:userTask id="Quote"', '<bpmn:userTask id="Quote"', 1).replace(
-        "</bpmn:process>", '<bpmn:scriptTask id="BadScript"><bpmn:script>import os</bpmn:script></bpmn:scriptTask></bpmn:process>', 1
+        "</bpmn:process>",
+        '<bpmn:scriptTask id="BadScript"><bpmn:script>import os</bpmn:script></bpmn:scriptTask></bpmn:process>',
+        1,
     )
     answer = _post(client, "modeler_check", broken).json()
     assert answer["ok"] is False
@@ -92,14 +101,20 @@ def test_check_answers_the_problems_on_their_elements_and_stores_nothing(client,
 def test_deploy_stores_a_new_version_with_the_form_and_audits_the_comment(client, people, lead_to_cash):
     client.force_login(people["admin"])
     xml = _with_new_task(lead_to_cash.bpmn_xml)
-    answer = _post(client, "modeler_deploy", xml, forms={"lead_to_cash_confirmphone.json": FORM}, comment="ask for the phone")
+    answer = _post(
+        client, "modeler_deploy", xml, forms={"lead_to_cash_confirmphone.json": FORM}, comment="ask for the phone"
+    )
     assert answer.status_code == 200, answer.content
     assert answer.json()["version"] == 2
     stored = Deployment.objects.get(process_id="lead_to_cash", version=2)
     assert stored.forms["lead_to_cash_confirmphone.json"] == FORM
     assert stored.deployed_by == people["admin"]
     event = AuditEvent.objects.get(action="deploy_comment")
-    assert event.actor == people["admin"] and event.data == {"version": 2, "from_version": 1, "comment": "ask for the phone"}
+    assert event.actor == people["admin"] and event.data == {
+        "version": 2,
+        "from_version": 1,
+        "comment": "ask for the phone",
+    }
 
 
 def test_an_invalid_drawing_is_refused_and_the_live_version_stays(client, people, lead_to_cash):
@@ -177,7 +192,9 @@ def test_a_new_process_starts_from_the_template_and_deploys(client, people):
     xml = page.context["data"]["xml"]
     assert 'id="welcome_call"' in xml and 'name="Welcome call"' in xml
     deployed = client.post(
-        _url("modeler_deploy", 0, "welcome_call"), json.dumps({"xml": xml, "forms": {}}), content_type="application/json"
+        _url("modeler_deploy", 0, "welcome_call"),
+        json.dumps({"xml": xml, "forms": {}}),
+        content_type="application/json",
     )
     assert deployed.json()["version"] == 1, deployed.content
     again = client.post(reverse("studio:process_new"), {"process_id": "welcome_call", "name": "x"})
@@ -186,5 +203,7 @@ def test_a_new_process_starts_from_the_template_and_deploys(client, people):
 
 def test_instructions_preview_is_sanitised_markdown(client, people):
     client.force_login(people["admin"])
-    html = client.post(reverse("studio:modeler_preview"), {"text": "**Call** now <script>x()</script>"}).content.decode()
+    html = client.post(
+        reverse("studio:modeler_preview"), {"text": "**Call** now <script>x()</script>"}
+    ).content.decode()
     assert "<strong>Call</strong>" in html and "<script" not in html
