@@ -207,3 +207,44 @@ def test_instructions_preview_is_sanitised_markdown(client, people):
         reverse("studio:modeler_preview"), {"text": "**Call** now <script>x()</script>"}
     ).content.decode()
     assert "<strong>Call</strong>" in html and "<script" not in html
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_deploying_edits_of_one_version_at_once_store_one(stores):
+    """The live row's lock serializes them: one new version, and the other admin is told about it."""
+    import threading
+
+    from django.db import connection
+
+    from tests.helpers import make_staff
+
+    first, second = make_staff("admin_a", None, [("admin", True)]), make_staff("admin_b", None, [("admin", True)])
+    deploy(str(LEAD_TO_CASH), user=first)
+    xml = Deployment.objects.get(process_id="lead_to_cash", version=1).bpmn_xml
+    edits = {
+        first: xml.replace('name="Lead to cash"', 'name="Lead to cash A"', 1),
+        second: xml.replace('name="Lead to cash"', 'name="Lead to cash B"', 1),
+    }
+    barrier, outcomes, errors = threading.Barrier(2, timeout=10), [], []
+
+    def run(user):
+        try:
+            barrier.wait()
+            sources = [api.Source("lead_to_cash.bpmn", edits[user])]
+            outcomes.append(api.deploy_edit(sources, process_id="lead_to_cash", base_version=1, user=user).version)
+        except api.NewerVersion as err:
+            outcomes.append(f"refused: v{err.live.version}")
+        except Exception as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(u,)) for u in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors
+    assert sorted(map(str, outcomes)) == ["2", "refused: v2"]
+    assert Deployment.objects.filter(process_id="lead_to_cash").count() == 2
