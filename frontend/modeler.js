@@ -143,6 +143,24 @@ async function start() {
     }
   }
 
+  // A file drawn elsewhere (Camunda Modeler, bpmn.io) replaces the drawing on the page; nothing is
+  // stored until it is checked and deployed as the next version of this process.
+  document.getElementById('lf-open').addEventListener('change', async (event) => {
+    const file = event.target.files[0];
+    if (!file) {
+      return;
+    }
+    problems.clear();
+    try {
+      await modeler.importXML(await file.text());
+      modeler.get('canvas').zoom('fit-viewport');
+      dirty = true;
+      problems.say(translate('Opened {file}: check it, then deploy it as the next version.', { file: file.name }));
+    } catch (err) {
+      problems.say(translate('This drawing could not be read: {error}', { error: err.message }), 'lf-bad');
+    }
+  });
+
   checkButton.addEventListener('click', () => send('check'));
   deployButton.addEventListener('click', () => send('deploy'));
 }

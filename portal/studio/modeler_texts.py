@@ -131,6 +131,7 @@ TEXTS = [
     gettext_noop("Changed"),
     gettext_noop("The server could not be reached; your drawing is still here. Try again."),
     gettext_noop("This drawing could not be read: {error}"),
+    gettext_noop("Opened {file}: check it, then deploy it as the next version."),
 ]
 
 

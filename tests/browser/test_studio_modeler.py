@@ -106,7 +106,8 @@ def test_a_drawing_with_an_error_is_marked_on_its_element_and_the_live_version_s
 
 
 # Written the way Camunda Modeler writes a file: camunda:* attributes and a camunda:formData extension.
-CAMUNDA_FILE = (Path(__file__).parents[1] / "studio" / "bpmn" / "camunda_drawn.bpmn").read_text(encoding="utf-8")
+CAMUNDA_PATH = Path(__file__).parents[1] / "studio" / "bpmn" / "camunda_drawn.bpmn"
+CAMUNDA_FILE = CAMUNDA_PATH.read_text(encoding="utf-8")
 
 
 def _elements(xml: str) -> dict[str, dict[str, str]]:
@@ -124,14 +125,10 @@ def _elements(xml: str) -> dict[str, dict[str, str]]:
 def test_a_camunda_modeler_file_opens_and_saves_with_its_attributes_unchanged(desk, live_server, lead_to_cash, people):
     page = sign_in(desk, live_server.url, "admin")
     _open(page, live_server.url)
-    saved = page.evaluate(
-        """async (xml) => {
-            const modeler = window.lotflowModeler;
-            await modeler.importXML(xml);
-            return (await modeler.saveXML({ format: true })).xml;
-        }""",
-        CAMUNDA_FILE,
-    )
+    page.locator("#lf-open").set_input_files(str(CAMUNDA_PATH))
+    expect(page.locator("#lf-status")).to_contain_text("camunda_drawn.bpmn")
+    expect(page.locator('.djs-element[data-element-id="Call"]')).to_have_count(1)
+    saved = page.evaluate("async () => (await window.lotflowModeler.saveXML({ format: true })).xml")
     assert _elements(saved) == _elements(CAMUNDA_FILE)
     assert 'camunda:candidateGroups="sales"' in saved and "<camunda:formField" in saved
     # lead_to_cash itself, opened and saved unchanged, keeps its elements and spiffworkflow extensions.
