@@ -148,7 +148,7 @@ def test_a_camunda_modeler_file_opens_and_saves_with_its_attributes_unchanged(de
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_modeler_at_desk_width_in_each_language(browser, live_server, lead_to_cash, people, language):
     from django.utils import translation
-    from django.utils.translation import gettext
+    from django.utils.translation import gettext, pgettext
 
     Staff.objects.filter(user=people["admin"]).update(language=language)
     context = new_context(browser, DESK, language)
@@ -156,7 +156,7 @@ def test_the_modeler_at_desk_width_in_each_language(browser, live_server, lead_t
     _open(page, live_server.url)
     page.locator('.djs-element[data-element-id="FirstContact"]').click()
     with translation.override(language):
-        who, deploy_label = gettext("Who does this step"), gettext("Deploy")
+        who, deploy_label = pgettext("bpmn modeler", "Who does this step"), gettext("Deploy")
     expect(page.locator('[data-group-id="group-lotflow-who"]')).to_contain_text(who)
     expect(page.get_by_role("button", name=deploy_label)).to_be_visible()
     screenshot(page, f"studio-modeler-{language}-desk")
