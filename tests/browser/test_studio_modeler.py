@@ -172,3 +172,34 @@ def test_at_phone_width_the_diagram_is_read_only_and_the_page_says_why(browser, 
     expect(page.locator(".djs-palette")).to_have_count(0)
     screenshot(page, "studio-modeler-en-phone")
     context.close()
+
+
+def test_the_panel_shows_what_lead_to_cash_says(desk, live_server, lead_to_cash, people):
+    """Service function and parameters, timer, gateway conditions, instructions with their preview,
+    translations: each read from the file into its own field."""
+    page = sign_in(desk, live_server.url, "admin")
+    _open(page, live_server.url)
+
+    def select(element_id: str) -> None:
+        page.evaluate(
+            """(id) => {
+                const modeler = window.lotflowModeler;
+                modeler.get('selection').select(modeler.get('elementRegistry').get(id));
+            }""",
+            element_id,
+        )
+
+    select("RouteLead")
+    expect(page.locator("#bio-properties-panel-lf-service")).to_have_value("crm.lead_route")
+    expect(page.locator("#bio-properties-panel-lf-param-lead_id")).to_have_value("lead_id")
+    expect(page.locator("#bio-properties-panel-lf-result")).to_have_value("routing")
+    select("ContactOverdue")
+    expect(page.locator("#bio-properties-panel-timerEventDefinitionValue")).to_have_value("PT24H")
+    select("Interested")
+    expect(page.locator("#bio-properties-panel-lf-condition-Flow_interested")).to_have_value('outcome == "interested"')
+    select("FirstContact")
+    expect(page.locator("#bio-properties-panel-lf-store")).to_have_value("store_id")
+    page.locator('[data-group-id="group-lotflow-instructions"] .bio-properties-panel-group-header').click()
+    expect(page.locator(".lf-preview strong").first).to_be_visible()
+    page.locator('[data-group-id="group-lotflow-translations"] .bio-properties-panel-group-header').click()
+    expect(page.locator("#bio-properties-panel-lf-name-zh-Hans")).not_to_have_value("")
