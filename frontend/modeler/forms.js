@@ -134,3 +134,34 @@ export function addField(schema) {
   schema.properties[name] = { type: 'string', title: '', maxLength: 200 };
   return name;
 }
+
+// A field's label in another language: the form's translations[language].fields[name].title.
+export function translatedLabel(schema, language, name) {
+  const fields = ((schema.translations || {})[language] || {}).fields || {};
+  return (fields[name] || {}).title || '';
+}
+
+export function setTranslatedLabel(schema, language, name, title) {
+  schema.translations = schema.translations || {};
+  const lang = (schema.translations[language] = schema.translations[language] || {});
+  lang.fields = lang.fields || {};
+  const field = (lang.fields[name] = lang.fields[name] || {});
+  if (title) {
+    field.title = title;
+  } else {
+    delete field.title;
+  }
+  // Nothing empty is left behind: deploy refuses an empty translation.
+  if (!Object.keys(field).length) {
+    delete lang.fields[name];
+  }
+  if (!Object.keys(lang.fields).length) {
+    delete lang.fields;
+  }
+  if (!Object.keys(lang).length) {
+    delete schema.translations[language];
+  }
+  if (!Object.keys(schema.translations).length) {
+    delete schema.translations;
+  }
+}

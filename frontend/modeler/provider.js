@@ -15,6 +15,8 @@ import {
   renameField,
   setChoices,
   setFieldType,
+  setTranslatedLabel,
+  translatedLabel,
 } from './forms';
 
 const EVENT_WITH_MESSAGE = ['bpmn:StartEvent', 'bpmn:IntermediateCatchEvent', 'bpmn:BoundaryEvent', 'bpmn:ReceiveTask'];
@@ -207,6 +209,17 @@ export default class LotflowPropertiesProvider {
             field.title = value || '';
             changed();
           },
+        }),
+        ...this.lotflow.languages.map((code) => {
+          const suffix = languageSuffix(code);
+          const language = this.lotflow.languageNames[code] || code;
+          return custom(`${prefix}-label-${suffix}`, t('Label in {language}', { language }), {
+            get: () => translatedLabel(schema, suffix, name),
+            set: (value) => {
+              setTranslatedLabel(schema, suffix, name, (value || '').trim());
+              changed();
+            },
+          });
         }),
         custom(`${prefix}-type`, t('Type'), {
           kind: 'select',

@@ -90,6 +90,7 @@ TEXTS = [
     pgettext_lazy("bpmn modeler", "Field"),
     pgettext_lazy("bpmn modeler", "Field name"),
     pgettext_lazy("bpmn modeler", "Label"),
+    pgettext_lazy("bpmn modeler", "Label in {language}"),
     pgettext_lazy("bpmn modeler", "Required"),
     pgettext_lazy("bpmn modeler", "Choices (comma-separated)"),
     pgettext_lazy("bpmn modeler", "Minimum"),

@@ -36,6 +36,14 @@ def _new_lead(stores, people) -> int:
     return lead_receive(name=customer.name, phone=customer.phones.get().number, channel="api").process_instance_id
 
 
+def _unfold(page: Page, item_id: str) -> None:
+    """Open a form field's entry in the panel (a new one usually opens by itself)."""
+    item = page.locator(f'[data-entry-id="{item_id}"]')
+    expect(item).to_have_count(1)
+    if not page.locator(f"#bio-properties-panel-{item_id}-name").is_visible():
+        item.locator(".bio-properties-panel-collapsible-entry-header").first.click()
+
+
 def _fill(page: Page, entry_id: str, value: str) -> None:
     field = page.locator(f"#bio-properties-panel-{entry_id}")
     field.fill(value)
@@ -57,8 +65,10 @@ def test_an_admin_adds_a_step_with_a_form_and_a_salesperson_gets_it(
     group.locator(".bio-properties-panel-add-entry").click()
     _fill(page, "lf-field-0-name", "phone_ok")
     _fill(page, "lf-field-0-label", "The number works")
+    _fill(page, "lf-field-0-label-zh-Hans", "号码可用")
     page.locator("#bio-properties-panel-lf-field-0-type").select_option("boolean")
     group.locator(".bio-properties-panel-add-entry").click()
+    _unfold(page, "lf-field-1")
     _fill(page, "lf-field-1-name", "best_time")
     _fill(page, "lf-field-1-label", "Best time to call")
     page.locator("#bio-properties-panel-lf-field-1-required").check()
@@ -71,6 +81,8 @@ def test_an_admin_adds_a_step_with_a_form_and_a_salesperson_gets_it(
     stored = Deployment.objects.get(process_id="lead_to_cash", version=2)
     (form_name,) = [n for n in stored.forms if n.startswith("lead_to_cash_")]
     assert list(stored.forms[form_name]["properties"]) == ["phone_ok", "best_time"]
+    assert stored.forms[form_name]["required"] == ["best_time"]
+    assert stored.forms[form_name]["translations"] == {"zh-Hans": {"fields": {"phone_ok": {"title": "号码可用"}}}}
 
     instance = _new_lead(stores, people)
     assert ProcessInstance.objects.get(pk=instance).deployment.version == 2
