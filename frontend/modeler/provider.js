@@ -71,8 +71,11 @@ export default class LotflowPropertiesProvider {
       return null;
     }
     const t = this.translate;
+    const name = (getBusinessObject(element).name || '').trim();
+    const byName = this.lotflow.roles.find((r) => r.value === name);
+    const description = byName ? t('Without a role here, the lane name {name} is the role.', { name }) : '';
     return group('lotflow-lane', t('Lane role'), [
-      propertySelect('lf-lane-role', 'role', t('Role'), this.roleOptions('')),
+      propertySelect('lf-lane-role', 'role', t('Role'), this.roleOptions(''), description),
     ]);
   }
 
@@ -82,7 +85,7 @@ export default class LotflowPropertiesProvider {
     }
     const t = this.translate;
     const who = group('lotflow-who', t('Who does this step'), [
-      propertySelect('lf-role', 'role', t('Role'), this.roleOptions('')),
+      propertySelect('lf-role', 'role', t('Role'), this.roleOptions(''), t("Empty: the lane's role.")),
       propertyText('lf-assignee', 'assignee', t('Assignee (expression)')),
       propertyText('lf-continues', 'continues', t('Continues (user task id)')),
       propertyText('lf-store', 'store', t('Store (expression)')),

@@ -62,6 +62,7 @@ def modeler(request: HttpRequest, process_id: str, version: int) -> HttpResponse
         row = _deployment(process_id, version)
         xml, bpmn_file, forms, dmn_files = row.bpmn_xml, row.bpmn_file, row.forms, row.dmn_files
         name = api.process_names({process_id}).get(process_id) or row.name or process_id
+    newest = api.Deployment.objects.filter(process_id=process_id).order_by("-version").first()
     args = [process_id, version]
     data = {
         "processId": process_id,
@@ -84,7 +85,14 @@ def modeler(request: HttpRequest, process_id: str, version: int) -> HttpResponse
     return render(
         request,
         "studio/modeler.html",
-        {"process_id": process_id, "name": name, "version": version, "data": data, "texts": panel_texts()},
+        {
+            "process_id": process_id,
+            "name": name,
+            "version": version,
+            "newest": newest if newest is not None and newest.version > version else None,
+            "data": data,
+            "texts": panel_texts(),
+        },
     )
 
 

@@ -73,6 +73,8 @@ TEXTS = [
     pgettext_lazy("bpmn modeler", "Multiple elements are selected. Select a single one to edit its properties."),
     # LotFlow's groups and fields.
     pgettext_lazy("bpmn modeler", "Lane role"),
+    pgettext_lazy("bpmn modeler", "Without a role here, the lane name {name} is the role."),
+    pgettext_lazy("bpmn modeler", "Empty: the lane's role."),
     pgettext_lazy("bpmn modeler", "Role"),
     pgettext_lazy("bpmn modeler", "Who does this step"),
     pgettext_lazy("bpmn modeler", "Assignee (expression)"),

@@ -248,3 +248,12 @@ def test_two_admins_deploying_edits_of_one_version_at_once_store_one(stores):
     assert not errors
     assert sorted(map(str, outcomes)) == ["2", "refused: v2"]
     assert Deployment.objects.filter(process_id="lead_to_cash").count() == 2
+
+
+def test_opening_an_older_version_says_a_newer_one_exists(client, people, lead_to_cash):
+    client.force_login(people["admin"])
+    xml = _with_new_task(lead_to_cash.bpmn_xml)
+    _post(client, "modeler_deploy", xml, forms={"lead_to_cash_confirmphone.json": FORM})
+    old = client.get(_url("modeler", 1), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "is newer than the one you opened" in old and _url("modeler", 2) in old
+    assert "is newer than" not in client.get(_url("modeler", 2), HTTP_ACCEPT_LANGUAGE="en").content.decode()
