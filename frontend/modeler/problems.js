@@ -21,7 +21,10 @@ export class Problems {
   clear() {
     const canvas = this.modeler.get('canvas');
     const overlays = this.modeler.get('overlays');
-    this.marked.forEach((id) => canvas.removeMarker(id, 'lf-has-problem'));
+    this.marked.forEach((id) => {
+      canvas.removeMarker(id, 'lf-has-problem');
+      canvas.removeMarker(id, 'lf-changed-meanwhile');
+    });
     overlays.remove({ type: 'lf-problem' });
     this.marked = [];
     this.list.hidden = true;
@@ -99,11 +102,19 @@ export class Problems {
         return name ? `${name} (${id})` : id;
       });
       dl.textContent = `${label}: ${names.join(', ')}`;
+      // What the newer version changed or removed is marked on this drawing too.
+      ids
+        .filter((id) => registry.get(id))
+        .forEach((id) => {
+          this.modeler.get('canvas').addMarker(id, 'lf-changed-meanwhile');
+          this.marked.push(id);
+        });
       dl.className = `lf-change-${key}`;
       this.conflict.append(dl);
     });
     this.conflict.hidden = false;
-    this.say(conflict.message, 'lf-bad');
+    this.say(''); // the conflict section says it all
+    this.conflict.scrollIntoView({ block: 'nearest' });
   }
 }
 

@@ -9,12 +9,13 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
+from engine import api
 from engine.models import Deployment, ItemStatus, ProcessInstance, WorkItem
 from portal.crm.models import Staff
 from portal.crm.services.leads import lead_receive
 from tests.browser.conftest import DESK, PHONE, new_context, screenshot, sign_in
 from tests.crm.factories import CustomerFactory
-from tests.helpers import deploy
+from tests.helpers import deploy, make_staff
 
 pytestmark = pytest.mark.browser
 
@@ -74,8 +75,9 @@ def test_an_admin_adds_a_step_with_a_form_and_a_salesperson_gets_it(
     page.locator("#bio-properties-panel-lf-field-1-required").check()
     screenshot(page, "studio-modeler-form-en-desk")
     page.locator("#lf-comment").fill("Confirm the phone first")
-    page.get_by_role("button", name="Deploy").click()
+    page.get_by_role("button", name="Deploy").dblclick()  # a double submit deploys once
     expect(page.locator("#lf-status")).to_contain_text("Deployed as version 2")
+    assert Deployment.objects.filter(process_id="lead_to_cash").count() == 2
     assert page.url.endswith("/studio/processes/lead_to_cash/v2/modeler/")
 
     stored = Deployment.objects.get(process_id="lead_to_cash", version=2)
@@ -215,3 +217,23 @@ def test_the_panel_shows_what_lead_to_cash_says(desk, live_server, lead_to_cash,
     expect(page.locator(".lf-preview strong").first).to_be_visible()
     page.locator('[data-group-id="group-lotflow-translations"] .bio-properties-panel-group-header').click()
     expect(page.locator("#bio-properties-panel-lf-name-zh-Hans")).not_to_have_value("")
+
+
+def test_a_second_admin_is_told_what_changed_and_keeps_the_drawing(desk, live_server, lead_to_cash, people):
+    page = sign_in(desk, live_server.url, "admin")
+    _open(page, live_server.url)
+    page.locator('.djs-element[data-element-id="FirstContact"]').click()
+    _fill(page, "name", "Call the prospect today")
+    # Meanwhile another admin deploys version 2 with a changed first contact.
+    xml = Deployment.objects.get(process_id="lead_to_cash", version=1).bpmn_xml
+    other = make_staff("admin2", None, [("admin", True)])
+    changed = xml.replace('name="First contact"', 'name="First call"', 1)
+    api.deploy_sources([api.Source("lead_to_cash.bpmn", changed)], user=other)
+    page.get_by_role("button", name="Deploy").click()
+    conflict = page.locator("#lf-conflict")
+    expect(conflict).to_contain_text("admin2 deployed version 2")
+    expect(conflict.locator(".lf-change-changed")).to_contain_text("FirstContact")
+    expect(page.locator('.djs-element.lf-changed-meanwhile[data-element-id="FirstContact"]')).to_have_count(1)
+    expect(page.locator('.djs-element[data-element-id="FirstContact"]')).to_contain_text("Call the prospect today")
+    screenshot(page, "studio-modeler-conflict-en-desk")
+    assert Deployment.objects.filter(process_id="lead_to_cash").count() == 2
