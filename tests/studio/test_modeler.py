@@ -66,6 +66,7 @@ def test_only_admins_see_the_modeler_and_may_post(client, people, lead_to_cash, 
     assert _post(client, "modeler_check", lead_to_cash.bpmn_xml).status_code == 404
     assert _post(client, "modeler_deploy", lead_to_cash.bpmn_xml).status_code == 404
     assert client.get(reverse("studio:process_new")).status_code == 404
+    assert client.post(reverse("studio:modeler_preview"), {"text": "**x**"}).status_code == 404
     assert Deployment.objects.filter(process_id="lead_to_cash").count() == 1
 
 
