@@ -17,7 +17,7 @@ import { getBody, getProperty, setBody, setProperty } from './extensions';
 
 // A text field over the spiffworkflow:property `name`.
 function PropertyText(props) {
-  const { element, id, label, name, description, area } = props;
+  const { element, id, label, name, description, area, target } = props;
   const injector = useService('injector');
   const debounce = useService('debounceInput');
   return h(area ? TextAreaEntry : TextFieldEntry, {
@@ -27,18 +27,19 @@ function PropertyText(props) {
     description,
     debounce,
     rows: 2,
-    getValue: () => getProperty(element, name),
-    setValue: (value) => setProperty(element, name, (value || '').trim(), injector),
+    getValue: () => getProperty(element, name, target),
+    setValue: (value) => setProperty(element, name, (value || '').trim(), injector, target),
   });
 }
 
-export function propertyText(id, name, label, description, area = false) {
+export function propertyText(id, name, label, description, area = false, target = null) {
   return {
     id,
     name,
     label,
     description,
     area,
+    target,
     component: PropertyText,
     isEdited: area ? isTextAreaEntryEdited : isTextFieldEntryEdited,
   };

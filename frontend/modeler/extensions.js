@@ -15,8 +15,9 @@ export function findExtension(bo, type) {
   return extensionValues(bo).find((v) => is(v, type));
 }
 
-export function getProperty(element, name) {
-  const bo = getBusinessObject(element);
+// `target` picks another moddle element to hold the property (a participant's process).
+export function getProperty(element, name, target) {
+  const bo = target ? target(element) : getBusinessObject(element);
   const props = findExtension(bo, 'spiffworkflow:Properties');
   const prop = props && props.get('properties').find((p) => p.name === name);
   return prop ? prop.value || '' : '';
@@ -44,10 +45,10 @@ function update(element, moddleElement, properties) {
 }
 
 // Set (or, with an empty value, remove) the spiffworkflow:property `name`.
-export function setProperty(element, name, value, injector) {
+export function setProperty(element, name, value, injector, target) {
   const bpmnFactory = injector.get('bpmnFactory');
   const commandStack = injector.get('commandStack');
-  const bo = getBusinessObject(element);
+  const bo = target ? target(element) : getBusinessObject(element);
   const wanted = value == null ? '' : String(value);
   const current = findExtension(bo, 'spiffworkflow:Properties');
   const prop = current && current.get('properties').find((p) => p.name === name);

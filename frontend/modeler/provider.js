@@ -435,11 +435,22 @@ export default class LotflowPropertiesProvider {
 
   translationGroup(element) {
     const bo = getBusinessObject(element);
-    if (is(element, 'bpmn:Participant') || is(element, 'bpmn:Collaboration')) {
-      return null;
-    }
     const t = this.translate;
     const entries = [];
+    if (is(element, 'bpmn:Participant') && bo.processRef) {
+      // The process's own name, shown in the inbox's process column, lives on the process element.
+      const processOf = (el) => getBusinessObject(el).processRef;
+      this.lotflow.languages.forEach((code) => {
+        const suffix = languageSuffix(code);
+        const language = this.lotflow.languageNames[code] || code;
+        const label = t('Process name in {language}', { language });
+        entries.push(propertyText(`lf-process-name-${suffix}`, `name.${suffix}`, label, '', false, processOf));
+      });
+      return group('lotflow-translations', t('Translations'), entries);
+    }
+    if (is(element, 'bpmn:Collaboration')) {
+      return null;
+    }
     this.lotflow.languages.forEach((code) => {
       const suffix = languageSuffix(code);
       const language = this.lotflow.languageNames[code] || code;

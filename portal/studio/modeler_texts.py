@@ -109,6 +109,7 @@ TEXTS = [
     pgettext_lazy("bpmn modeler", "Preview"),
     pgettext_lazy("bpmn modeler", "Translations"),
     pgettext_lazy("bpmn modeler", "Name in {language}"),
+    pgettext_lazy("bpmn modeler", "Process name in {language}"),
     pgettext_lazy("bpmn modeler", "Instructions in {language}"),
     pgettext_lazy("bpmn modeler", "Service function"),
     pgettext_lazy("bpmn modeler", "Function"),

@@ -217,6 +217,9 @@ def test_the_panel_shows_what_lead_to_cash_says(desk, live_server, lead_to_cash,
     expect(page.locator(".lf-preview strong").first).to_be_visible()
     page.locator('[data-group-id="group-lotflow-translations"] .bio-properties-panel-group-header').click()
     expect(page.locator("#bio-properties-panel-lf-name-zh-Hans")).not_to_have_value("")
+    select("Participant_lead_to_cash")  # the translations group stays open from the task
+    expect(page.locator("#bio-properties-panel-lf-process-name-zh-Hans")).to_have_value("线索到成交")
+    expect(page.locator("#bio-properties-panel-lf-process-name-zh-Hans")).to_be_visible()
 
 
 def test_a_second_admin_is_told_what_changed_and_keeps_the_drawing(desk, live_server, lead_to_cash, people):
