@@ -120,6 +120,7 @@ __all__ = [
     "InvalidState",
     "ItemKind",
     "ItemStatus",
+    "NewerVersion",  # studio modeler
     "NotAllowed",
     "NotDeployed",
     "NotFound",
@@ -145,6 +146,7 @@ __all__ = [
     "counts_for",
     "create_item",
     "create_items",
+    "deploy_edit",  # studio modeler
     "deploy_paths",
     "deploy_sources",
     "deployment_texts",
@@ -178,6 +180,7 @@ __all__ = [
     "register_fact_builder",
     "register_fact_type",
     "register_service",
+    "registered_services",  # studio modeler
     "release",
     "render_text",
     "retry_due_incidents",
@@ -454,3 +457,82 @@ __all__ += [
     "version_summary",
     "version_xml",
 ]
+# --- the studio's modeler (issue 19): the service functions the properties panel offers, and a deploy
+# --- of an edit that refuses to replace a version the editor never saw.
+
+
+class NewerVersion(Conflict):
+    """An edit of ``base_version`` was deployed after ``live`` (a newer version) was stored."""
+
+    def __init__(self, live: Deployment, base_version: int):
+        self.live = live
+        self.base_version = base_version
+        super().__init__(
+            _("version %(live)s of %(process)s was deployed after version %(base)s, which this edit started from")
+            % {"live": live.version, "process": live.process_id, "base": base_version}
+        )
+
+
+def registered_services() -> list[dict[str, Any]]:
+    """Every service function BPMN may call: name, description and keyword parameters
+    (name, type annotation, required, default as text), sorted by name."""
+    import inspect
+
+    from .registry import services
+
+    listed = []
+    for name, service in sorted(services().items()):
+        params = []
+        for param in inspect.signature(service.function).parameters.values():
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                continue
+            annotation = param.annotation
+            params.append(
+                {
+                    "name": param.name,
+                    "type": getattr(annotation, "__name__", "") if annotation is not param.empty else "",
+                    "required": param.default is param.empty,
+                    "default": "" if param.default is param.empty else repr(param.default),
+                }
+            )
+        listed.append({"name": name, "description": service.description, "parameters": params})
+    return listed
+
+
+def deploy_edit(sources: list[Source], *, process_id: str, base_version: int, user: Any, comment: str = "") -> Deployed:
+    """Deploy ``sources`` as the next version of ``process_id``, edited from ``base_version``
+    (0: a new process), and audit it with ``comment``.
+
+    Refuses with NewerVersion when a version newer than ``base_version`` exists, unless it is this
+    very edit stored a moment ago by the same user (a double submit answers that version again).
+    The live row is locked first, so two admins saving edits of one version are serialized: the
+    second reads the first's version and is refused instead of silently replacing it.
+    """
+    from django.db import transaction
+
+    from . import audit
+
+    with transaction.atomic():
+        list(Deployment.objects.select_for_update().filter(process_id=process_id).order_by("-version")[:1])
+        live = Deployment.objects.filter(process_id=process_id).order_by("-version").first()
+        bpmn = next((s for s in sources if s.kind == "bpmn"), None)
+        if live is not None and live.version != base_version:
+            same_edit = (
+                bpmn is not None and live.bpmn_xml == bpmn.text and live.deployed_by_id == getattr(user, "pk", 0)
+            )
+            if live.version > base_version and same_edit:
+                return Deployed(process_id, live.version, unchanged=True)
+            raise NewerVersion(live, base_version)
+        deployed = [d for d in deploy_sources(sources, user=user) if d.process_id == process_id]
+        if not deployed:
+            name = bpmn.name if bpmn is not None else process_id
+            raise DeploymentRefused(
+                [Problem(name, "(file)", _("the file holds no executable process %(id)r") % {"id": process_id})]
+            )
+        audit.record(
+            "deploy_comment",
+            actor=user,
+            process_id=process_id,
+            data={"version": deployed[0].version, "from_version": base_version, "comment": comment},
+        )
+        return deployed[0]

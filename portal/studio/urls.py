@@ -2,11 +2,17 @@
 
 from django.urls import path
 
-from . import incidents, migrations_views, rules_views, views
+from . import incidents, migrations_views, modeler, rules_views, views
 
 app_name = "studio"
 
 urlpatterns = [
+    # the modeler: draw, check, deploy (issue 19, items 2 and 3); before processes/<id>/ ("new" is no process)
+    path("processes/new/", modeler.process_new, name="process_new"),
+    path("processes/<str:process_id>/v<int:version>/modeler/", modeler.modeler, name="modeler"),
+    path("processes/<str:process_id>/v<int:version>/check/", modeler.modeler_check, name="modeler_check"),
+    path("processes/<str:process_id>/v<int:version>/deploy/", modeler.modeler_deploy, name="modeler_deploy"),
+    path("modeler/preview/", modeler.modeler_preview, name="modeler_preview"),
     # the processes pages: versions, diagrams, downloads, comparison, roll back, instances (issue 19, items 1, 5)
     path("", views.processes, name="processes"),
     path("processes/<str:process_id>/", views.process_live, name="process_live"),
