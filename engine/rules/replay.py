@@ -2,7 +2,7 @@
 
 Recording: every evaluation of a rule set in force (``versions.evaluate``: the
 sweeps, lead routing, scoring) stores the facts it read as one row: the facts
-as columns (one JSON list per field), zlib-compressed. A sweep's chunk of 2,000
+as columns (one JSON list per field, each zlib-compressed). A sweep's chunk of 2,000
 prospects is one row of a few KB; one lead's routing is one small row. A
 replay reads these rows, never today's records, so it sees the prospects,
 leads and stock levels as they were when the sweep ran. Rows older than
@@ -51,27 +51,44 @@ def keep_days() -> int:
 
 
 def encode(facts: list[dict[str, Any]]) -> bytes:
-    """Facts as columns (``{"ids": [...], "columns": {field: [...]}}``), JSON, zlib: about 8 bytes a prospect."""
-    fields = sorted({name for fact in facts for name in fact if name != "id"})
-    payload = {
-        "ids": [fact.get("id") for fact in facts],
-        "columns": {name: [fact.get(name) for fact in facts] for name in fields},
-    }
-    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str)
-    return zlib.compress(text.encode(), 6)
+    """Facts as columns, each a JSON list compressed on its own, so that a replay decodes only the
+    columns its rules read: a 4-byte header length, a JSON header ``{"n": count, "columns":
+    [[name, bytes], ...]}`` (the facts' ids are the column ``id``), then the columns."""
+    names = ["id", *sorted({name for fact in facts for name in fact if name != "id"})]
+    blobs = [
+        zlib.compress(
+            json.dumps(
+                [fact.get(name) for fact in facts], separators=(",", ":"), ensure_ascii=False, default=str
+            ).encode(),
+            6,
+        )
+        for name in names
+    ]
+    header = json.dumps({"n": len(facts), "columns": [[n, len(b)] for n, b in zip(names, blobs, strict=True)]})
+    head = header.encode()
+    return len(head).to_bytes(4, "big") + head + b"".join(blobs)
 
 
-def decode(data: bytes | memoryview) -> tuple[list[Any], dict[str, list[Any]]]:
-    payload = json.loads(zlib.decompress(data))
-    return payload["ids"], payload["columns"]
+def decode(data: bytes | memoryview, only: set[str] | None = None) -> tuple[int, dict[str, list[Any]]]:
+    """(how many facts, field -> values) of the columns named in ``only`` (every column if None)."""
+    view = memoryview(data)
+    size = int.from_bytes(view[:4], "big")
+    header = json.loads(bytes(view[4 : 4 + size]))
+    columns: dict[str, list[Any]] = {}
+    pos = 4 + size
+    for name, length in header["columns"]:
+        if only is None or name in only:
+            columns[name] = json.loads(zlib.decompress(view[pos : pos + length]))
+        pos += length
+    return header["n"], columns
 
 
 def facts_of(data: bytes | memoryview) -> list[dict[str, Any]]:
-    ids, columns = decode(data)
-    facts = [{"id": fact_id} for fact_id in ids]
+    count, columns = decode(data)
+    facts: list[dict[str, Any]] = [{} for _ in range(count)]
     for name, values in columns.items():
         for fact, value in zip(facts, values, strict=True):
-            if value is not None:
+            if value is not None or name == "id":
                 fact[name] = value
     return facts
 
@@ -180,6 +197,7 @@ def replay(
     since = until - timedelta(days=days)
     read = sorted(_fields_read(edited) | _fields_read(in_force))
     lists = {f for f in read if fact_type.fields.get(f) == "list"}
+    wanted = set(read)
     fields = list(fact_type.fields)
     outcomes: dict[tuple, tuple[_Outcome, _Outcome]] = {}
     seen: Counter = Counter()
@@ -193,34 +211,42 @@ def replay(
     )
     with replay_lock(name):
         for at, data in rows.iterator(chunk_size=100):
-            ids, columns = decode(data)
-            count = len(ids)
+            count, columns = decode(data, wanted)
             evaluations += 1
             facts += count
             empty = [None] * count
             keyed = [
-                ([_hashable(v) for v in columns.get(f, empty)] if f in lists else columns.get(f, empty)) for f in read
+                (
+                    [tuple(v) if v.__class__ is list else v for v in columns.get(f, empty)]
+                    if f in lists
+                    else columns.get(f, empty)
+                )
+                for f in read
             ]
             keys = list(zip(*keyed, strict=True)) if read else [()] * count
             new_keys = set(keys).difference(outcomes)
             if new_keys:
                 _decide(sorted(new_keys, key=repr), read, fields, edited, in_force, outcomes, changed_keys)
             seen.update(keys)
-            if changed_keys:
-                for position, key in enumerate(keys):
-                    if key not in changed_keys:
-                        continue
-                    changed_total += 1
-                    if offset < changed_total <= offset + limit:
-                        old, new = outcomes[key]
-                        changed.append(
-                            {
-                                "at": at,
-                                "fact": _fact(ids[position], columns, position),
-                                "old": [_shown(d) for d in old.decisions],
-                                "new": [_shown(d) for d in new.decisions],
-                            }
-                        )
+            if not changed_keys:
+                continue
+            positions = [position for position, key in enumerate(keys) if key in changed_keys]
+            first = changed_total
+            changed_total += len(positions)
+            if changed_total <= offset or first >= offset + limit:
+                continue  # none of this evaluation's changes is on the page: no need to read its facts
+            every = facts_of(data)
+            for number, position in enumerate(positions, start=first + 1):
+                if offset < number <= offset + limit:
+                    old, new = outcomes[keys[position]]
+                    changed.append(
+                        {
+                            "at": at,
+                            "fact": every[position],
+                            "old": [_shown(d) for d in old.decisions],
+                            "new": [_shown(d) for d in new.decisions],
+                        }
+                    )
     counts: dict[tuple, list[int]] = {}
     for key, n in seen.items():
         old, new = outcomes[key]
@@ -248,14 +274,6 @@ def replay(
 
 def _shown(decision: Decision) -> dict[str, Any]:
     return {k: v for k, v in decision.as_dict().items() if k != "fact"}
-
-
-def _fact(fact_id: Any, columns: dict[str, list[Any]], position: int) -> dict[str, Any]:
-    fact = {"id": fact_id}
-    for name, values in columns.items():
-        if values[position] is not None:
-            fact[name] = values[position]
-    return fact
 
 
 def _decide(

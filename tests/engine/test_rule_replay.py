@@ -56,8 +56,9 @@ def test_each_night_records_every_owned_prospect_in_one_row_per_chunk(swept):
     tonight = {f["id"]: f for f in facts_of(rows[-1].data)}
     assert {f["days_without_contact"] for f in tonight.values()} == {15, 21, 25}
     assert tonight[swept[21].pk]["owner"] == "sales" and tonight[swept[21].pk]["tags"] == []
-    ids, columns = decode(rows[-1].data)
-    assert sorted(ids) == sorted(tonight) and "days_without_contact" in columns
+    count, columns = decode(rows[-1].data, {"id", "days_without_contact"})
+    assert (count, sorted(columns)) == (3, ["days_without_contact", "id"])
+    assert sorted(columns["id"]) == sorted(tonight)
 
 
 def test_a_preview_records_nothing(people, stores):
