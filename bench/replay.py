@@ -51,7 +51,7 @@ def book(customers: int, rng: random.Random) -> list[tuple[int, int, str, str, s
 def build(customers: int, days: int) -> tuple[int, int]:
     """Record ``days`` nights of facts; returns (rows, bytes) of the last night."""
     from engine.models import RuleFactRecord
-    from engine.rules.replay import encode
+    from engine.rules.recorded import encode
 
     rng = random.Random(7)
     prospects = book(customers, rng)

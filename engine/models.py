@@ -322,7 +322,7 @@ class RuleSetVersion(models.Model):
 class RuleFactRecord(models.Model):
     """The facts one evaluation of a rule set saw (a sweep's chunk, one lead's routing), kept for replays.
 
-    ``data`` is zlib-compressed JSON, one column per field (engine.rules.replay.encode): a
+    ``data`` is zlib-compressed JSON, one column per field (engine.rules.recorded.encode): a
     sweep's chunk of 2,000 prospects is one row. Rows older than RULE_FACTS_KEEP_DAYS are purged.
     """
 

@@ -1,25 +1,16 @@
-"""What each evaluation saw, kept for a while, and the replay of an edit over it.
+"""The replay of an edit of a rule set over the facts its evaluations recorded (engine.rules.recorded).
 
-Recording: every evaluation of a rule set in force (``versions.evaluate``: the
-sweeps, lead routing, scoring) stores the facts it read as one row: the facts
-as columns (one JSON list per field, each zlib-compressed). A sweep's chunk of 2,000
-prospects is one row of a few KB; one lead's routing is one small row. A
-replay reads these rows, never today's records, so it sees the prospects,
-leads and stock levels as they were when the sweep ran. Rows older than
-``settings.LOTFLOW["RULE_FACTS_KEEP_DAYS"]`` (35) are purged by the nightly
-reclaim sweep.
-
-Replay: the edited text and the version in force decide on every recorded
-fact of the last N days, evaluation by evaluation. A decision depends only on
-the fields the conditions read, so each distinct combination of those fields
-is evaluated once per text (durable_rules does the deciding, as in the
-sweeps), and counting is done per combination: 30 days of a million
-customers' facts replay in seconds, not hours. Nothing is written but the
-replay's lock row: one replay at a time per rule set, across processes.
+The edited text and the version in force decide on every recorded fact of the
+last N days, evaluation by evaluation, so the replay sees the prospects, leads
+and stock levels as they were when the sweeps ran, not today's records. A
+decision depends only on the fields the conditions read, so each distinct
+combination of those fields is evaluated once per text (durable_rules does the
+deciding, as in the sweeps), and counting is done per combination: 30 days of
+a million customers' facts replay in seconds of CPU, not hours. Nothing is
+written but the replay's lock row: one replay at a time per rule set, across
+processes.
 """
 
-import json
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,83 +21,18 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from .. import clock
-from ..conf import setting
 from ..errors import Conflict, NotFound, Problem
 from ..models import RuleFactRecord, RuleReplayLock
 from . import catalog
 from .host import EVALUATOR, Compiled, Decision, compile_ruleset
 from .language import ALWAYS, Compare
+from .recorded import decode, facts_of
+from .versions import RulesRefused, check_text, in_force_with_version
 
 DEFAULT_DAYS = 30
 PAGE = 200
 LOCK_STALE = timedelta(minutes=15)  # a replay that crashed without releasing its lock
 _EVALUATE_BATCH = 5000
-
-
-def keep_days() -> int:
-    return int(setting("RULE_FACTS_KEEP_DAYS", 35))
-
-
-# --- recording --------------------------------------------------------------
-
-
-def encode(facts: list[dict[str, Any]]) -> bytes:
-    """Facts as columns, each a JSON list compressed on its own, so that a replay decodes only the
-    columns its rules read: a 4-byte header length, a JSON header ``{"n": count, "columns":
-    [[name, bytes], ...]}`` (the facts' ids are the column ``id``), then the columns."""
-    names = ["id", *sorted({name for fact in facts for name in fact if name != "id"})]
-    blobs = [
-        zlib.compress(
-            json.dumps(
-                [fact.get(name) for fact in facts], separators=(",", ":"), ensure_ascii=False, default=str
-            ).encode(),
-            6,
-        )
-        for name in names
-    ]
-    header = json.dumps({"n": len(facts), "columns": [[n, len(b)] for n, b in zip(names, blobs, strict=True)]})
-    head = header.encode()
-    return len(head).to_bytes(4, "big") + head + b"".join(blobs)
-
-
-def decode(data: bytes | memoryview, only: set[str] | None = None) -> tuple[int, dict[str, list[Any]]]:
-    """(how many facts, field -> values) of the columns named in ``only`` (every column if None)."""
-    view = memoryview(data)
-    size = int.from_bytes(view[:4], "big")
-    header = json.loads(bytes(view[4 : 4 + size]))
-    columns: dict[str, list[Any]] = {}
-    pos = 4 + size
-    for name, length in header["columns"]:
-        if only is None or name in only:
-            columns[name] = json.loads(zlib.decompress(view[pos : pos + length]))
-        pos += length
-    return header["n"], columns
-
-
-def facts_of(data: bytes | memoryview) -> list[dict[str, Any]]:
-    count, columns = decode(data)
-    facts: list[dict[str, Any]] = [{} for _ in range(count)]
-    for name, values in columns.items():
-        for fact, value in zip(facts, values, strict=True):
-            if value is not None or name == "id":
-                fact[name] = value
-    return facts
-
-
-def record(name: str, facts: list[dict[str, Any]], *, version: int | None, at: datetime | None = None) -> None:
-    """Keep the facts one evaluation of ``name`` saw (nothing is kept for an empty evaluation)."""
-    if not facts:
-        return
-    RuleFactRecord.objects.create(
-        ruleset=name, at=at or clock.now(), version=version, count=len(facts), data=encode(facts)
-    )
-
-
-def purge(*, now: datetime | None = None) -> int:
-    """Delete recorded facts older than the retention; returns how many evaluations were deleted."""
-    cutoff = (now or clock.now()) - timedelta(days=keep_days())
-    deleted, _ = RuleFactRecord.objects.filter(at__lt=cutoff).delete()
-    return deleted
 
 
 # --- the lock ---------------------------------------------------------------
@@ -315,8 +241,6 @@ def replay_edit(
     A text with mistakes raises RulesRefused with every problem and its line; a replay of
     the same rule set already running raises ReplayRunning.
     """
-    from .versions import RulesRefused, check_text, in_force_with_version  # versions imports this module
-
     ruleset = check_text(text)
     if ruleset.name != name:
         where = f"line {ruleset.lines.get('ruleset', 1)}"

@@ -20,7 +20,7 @@ from .. import audit, clock
 from ..conf import setting
 from ..errors import Conflict, DeploymentRefused, InvalidData, NotFound, Problem
 from ..models import RuleSetVersion
-from . import catalog, check, replay
+from . import catalog, check, recorded
 from .host import EVALUATOR, Compiled, Decision, compile_ruleset
 from .language import RuleSet, RuleSyntaxError, parse
 
@@ -193,7 +193,7 @@ def evaluate(
     decisions = _evaluate(compiled, facts)
     if record:
         rows = facts if isinstance(facts, list) else [facts]
-        replay.record(name, rows + list(seen or ()), version=version, at=at)
+        recorded.record(name, rows + list(seen or ()), version=version, at=at)
     return decisions
 
 

@@ -7,7 +7,8 @@ import pytest
 
 from engine import api, clock
 from engine.models import RuleFactRecord, RuleReplayLock, RuleSetVersion, WorkItem
-from engine.rules.replay import decode, facts_of, replay_lock
+from engine.rules.recorded import decode, facts_of
+from engine.rules.replay import replay_lock
 from portal.crm.automation.reclaim import sweep_reclaim
 from portal.crm.models import ChangeRecord, Customer
 from portal.crm.sweeps import SWEEPS
