@@ -181,6 +181,7 @@ def replay(
                 counts.setdefault(found, [0, 0])[side] += n
     return {
         "ruleset": name,
+        "kind": in_force.ruleset.facts,  # the kind of fact: prospect, lead, stock, ...
         "version": version,
         "days": days,
         "since": since,

@@ -82,7 +82,7 @@ def _shown(request: HttpRequest, result: dict[str, Any]) -> dict[str, Any]:
         {"label": _label(c["action"], c["params"]), "old": c["old"], "new": c["new"], "delta": c["new"] - c["old"]}
         for c in result["counts"]
     ]
-    names = _records(request, [c["fact"] for c in result["changed"]])
+    names = _records(request, result["kind"], [c["fact"] for c in result["changed"]])
     changed = [
         {
             "at": c["at"],
@@ -103,17 +103,16 @@ def _shown(request: HttpRequest, result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _records(request: HttpRequest, facts: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def _records(request: HttpRequest, kind: str, facts: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Fact id -> {"name", "url"}: customers (prospects, scores) and leads by their customer's name."""
     ids = [f.get("id") for f in facts]
-    kind = _kind(facts)
     found: dict[str, dict[str, Any]] = {}
-    if kind == "lead":
+    if kind in LEAD_FACTS:
         leads = LeadIntake.objects.filter(pk__in=[i for i in ids if isinstance(i, int)]).values_list(
             "pk", "customer_id", "customer__name"
         )
         owners = {lead: (customer, name) for lead, customer, name in leads}
-    elif kind == "customer":
+    elif kind in CUSTOMER_FACTS:
         customers = Customer.objects.filter(pk__in=[i for i in ids if isinstance(i, int)]).values_list("pk", "name")
         owners = {pk: (pk, name) for pk, name in customers}
     else:
@@ -127,15 +126,9 @@ def _records(request: HttpRequest, facts: list[dict[str, Any]]) -> dict[str, dic
     return found
 
 
-def _kind(facts: list[dict[str, Any]]) -> str:
-    if not facts:
-        return ""
-    sample = facts[0]
-    if "days_without_contact" in sample or "contacts_last_30_days" in sample or "visits_booked" in sample:
-        return "customer"
-    if "budget_min" in sample or "sub_channel" in sample or ("source" in sample and "tags" not in sample):
-        return "lead"
-    return ""
+# The fact kinds whose ids are records: customer ids (prospects, scores), lead intake ids.
+CUSTOMER_FACTS = ("prospect", "prospect_score")
+LEAD_FACTS = ("lead",)
 
 
 def _fact_label(fact: dict[str, Any]) -> dict[str, Any]:

@@ -90,3 +90,23 @@ def test_bad_input_is_refused_with_the_reason(client, people, swept):
     assert "at most 200000" in client.post(URL, {"text": "#" * 2_000_000}).content.decode()
     assert "between 1 and 366" in client.post(URL, {"text": TWENTY, "days": "0"}).content.decode()
     assert "whole numbers" in client.post(URL, {"text": TWENTY, "days": "x"}).content.decode()
+
+
+def test_a_routing_edit_names_the_leads_customer_and_the_stores(client, people, stores, frozen):
+    from engine import api
+    from portal.crm.automation.routing import lead_fact
+    from portal.crm.models import LeadIntake
+
+    customer = CustomerFactory(home_store=stores[0], name="李华南")
+    lead = LeadIntake.objects.create(
+        customer=customer, source="website", channel="web_form", received={"region": "华南"}
+    )
+    api.evaluate_rules("lead_routing", [lead_fact(lead)])
+    text = Path(__file__).resolve().parents[2] / "rules" / "lead_routing.rules"
+    edited = text.read_text(encoding="utf-8").replace(
+        'then route_to store="广州天河店"', 'then route_to store="杭州西湖店"'
+    )
+    client.force_login(people["admin"])
+    html = client.post(reverse("studio:rules_replay", args=["lead_routing"]), {"text": edited}).content.decode()
+    assert "Routed to 广州天河店, to its pool" in html and "Routed to 杭州西湖店, to its pool" in html
+    assert "李华南" in html and reverse("crm:customer", args=[customer.pk]) in html
