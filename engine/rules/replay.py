@@ -96,10 +96,6 @@ def label(decision: Decision) -> tuple[str, tuple[tuple[str, Any], ...]]:
     return decision.action, tuple(sorted((k, v) for k, v in decision.params.items() if k not in shown))
 
 
-def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
 def replay(
     name: str,
     edited: Compiled,
@@ -122,7 +118,6 @@ def replay(
     until = now or clock.now()
     since = until - timedelta(days=days)
     read = sorted(_fields_read(edited) | _fields_read(in_force))
-    lists = {f for f in read if fact_type.fields.get(f) == "list"}
     wanted = set(read)
     fields = list(fact_type.fields)
     outcomes: dict[tuple, tuple[_Outcome, _Outcome]] = {}
@@ -137,30 +132,24 @@ def replay(
     )
     with replay_lock(name):
         for at, data in rows.iterator(chunk_size=100):
-            count, columns = decode(data, wanted)
+            count, columns = decode(data, wanted, hashable=True)
             evaluations += 1
             facts += count
             empty = [None] * count
-            keyed = [
-                (
-                    [tuple(v) if v.__class__ is list else v for v in columns.get(f, empty)]
-                    if f in lists
-                    else columns.get(f, empty)
-                )
-                for f in read
-            ]
+            keyed = [columns.get(f, empty) for f in read]
             keys = list(zip(*keyed, strict=True)) if read else [()] * count
             new_keys = set(keys).difference(outcomes)
             if new_keys:
                 _decide(sorted(new_keys, key=repr), read, fields, edited, in_force, outcomes, changed_keys)
-            seen.update(keys)
+            tally = Counter(keys)
+            seen.update(tally)
             if not changed_keys:
                 continue
-            positions = [position for position, key in enumerate(keys) if key in changed_keys]
             first = changed_total
-            changed_total += len(positions)
+            changed_total += sum(n for key, n in tally.items() if key in changed_keys)
             if changed_total <= offset or first >= offset + limit:
                 continue  # none of this evaluation's changes is on the page: no need to read its facts
+            positions = [position for position, key in enumerate(keys) if key in changed_keys]
             every = facts_of(data)
             for number, position in enumerate(positions, start=first + 1):
                 if offset < number <= offset + limit:
