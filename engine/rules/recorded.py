@@ -35,11 +35,14 @@ def _column(values: list[Any]) -> bytes:
     fact's index in that list (uint16 or uint32, little-endian): a replay turns indexes into values
     without parsing a value per fact."""
     distinct: dict[Any, int] = {}
-    # The class is in the key: 1, 1.0 and true are different values to a rule.
-    codes = [
-        distinct.setdefault((list, tuple(v)) if v.__class__ is list else (v.__class__, v), len(distinct))
-        for v in values
-    ]
+    try:
+        # The class is in the key: 1, 1.0 and true are different values to a rule.
+        codes = [
+            distinct.setdefault((list, tuple(v)) if v.__class__ is list else (v.__class__, v), len(distinct))
+            for v in values
+        ]
+    except TypeError:  # a value that cannot be a key (a list in a list): kept as plain JSON
+        distinct = {index: index for index in range(len(values))}
     if len(distinct) * 2 > len(values):
         return zlib.compress(b"J" + _json(values).encode(), 6)
     table = _json([list(v) if kind is list else v for kind, v in distinct]).encode()

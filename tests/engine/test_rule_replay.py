@@ -7,7 +7,7 @@ import pytest
 
 from engine import api, clock
 from engine.models import RuleFactRecord, RuleReplayLock, RuleSetVersion, WorkItem
-from engine.rules.recorded import decode, facts_of
+from engine.rules.recorded import decode, encode, facts_of
 from engine.rules.replay import replay_lock
 from portal.crm.automation.reclaim import sweep_reclaim
 from portal.crm.models import ChangeRecord, Customer
@@ -148,3 +148,13 @@ def test_routing_a_lead_records_its_fact(db):
 
 
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "rules"
+
+
+def test_recorded_values_come_back_as_they_were():
+    facts = [
+        {"id": n, "n": v, "tags": t}
+        for n, (v, t) in enumerate([(1, ["a"]), (1.0, []), (True, ["a"]), (None, None), (1, [["x"]]), (1, ["a"])])
+    ]
+    assert facts_of(encode(facts)) == [{k: v for k, v in f.items() if v is not None or k == "id"} for f in facts]
+    plain = [{"id": n, "store": "上海浦东店", "days": n % 3} for n in range(100)]
+    assert facts_of(encode(plain)) == plain
