@@ -53,7 +53,7 @@ def _column(values: list[Any]) -> bytes:
     return zlib.compress(head + indexes.tobytes(), 6)
 
 
-def _values(blob: bytes, hashable: bool) -> list[Any]:
+def _values(blob: bytes | memoryview, hashable: bool) -> list[Any]:
     raw = zlib.decompress(blob)
     if raw[:1] == b"J":
         values = json.loads(raw[1:])
