@@ -158,3 +158,36 @@ def test_recorded_values_come_back_as_they_were():
     assert facts_of(encode(facts)) == [{k: v for k, v in f.items() if v is not None or k == "id"} for f in facts]
     plain = [{"id": n, "store": "上海浦东店", "days": n % 3} for n in range(100)]
     assert facts_of(encode(plain)) == plain
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lock_holds_across_database_connections():
+    """Another process's replay, as another connection: its committed lock row refuses this one."""
+    import threading
+
+    from django.db import connection
+
+    held, release, errors = threading.Event(), threading.Event(), []
+
+    def other_process() -> None:
+        try:
+            with replay_lock("pool_reclaim"):
+                held.set()
+                release.wait(10)
+        except Exception as err:  # noqa: BLE001 - reported to the test below
+            errors.append(err)
+            held.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_process)
+    thread.start()
+    try:
+        assert held.wait(10) and not errors
+        with pytest.raises(api.ReplayRunning):
+            api.replay_rules("pool_reclaim", TWENTY)
+    finally:
+        release.set()
+        thread.join(10)
+    assert api.replay_rules("pool_reclaim", TWENTY)["evaluations"] == 0
+    assert not RuleReplayLock.objects.exists()
