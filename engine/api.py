@@ -536,3 +536,12 @@ def deploy_edit(sources: list[Source], *, process_id: str, base_version: int, us
             data={"version": deployed[0].version, "from_version": base_version, "comment": comment},
         )
         return deployed[0]
+
+
+# --- rule replay (issue 20, item 4): the facts each evaluation saw, and an edit replayed over them ---
+from .rules.recorded import purge as purge_rule_facts  # noqa: E402
+from .rules.replay import DEFAULT_DAYS as REPLAY_DAYS  # noqa: E402
+from .rules.replay import ReplayRunning  # noqa: E402
+from .rules.replay import replay_edit as replay_rules  # noqa: E402
+
+__all__ += ["REPLAY_DAYS", "ReplayRunning", "purge_rule_facts", "replay_rules"]

@@ -317,3 +317,27 @@ class RuleSetVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+
+class RuleFactRecord(models.Model):
+    """The facts one evaluation of a rule set saw (a sweep's chunk, one lead's routing), kept for replays.
+
+    ``data`` is zlib-compressed JSON, one column per field (engine.rules.recorded.encode): a
+    sweep's chunk of 2,000 prospects is one row. Rows older than RULE_FACTS_KEEP_DAYS are purged.
+    """
+
+    ruleset = models.CharField(max_length=100)
+    at = models.DateTimeField()
+    version = models.PositiveIntegerField(null=True, blank=True, help_text="saved version in force; empty: shipped")
+    count = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        indexes = [models.Index(fields=["ruleset", "at"]), models.Index(fields=["at"])]
+
+
+class RuleReplayLock(models.Model):
+    """One replay at a time per rule set, across web and worker processes: the row is the lock."""
+
+    ruleset = models.CharField(max_length=100, primary_key=True)
+    started_at = models.DateTimeField()

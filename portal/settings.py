@@ -246,6 +246,8 @@ LOTFLOW = {
     "INCIDENT_BACKOFF_SECONDS": int(os.environ.get("LOTFLOW_INCIDENT_BACKOFF_SECONDS", "30")),
     # Live workflows kept per process, checked against the row's version before use.
     "LIVE_CACHE_SIZE": int(os.environ.get("LOTFLOW_LIVE_CACHE_SIZE", "512")),
+    # Rule replay (issue 20): days the facts each rule evaluation saw are kept for replays.
+    "RULE_FACTS_KEEP_DAYS": int(os.environ.get("LOTFLOW_RULE_FACTS_KEEP_DAYS", "35")),
 }
 
 # --- crm ------------------------------------------------------------------

@@ -9,6 +9,7 @@ are cached per version.
 
 import difflib
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from .. import audit, clock
 from ..conf import setting
 from ..errors import Conflict, DeploymentRefused, InvalidData, NotFound, Problem
 from ..models import RuleSetVersion
-from . import catalog, check
+from . import catalog, check, recorded
 from .host import EVALUATOR, Compiled, Decision, compile_ruleset
 from .language import RuleSet, RuleSyntaxError, parse
 
@@ -64,10 +65,15 @@ def _in_force_source(name: str) -> tuple[tuple, str, int | None]:
 
 
 def in_force(name: str) -> Compiled:
-    key, path, _version = _in_force_source(name)
+    return in_force_with_version(name)[0]
+
+
+def in_force_with_version(name: str) -> tuple[Compiled, int | None]:
+    """The compiled rule set in force and its saved version (None for the shipped file)."""
+    key, path, version = _in_force_source(name)
     found = _compiled.get(key)
     if found is not None:
-        return found
+        return found, version
     if key[0] == "db":
         text = RuleSetVersion.objects.values_list("text", flat=True).get(pk=key[1])
         file = f"{name} (saved)"
@@ -88,7 +94,7 @@ def in_force(name: str) -> Compiled:
     compiled = compile_ruleset(ruleset, text)
     with _lock:
         _compiled[key] = compiled
-    return compiled
+    return compiled, version
 
 
 def in_force_text(name: str) -> tuple[str, int | None]:
@@ -168,9 +174,27 @@ def export(directory: Path) -> list[Path]:
     return written
 
 
-def evaluate(name: str, facts: list[dict[str, Any]]) -> list[Decision]:
-    """What the rule set in force decides for each fact (nothing is applied here)."""
-    return _evaluate(in_force(name), facts)
+def evaluate(
+    name: str,
+    facts: list[dict[str, Any]],
+    *,
+    at: datetime | None = None,
+    record: bool = True,
+    seen: list[dict[str, Any]] | None = None,
+) -> list[Decision]:
+    """What the rule set in force decides for each fact (nothing is applied here).
+
+    The facts are recorded for replays (engine.rules.replay), with ``seen``: facts the
+    caller read but did not need evaluated today (the reclaim sweep's prospects below its
+    candidate window), so that an edit that reaches them can be replayed. ``at`` is the
+    caller's time (a sweep's ``now``).
+    """
+    compiled, version = in_force_with_version(name)
+    decisions = _evaluate(compiled, facts)
+    if record:
+        rows = facts if isinstance(facts, list) else [facts]
+        recorded.record(name, rows + list(seen or ()), version=version, at=at)
+    return decisions
 
 
 def facts_of(name: str, reference: str) -> list[dict[str, Any]]:

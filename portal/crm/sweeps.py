@@ -7,6 +7,8 @@ what stock should move, then the services start the processes for its drafts.
 from collections.abc import Callable
 from datetime import datetime
 
+from engine import api
+
 from .automation.reclaim import SweepReport, sweep_reclaim
 from .automation.reminders import sweep_reminders
 from .automation.scoring import sweep_scores
@@ -25,8 +27,19 @@ def thresholds_and_drafts(
     return report
 
 
+def reclaim_and_purge(*, now: datetime | None = None, preview: bool = False) -> SweepReport:
+    """The nightly reclaim sweep, then the recorded rule facts past their retention are purged
+    (engine.api.purge_rule_facts; settings.LOTFLOW["RULE_FACTS_KEEP_DAYS"])."""
+    report = sweep_reclaim(now=now, preview=preview)
+    if not preview:
+        purged = api.purge_rule_facts(now=now)
+        if purged:
+            report.actions["rule fact records purged"] += purged
+    return report
+
+
 SWEEPS: dict[str, Callable[..., SweepReport]] = {
-    "reclaim": sweep_reclaim,
+    "reclaim": reclaim_and_purge,
     "reminders": sweep_reminders,
     "scores": sweep_scores,
     "thresholds": thresholds_and_drafts,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import incidents, migrations_views, modeler, rules_views, views
+from . import incidents, migrations_views, modeler, replay_views, rules_views, views
 
 app_name = "studio"
 
@@ -35,4 +35,5 @@ urlpatterns = [
     path("rules/<slug:name>/check/", rules_views.rules_check, name="rules_check"),
     path("rules/<slug:name>/try/", rules_views.rules_dryrun, name="rules_dryrun"),
     path("rules/<slug:name>/records/", rules_views.rules_records, name="rules_records"),
+    path("rules/<slug:name>/replay/", replay_views.rules_replay, name="rules_replay"),
 ]

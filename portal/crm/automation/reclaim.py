@@ -64,7 +64,11 @@ ROW = (
 
 def _candidates(cutoff: datetime) -> Any:
     silent = Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True, created_at__lt=cutoff)
-    return Customer.objects.filter(silent, stage=Stage.PROSPECT, owner__isnull=False).order_by("id").values_list(*ROW)
+    return _owned().filter(silent)
+
+
+def _owned() -> Any:
+    return Customer.objects.filter(stage=Stage.PROSPECT, owner__isnull=False).order_by("id").values_list(*ROW)
 
 
 def prospect_facts(rows: list[tuple], at: datetime) -> list[dict[str, Any]]:
@@ -106,15 +110,23 @@ def sweep_reclaim(*, now: datetime | None = None, preview: bool = False) -> Swee
     cutoff = at - timedelta(days=int(values["candidate_after_days"]))
     report = SweepReport("reclaim", at, preview)
     last_id = 0
+    # Not previewed, the sweep reads every owned prospect: the rules decide on the candidates,
+    # and the facts of the others are recorded too, so that a replay of an edit that reclaims
+    # sooner sees them (engine.api.replay_rules).
+    selected = _candidates(cutoff) if preview else _owned()
     while True:
-        rows = list(_candidates(cutoff).filter(id__gt=last_id)[:CHUNK])
-        if not rows:
+        read = list(selected.filter(id__gt=last_id)[:CHUNK])
+        if not read:
             return report
-        last_id = rows[-1][0]
+        last_id = read[-1][0]
+        rows = [r for r in read if (r[6] or r[7]) < cutoff]
         report.candidates += len(rows)
         by_id = {r[0]: r for r in rows}
-        facts = prospect_facts(rows, at)
-        decisions = [d for d in api.evaluate_rules("pool_reclaim", facts) if d.action != "keep"]
+        facts = prospect_facts(read, at)
+        candidates = [f for f in facts if f["id"] in by_id]
+        others = [f for f in facts if f["id"] not in by_id]
+        evaluated = api.evaluate_rules("pool_reclaim", candidates, at=at, record=not preview, seen=others)
+        decisions = [d for d in evaluated if d.action != "keep"]
         for decision in decisions:
             report.actions[decision.action] += 1
             if preview:

@@ -185,7 +185,7 @@ def sweep_reminders(*, now: datetime | None = None, preview: bool = False) -> Sw
         {"id": n, "kind": t["kind"], "days_until": t["days_until"], "store": t["store"]} for n, t in enumerate(things)
     ]
     items = []
-    for decision in api.evaluate_rules("reminders", facts):
+    for decision in api.evaluate_rules("reminders", facts, at=at, record=not preview):
         thing = things[decision.fact]
         to, priority = decision.params["to"], int(decision.params.get("priority", 3))
         if to == "owner" and thing["owner_id"] is None:

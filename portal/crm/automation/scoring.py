@@ -86,7 +86,7 @@ def score_customers(ids: list[int], *, now: datetime | None = None) -> dict[int,
     values = constants("lead_scoring")
     rows, facts = _rows(ids, at)
     reasons: dict[int, list[list[Any]]] = {row["id"]: [] for row in rows}
-    for decision in api.evaluate_rules("lead_scoring", facts):
+    for decision in api.evaluate_rules("lead_scoring", facts, at=at):
         # The reason keeps the rule file's translations: shown in each reader's language (texts.score_reasons).
         reasons[decision.fact].append([int(decision.params["points"]), decision.text("reason")])
     scores = {}

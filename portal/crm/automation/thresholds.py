@@ -75,7 +75,10 @@ def sweep_thresholds(
     by_id = {f["id"]: f for f in facts}
     every_store = facts if store_ids is None else stock_counts()
     for decision in api.evaluate_rules(
-        "inventory_thresholds", [{k: v for k, v in f.items() if k != "store_id"} for f in facts]
+        "inventory_thresholds",
+        [{k: v for k, v in f.items() if k != "store_id"} for f in facts],
+        at=at,
+        record=not preview,
     ):
         fact = by_id[decision.fact]
         report.actions[decision.action] += 1
