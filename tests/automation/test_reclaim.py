@@ -1,6 +1,7 @@
 """The reclaim sweep: silent prospects go back to the pool; owners are warned first."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -12,6 +13,7 @@ from portal.crm.models import ChangeRecord, Customer, Stage, Tag
 from tests.crm.factories import CustomerFactory
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _silent(days: int, owner, store, **fields) -> Customer:
@@ -101,3 +103,17 @@ def test_a_dry_run_reads_a_real_customer_and_changes_nothing(book, capsys):
     out = capsys.readouterr().out
     assert '"days_without_contact"' in out and '"rule": "reclaim"' in out
     assert _owner(book["silent"]) == "sales"
+
+
+def test_shortening_the_reclaim_period_alone_moves_the_sweep(people, stores):
+    """An admin changes only `reclaim_after_days` to 20: the sweep asks about prospects silent 20 days too."""
+    text = (ROOT / "rules" / "pool_reclaim.rules").read_text(encoding="utf-8")
+    api.save_rules(
+        text.replace("set reclaim_after_days = 30", "set reclaim_after_days = 20"),
+        user=people["admin"],
+        comment="reclaim after 20 days",
+    )
+    silent_21 = _silent(21, people["sales"], stores[0])
+    silent_19 = _silent(19, people["sales"], stores[0])
+    sweep_reclaim(now=NOW)
+    assert _owner(silent_21) is None and _owner(silent_19) == "sales"

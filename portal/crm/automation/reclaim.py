@@ -1,7 +1,7 @@
 """The pool reclaim sweep: prospects nobody contacts go back to their store's pool.
 
-Candidates are selected in SQL (prospects with an owner and no recorded contact
-for ``candidate_after_days``, from the rule file), in chunks by id; the
+Candidates are prospects with an owner and no recorded contact for the shortest
+period the rule file names (``silent_days``), read in chunks by id; the
 ``pool_reclaim`` rules decide on each chunk, and the chunk's decisions are
 applied in one transaction. A prospect is reclaimed only if its owner and last
 contact are still what was read (a conditional UPDATE), so a contact recorded
@@ -104,10 +104,25 @@ def _tags(ids: list[int]) -> dict[int, list[str]]:
     return tags
 
 
+def silent_days(values: dict[str, Any]) -> int:
+    """How long a prospect is silent before the rules are asked about it: the smallest of
+    ``candidate_after_days`` and every ``..._reclaim_after_days`` / ``..._warn_after_days`` of the file in force.
+
+    So an admin who shortens the reclaim period to 20 days needs to change only that number: the sweep
+    follows, and prospects silent 20 days are asked about the same night.
+    """
+    days = [
+        int(value)
+        for name, value in values.items()
+        if name == "candidate_after_days" or name.endswith(("reclaim_after_days", "warn_after_days"))
+    ]
+    return min(days)
+
+
 def sweep_reclaim(*, now: datetime | None = None, preview: bool = False) -> SweepReport:
     at = now_or(now)
     values = constants("pool_reclaim")
-    cutoff = at - timedelta(days=int(values["candidate_after_days"]))
+    cutoff = at - timedelta(days=silent_days(values))
     report = SweepReport("reclaim", at, preview)
     last_id = 0
     # Not previewed, the sweep reads every owned prospect: the rules decide on the candidates,
