@@ -35,6 +35,8 @@ def menu_for(context: template.Context) -> dict[str, bool]:
         "buy_in": bool(scopes.buying_stores(scope)),
         "approvals": scopes.may_decide_approvals(scope),
         "service_day": bool(scope.stores(*SERVICE_DAY_ROLES)),
+        # reports: managers and hq read the reports, a salesperson their own scorecard
+        "reports": scope.everything or scope.holds("store_manager", "sales"),
     }
     if request is not None:
         request._lotflow_menu = menu
