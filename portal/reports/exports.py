@@ -54,7 +54,7 @@ def _header(table: Table) -> list[str]:
 
 
 def _lines(report: Report, w: Window) -> Iterator[list[Any]]:
-    yield [str(report.title), f"{w.start.isoformat()} – {w.end.isoformat()}"]
+    yield [str(report.title), f"{w.start.isoformat()} / {w.end.isoformat()}"]
     for n, table in enumerate(report.tables):
         if n:
             yield []
@@ -95,7 +95,7 @@ def excel_response(report: Report, w: Window) -> FileResponse:
                     % {"rows": f"{EXCEL_MAX_ROWS:,}"}
                 )
             sheet.append([plain(c.kind, row.get(c.key)) for c in table.columns])
-    spool = tempfile.TemporaryFile()
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
     book.save(spool)
     spool.seek(0)
     return FileResponse(

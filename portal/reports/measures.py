@@ -47,7 +47,7 @@ from portal.crm.models import (
 from portal.crm.models.choices import ONLINE_SOURCES
 from portal.ui.people import display_name
 
-from .tables import DAYS, NUMBER, PERCENT, SCORE, TEXT, YUAN, Chart, Column, Report, Table, change, ratio
+from .tables import DAYS, PERCENT, SCORE, TEXT, YUAN, Chart, Column, Report, Table, change, ratio
 from .window import Window, add_months, may_read_reports, month_start, people_of, today, user_named, zone
 
 STAGES = ("prospects", "communications", "visits", "deals")

@@ -143,7 +143,7 @@ def report_context(
         "nav": report_nav(),
         "stores": w.stores,
         "regions": sorted({s.region for s in w.stores}),
-        "people": sorted(people_of(w.stores), key=lambda s: str(s)),
+        "people": sorted(people_of(w.stores), key=str),
         "chosen_store": request.GET.get("store", ""),
         "chosen_person": request.GET.get("salesperson", ""),
         "option_name": option_name,
