@@ -17,7 +17,7 @@ function options(spec, narrow) {
     return {
       tooltip,
       legend,
-      series: [{ type: "funnel", top: 40, bottom: 10, left: "10%", width: "80%", sort: "none", gap: 2,
+      series: [{ type: "funnel", top: 40, bottom: 10, left: "10%", width: "80%", sort: "none", gap: 2, minSize: "15%",
         label: { show: true, position: "inside", formatter: "{b}: {c}" }, data: spec.data }],
     };
   }

@@ -68,7 +68,7 @@ def shown_table(table: Table, index: int = 0) -> dict[str, Any]:
         "columns": table.columns,
         "rows": rows,
         "more": table.page_rows is not None and len(kept) >= table.page_rows,
-        "chart": chart_data(table, kept) if table.chart else None,
+        "chart": chart_data(table, kept) if table.chart and kept else None,
         "chart_id": f"chart-data-{index}",
     }
 
@@ -133,7 +133,7 @@ def report_context(
     name: str = "",
 ) -> dict[str, Any]:
     name = result.name if result is not None else name
-    query = {k: v for k, v in request.GET.items() if k != "format"}
+    query: dict[str, str] = {k: str(v) for k, v in request.GET.items() if k != "format"}
     return {
         "report": result,
         "name": name,

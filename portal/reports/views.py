@@ -8,7 +8,7 @@ A bad date range is answered on the page itself with what is wrong (status 400),
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -49,7 +49,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def report(request: HttpRequest, name: str) -> HttpResponse:
+def report(request: HttpRequest, name: str) -> HttpResponseBase:
     if name not in measures.REPORTS or not may_read_reports(scope_of(request.user)):
         raise Http404(_("No such report for you."))
     option_name, options = measures.REPORT_OPTIONS.get(name, ("", {}))
@@ -81,7 +81,7 @@ def _bad_range(
     return render(request, "reports/report.html", context, status=400)
 
 
-def _download(request: HttpRequest, result: measures.Report, w: Window, wanted: str) -> HttpResponse:
+def _download(request: HttpRequest, result: measures.Report, w: Window, wanted: str) -> HttpResponseBase:
     if wanted == "csv":
         return exports.csv_response(result, w)
     try:
@@ -94,7 +94,7 @@ def _download(request: HttpRequest, result: measures.Report, w: Window, wanted: 
 
 @require_GET
 @login_required
-def scorecard(request: HttpRequest, user_id: int) -> HttpResponse:
+def scorecard(request: HttpRequest, user_id: int) -> HttpResponseBase:
     """One salesperson's scorecard: their own, or one of a manager's people, or anyone's for hq."""
     scope = scope_of(request.user)
     try:
