@@ -3,6 +3,7 @@ stores, a salesperson reads only their own scorecard; every report at desk and p
 English, saved as test-artifacts/screenshots/reports-<who>-<width>-<report>.png."""
 
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -74,7 +75,7 @@ def test_a_store_manager_opens_last_months_funnel_and_downloads_it(browser, live
     _fits(page, width, f"reports-manager-{width}-funnel-last-month")
     with page.expect_download() as download:
         page.get_by_role("link", name="下载 CSV").click()
-    text = open(download.value.path(), encoding="utf-8-sig").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert "上海浦东店,3,3,0,2,300000" in text
     context.close()
 
