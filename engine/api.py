@@ -143,6 +143,7 @@ __all__ = [
     "grants_changed",
     "hand_over",
     "inbox_for",
+    "inbox_querysets",
     "incidents",
     "instance_detail",
     "item_as_dict",
@@ -332,3 +333,24 @@ def incidents(*, open_only: bool = True) -> list[dict[str, Any]]:
     if open_only:
         rows = rows.filter(status__in=[IncidentStatus.RETRYING, IncidentStatus.WAITING])
     return [_incident_dict(i) for i in rows]
+
+
+# reports (the inbox at scale): the open items of a user's inbox as querysets, for the inbox list's filters,
+# counts per process and keyset paging (portal/inbox/selectors.py).
+def inbox_querysets(user: Any) -> tuple[Any, Any]:
+    """(open items assigned to the user, open unassigned items their roles may claim), unordered and unlimited.
+
+    The second leaves out the items that name the user among those who may not do them (``excluded``,
+    a JSON list of usernames, matched as its quoted text so that every database can do it).
+    """
+    from .permissions import claimable_filter, grants_for
+    from .workitems import open_items as _open
+
+    grants = grants_for(user)
+    mine = _open().filter(assignee_id=user.pk)
+    claimable = (
+        _open()
+        .filter(claimable_filter(grants), assignee__isnull=True)
+        .exclude(excluded__icontains=f'"{user.get_username()}"')
+    )
+    return mine, claimable
