@@ -77,7 +77,7 @@ class Row:
         return self.item.claimed and bool(self.item.role)
 
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # a page of each list; the next comes by keyset (bench/inbox.py)
 DUE_FILTERS = {
     "overdue": pgettext_lazy("inbox due filter", "Overdue"),
     "today": pgettext_lazy("inbox due filter", "Due by the end of today"),

@@ -1008,7 +1008,7 @@ def deal_rows(w: Window) -> Iterator[dict[str, Any]]:
             "status",
         )
     )
-    people: dict[int, str] = {}
+    people = people_names({s.user_id for s in people_of(list(store_names(w).values()))})
     for pk, at, store, person, customer, brand, model, price, status in rows.iterator(chunk_size=2000):
         if person not in people:
             people[person] = display_name(user_named(person))
