@@ -1,7 +1,7 @@
 """The landing page of managers and hq: this month's funnel against last month, overdue work and SLAs at risk
 per store, stock alerts, the week's deals. Every figure comes from ``measures`` (defined once there)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -44,7 +44,7 @@ class Dashboard:
 def dashboard(w: Window) -> Dashboard:
     """``w`` gives the viewer and the stores; the dates are always this month and this week."""
     start = month_start(today())
-    this_month = Window(w.user, start, today(), w.store_ids, w.region, w.salesperson_id, w.stores)
+    this_month = replace(w, start=start, end=today())
     last_month = this_month.shifted(-1)
     now_counts = _totals(this_month)
     before = _totals(last_month)
@@ -87,7 +87,7 @@ def dashboard(w: Window) -> Dashboard:
         if pk in lines:
             lines[pk].stock, lines[pk].old_stock = row["n"], row["old"]
     week_start = today() - timedelta(days=today().weekday())
-    week = Window(w.user, week_start, today(), w.store_ids, w.region, w.salesperson_id, w.stores)
+    week = replace(w, start=week_start, end=today())
     for pk, row in measures._grouped(measures.deals(week), "store_id", n=Count("id"), revenue=Sum("price")).items():
         if pk in lines:
             lines[pk].week_deals, lines[pk].week_revenue = row["n"], row["revenue"] or 0

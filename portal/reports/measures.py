@@ -15,6 +15,7 @@ and years are the group's (settings.TIME_ZONE). Counts are of records in the ran
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -67,23 +68,28 @@ UNRESOLVED = (ComplaintStatus.OPEN, ComplaintStatus.IN_PROGRESS)
 # --- the records of a window, through the scope layer ------------------------------------------------------
 
 
+def _in_stores(rows: QuerySet, field: str, w: Window) -> QuerySet:
+    """``rows`` of the window's stores (no condition at all when the window is every store of the group)."""
+    return rows if w.everywhere else rows.filter(**{f"{field}__in": w.store_ids})
+
+
 def customers(w: Window) -> QuerySet:
-    rows = scopes.customers_visible_to(w.user).filter(home_store_id__in=w.store_ids)
+    rows = _in_stores(scopes.customers_visible_to(w.user), "home_store_id", w)
     return rows.filter(owner_id=w.salesperson_id) if w.salesperson_id else rows
 
 
 def communications(w: Window) -> QuerySet:
-    rows = scopes.communications_visible_to(w.user).filter(customer__home_store_id__in=w.store_ids)
+    rows = _in_stores(scopes.communications_visible_to(w.user), "customer__home_store_id", w)
     return rows.filter(author_id=w.salesperson_id) if w.salesperson_id else rows
 
 
 def appointments(w: Window) -> QuerySet:
-    rows = scopes.appointments_visible_to(w.user).filter(store_id__in=w.store_ids, kind__in=VISIT_KINDS)
+    rows = _in_stores(scopes.appointments_visible_to(w.user), "store_id", w).filter(kind__in=VISIT_KINDS)
     return rows.filter(created_by_id=w.salesperson_id) if w.salesperson_id else rows
 
 
 def orders(w: Window) -> QuerySet:
-    rows = scopes.orders_visible_to(w.user).filter(store_id__in=w.store_ids)
+    rows = _in_stores(scopes.orders_visible_to(w.user), "store_id", w)
     return rows.filter(salesperson_id=w.salesperson_id) if w.salesperson_id else rows
 
 
@@ -104,28 +110,28 @@ def _own_card(w: Window) -> bool:
 def complaints(w: Window) -> QuerySet:
     if _own_card(w):
         return Complaint.objects.filter(customer__in=customers(w).values("pk"), store_id__in=w.store_ids)
-    rows = scopes.complaints_visible_to(w.user).filter(store_id__in=w.store_ids)
+    rows = _in_stores(scopes.complaints_visible_to(w.user), "store_id", w)
     return rows.filter(customer__owner_id=w.salesperson_id) if w.salesperson_id else rows
 
 
 def return_visits(w: Window) -> QuerySet:
     if _own_card(w):
         return ReturnVisit.objects.filter(customer__in=customers(w).values("pk"), store_id__in=w.store_ids)
-    rows = scopes.return_visits_visible_to(w.user).filter(store_id__in=w.store_ids)
+    rows = _in_stores(scopes.return_visits_visible_to(w.user), "store_id", w)
     return rows.filter(customer__owner_id=w.salesperson_id) if w.salesperson_id else rows
 
 
 def vehicles(w: Window) -> QuerySet:
-    return scopes.vehicles_visible_to(w.user).filter(store_id__in=w.store_ids)
+    return _in_stores(scopes.vehicles_visible_to(w.user), "store_id", w)
 
 
 def leads(w: Window) -> QuerySet:
-    rows = scopes.leads_visible_to(w.user).filter(customer__home_store_id__in=w.store_ids)
+    rows = _in_stores(scopes.leads_visible_to(w.user), "customer__home_store_id", w)
     return rows.filter(customer__owner_id=w.salesperson_id) if w.salesperson_id else rows
 
 
 def follow_ups(w: Window) -> QuerySet:
-    rows = scopes.follow_ups_visible_to(w.user).filter(customer__home_store_id__in=w.store_ids)
+    rows = _in_stores(scopes.follow_ups_visible_to(w.user), "customer__home_store_id", w)
     return rows.filter(owner_id=w.salesperson_id) if w.salesperson_id else rows
 
 
@@ -174,10 +180,12 @@ def _funnel_sources(w: Window) -> list[tuple[str, QuerySet, str, str]]:
     ]
 
 
-def funnel_counts(w: Window, by: str) -> dict[Any, dict[str, int]]:
-    """by "store" or "salesperson": key -> the four stage counts (and revenue)."""
+def funnel_counts(w: Window, by: str, stages: tuple[str, ...] = STAGES) -> dict[Any, dict[str, int]]:
+    """by "store" or "salesperson": key -> the stage counts (and revenue); only ``stages`` are counted."""
     found: dict[Any, dict[str, int]] = defaultdict(lambda: dict.fromkeys((*STAGES, "revenue"), 0))
     for stage, rows, store_field, person_field in _funnel_sources(w):
+        if stage not in stages:
+            continue
         key = store_field if by == "store" else person_field
         aggregates: dict[str, Any] = {"n": Count("id")}
         if stage == "deals":
@@ -189,11 +197,11 @@ def funnel_counts(w: Window, by: str) -> dict[Any, dict[str, int]]:
     return found
 
 
-def _funnel_rows(w: Window, by: str) -> list[tuple[Any, str, dict[str, int]]]:
+def _funnel_rows(w: Window, by: str, stages: tuple[str, ...] = STAGES) -> list[tuple[Any, str, dict[str, int]]]:
     """(key, name, counts) per row of ``by``: store, salesperson, region or group."""
     stores = store_names(w)
     if by == "salesperson":
-        counts = funnel_counts(w, "salesperson")
+        counts = funnel_counts(w, "salesperson", stages)
         ids = {s.user_id for s in people_of(list(stores.values()))} | {k for k in counts if k is not None}
         if w.salesperson_id:
             ids = {w.salesperson_id}
@@ -202,7 +210,7 @@ def _funnel_rows(w: Window, by: str) -> list[tuple[Any, str, dict[str, int]]]:
         if counts.get(None):  # prospects nobody owns (the pool)
             rows.append((None, str(_("The pool (no owner)")), counts[None]))
         return sorted(rows, key=lambda r: (r[0] is None, r[1]))
-    counts = funnel_counts(w, "store")
+    counts = funnel_counts(w, "store", stages)
     blank = dict.fromkeys((*STAGES, "revenue"), 0)
     per_store = [
         (pk, store.name, counts.get(pk, blank)) for pk, store in sorted(stores.items(), key=lambda s: s[1].name)
@@ -228,8 +236,10 @@ FUNNEL_BY = {
 
 def funnel(w: Window, by: str = "store") -> Report:
     by = by if by in FUNNEL_BY else "store"
-    before = {key: figures for key, _n, figures in _funnel_rows(w.shifted(-1), by)}
-    last_year = {key: figures for key, _n, figures in _funnel_rows(w.shifted(-12), by)}
+    # The comparisons need only prospects and deals (communications are the costliest stage to count).
+    compared = ("prospects", "deals")
+    before = {key: figures for key, _n, figures in _funnel_rows(w.shifted(-1), by, compared)}
+    last_year = {key: figures for key, _n, figures in _funnel_rows(w.shifted(-12), by, compared)}
     rows = []
     for key, name, figures in _funnel_rows(w, by):
         row: dict[str, Any] = {"name": name, **figures}
@@ -519,8 +529,10 @@ def lost_to_pool(w: Window) -> dict[int, int]:
         new_value="",
         at__gte=w.since,
         at__lt=w.until,
-        entity_id__in=scopes.customers_visible_to(w.user).filter(home_store_id__in=w.store_ids).values("pk"),
     )
+    if not w.everywhere:
+        visible = _in_stores(scopes.customers_visible_to(w.user), "home_store_id", w)
+        changes = changes.filter(entity_id__in=visible.values("pk"))
     if w.salesperson_id:
         changes = changes.filter(old_value__startswith=f"{w.salesperson_id}:")
     found: dict[int, int] = defaultdict(int)
@@ -609,15 +621,7 @@ def scorecards(w: Window) -> Report:
 def _complaint_table(w: Window, title: Any, label: Any, key: str, namer: Callable[[Any], str]) -> Table:
     now = timezone.now()
     span = (w.end - w.start).days + 1
-    before = Window(
-        w.user,
-        w.start - timedelta(days=span),
-        w.start - timedelta(days=1),
-        w.store_ids,
-        w.region,
-        w.salesperson_id,
-        w.stores,
-    )
+    before = replace(w, start=w.start - timedelta(days=span), end=w.start - timedelta(days=1))
     current = _grouped(
         complaints(w).filter(_in_range("created_at", w)),
         key,
@@ -820,9 +824,8 @@ def stock(w: Window) -> Report:
 
 def work_items(w: Window) -> QuerySet:
     rows = api.WorkItem.objects.filter(created_at__gte=w.since, created_at__lt=w.until)
-    everything = scopes.scope_of(w.user).everything and len(w.store_ids) == len(w.stores) and not w.region
-    store_q = Q(store_id__in=w.store_ids) | (Q(store_id__isnull=True) if everything else Q(pk__in=[]))
-    rows = rows.filter(store_q)
+    if not w.everywhere:  # group-wide work (no store) is hq's, seen only without a store filter
+        rows = rows.filter(store_id__in=w.store_ids)
     return rows.filter(assignee_id=w.salesperson_id) if w.salesperson_id else rows
 
 
@@ -913,7 +916,7 @@ BACKTEST_MONTHS = 6
 
 def monthly_deals(w: Window, first: date, last: date) -> dict[tuple[int, date], int]:
     """(store, month) -> deals, for the months first..last (whole months)."""
-    span = Window(w.user, first, last, w.store_ids, w.region, w.salesperson_id, w.stores)
+    span = replace(w, start=first, end=last)
     found = (
         deals(span)
         .annotate(month=TruncMonth("created_at", tzinfo=zone()))

@@ -5,6 +5,7 @@ only their own scorecard. Anything else (a store, region or person out of reach,
 A bad date range is answered on the page itself with what is wrong (status 400), never an error page.
 """
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -110,7 +111,7 @@ def scorecard(request: HttpRequest, user_id: int) -> HttpResponseBase:
         return render(
             request, "reports/scorecard.html", {"problem": str(bad), "person_id": user_id, "own": True}, status=400
         )
-    w = Window(w.user, w.start, w.end, w.store_ids, w.region, user_id, w.stores)
+    w = replace(w, salesperson_id=user_id, everywhere=False)
     card = measures.scorecards(w)
     months = measures.periods(w, "month")
     result = measures.Report("scorecard", card.title, [card.tables[0], months.tables[0]])

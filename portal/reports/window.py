@@ -7,7 +7,7 @@ the group's (settings.TIME_ZONE): a range runs from the start of its first day t
 """
 
 from calendar import monthrange
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -80,6 +80,9 @@ class Window:
     salesperson_id: int | None = None
     # What the viewer may choose from (the filter's lists): their stores and the people in them.
     stores: tuple[Store, ...] = field(default=(), compare=False)
+    # Every store of the group (hq without a store or region filter): the measures then leave the store
+    # condition out, so the database need not join each record to its store.
+    everywhere: bool = False
 
     @property
     def since(self) -> datetime:
@@ -96,7 +99,7 @@ class Window:
         end = add_months(self.end, months)
         if self.end == month_end(self.end):
             end = month_end(end)  # a whole month stays a whole month (Feb vs Mar)
-        return Window(self.user, start, end, self.store_ids, self.region, self.salesperson_id, self.stores)
+        return replace(self, start=start, end=end)
 
     def query(self, **extra: Any) -> dict[str, str]:
         """The filter as query parameters (links to another report keep it)."""
@@ -168,7 +171,8 @@ def window_for(user: Any, params: Any, *, default_start: date | None = None, def
     start = parse_day(params.get("start"), _("Start")) or default_start or month_start(today())
     end = parse_day(params.get("end"), _("End")) or default_end or today()
     check_range(start, end)
-    return Window(user, start, end, tuple(s.pk for s in chosen), region, salesperson_id, choices)
+    everywhere = allowed == EVERYWHERE and not store and not region
+    return Window(user, start, end, tuple(s.pk for s in chosen), region, salesperson_id, choices, everywhere)
 
 
 def people_of(stores: tuple[Store, ...] | list[Store]) -> Any:

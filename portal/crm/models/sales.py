@@ -35,7 +35,10 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["store", "status"], name="order_store_status_idx")]
+        indexes = [
+            models.Index(fields=["store", "status"], name="order_store_status_idx"),
+            models.Index(fields=["created_at", "store"], name="order_created_idx"),  # reports: deals of a range
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk}"
@@ -98,6 +101,7 @@ class Complaint(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_at", "store"], name="complaint_created_idx")]  # reports
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(satisfaction_score__isnull=True) | models.Q(satisfaction_score__range=(1, 5)),
@@ -151,6 +155,7 @@ class ReturnVisit(models.Model):
 
     class Meta:
         ordering = ["due"]
+        indexes = [models.Index(fields=["done_at"], name="returnvisit_done_idx")]  # reports: satisfaction index
 
     @status.transition(
         source=ReturnVisitStatus.DUE,
