@@ -34,7 +34,7 @@ def test_every_report_opens_for_hq_and_a_store_manager(month, name):
     for who in ("hq", "manager"):
         response = signed_in(month["people"][who]).get(f"/reports/{name}/", OCTOBER)
         assert response.status_code == 200, (who, name)
-        assert b"<table class=\"report" in response.content
+        assert b'<table class="report' in response.content
 
 
 def test_a_store_manager_reads_only_their_stores(month):
