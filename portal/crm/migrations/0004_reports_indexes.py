@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="customer",
-            index=models.Index(fields=["created_at", "home_store", "owner"], name="customer_created_idx"),
+            index=models.Index(fields=["created_at", "home_store", "owner", "source"], name="customer_created_idx"),
         ),
         migrations.AddIndex(
             model_name="leadintake",
@@ -33,7 +33,9 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="order",
-            index=models.Index(fields=["created_at", "store"], name="order_created_idx"),
+            index=models.Index(
+                fields=["created_at", "store", "salesperson", "status", "price"], name="order_created_idx"
+            ),
         ),
         migrations.AddIndex(
             model_name="returnvisit",

@@ -78,7 +78,7 @@ class Customer(models.Model):
             # newest contact first (bench/search.py, combined filter).
             models.Index(fields=["home_store", "owner", "last_contact_at"], name="customer_pool_contact_idx"),
             # reports: prospects created in a date range, per store and owner, from the index alone
-            models.Index(fields=["created_at", "home_store", "owner"], name="customer_created_idx"),
+            models.Index(fields=["created_at", "home_store", "owner", "source"], name="customer_created_idx"),
         ]
         constraints = [
             # The pool holds prospects only: a closed customer always has an owner.
