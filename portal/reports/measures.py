@@ -48,6 +48,7 @@ from portal.crm.models import (
 from portal.crm.models.choices import ONLINE_SOURCES
 from portal.ui.people import display_name
 
+from .models import CommunicationDay
 from .tables import DAYS, PERCENT, SCORE, TEXT, YUAN, Chart, Column, Report, Table, change, ratio
 from .window import Window, add_months, may_read_reports, month_start, people_of, today, user_named, zone
 
@@ -80,6 +81,14 @@ def customers(w: Window) -> QuerySet:
 
 def communications(w: Window) -> QuerySet:
     rows = _in_stores(scopes.communications_visible_to(w.user), "customer__home_store_id", w)
+    return rows.filter(author_id=w.salesperson_id) if w.salesperson_id else rows
+
+
+def communication_days(w: Window) -> QuerySet:
+    """The daily counts of communications (portal.reports.daily keeps them) of the window's days, stores and
+    author: what the funnel counts, without joining each note to its customer. They are kept per home store,
+    so they answer exactly the store managers' and hq's scope (the only readers of the funnel)."""
+    rows = _in_stores(CommunicationDay.objects.filter(day__gte=w.start, day__lte=w.end), "store_id", w)
     return rows.filter(author_id=w.salesperson_id) if w.salesperson_id else rows
 
 
@@ -174,7 +183,7 @@ def _funnel_sources(w: Window) -> list[tuple[str, QuerySet, str, str]]:
     """(stage, records in the range, store field, person field)."""
     return [
         ("prospects", customers(w).filter(_in_range("created_at", w)), "home_store_id", "owner_id"),
-        ("communications", communications(w).filter(_in_range("at", w)), "customer__home_store_id", "author_id"),
+        ("communications", communication_days(w), "store_id", "author_id"),
         ("visits", appointments(w).filter(_in_range("at", w)), "store_id", "created_by_id"),
         ("deals", deals(w), "store_id", "salesperson_id"),
     ]
@@ -187,7 +196,7 @@ def funnel_counts(w: Window, by: str, stages: tuple[str, ...] = STAGES) -> dict[
         if stage not in stages:
             continue
         key = store_field if by == "store" else person_field
-        aggregates: dict[str, Any] = {"n": Count("id")}
+        aggregates: dict[str, Any] = {"n": Sum("count") if stage == "communications" else Count("id")}
         if stage == "deals":
             aggregates["revenue"] = Sum("price")
         for value, row in _grouped(rows, key, **aggregates).items():
