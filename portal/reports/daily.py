@@ -46,10 +46,10 @@ def _bucket(note: Communication) -> Bucket | None:
 
 
 def _before_note_saved(sender: Any, instance: Communication, raw: bool = False, **kwargs: Any) -> None:
-    setattr(instance, "_reports_old", None)
+    vars(instance)["_reports_old"] = None
     if instance.pk and not raw:
         old = Communication.objects.filter(pk=instance.pk).only("at", "customer_id", "author_id").first()
-        setattr(instance, "_reports_old", _bucket(old) if old else None)
+        vars(instance)["_reports_old"] = _bucket(old) if old else None
 
 
 def _note_saved(sender: Any, instance: Communication, created: bool, raw: bool = False, **kwargs: Any) -> None:
@@ -66,7 +66,7 @@ def _note_saved(sender: Any, instance: Communication, created: bool, raw: bool =
 
 
 def _before_note_deleted(sender: Any, instance: Communication, **kwargs: Any) -> None:
-    setattr(instance, "_reports_old", _bucket(instance))
+    vars(instance)["_reports_old"] = _bucket(instance)
 
 
 def _note_deleted(sender: Any, instance: Communication, **kwargs: Any) -> None:
@@ -76,10 +76,10 @@ def _note_deleted(sender: Any, instance: Communication, **kwargs: Any) -> None:
 
 
 def _before_customer_saved(sender: Any, instance: Customer, raw: bool = False, **kwargs: Any) -> None:
-    setattr(instance, "_reports_store", None)
+    vars(instance)["_reports_store"] = None
     if instance.pk and not raw:
         old = Customer.objects.filter(pk=instance.pk).values_list("home_store_id", flat=True).first()
-        setattr(instance, "_reports_store", old)
+        vars(instance)["_reports_store"] = old
 
 
 def _customer_saved(sender: Any, instance: Customer, raw: bool = False, **kwargs: Any) -> None:
