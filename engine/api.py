@@ -160,6 +160,7 @@ __all__ = [
     "grants_changed",
     "hand_over",
     "inbox_for",
+    "inbox_querysets",
     "incidents",
     "instance_detail",
     "item_as_dict",
@@ -545,3 +546,24 @@ from .rules.replay import ReplayRunning  # noqa: E402
 from .rules.replay import replay_edit as replay_rules  # noqa: E402
 
 __all__ += ["REPLAY_DAYS", "ReplayRunning", "purge_rule_facts", "replay_rules"]
+
+
+# reports (the inbox at scale): the open items of a user's inbox as querysets, for the inbox list's filters,
+# counts per process and keyset paging (portal/inbox/selectors.py).
+def inbox_querysets(user: Any) -> tuple[Any, Any]:
+    """(open items assigned to the user, open unassigned items their roles may claim), unordered and unlimited.
+
+    The second leaves out the items that name the user among those who may not do them (``excluded``,
+    a JSON list of usernames, matched as its quoted text so that every database can do it).
+    """
+    from .permissions import claimable_filter, grants_for
+    from .workitems import open_items as _open
+
+    grants = grants_for(user)
+    mine = _open().filter(assignee_id=user.pk)
+    claimable = (
+        _open()
+        .filter(claimable_filter(grants), assignee__isnull=True)
+        .exclude(excluded__icontains=f'"{user.get_username()}"')
+    )
+    return mine, claimable

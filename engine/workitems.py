@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
 from . import audit, clock
@@ -363,7 +363,10 @@ def counts_for(user: Any, grants: Grants | None = None) -> dict[str, int]:
         .filter(claimable_filter(grants), assignee__isnull=True)
         .exclude(kind=ItemKind.NOTICE)
         .count(),
+        # reports (the inbox at scale): one count over two arms, each read from its partial index; an OR of the
+        # two in one WHERE scanned every work item (0.7 s at 1,100,000 items, bench/inbox.py)
         "notices": open_items()
-        .filter(Q(assignee_id=user.pk) | (claimable_filter(grants) & Q(assignee__isnull=True)), kind=ItemKind.NOTICE)
+        .filter(assignee_id=user.pk, kind=ItemKind.NOTICE)
+        .union(open_items().filter(claimable_filter(grants), assignee__isnull=True, kind=ItemKind.NOTICE), all=True)
         .count(),
     }

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "portal.inbox",
     "portal.studio",
+    "portal.reports",  # reports: funnels, period reports, scorecards, dashboards
     "portal.ui",
     "portal.ops",
     "axes",

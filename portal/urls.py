@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("portal.inbox.urls")),
     path("crm/", include("portal.crm.urls")),
     path("studio/", include("portal.studio.urls")),
+    path("reports/", include("portal.reports.urls")),  # reports
     path("", include("portal.crm.api.urls")),  # api/v1/... and api/schema/
 ]

@@ -193,7 +193,10 @@ def _pages(world):
 
 
 QUERIES = {
-    "inbox": 12,
+    # the inbox at scale: two grouped counts (the totals and the counts per process the filter offers, over
+    # all open work, no longer the length of a 200-row list) and the notices read on their own (a page of
+    # the lists no longer carries them)
+    "inbox": 15,
     # the subject card: the customer with their phone (in scope), their grants, the appointment, the car;
     # where the step stands: the instance, its completed steps, its earliest timer
     "work item": 27,

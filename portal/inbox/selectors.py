@@ -4,11 +4,14 @@ Only ``engine.api`` answers who may see or do what; the rest is reading rows
 (work items, deployments, audit events, stores) to name things for people.
 """
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Min, Q, QuerySet
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
@@ -74,6 +77,66 @@ class Row:
         return self.item.claimed and bool(self.item.role)
 
 
+PAGE_SIZE = 25  # a page of each list; the next comes by keyset (bench/inbox.py)
+DUE_FILTERS = {
+    "overdue": pgettext_lazy("inbox due filter", "Overdue"),
+    "today": pgettext_lazy("inbox due filter", "Due by the end of today"),
+    "week": pgettext_lazy("inbox due filter", "Due by the end of this week"),
+    "none": pgettext_lazy("inbox due filter", "No due time"),
+}
+NO_DUE = "-"  # a keyset cursor's due part for an item without a due time (they come last)
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What the inbox list is narrowed to: a process, one of its steps, a subject, a due window; and where
+    each list's page starts (the keyset cursor of the last row of the page before)."""
+
+    process: str = ""
+    step: str = ""
+    subject: str = ""
+    due: str = ""
+    mine_after: str = ""
+    claimable_after: str = ""
+
+    @classmethod
+    def from_query(cls, params: Any) -> "InboxFilter":
+        def text(name: str, limit: int = 200) -> str:
+            return (params.get(name) or "").strip()[:limit]
+
+        due = text("due")
+        return cls(
+            process=text("process"),
+            step=text("step"),
+            subject=text("subject", 100),
+            due=due if due in DUE_FILTERS else "",
+            mine_after=text("mine_after", 80),
+            claimable_after=text("claimable_after", 80),
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.process or self.step or self.subject or self.due)
+
+    def query(self, **extra: str) -> str:
+        """The filter (without the cursors) as a query string, with ``extra`` parameters (an empty one drops
+        that part of the filter)."""
+        params = {
+            k: v
+            for k, v in (("process", self.process), ("step", self.step), ("subject", self.subject), ("due", self.due))
+            if v
+        }
+        params.update(extra)
+        return urlencode({k: v for k, v in params.items() if v})
+
+
+@dataclass(frozen=True)
+class ProcessCount:
+    process_id: str
+    name: str
+    count: int
+
+
 @dataclass(frozen=True)
 class InboxPage:
     mine: list[Row]
@@ -81,15 +144,57 @@ class InboxPage:
     notices: list[Row]
     sort: str
     sorts: dict[str, Any] = field(default_factory=lambda: SORTS)
+    filters: InboxFilter = field(default_factory=InboxFilter)
+    mine_total: int = 0
+    claimable_total: int = 0
+    processes: list[ProcessCount] = field(default_factory=list)
+    steps: list[tuple[str, str]] = field(default_factory=list)
+    mine_next: str = ""
+    claimable_next: str = ""
+    due_filters: dict[str, Any] = field(default_factory=lambda: DUE_FILTERS)
 
 
-def inbox_page(user: Any, *, sort: str, highlight: set[int] | None = None) -> InboxPage:
+def inbox_page(
+    user: Any, *, sort: str, highlight: set[int] | None = None, filters: InboxFilter | None = None
+) -> InboxPage:
+    """The inbox's lists: a page of each (keyset paged: the page after a cursor), the totals, and the counts
+    per process that the filter offers. Every query reads the open items' partial indexes."""
     sort = sort if sort in SORTS else "due"
-    inbox = api.inbox_for(user, sort=sort)
-    everything = api.localize_items([*inbox.mine, *inbox.claimable, *inbox.notices])
-    processes = process_names({i.process_id for i in everything if i.process_id})
-    stores = store_names({i.store_id for i in everything if i.store_id is not None})
+    filters = filters or InboxFilter()
     at = now()
+    mine_q, claimable_q = api.inbox_querysets(user)
+    narrowed = _narrow(filters, at)
+    by_process: dict[str, list[int]] = {}
+    for index, rows_q in enumerate((mine_q, claimable_q)):
+        for process_id, n in (
+            rows_q.filter(_narrow(replace(filters, process="", step=""), at))
+            .exclude(kind=ItemKind.NOTICE)
+            .order_by()
+            .values_list("process_id")
+            .annotate(n=Count("id"))
+        ):
+            by_process.setdefault(process_id, [0, 0])[index] += n
+    if filters.process:
+        totals = by_process.get("" if filters.process == STANDALONE else filters.process, [0, 0])
+        if filters.step:
+            totals = [rows_q.filter(narrowed).exclude(kind=ItemKind.NOTICE).count() for rows_q in (mine_q, claimable_q)]
+    else:
+        totals = [sum(v[0] for v in by_process.values()), sum(v[1] for v in by_process.values())]
+    lists = [rows_q.filter(narrowed).exclude(kind=ItemKind.NOTICE) for rows_q in (mine_q, claimable_q)]
+    mine_items, mine_next = _page(lists[0], sort, filters.mine_after)
+    claimable_items, claimable_next = _page(lists[1], sort, filters.claimable_after)
+    username = user.get_username()
+    claimable_items = [i for i in claimable_items if username not in (i.excluded or [])]
+    # Two arms in one query, each read from its partial index (an OR in one WHERE reads every work item).
+    notices = sorted(
+        mine_q.filter(kind=ItemKind.NOTICE)
+        .union(claimable_q.filter(kind=ItemKind.NOTICE), all=True)
+        .order_by("-id")[:PAGE_SIZE],
+        key=lambda i: (i.due_at is None, i.due_at or at, i.priority, i.pk),
+    )
+    everything = api.localize_items([*mine_items, *claimable_items, *notices])
+    names = process_names({i.process_id for i in everything if i.process_id} | set(by_process) - {""})
+    stores = store_names({i.store_id for i in everything if i.store_id is not None})
     highlight = highlight or set()
     links = subject_links(everything)
 
@@ -97,7 +202,7 @@ def inbox_page(user: Any, *, sort: str, highlight: set[int] | None = None) -> In
         return [
             Row(
                 item=i,
-                process=processes.get(i.process_id) or str(KIND_LABELS.get(i.kind, i.kind)),
+                process=names.get(i.process_id) or str(KIND_LABELS.get(i.kind, i.kind)),
                 store=store_label(i, stores),
                 overdue=is_overdue(i, at),
                 ticket=tickets.issue(user, i.pk),
@@ -107,7 +212,114 @@ def inbox_page(user: Any, *, sort: str, highlight: set[int] | None = None) -> In
             for i in items
         ]
 
-    return InboxPage(rows(inbox.mine), rows(inbox.claimable), rows(inbox.notices), sort)
+    processes = sorted(
+        (
+            ProcessCount(pid or STANDALONE, names.get(pid) or (pid if pid else str(_("Reminders and alerts"))), sum(n))
+            for pid, n in by_process.items()
+        ),
+        key=lambda p: (-p.count, p.name),
+    )
+    return InboxPage(
+        rows(mine_items),
+        rows(claimable_items),
+        rows(notices),
+        sort,
+        filters=filters,
+        mine_total=totals[0],
+        claimable_total=totals[1],
+        processes=processes,
+        steps=_steps(mine_q, claimable_q, filters.process) if filters.process not in ("", STANDALONE) else [],
+        mine_next=mine_next,
+        claimable_next=claimable_next,
+    )
+
+
+def _narrow(filters: InboxFilter, at: datetime) -> Q:
+    """The filter as a condition on open work items."""
+    q = Q()
+    if filters.process:
+        q &= Q(process_id="" if filters.process == STANDALONE else filters.process)
+    if filters.step:
+        q &= Q(element_id=filters.step)
+    if filters.subject:
+        q &= Q(subject_label__icontains=filters.subject) | Q(subject_ref=filters.subject)
+    if filters.due == "overdue":
+        q &= Q(due_at__lt=at)
+    elif filters.due in ("today", "week"):
+        local = timezone.localtime(at)
+        days = 1 if filters.due == "today" else 7 - local.weekday()
+        end = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=days)
+        q &= Q(due_at__lt=end)
+    elif filters.due == "none":
+        q &= Q(due_at__isnull=True)
+    return q
+
+
+STANDALONE = "-"  # the process filter's value for work from no process (reminders, warnings, alerts)
+
+
+def _order(sort: str) -> list[Any]:
+    if sort == "priority":
+        return ["priority", F("due_at").asc(nulls_last=True), "id"]
+    return [F("due_at").asc(nulls_last=True), "priority", "id"]
+
+
+def _cursor(item: WorkItem) -> str:
+    due = item.due_at.isoformat() if item.due_at is not None else NO_DUE
+    return f"{due}|{item.priority}|{item.pk}"
+
+
+def _after(sort: str, cursor: str) -> Q | None:
+    """The rows after ``cursor`` in ``sort`` order (due times ascending, none last; then priority, id), as
+    one condition the database answers from the index instead of skipping rows (keyset paging)."""
+    try:
+        due_text, priority_text, pk_text = cursor.split("|")
+        priority, pk = int(priority_text), int(pk_text)
+        due = None if due_text == NO_DUE else datetime.fromisoformat(due_text)
+    except ValueError:
+        return None
+    if sort == "priority":
+        same_priority = _after_due(due, pk)
+        return Q(priority__gt=priority) | (Q(priority=priority) & same_priority)
+    if due is None:
+        return Q(due_at__isnull=True) & (Q(priority__gt=priority) | Q(priority=priority, id__gt=pk))
+    return (
+        Q(due_at__gt=due)
+        | Q(due_at__isnull=True)
+        | Q(due_at=due, priority__gt=priority)
+        | Q(due_at=due, priority=priority, id__gt=pk)
+    )
+
+
+def _after_due(due: datetime | None, pk: int) -> Q:
+    """Within one priority: (due ascending, none last, id) after (due, pk)."""
+    if due is None:
+        return Q(due_at__isnull=True, id__gt=pk)
+    return Q(due_at__gt=due) | Q(due_at__isnull=True) | Q(due_at=due, id__gt=pk)
+
+
+def _page(rows: QuerySet[WorkItem], sort: str, cursor: str) -> tuple[list[WorkItem], str]:
+    """One page of ``rows`` after ``cursor``, and the cursor of the next page ("" on the last)."""
+    after = _after(sort, cursor) if cursor else None
+    if after is not None:
+        rows = rows.filter(after)
+    found = list(rows.order_by(*_order(sort))[: PAGE_SIZE + 1])
+    more = len(found) > PAGE_SIZE
+    found = found[:PAGE_SIZE]
+    return found, _cursor(found[-1]) if more and found else ""
+
+
+def _steps(mine_q: QuerySet[WorkItem], claimable_q: QuerySet[WorkItem], process: str) -> list[tuple[str, str]]:
+    """The steps of ``process`` that have work in this inbox: (element id, title) for the step filter."""
+    found = (
+        (mine_q | claimable_q)
+        .filter(process_id=process)
+        .exclude(element_id="")
+        .order_by()
+        .values_list("element_id")
+        .annotate(title=Min("title"))
+    )
+    return sorted(((element, title) for element, title in found), key=lambda s: s[1])
 
 
 def is_overdue(item: WorkItem, at: datetime) -> bool:

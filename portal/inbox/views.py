@@ -20,7 +20,10 @@ MAX_HIGHLIGHTED = 10
 @signed_in()
 def inbox(request: HttpRequest) -> HttpResponse:
     page = selectors.inbox_page(
-        request.user, sort=request.GET.get("sort", "due"), highlight=_ids(request.GET.get("opened", ""))
+        request.user,
+        sort=request.GET.get("sort", "due"),
+        highlight=_ids(request.GET.get("opened", "")),
+        filters=selectors.InboxFilter.from_query(request.GET),
     )
     if is_htmx(request):
         return render(request, "inbox/_lists.html", {"page": page, "partial": True})

@@ -77,6 +77,8 @@ class Customer(models.Model):
             # A salesperson's view is their own customers or their store's pool: the pool part,
             # newest contact first (bench/search.py, combined filter).
             models.Index(fields=["home_store", "owner", "last_contact_at"], name="customer_pool_contact_idx"),
+            # reports: prospects created in a date range, per store and owner, from the index alone
+            models.Index(fields=["created_at", "home_store", "owner", "source"], name="customer_created_idx"),
         ]
         constraints = [
             # The pool holds prospects only: a closed customer always has an owner.
@@ -149,6 +151,7 @@ class LeadIntake(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["received_at"], name="leadintake_received_idx")]  # reports: channels
 
 
 class LeadImportStatus(models.TextChoices):
@@ -190,7 +193,11 @@ class Communication(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["customer", "at"], name="communication_customer_at_idx")]
+        indexes = [
+            models.Index(fields=["customer", "at"], name="communication_customer_at_idx"),
+            # reports: the communications of a date range, per author and customer
+            models.Index(fields=["at", "author", "customer"], name="communication_at_idx"),
+        ]
 
 
 class Appointment(models.Model):
@@ -207,6 +214,8 @@ class Appointment(models.Model):
 
     class Meta:
         ordering = ["-at"]
+        # reports: the visits booked in a date range, per store
+        indexes = [models.Index(fields=["at", "store"], name="appointment_at_idx")]
 
 
 class FollowUpPlan(models.Model):

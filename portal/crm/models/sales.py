@@ -35,7 +35,11 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["store", "status"], name="order_store_status_idx")]
+        indexes = [
+            models.Index(fields=["store", "status"], name="order_store_status_idx"),
+            # reports: the deals of a date range per store and salesperson, and their revenue, from the index alone
+            models.Index(fields=["created_at", "store", "salesperson", "status", "price"], name="order_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk}"
@@ -98,6 +102,7 @@ class Complaint(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_at", "store"], name="complaint_created_idx")]  # reports
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(satisfaction_score__isnull=True) | models.Q(satisfaction_score__range=(1, 5)),
@@ -151,6 +156,7 @@ class ReturnVisit(models.Model):
 
     class Meta:
         ordering = ["due"]
+        indexes = [models.Index(fields=["done_at"], name="returnvisit_done_idx")]  # reports: satisfaction index
 
     @status.transition(
         source=ReturnVisitStatus.DUE,

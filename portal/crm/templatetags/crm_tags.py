@@ -37,6 +37,8 @@ def menu_for(context: template.Context) -> dict[str, bool]:
         "service_day": bool(scope.stores(*SERVICE_DAY_ROLES)),
         "rules": scope.holds("admin", "hq"),  # the rule studio (issue 20): admins edit, hq reads
         "studio": scope.holds("admin", "hq", "store_manager"),  # the process studio (portal/studio/access.py)
+        # reports: managers and hq read the reports, a salesperson their own scorecard
+        "reports": scope.everything or scope.holds("store_manager", "sales"),
     }
     if request is not None:
         request._lotflow_menu = menu

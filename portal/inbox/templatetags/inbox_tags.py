@@ -37,6 +37,12 @@ def inbox_nav(context: template.Context, oob: bool = False) -> dict[str, Any]:
     return {"counts": api.counts_for(user), "oob": oob}
 
 
+@register.simple_tag
+def inbox_query(page: Any, **extra: str) -> str:
+    """The inbox's filter as a query string with ``extra`` parameters (a sort, a process, a page's cursor)."""
+    return page.filters.query(**{"sort": page.sort, **{k: str(v) for k, v in extra.items()}})
+
+
 @register.filter
 def priority_label(priority: int) -> str:
     return str(PRIORITY_LABELS.get(priority, priority))

@@ -1,0 +1,1075 @@
+"""Every figure the reports show, defined once (docs/reports.md says the same in words).
+
+Each measure reads its records through ``portal.crm.scopes`` (what the viewer may see) and narrows them to
+the window's stores, range and salesperson (``portal.reports.window``). Days, weeks (from Monday), months
+and years are the group's (settings.TIME_ZONE). Counts are of records in the range:
+
+- prospect: a customer record created in the range (``Customer.created_at``), in its home store, of its owner
+- communication: a contact note written in the range (``Communication.at``), of the customer's home store,
+  of its author
+- visit booked (到店预约): a store visit or test drive appointment whose time falls in the range
+  (``Appointment.at``: the model records no booking time), of its store, of the person who booked it
+- deal: an order created in the range and not cancelled, of its store, of its salesperson; revenue is the
+  sum of those orders' prices
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, F, Min, Q, QuerySet, Sum
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek, TruncYear
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from engine import api
+from portal.crm import scopes
+from portal.crm.brands import car_name
+from portal.crm.models import (
+    AppointmentKind,
+    ChangeRecord,
+    Complaint,
+    ComplaintStatus,
+    IntentLevel,
+    OrderStatus,
+    ReturnVisit,
+    ReturnVisitStatus,
+    Source,
+    Store,
+    Use,
+    VehicleStatus,
+)
+from portal.crm.models.choices import ONLINE_SOURCES
+from portal.ui.people import display_name
+
+from .models import CommunicationDay
+from .tables import DAYS, PERCENT, SCORE, TEXT, YUAN, Chart, Column, Report, Table, change, ratio
+from .window import Window, add_months, may_read_reports, month_start, people_of, today, user_named, zone
+
+STAGES = ("prospects", "communications", "visits", "deals")
+STAGE_LABELS = {
+    "prospects": _("Prospects"),
+    "communications": _("Communications"),
+    "visits": _("Visits booked"),
+    "deals": _("Deals"),
+}
+VISIT_KINDS = (AppointmentKind.VISIT, AppointmentKind.TEST_DRIVE)
+LIVE_DEAL = ~Q(status=OrderStatus.CANCELLED)
+IN_STOCK = (VehicleStatus.IN_STOCK, VehicleStatus.RESERVED, VehicleStatus.IN_TRANSFER)
+AGE_BUCKETS = (("age_0_30", 0, 30), ("age_31_60", 31, 60), ("age_61_90", 61, 90), ("age_90_plus", 91, None))
+UNRESOLVED = (ComplaintStatus.OPEN, ComplaintStatus.IN_PROGRESS)
+
+
+# --- the records of a window, through the scope layer ------------------------------------------------------
+
+
+def _in_stores(rows: QuerySet, field: str, w: Window) -> QuerySet:
+    """``rows`` of the window's stores (no condition at all when the window is every store of the group)."""
+    return rows if w.everywhere else rows.filter(**{f"{field}__in": w.store_ids})
+
+
+def customers(w: Window) -> QuerySet:
+    rows = _in_stores(scopes.customers_visible_to(w.user), "home_store_id", w)
+    return rows.filter(owner_id=w.salesperson_id) if w.salesperson_id else rows
+
+
+def communications(w: Window) -> QuerySet:
+    rows = _in_stores(scopes.communications_visible_to(w.user), "customer__home_store_id", w)
+    return rows.filter(author_id=w.salesperson_id) if w.salesperson_id else rows
+
+
+def communication_days(w: Window) -> QuerySet:
+    """The daily counts of communications (portal.reports.daily keeps them) of the window's days, stores and
+    author: what the funnel counts, without joining each note to its customer. They are kept per home store,
+    so they answer exactly the store managers' and hq's scope (the only readers of the funnel)."""
+    rows = _in_stores(CommunicationDay.objects.filter(day__gte=w.start, day__lte=w.end), "store_id", w)
+    return rows.filter(author_id=w.salesperson_id) if w.salesperson_id else rows
+
+
+def appointments(w: Window) -> QuerySet:
+    rows = _in_stores(scopes.appointments_visible_to(w.user), "store_id", w).filter(kind__in=VISIT_KINDS)
+    return rows.filter(created_by_id=w.salesperson_id) if w.salesperson_id else rows
+
+
+def orders(w: Window) -> QuerySet:
+    rows = _in_stores(scopes.orders_visible_to(w.user), "store_id", w)
+    return rows.filter(salesperson_id=w.salesperson_id) if w.salesperson_id else rows
+
+
+def deals(w: Window) -> QuerySet:
+    return orders(w).filter(LIVE_DEAL, created_at__gte=w.since, created_at__lt=w.until)
+
+
+def _own_card(w: Window) -> bool:
+    """A salesperson reading their own scorecard: complaints and return-visit scores about their own
+    customers count there (as figures only; the records stay out of their reach)."""
+    return (
+        w.salesperson_id is not None
+        and w.salesperson_id == getattr(w.user, "pk", None)
+        and not (may_read_reports(scopes.scope_of(w.user)))
+    )
+
+
+def complaints(w: Window) -> QuerySet:
+    if _own_card(w):
+        return Complaint.objects.filter(customer__in=customers(w).values("pk"), store_id__in=w.store_ids)
+    rows = _in_stores(scopes.complaints_visible_to(w.user), "store_id", w)
+    return rows.filter(customer__owner_id=w.salesperson_id) if w.salesperson_id else rows
+
+
+def return_visits(w: Window) -> QuerySet:
+    if _own_card(w):
+        return ReturnVisit.objects.filter(customer__in=customers(w).values("pk"), store_id__in=w.store_ids)
+    rows = _in_stores(scopes.return_visits_visible_to(w.user), "store_id", w)
+    return rows.filter(customer__owner_id=w.salesperson_id) if w.salesperson_id else rows
+
+
+def vehicles(w: Window) -> QuerySet:
+    return _in_stores(scopes.vehicles_visible_to(w.user), "store_id", w)
+
+
+def leads(w: Window) -> QuerySet:
+    rows = _in_stores(scopes.leads_visible_to(w.user), "customer__home_store_id", w)
+    return rows.filter(customer__owner_id=w.salesperson_id) if w.salesperson_id else rows
+
+
+def follow_ups(w: Window) -> QuerySet:
+    rows = _in_stores(scopes.follow_ups_visible_to(w.user), "customer__home_store_id", w)
+    return rows.filter(owner_id=w.salesperson_id) if w.salesperson_id else rows
+
+
+def _in_range(field: str, w: Window) -> Q:
+    return Q(**{f"{field}__gte": w.since, f"{field}__lt": w.until})
+
+
+def _grouped(rows: QuerySet, key: str, **aggregates: Any) -> dict[Any, dict[str, Any]]:
+    """key value -> the aggregates, one GROUP BY query."""
+    return {r[key]: r for r in rows.order_by().values(key).annotate(**aggregates)}
+
+
+# --- naming rows ---------------------------------------------------------------------------------------------
+
+
+def store_names(w: Window) -> dict[int, Store]:
+    return {s.pk: s for s in w.stores if s.pk in w.store_ids}
+
+
+def people_names(ids: set[int]) -> dict[int, str]:
+    from django.contrib.auth import get_user_model
+
+    return {u.pk: display_name(u) for u in get_user_model().objects.filter(pk__in=ids)}
+
+
+def customers_link(w: Window, **extra: Any) -> str:
+    """The CRM's customer list filtered to the prospects behind a number (created in the range)."""
+    params = {"consulted_from": w.start.isoformat(), "consulted_to": w.end.isoformat(), **extra}
+    return reverse("crm:customers") + "?" + urlencode(params)
+
+
+def vehicles_link(**params: Any) -> str:
+    return reverse("crm:vehicles") + "?" + urlencode(params)
+
+
+# --- the funnel ------------------------------------------------------------------------------------------------
+
+
+def _funnel_sources(w: Window) -> list[tuple[str, QuerySet, str, str]]:
+    """(stage, records in the range, store field, person field)."""
+    return [
+        ("prospects", customers(w).filter(_in_range("created_at", w)), "home_store_id", "owner_id"),
+        ("communications", communication_days(w), "store_id", "author_id"),
+        ("visits", appointments(w).filter(_in_range("at", w)), "store_id", "created_by_id"),
+        ("deals", deals(w), "store_id", "salesperson_id"),
+    ]
+
+
+def funnel_counts(w: Window, by: str, stages: tuple[str, ...] = STAGES) -> dict[Any, dict[str, int]]:
+    """by "store" or "salesperson": key -> the stage counts (and revenue); only ``stages`` are counted."""
+    found: dict[Any, dict[str, int]] = defaultdict(lambda: dict.fromkeys((*STAGES, "revenue"), 0))
+    for stage, rows, store_field, person_field in _funnel_sources(w):
+        if stage not in stages:
+            continue
+        key = store_field if by == "store" else person_field
+        aggregates: dict[str, Any] = {"n": Sum("count") if stage == "communications" else Count("id")}
+        if stage == "deals":
+            aggregates["revenue"] = Sum("price")
+        for value, row in _grouped(rows, key, **aggregates).items():
+            found[value][stage] += row["n"]
+            if stage == "deals":
+                found[value]["revenue"] += row["revenue"] or 0
+    return found
+
+
+def _funnel_rows(w: Window, by: str, stages: tuple[str, ...] = STAGES) -> list[tuple[Any, str, dict[str, int]]]:
+    """(key, name, counts) per row of ``by``: store, salesperson, region or group."""
+    stores = store_names(w)
+    if by == "salesperson":
+        counts = funnel_counts(w, "salesperson", stages)
+        ids = {s.user_id for s in people_of(list(stores.values()))} | {k for k in counts if k is not None}
+        if w.salesperson_id:
+            ids = {w.salesperson_id}
+        names = people_names(ids)
+        rows = [(i, names.get(i, ""), counts.get(i) or dict.fromkeys((*STAGES, "revenue"), 0)) for i in ids]
+        if counts.get(None):  # prospects nobody owns (the pool)
+            rows.append((None, str(_("The pool (no owner)")), counts[None]))
+        return sorted(rows, key=lambda r: (r[0] is None, r[1]))
+    counts = funnel_counts(w, "store", stages)
+    blank = dict.fromkeys((*STAGES, "revenue"), 0)
+    per_store = [
+        (pk, store.name, counts.get(pk, blank)) for pk, store in sorted(stores.items(), key=lambda s: s[1].name)
+    ]
+    if by == "store":
+        return per_store
+    merged: dict[str, dict[str, int]] = {}
+    for pk, _name, figures in per_store:
+        key = stores[pk].region if by == "region" else str(_("The whole group"))
+        total = merged.setdefault(key, dict(blank))
+        for stage, n in figures.items():
+            total[stage] += n
+    return [(key, key, figures) for key, figures in sorted(merged.items())]
+
+
+FUNNEL_BY = {
+    "store": _("Store"),
+    "salesperson": _("Salesperson"),
+    "region": _("Region"),
+    "group": _("The whole group"),
+}
+
+
+def funnel(w: Window, by: str = "store") -> Report:
+    by = by if by in FUNNEL_BY else "store"
+    # The comparisons need only prospects and deals (communications are the costliest stage to count).
+    compared = ("prospects", "deals")
+    before = {key: figures for key, _n, figures in _funnel_rows(w.shifted(-1), by, compared)}
+    last_year = {key: figures for key, _n, figures in _funnel_rows(w.shifted(-12), by, compared)}
+    rows = []
+    for key, name, figures in _funnel_rows(w, by):
+        row: dict[str, Any] = {"name": name, **figures}
+        row["to_communication"] = ratio(figures["communications"], figures["prospects"])
+        row["to_visit"] = ratio(figures["visits"], figures["communications"])
+        row["to_deal"] = ratio(figures["deals"], figures["visits"])
+        row["conversion"] = ratio(figures["deals"], figures["prospects"])
+        prev, year = before.get(key, {}), last_year.get(key, {})
+        row["deals_last_month"] = prev.get("deals", 0)
+        row["deals_change_month"] = change(figures["deals"], prev.get("deals"))
+        row["conversion_last_month"] = ratio(prev.get("deals"), prev.get("prospects"))
+        row["deals_last_year"] = year.get("deals", 0)
+        row["deals_change_year"] = change(figures["deals"], year.get("deals"))
+        link: dict[str, Any] = {}
+        if by == "store":
+            link = {"store": key}
+        elif by == "salesperson" and key is not None:
+            link = {"owner": key}
+        elif by == "salesperson":
+            link = {"in_pool": "on"}
+        if by in ("store", "salesperson", "group") or len(w.store_ids) == 1:
+            row["_links"] = {"prospects": customers_link(w, **link)}
+        rows.append(row)
+    columns = [
+        Column("name", FUNNEL_BY[by], TEXT),
+        Column("prospects", STAGE_LABELS["prospects"]),
+        Column("communications", STAGE_LABELS["communications"]),
+        Column("visits", STAGE_LABELS["visits"]),
+        Column("deals", STAGE_LABELS["deals"]),
+        Column("revenue", _("Revenue"), YUAN),
+        Column("to_communication", _("Prospect → communication"), PERCENT),
+        Column("to_visit", _("Communication → visit"), PERCENT),
+        Column("to_deal", _("Visit → deal"), PERCENT),
+        Column("conversion", _("Prospect → deal"), PERCENT),
+        Column("deals_last_month", _("Deals, a month earlier")),
+        Column("deals_change_month", _("vs a month earlier"), PERCENT),
+        Column("conversion_last_month", _("Prospect → deal, a month earlier"), PERCENT),
+        Column("deals_last_year", _("Deals, a year earlier")),
+        Column("deals_change_year", _("vs a year earlier"), PERCENT),
+    ]
+    totals = {stage: sum(r[stage] for r in rows) for stage in STAGES}
+    stages = [{"name": str(STAGE_LABELS[s]), "value": totals[s]} for s in STAGES]
+    return Report(
+        "funnel",
+        _("Sales funnel"),
+        [
+            Table(
+                _("The four stages"),
+                [Column("name", _("Stage"), TEXT), Column("value", _("Count"))],
+                stages,
+                Chart("funnel", "name", ["value"]),
+            ),
+            Table(
+                _("By %(dimension)s") % {"dimension": FUNNEL_BY[by]}, columns, rows, Chart("bar", "name", list(STAGES))
+            ),
+        ],
+    )
+
+
+# --- period reports --------------------------------------------------------------------------------------------
+
+PERIODS = {
+    "day": (pgettext_lazy("report period", "Daily"), TruncDay),
+    "week": (pgettext_lazy("report period", "Weekly (from Monday)"), TruncWeek),
+    "month": (pgettext_lazy("report period", "Monthly"), TruncMonth),
+    "year": (pgettext_lazy("report period", "Yearly"), TruncYear),
+}
+
+
+def _local_day(value: Any) -> date:
+    if isinstance(value, datetime):
+        return timezone.localtime(value, zone()).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def _buckets(w: Window, period: str) -> list[date]:
+    """Every bucket start in the range (empty ones too, so a chart's axis has no gaps)."""
+    found, day = [], w.start
+    while day <= w.end:
+        if period == "day":
+            start, day = day, day + timedelta(days=1)
+        elif period == "week":
+            start = day - timedelta(days=day.weekday())
+            day = start + timedelta(days=7)
+        elif period == "month":
+            start = month_start(day)
+            day = add_months(start, 1)
+        else:
+            start = date(day.year, 1, 1)
+            day = date(day.year + 1, 1, 1)
+        found.append(start)
+    return found
+
+
+def periods(w: Window, period: str = "month") -> Report:
+    period = period if period in PERIODS else "month"
+    trunc = PERIODS[period][1]
+    figures = _grouped(
+        orders(w).filter(_in_range("created_at", w)).annotate(bucket=trunc("created_at", tzinfo=zone())),
+        "bucket",
+        orders=Count("id"),
+        deals=Count("id", filter=LIVE_DEAL),
+        revenue=Sum("price", filter=LIVE_DEAL),
+    )
+    by_day = {_local_day(k): v for k, v in figures.items()}
+    rows = []
+    for start in _buckets(w, period):
+        found = by_day.get(start, {})
+        revenue = found.get("revenue") or 0
+        rows.append(
+            {
+                "period": start,
+                "orders": found.get("orders", 0),
+                "deals": found.get("deals", 0),
+                "revenue": revenue,
+                "average_price": round(revenue / found["deals"]) if found.get("deals") else None,
+            }
+        )
+    columns = [
+        Column("period", _("Period starting"), "day"),
+        Column("orders", _("Orders")),
+        Column("deals", STAGE_LABELS["deals"]),
+        Column("revenue", _("Revenue"), YUAN),
+        Column("average_price", _("Average price"), YUAN),
+    ]
+    return Report(
+        "periods",
+        _("Period report"),
+        [
+            Table(PERIODS[period][0], columns, rows, Chart("bar", "period", ["deals", "orders"])),
+            _sources_table(w),
+        ],
+    )
+
+
+def channel_group(source: str) -> Any:
+    return _("Online") if source in ONLINE_SOURCES else _("Offline")
+
+
+def _sources_table(w: Window) -> Table:
+    """New customers in the range by source channel, online and offline."""
+    found = _grouped(customers(w).filter(_in_range("created_at", w)), "source", n=Count("id"))
+    total = sum(r["n"] for r in found.values())
+    rows = []
+    for source in Source:
+        n = found.get(source.value, {}).get("n", 0)
+        rows.append(
+            {
+                "group": channel_group(source.value),
+                "source": source.label,
+                "customers": n,
+                "share": ratio(n, total),
+                "_links": {"customers": customers_link(w, source=source.value)},
+            }
+        )
+    return Table(
+        _("New customers by source channel"),
+        [
+            Column("group", _("Online or offline"), TEXT),
+            Column("source", _("Source"), TEXT),
+            Column("customers", _("Customers")),
+            Column("share", _("Share"), PERCENT),
+        ],
+        rows,
+        Chart("bar", "source", ["customers"]),
+    )
+
+
+# --- channels --------------------------------------------------------------------------------------------------
+
+
+def channels(w: Window) -> Report:
+    lead_rows = _grouped(leads(w).filter(_in_range("received_at", w)), "source", n=Count("id"))
+    prospect_rows = _grouped(customers(w).filter(_in_range("created_at", w)), "source", n=Count("id"))
+    deal_rows = _grouped(deals(w), "customer__source", n=Count("id"), revenue=Sum("price"))
+    rows = []
+    for source in Source:
+        prospects = prospect_rows.get(source.value, {}).get("n", 0)
+        done = deal_rows.get(source.value, {})
+        rows.append(
+            {
+                "group": channel_group(source.value),
+                "source": source.label,
+                "leads": lead_rows.get(source.value, {}).get("n", 0),
+                "prospects": prospects,
+                "deals": done.get("n", 0),
+                "revenue": done.get("revenue") or 0,
+                "conversion": ratio(done.get("n", 0), prospects),
+                "_links": {"prospects": customers_link(w, source=source.value)},
+            }
+        )
+    columns = [
+        Column("group", _("Online or offline"), TEXT),
+        Column("source", _("Source"), TEXT),
+        Column("leads", _("Leads received")),
+        Column("prospects", STAGE_LABELS["prospects"]),
+        Column("deals", STAGE_LABELS["deals"]),
+        Column("revenue", _("Revenue"), YUAN),
+        Column("conversion", _("Prospect → deal"), PERCENT),
+    ]
+    return Report(
+        "channels",
+        _("Channels"),
+        [Table(_("By source channel"), columns, rows, Chart("bar", "source", ["leads", "prospects", "deals"]))],
+    )
+
+
+# --- trends ----------------------------------------------------------------------------------------------------
+
+TREND_BY: dict[str, tuple[Any, str]] = {
+    "brand": (_("Brand"), "vehicle__brand"),
+    "model": (_("Model"), "vehicle__model"),
+    "intent_level": (_("Intent level"), "customer__intent_level"),
+    "source": (_("Source"), "customer__source"),
+    "region": (_("Region"), "store__region"),
+    "use": (pgettext_lazy("vehicle use", "Use"), "customer__use"),
+}
+CHOICE_LABELS: dict[str, Any] = {"intent_level": IntentLevel, "source": Source, "use": Use}
+
+
+def _trend_label(by: str, row: dict[str, Any]) -> str:
+    value = row["group"]
+    if by == "model":
+        return car_name(row["vehicle__brand"], value)
+    if by == "brand":
+        return car_name(value, "")
+    if by in CHOICE_LABELS:
+        try:
+            return str(CHOICE_LABELS[by](value).label)
+        except ValueError:
+            return str(_("Not recorded"))
+    return value or str(_("Not recorded"))
+
+
+def trends(w: Window, by: str = "brand") -> Report:
+    by = by if by in TREND_BY else "brand"
+    label, field = TREND_BY[by]
+    keys = ["month", "group"] + (["vehicle__brand"] if by == "model" else [])
+    found = (
+        deals(w)
+        .annotate(month=TruncMonth("created_at", tzinfo=zone()), group=F(field))
+        .order_by()
+        .values(*keys)
+        .annotate(deals=Count("id"), revenue=Sum("price"))
+    )
+    rows = sorted(
+        (
+            {
+                "month": _local_day(r["month"]),
+                "group": _trend_label(by, r),
+                "deals": r["deals"],
+                "revenue": r["revenue"] or 0,
+            }
+            for r in found
+        ),
+        key=lambda r: (r["month"], -r["deals"], r["group"]),
+    )
+    columns = [
+        Column("month", _("Month"), "month"),
+        Column("group", label, TEXT),
+        Column("deals", STAGE_LABELS["deals"]),
+        Column("revenue", _("Revenue"), YUAN),
+    ]
+    return Report(
+        "trends",
+        _("Trends"),
+        [
+            Table(
+                _("Deals by month and %(dimension)s") % {"dimension": label},
+                columns,
+                rows,
+                Chart("line", "month", ["deals"], pivot="group"),
+            )
+        ],
+    )
+
+
+# --- salesperson scorecards ------------------------------------------------------------------------------------
+
+
+def lost_to_pool(w: Window) -> dict[int, int]:
+    """person id -> their prospects that went back to the pool in the range (released or reclaimed):
+    the owner change history records the old owner as "<id>:<name>" and no new one."""
+    changes = ChangeRecord.objects.filter(
+        entity="customer",
+        field="owner",
+        new_value="",
+        at__gte=w.since,
+        at__lt=w.until,
+    )
+    if not w.everywhere:
+        visible = _in_stores(scopes.customers_visible_to(w.user), "home_store_id", w)
+        changes = changes.filter(entity_id__in=visible.values("pk"))
+    if w.salesperson_id:
+        changes = changes.filter(old_value__startswith=f"{w.salesperson_id}:")
+    found: dict[int, int] = defaultdict(int)
+    for old in changes.values_list("old_value", flat=True).iterator():
+        head = old.split(":", 1)[0]
+        if head.isdigit():
+            found[int(head)] += 1
+    return found
+
+
+def scorecard_rows(w: Window) -> list[dict[str, Any]]:
+    stores = list(store_names(w).values())
+    ids = {w.salesperson_id} if w.salesperson_id else {s.user_id for s in people_of(stores)}
+    worked = _grouped(communications(w).filter(_in_range("at", w)), "author_id", n=Count("customer_id", distinct=True))
+    plans = _grouped(
+        follow_ups(w).filter(_in_range("due_at", w)),
+        "owner_id",
+        due=Count("id"),
+        on_time=Count("id", filter=Q(done=True, done_at__lte=F("due_at"))),
+    )
+    sold = _grouped(deals(w), "salesperson_id", n=Count("id"), revenue=Sum("price"))
+    satisfaction = _grouped(
+        return_visits(w).filter(
+            _in_range("done_at", w), status=ReturnVisitStatus.DONE, satisfaction_score__isnull=False
+        ),
+        "customer__owner_id",
+        score=Avg("satisfaction_score"),
+        n=Count("id"),
+    )
+    complained = _grouped(complaints(w).filter(_in_range("created_at", w)), "customer__owner_id", n=Count("id"))
+    lost = lost_to_pool(w)
+    names = people_names(ids)
+    rows = []
+    for pk in sorted(ids, key=lambda i: names.get(i, "")):
+        prospects = worked.get(pk, {}).get("n", 0)
+        plan = plans.get(pk, {})
+        deal = sold.get(pk, {})
+        score = satisfaction.get(pk, {}).get("score")
+        rows.append(
+            {
+                "person_id": pk,
+                "name": names.get(pk, ""),
+                "prospects_worked": prospects,
+                "follow_ups_due": plan.get("due", 0),
+                "follow_ups_on_time": plan.get("on_time", 0),
+                "on_time_rate": ratio(plan.get("on_time", 0), plan.get("due", 0)),
+                "lost_to_pool": lost.get(pk, 0),
+                "deals": deal.get("n", 0),
+                "revenue": deal.get("revenue") or 0,
+                "conversion": ratio(deal.get("n", 0), prospects),
+                "satisfaction": round(score, 2) if score is not None else None,
+                "complaints": complained.get(pk, {}).get("n", 0),
+                "_links": {"name": reverse("reports:scorecard", args=[pk]) + "?" + urlencode(w.query())},
+            }
+        )
+    return rows
+
+
+SCORECARD_COLUMNS = [
+    Column("name", _("Salesperson"), TEXT),
+    Column("prospects_worked", _("Prospects worked")),
+    Column("follow_ups_due", _("Follow-ups due")),
+    Column("follow_ups_on_time", _("Done on time")),
+    Column("on_time_rate", _("On time"), PERCENT),
+    Column("lost_to_pool", _("Lost to the pool")),
+    Column("deals", STAGE_LABELS["deals"]),
+    Column("revenue", _("Revenue"), YUAN),
+    Column("conversion", _("Worked → deal"), PERCENT),
+    Column("satisfaction", _("Satisfaction (1-5)"), SCORE),
+    Column("complaints", _("Complaints")),
+]
+
+
+def scorecards(w: Window) -> Report:
+    rows = scorecard_rows(w)
+    return Report(
+        "scorecards",
+        _("Salesperson scorecards"),
+        [Table(_("Salespeople"), SCORECARD_COLUMNS, rows, Chart("bar", "name", ["deals", "prospects_worked"]))],
+    )
+
+
+# --- service quality -------------------------------------------------------------------------------------------
+
+
+def _complaint_table(w: Window, title: Any, label: Any, key: str, namer: Callable[[Any], str]) -> Table:
+    now = timezone.now()
+    span = (w.end - w.start).days + 1
+    before = replace(w, start=w.start - timedelta(days=span), end=w.start - timedelta(days=1))
+    current = _grouped(
+        complaints(w).filter(_in_range("created_at", w)),
+        key,
+        n=Count("id"),
+        serious=Count("id", filter=Q(severity__in=("high", "critical"))),
+        overdue=Count("id", filter=Q(status__in=UNRESOLVED, deadline__lt=now)),
+        resolved=Count("id", filter=~Q(status__in=UNRESOLVED)),
+        satisfaction=Avg("satisfaction_score"),
+    )
+    earlier = _grouped(complaints(before).filter(_in_range("created_at", before)), key, n=Count("id"))
+    rows = []
+    for value in sorted(set(current) | set(earlier), key=lambda v: -(current.get(v, {}).get("n", 0))):
+        now_row = current.get(value, {})
+        n = now_row.get("n", 0)
+        score = now_row.get("satisfaction")
+        rows.append(
+            {
+                "group": namer(value),
+                "complaints": n,
+                "before": earlier.get(value, {}).get("n", 0),
+                "growth": change(n, earlier.get(value, {}).get("n")),
+                "serious": now_row.get("serious", 0),
+                "overdue": now_row.get("overdue", 0),
+                "resolved": now_row.get("resolved", 0),
+                "resolved_rate": ratio(now_row.get("resolved", 0), n),
+                "satisfaction": round(score, 2) if score is not None else None,
+            }
+        )
+    columns = [
+        Column("group", label, TEXT),
+        Column("complaints", _("Complaints")),
+        Column("before", _("The period before")),
+        Column("growth", _("Growth"), PERCENT),
+        Column("serious", _("High or critical")),
+        Column("overdue", _("Open past the deadline")),
+        Column("resolved", _("Resolved")),
+        Column("resolved_rate", _("Resolved share"), PERCENT),
+        Column("satisfaction", _("Satisfaction (1-5)"), SCORE),
+    ]
+    return Table(title, columns, rows, Chart("bar", "group", ["complaints", "overdue"]))
+
+
+def _severity_name(value: Any) -> str:
+    from portal.crm.models import Severity
+
+    try:
+        return str(Severity(value).label)
+    except ValueError:
+        return str(value)
+
+
+def service_quality(w: Window) -> Report:
+    stores = store_names(w)
+    satisfaction = _grouped(
+        return_visits(w)
+        .filter(_in_range("done_at", w), status=ReturnVisitStatus.DONE, satisfaction_score__isnull=False)
+        .annotate(month=TruncMonth("done_at", tzinfo=zone())),
+        "month",
+        score=Avg("satisfaction_score"),
+        n=Count("id"),
+    )
+    index_rows = [
+        {"month": _local_day(k), "satisfaction": round(v["score"], 2), "visits": v["n"]}
+        for k, v in sorted(satisfaction.items())
+    ]
+    return Report(
+        "service",
+        _("Service quality"),
+        [
+            _complaint_table(
+                w,
+                _("Complaints by category (hot spots first)"),
+                _("Category"),
+                "category",
+                lambda v: v or str(_("Not recorded")),
+            ),
+            _complaint_table(
+                w, _("Complaints by store"), _("Store"), "store_id", lambda v: stores[v].name if v in stores else str(v)
+            ),
+            _complaint_table(w, _("Complaints by severity"), _("Severity"), "severity", _severity_name),
+            _complaint_table(
+                w, _("Complaints by car model"), _("Model"), "vehicle__model", lambda v: v or str(_("No car named"))
+            ),
+            Table(
+                _("Satisfaction index from return visits"),
+                [
+                    Column("month", _("Month"), "month"),
+                    Column("satisfaction", _("Satisfaction (1-5)"), SCORE),
+                    Column("visits", _("Return visits scored")),
+                ],
+                index_rows,
+                Chart("line", "month", ["satisfaction"]),
+            ),
+        ],
+        method=_(
+            "A complaint records no time it was acknowledged or resolved, so the SLA is read from its "
+            "deadline: open past the deadline counts as a breach."
+        ),
+    )
+
+
+# --- stock -----------------------------------------------------------------------------------------------------
+
+
+def _age_filters(now: datetime) -> dict[str, Any]:
+    found = {}
+    for key, low, high in AGE_BUCKETS:
+        q = Q(created_at__lte=now - timedelta(days=low)) if low else Q()
+        if high is not None:
+            q &= Q(created_at__gt=now - timedelta(days=high + 1))
+        found[key] = Count("id", filter=q)
+    return found
+
+
+def stock(w: Window) -> Report:
+    now = timezone.now()
+    current = vehicles(w).filter(status__in=IN_STOCK)
+    per_store = _grouped(
+        current,
+        "store_id",
+        total=Count("id"),
+        in_stock=Count("id", filter=Q(status=VehicleStatus.IN_STOCK)),
+        reserved=Count("id", filter=Q(status=VehicleStatus.RESERVED)),
+        in_transfer=Count("id", filter=Q(status=VehicleStatus.IN_TRANSFER)),
+        **_age_filters(now),
+    )
+    sold = _grouped(deals(w), "store_id", n=Count("id"))
+    days = (w.end - w.start).days + 1
+    rows = []
+    for pk, store in sorted(store_names(w).items(), key=lambda s: s[1].name):
+        found = per_store.get(pk, {})
+        total = found.get("total", 0)
+        row = {"store": store.name, "total": total, "sold": sold.get(pk, {}).get("n", 0)}
+        for key in ("in_stock", "reserved", "in_transfer", *(b[0] for b in AGE_BUCKETS)):
+            row[key] = found.get(key, 0)
+        row["turnover"] = ratio(row["sold"], total)
+        row["days_of_stock"] = round(total / row["sold"] * days) if row["sold"] else None
+        row["_links"] = {"in_stock": vehicles_link(store=pk, status=VehicleStatus.IN_STOCK)}
+        rows.append(row)
+    brands = _grouped(current, "brand", total=Count("id"), oldest=Min("created_at"), **_age_filters(now))
+    brand_rows = [
+        {
+            "brand": car_name(brand, ""),
+            "total": v["total"],
+            **{key: v[key] for key, *_ in AGE_BUCKETS},
+            "oldest": (now - v["oldest"]).days if v["oldest"] else None,
+            "_links": {"total": vehicles_link(brand=brand, status=VehicleStatus.IN_STOCK)},
+        }
+        for brand, v in sorted(brands.items(), key=lambda b: -b[1]["total"])
+    ]
+    ages = [
+        Column(key, label)
+        for key, label in zip(
+            (b[0] for b in AGE_BUCKETS),
+            (_("0-30 days"), _("31-60 days"), _("61-90 days"), _("Over 90 days")),
+            strict=True,
+        )
+    ]
+    return Report(
+        "stock",
+        _("Stock"),
+        [
+            Table(
+                _("Cars per store (now)"),
+                [
+                    Column("store", _("Store"), TEXT),
+                    Column("total", _("Cars held")),
+                    Column("in_stock", _("In stock")),
+                    Column("reserved", _("Reserved")),
+                    Column("in_transfer", _("In transfer")),
+                    *ages,
+                    Column("sold", _("Deals in the range")),
+                    Column("turnover", _("Turnover (deals per car held)"), PERCENT),
+                    Column("days_of_stock", _("Days of stock"), DAYS),
+                ],
+                rows,
+                Chart("bar", "store", [b[0] for b in AGE_BUCKETS], stack=True),
+            ),
+            Table(
+                _("Cars by brand (now)"),
+                [
+                    Column("brand", _("Brand"), TEXT),
+                    Column("total", _("Cars held")),
+                    *ages,
+                    Column("oldest", _("Longest in stock"), DAYS),
+                ],
+                brand_rows,
+                Chart("bar", "brand", ["total"]),
+            ),
+        ],
+        method=_(
+            "A car's age is counted from the day it was recorded; a transfer between stores does not "
+            "restart it. Turnover is the range's deals divided by the cars held now."
+        ),
+    )
+
+
+# --- process performance (engine.api only) ---------------------------------------------------------------------
+
+
+def work_items(w: Window) -> QuerySet:
+    rows = api.WorkItem.objects.filter(created_at__gte=w.since, created_at__lt=w.until)
+    if not w.everywhere:  # group-wide work (no store) is hq's, seen only without a store filter
+        rows = rows.filter(store_id__in=w.store_ids)
+    return rows.filter(assignee_id=w.salesperson_id) if w.salesperson_id else rows
+
+
+def process_performance(w: Window) -> Report:
+    now = timezone.now()
+    found = (
+        work_items(w)
+        .exclude(process_id="")
+        .order_by()
+        .values("process_id", "element_id")
+        .annotate(
+            title=Min("title"),
+            done=Count("id", filter=Q(status=api.ItemStatus.DONE)),
+            waiting=Count("id", filter=Q(status=api.ItemStatus.OPEN)),
+            oldest=Min("created_at", filter=Q(status=api.ItemStatus.OPEN)),
+            breaches=Count(
+                "id",
+                filter=Q(due_at__isnull=False)
+                & (
+                    Q(status=api.ItemStatus.DONE, completed_at__gt=F("due_at"))
+                    | Q(status=api.ItemStatus.OPEN, due_at__lt=now)
+                ),
+            ),
+        )
+    )
+    spent = _step_hours(w)
+    names = api.process_names({r["process_id"] for r in found})
+    rows = []
+    for r in found:
+        key = (r["process_id"], r["element_id"])
+        rows.append(
+            {
+                "process": names.get(r["process_id"]) or r["process_id"],
+                "step": r["title"],
+                "done": r["done"],
+                "average_hours": spent.get(key),
+                "waiting": r["waiting"],
+                "longest_wait_days": round((now - r["oldest"]).total_seconds() / 86400, 1) if r["oldest"] else None,
+                "breaches": r["breaches"],
+                "breach_rate": ratio(r["breaches"], r["done"] + r["waiting"]),
+            }
+        )
+    rows.sort(key=lambda r: (-(r["longest_wait_days"] or 0), r["process"], r["step"]))
+    for row in rows:
+        row["label"] = f"{row['process']} · {row['step']}"
+    columns = [
+        Column("process", _("Process"), TEXT),
+        Column("step", _("Step"), TEXT),
+        Column("done", _("Done")),
+        Column("average_hours", _("Average time (hours)"), SCORE),
+        Column("waiting", _("Waiting now")),
+        Column("longest_wait_days", _("Longest wait (days)"), SCORE),
+        Column("breaches", _("Past the due time")),
+        Column("breach_rate", _("Share past due"), PERCENT),
+    ]
+    return Report(
+        "process",
+        _("Process performance"),
+        [
+            Table(
+                _("Steps of the processes (work opened in the range)"),
+                columns,
+                rows,
+                Chart("bar", "label", ["waiting", "breaches"]),
+            )
+        ],
+    )
+
+
+def _step_hours(w: Window) -> dict[tuple[str, str], float]:
+    """(process, step) -> the average hours from opening to done, over the items done."""
+    totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0])
+    done = work_items(w).filter(status=api.ItemStatus.DONE, completed_at__isnull=False).exclude(process_id="")
+    for process, element, opened, closed in done.values_list(
+        "process_id", "element_id", "created_at", "completed_at"
+    ).iterator():
+        entry = totals[(process, element)]
+        entry[0] += (closed - opened).total_seconds()
+        entry[1] += 1
+    return {key: round(s / n / 3600, 1) for key, (s, n) in totals.items() if n}
+
+
+# --- the forecast ----------------------------------------------------------------------------------------------
+
+HISTORY_MONTHS = 24
+BACKTEST_MONTHS = 6
+
+
+def monthly_deals(w: Window, first: date, last: date) -> dict[tuple[int, date], int]:
+    """(store, month) -> deals, for the whole months first..last: one indexed range count per month (a
+    month truncation per row is a Python function on SQLite, slow over two years of orders)."""
+    found: dict[tuple[int, date], int] = {}
+    month = month_start(first)
+    while month <= last:
+        span = replace(w, start=month, end=add_months(month, 1) - timedelta(days=1))
+        for store, row in _grouped(deals(span), "store_id", n=Count("id")).items():
+            found[(store, month)] = row["n"]
+        month = add_months(month, 1)
+    return found
+
+
+def seasonal_naive(history: dict[date, int], month: date, first: date) -> float | None:
+    """The deals of the same month a year earlier; without that year of history, the mean of the three
+    months before. None without any history."""
+    year_before = add_months(month, -12)
+    if year_before >= first:
+        return float(history.get(year_before, 0))
+    recent = [add_months(month, -k) for k in (1, 2, 3)]
+    known = [history.get(m, 0) for m in recent if m >= first]
+    return sum(known) / len(known) if known else None
+
+
+def forecast(w: Window) -> Report:
+    this_month = month_start(today())
+    first = add_months(this_month, -HISTORY_MONTHS)
+    counts = monthly_deals(w, first, this_month - timedelta(days=1))
+    stores = store_names(w)
+    ahead = [add_months(this_month, k) for k in range(3)]
+    tested = [add_months(this_month, -k) for k in range(BACKTEST_MONTHS, 0, -1)]
+    rows = []
+    series: dict[str, dict[date, int]] = {}
+    for pk, store in sorted(stores.items(), key=lambda s: s[1].name):
+        series[store.name] = {m: n for (s, m), n in counts.items() if s == pk}
+    series[str(_("The whole group"))] = {
+        m: sum(n for (s, mm), n in counts.items() if mm == m) for m in {m for (_s, m) in counts}
+    }
+    for name, history in series.items():
+        row: dict[str, Any] = {"store": name}
+        for k, month in enumerate(ahead):
+            # Months not yet seen forecast from what would be known: a year back always is (k < 3 < 12).
+            guess = seasonal_naive(history, month, first)
+            row[f"month_{k}"] = round(guess, 1) if guess is not None else None
+        errors = []
+        for month in tested:
+            guess = seasonal_naive({m: n for m, n in history.items() if m < month}, month, first)
+            if guess is not None:
+                errors.append(abs(guess - history.get(month, 0)))
+        row["mae"] = round(sum(errors) / len(errors), 1) if errors else None
+        row["last_month"] = history.get(add_months(this_month, -1), 0)
+        rows.append(row)
+    columns = [
+        Column("store", _("Store"), TEXT),
+        Column("last_month", _("Deals last month")),
+        *[Column(f"month_{k}", date_format(month, "YEAR_MONTH_FORMAT"), SCORE) for k, month in enumerate(ahead)],
+        Column("mae", _("Average error on the past six months (deals)"), SCORE),
+    ]
+    return Report(
+        "forecast",
+        _("Deal forecast"),
+        [
+            Table(
+                _("Deals forecast for the next three months"),
+                columns,
+                rows,
+                Chart("bar", "store", [f"month_{k}" for k in range(3)]),
+            )
+        ],
+        method=_(
+            "Seasonal naive: a month's forecast is the deals of the same month a year earlier; a store "
+            "with less than a year of history gets the mean of its three months before. The error is "
+            "the mean absolute difference between that forecast and the actual deals over the past "
+            "six months. The forecast ignores the date range."
+        ),
+    )
+
+
+# --- the deal list (records; streamed whole in exports) ------------------------------------------------------
+
+
+def deal_rows(w: Window) -> Iterator[dict[str, Any]]:
+    rows = (
+        deals(w)
+        .order_by("created_at", "id")
+        .values_list(
+            "id",
+            "created_at",
+            "store__name",
+            "salesperson_id",
+            "customer__name",
+            "vehicle__brand",
+            "vehicle__model",
+            "price",
+            "status",
+        )
+    )
+    people = people_names({s.user_id for s in people_of(list(store_names(w).values()))})
+    for pk, at, store, person, customer, brand, model, price, status in rows.iterator(chunk_size=2000):
+        if person not in people:
+            people[person] = display_name(user_named(person))
+        yield {
+            "order": pk,
+            "day": at,
+            "store": store,
+            "salesperson": people[person],
+            "customer": customer,
+            "car": car_name(brand, model),
+            "price": price,
+            "status": OrderStatus(status).label,
+        }
+
+
+def deal_list(w: Window) -> Report:
+    columns = [
+        Column("order", _("Order"), TEXT),
+        Column("day", _("Day"), "day"),
+        Column("store", _("Store"), TEXT),
+        Column("salesperson", _("Salesperson"), TEXT),
+        Column("customer", _("Customer"), TEXT),
+        Column("car", _("Car"), TEXT),
+        Column("price", _("Price"), YUAN),
+        Column("status", _("Status"), TEXT),
+    ]
+    return Report("deals", _("Deal list"), [Table(_("Deals in the range"), columns, deal_rows(w), page_rows=100)])
+
+
+REPORTS: dict[str, tuple[Any, Callable[..., Report]]] = {
+    "funnel": (_("Sales funnel"), funnel),
+    "periods": (_("Period report"), periods),
+    "trends": (_("Trends"), trends),
+    "scorecards": (_("Salesperson scorecards"), scorecards),
+    "service": (_("Service quality"), service_quality),
+    "channels": (_("Channels"), channels),
+    "stock": (_("Stock"), stock),
+    "process": (_("Process performance"), process_performance),
+    "forecast": (_("Deal forecast"), forecast),
+    "deals": (_("Deal list"), deal_list),
+}
+# The choice each report offers beside the filter (?by= or ?period=), and its options.
+REPORT_OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
+    "funnel": ("by", FUNNEL_BY),
+    "periods": ("period", {k: v[0] for k, v in PERIODS.items()}),
+    "trends": ("by", {k: v[0] for k, v in TREND_BY.items()}),
+}
+
+
+def run(name: str, w: Window, option: str = "") -> Report:
+    function = REPORTS[name][1]
+    return function(w, option) if name in REPORT_OPTIONS and option else function(w)

@@ -1,0 +1,49 @@
+"""The daily communication counts stay equal to a recount from the notes, whatever happens to the notes."""
+
+import pytest
+
+from portal.crm.models import Communication
+from portal.reports import daily, measures
+from portal.reports.models import CommunicationDay
+from portal.reports.window import window_for
+
+from .conftest import OCTOBER, at
+
+pytestmark = pytest.mark.django_db
+
+
+def kept() -> set[tuple]:
+    return set(CommunicationDay.objects.exclude(count=0).values_list("day", "store_id", "author_id", "count"))
+
+
+def recounted() -> set[tuple]:
+    daily.rebuild()
+    return kept()
+
+
+def test_saving_moving_and_deleting_notes_keeps_the_counts(month):
+    people, (_pudong, westlake, _tianhe) = month["people"], month["stores"]
+    note = Communication.objects.filter(customer=month["customer_a"]).order_by("at").first()
+    note.at = at("2026-10-20")  # another day
+    note.save()
+    note.author = people["sales2"]  # another author
+    note.save()
+    Communication.objects.filter(customer__home_store=westlake).first().delete()
+    customer = month["customer_a"]
+    customer.home_store = westlake  # the customer moves, their notes with them
+    customer.save()
+    during = kept()
+    assert during == recounted()
+    w = window_for(people["hq"], OCTOBER)
+    rows = {r["name"]: r for r in measures.funnel(w).tables[1].rows}
+    # 上海浦东店 had 6 notes in October; customer a (3 of them, one in November) moved to 杭州西湖店,
+    # which had 2 and lost 1.
+    assert rows["上海浦东店"]["communications"] == 4
+    assert rows["杭州西湖店"]["communications"] == 1 + 2
+
+
+def test_a_rebuild_recounts_every_bucket(month):
+    before = kept()
+    CommunicationDay.objects.update(count=99)
+    written = daily.rebuild()
+    assert written == len(before) and kept() == before
