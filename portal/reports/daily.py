@@ -15,6 +15,7 @@ from django.db.models.functions import TruncDate
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
+from portal.crm import events
 from portal.crm.models import Communication, Customer
 
 from .models import CommunicationDay
@@ -101,7 +102,12 @@ def customer_moved(customer_id: int, old_store: int, new_store: int) -> None:
         add((day, new_store, author), n)
 
 
+def _customer_moved(sender: Any, customer_id: int, old_store: int, new_store: int, **kwargs: Any) -> None:
+    customer_moved(customer_id, old_store, new_store)
+
+
 def connect() -> None:
+    events.customer_moved.connect(_customer_moved, dispatch_uid="reports_customer_moved")
     pre_save.connect(_before_note_saved, sender=Communication, dispatch_uid="reports_note_pre_save")
     post_save.connect(_note_saved, sender=Communication, dispatch_uid="reports_note_saved")
     pre_delete.connect(_before_note_deleted, sender=Communication, dispatch_uid="reports_note_pre_delete")

@@ -47,3 +47,17 @@ def test_a_rebuild_recounts_every_bucket(month):
     CommunicationDay.objects.update(count=99)
     written = daily.rebuild()
     assert written == len(before) and kept() == before
+
+
+def test_a_customer_moved_by_a_direct_update_takes_their_counts_along(month):
+    """Lead routing moves a pool prospect with an UPDATE (no save): the CRM's customer_moved event keeps the
+    counts equal to a recount."""
+    from portal.crm import events
+    from portal.crm.models import Customer
+
+    _pudong, westlake, _tianhe = month["stores"]
+    customer = month["customer_a"]
+    old_store = customer.home_store_id
+    Customer.objects.filter(pk=customer.pk).update(home_store=westlake)
+    events.customer_moved.send(sender=Customer, customer_id=customer.pk, old_store=old_store, new_store=westlake.pk)
+    assert kept() == recounted()

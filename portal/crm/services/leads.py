@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 
 from engine import api as engine
 
+from .. import events
 from ..automation.routing import lead_fact, route
 from ..automation.texts import shown_all, text
 from ..identifiers import phone_normalize
@@ -194,7 +195,11 @@ def lead_route(*, lead_id: int) -> dict[str, Any]:
             reasons.insert(
                 0, text(gettext_noop("same phone as prospect #%(customer)s, who was in the pool"), customer=customer.pk)
             )
-        Customer.objects.filter(pk=customer.pk, owner__isnull=True).update(home_store=store, owner=owner)
+        moved = Customer.objects.filter(pk=customer.pk, owner__isnull=True).update(home_store=store, owner=owner)
+        if moved and store.pk != customer.home_store_id:
+            events.customer_moved.send(
+                sender=Customer, customer_id=customer.pk, old_store=customer.home_store_id, new_store=store.pk
+            )
     LeadIntake.objects.filter(pk=lead.pk).update(routed_store=store, routed_owner=owner, routing_reasons=reasons)
     # Stored as messages (each reader's language); the process gets them in the group's language.
     return {"store_id": store.pk, "owner": owner.get_username() if owner else "", "reasons": shown_all(reasons)}
