@@ -26,7 +26,7 @@ from portal.crm.models.choices import (
     Use,
     VehicleType,
 )
-from portal.ui.templatetags.lotflow import day, when
+from portal.ui.templatetags.lotflow import day, number, when, yuan
 
 # The CRM's choices under the field names processes give them.
 CRM_CHOICES: dict[str, Any] = {
@@ -42,8 +42,12 @@ CRM_CHOICES: dict[str, Any] = {
 }
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# The engine's ``{{ name.key }}`` placeholders (docs/bpmn-vocabulary.md).
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*\}\}")
+# The engine's ``{{ name.key }}`` placeholders, with an optional ``|number`` or ``|yuan``
+# format (docs/bpmn-vocabulary.md).
+_PLACEHOLDER = re.compile(
+    r"\{\{\s*([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*(?:\|\s*([A-Za-z][A-Za-z0-9_]*)\s*)?\}\}"
+)
+_FORMATS = {"number": number, "yuan": yuan}
 
 _labels: dict[tuple[int, str], dict[str, dict[str, str]]] = {}
 _titles: dict[tuple[int, str], dict[str, str]] = {}
@@ -151,5 +155,12 @@ def instructions_shown(item: WorkItem) -> str:
     if not template:
         return item.instructions
     labels = form_labels(texts["deployment"], language)
-    values = {path: shown(path, str(value), labels) for path, value in texts["values"].items()}
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template)
+    raw = {path: str(value) for path, value in texts["values"].items()}
+    values = {path: shown(path, value, labels) for path, value in raw.items()}
+
+    def fill(match: re.Match[str]) -> str:
+        how = _FORMATS.get(match.group(2) or "")
+        value = raw.get(match.group(1), "")
+        return how(value) if how is not None and value != "" else values.get(match.group(1), "")
+
+    return _PLACEHOLDER.sub(fill, template)
