@@ -216,14 +216,14 @@ class PoolFilter:
 
 
 def pool_filter(user: Any, criteria: PoolFilter, now: datetime) -> QuerySet[Customer]:
-    """The pool the user sees, filtered and sorted. A prospect has waited in the pool since its
-    last contact (a released or reclaimed one) or, never contacted, since it arrived."""
+    """The pool the user sees, filtered and sorted. A prospect has waited in the pool since it entered
+    it (``pooled_at``: created without an owner, released, reclaimed), not since its last contact."""
     criteria.validate()
     c = criteria
     rows = (
         customers_visible_to(user)
         .filter(owner__isnull=True)
-        .annotate(waiting_since=Coalesce("last_contact_at", "created_at"))
+        .annotate(waiting_since=Coalesce("pooled_at", "created_at"))
     )
     conditions = Q()
     for name in ("source", "intent_level"):

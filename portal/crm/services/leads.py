@@ -197,7 +197,9 @@ def lead_route(*, lead_id: int) -> dict[str, Any]:
             reasons.insert(
                 0, text(gettext_noop("same phone as prospect #%(customer)s, who was in the pool"), customer=customer.pk)
             )
-        Customer.objects.filter(pk=customer.pk, owner__isnull=True).update(home_store=store, owner=owner)
+        Customer.objects.filter(pk=customer.pk, owner__isnull=True).update(
+            home_store=store, owner=owner, **({"pooled_at": None} if owner is not None else {})
+        )
     LeadIntake.objects.filter(pk=lead.pk).update(routed_store=store, routed_owner=owner, routing_reasons=reasons)
     # Stored as messages (each reader's language); the process gets them in the group's language.
     return {"store_id": store.pk, "owner": owner.get_username() if owner else "", "reasons": shown_all(reasons)}
