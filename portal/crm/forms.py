@@ -102,6 +102,9 @@ class CustomerFilterForm(forms.Form):
         ("last_contact", pgettext_lazy("list order", "Latest contact")),
         ("budget", pgettext_lazy("list order", "Highest budget")),
         ("score", pgettext_lazy("list order", "Highest score")),
+        ("name_desc", pgettext_lazy("list order", "Name, last first")),
+        ("contact_oldest", pgettext_lazy("list order", "Earliest contact")),
+        ("budget_low", pgettext_lazy("list order", "Lowest budget")),
     ]
 
     q = forms.CharField(required=False, label=_("Name, phone, last 4 digits, plate or VIN"))
@@ -120,7 +123,8 @@ class CustomerFilterForm(forms.Form):
     )
     store = forms.ModelChoiceField(queryset=Store.objects.none(), required=False, empty_label="—", label=_("Store"))
     in_pool = forms.BooleanField(required=False, label=_("Only the pool"))
-    sort = forms.ChoiceField(required=False, choices=SORTS, label=_("Sort by"))
+    # Chosen with the list's column headers (views/sorting.py); kept in a hidden field when filtering.
+    sort = forms.ChoiceField(required=False, choices=SORTS, label=_("Sort by"), widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, people: Any, stores: Any, **kwargs: Any) -> None:
         """``people``: the staff the viewer may pick as owner; ``stores``: their store filter, None for none."""
@@ -137,6 +141,10 @@ class PoolFilterForm(forms.Form):
         ("score", pgettext_lazy("list order", "Highest score")),
         ("waiting", pgettext_lazy("list order", "Longest in the pool")),
         ("newest", pgettext_lazy("list order", "Newest first")),
+        ("score_low", pgettext_lazy("list order", "Lowest score")),
+        ("waiting_short", pgettext_lazy("list order", "Shortest in the pool")),
+        ("name", pgettext_lazy("list order", "Name")),
+        ("name_desc", pgettext_lazy("list order", "Name, last first")),
     ]
 
     source = forms.ChoiceField(required=False, choices=_blank_choice(Source.choices), label=FIELD_LABELS["source"])
@@ -147,7 +155,8 @@ class PoolFilterForm(forms.Form):
     days_min = forms.IntegerField(required=False, min_value=0, label=_("In the pool at least (days)"))
     days_max = forms.IntegerField(required=False, min_value=0, label=_("In the pool at most (days)"))
     store = forms.ModelChoiceField(queryset=Store.objects.none(), required=False, empty_label="—", label=_("Store"))
-    sort = forms.ChoiceField(required=False, choices=SORTS, label=_("Sort by"))
+    # Chosen with the list's column headers (views/sorting.py); kept in a hidden field when filtering.
+    sort = forms.ChoiceField(required=False, choices=SORTS, label=_("Sort by"), widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, stores: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

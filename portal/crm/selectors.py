@@ -147,11 +147,20 @@ CUSTOMER_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     "last_contact": (F("last_contact_at").desc(nulls_last=True), "-id"),
     "budget": (F("budget_max").desc(nulls_last=True), "-id"),
     "score": ("-score", "-id"),
+    # The other way round, for the column headers (views/sorting.py).
+    "name_desc": ("-name_key", "-id"),
+    "contact_oldest": (F("last_contact_at").asc(nulls_first=True), "id"),
+    "budget_low": (F("budget_max").asc(nulls_last=True), "id"),
 }
 POOL_SORTS: dict[str, tuple[str, ...]] = {
     "score": ("-score", "-created_at", "-id"),
     "waiting": ("waiting_since", "id"),  # longest in the pool first
     "newest": ("-created_at", "-id"),
+    # The other way round, and by name, for the column headers (views/sorting.py).
+    "score_low": ("score", "created_at", "id"),
+    "waiting_short": ("-waiting_since", "-id"),
+    "name": ("name_key", "id"),
+    "name_desc": ("-name_key", "-id"),
 }
 
 

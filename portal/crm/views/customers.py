@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
@@ -56,6 +57,7 @@ from ..selectors import (
 from ..services import contacts, customers, reassign
 from ..services.common import visible_or_raise
 from .common import crm_view, page_of
+from .sorting import Column, sort_headers
 
 
 def _errors_line(form: forms.BaseForm) -> str:
@@ -103,6 +105,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "headers": sort_headers(request, CUSTOMER_COLUMNS, _current_sort(form, "newest")),
         "title": _("Customers"),
         "reassign": ReassignForm(people=staff_choices(scope, sales_only=True)) if may_reassign else None,
     }
@@ -141,7 +144,29 @@ def pool(request: HttpRequest) -> HttpResponse:
         )
         for customer in page
     ]
-    return render(request, "crm/pool.html", {"page": page, "rows": rows_and_forms, "form": form})
+    headers = sort_headers(request, POOL_COLUMNS, _current_sort(form, "score"))
+    return render(request, "crm/pool.html", {"page": page, "rows": rows_and_forms, "form": form, "headers": headers})
+
+
+# The lists' sortable columns: the sort values that order each one up and down (selectors' SORTS).
+CUSTOMER_COLUMNS = [
+    Column("name", _lazy("Name"), "name", "name_desc"),
+    Column("budget", _lazy("Budget"), "budget_low", "budget", first="descending"),
+    Column("consulted", _lazy("First consulted"), "oldest", "newest", first="descending"),
+    Column("last_contact", _lazy("Last contact"), "contact_oldest", "last_contact", first="descending"),
+]
+POOL_COLUMNS = [
+    Column("name", _lazy("Name"), "name", "name_desc"),
+    Column("score", _lazy("Score"), "score_low", "score", first="descending"),
+    Column("days", _lazy("In the pool"), "waiting_short", "waiting", first="descending"),
+]
+
+
+def _current_sort(form: Any, default: str) -> str:
+    """The sort the list is shown in: the form's when it is valid, else the list's default."""
+    if form.is_bound and form.is_valid():
+        return form.cleaned_data.get("sort") or default
+    return default
 
 
 @crm_view
