@@ -37,8 +37,39 @@ from .services.staff import grantable
 # The browser's (and a phone's) own pickers fill these; they send ISO values whatever the
 # page's language, so the widgets render ISO too rather than the locale's first input format
 # (zh-hans would render 2026/12/02, which a date input refuses).
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+# The picker shows the date the browser's way, so a hint under the field says in the reader's language how a
+# date is written, and a refused one names that format (DATE_FORMAT_PROBLEM below).
+DATE_HINT = _("Year-month-day, such as 2026-12-05")
+DATETIME_HINT = _("Year-month-day and time, such as 2026-12-05 10:00")
+DATE_FORMAT_PROBLEM = _("Enter the date as year-month-day, such as 2026-12-05.")
+DATETIME_FORMAT_PROBLEM = _("Enter the date and time as year-month-day hour:minute, such as 2026-12-05 10:00.")
+
+
+class _Hinted:
+    """A date or date-time input followed by its format hint, which the input names as its description."""
+
+    template_name = "crm/widgets/date.html"
+    hint: Any = ""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)  # type: ignore[misc]
+        widget = context["widget"]
+        if widget["attrs"].get("id"):
+            widget["attrs"]["aria-describedby"] = f"{widget['attrs']['id']}-hint"
+        widget["hint"] = self.hint
+        return context
+
+
+class HintedDateInput(_Hinted, forms.DateInput):
+    hint = DATE_HINT
+
+
+class HintedDateTimeInput(_Hinted, forms.DateTimeInput):
+    hint = DATETIME_HINT
+
+
+DATE = HintedDateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = HintedDateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -496,3 +527,19 @@ class ReassignForm(forms.Form):
         if not seen:
             raise ValidationError(_("Pick the customers to reassign first."))
         return seen
+
+
+def _date_fields_name_their_format() -> None:
+    """Every date and date-time field of this module's forms refuses a date it cannot read by naming the
+    format it expects (Django's own message says only "Enter a valid date")."""
+    for form_class in [value for value in globals().values() if isinstance(value, type)]:
+        if not issubclass(form_class, forms.BaseForm):
+            continue
+        for field in form_class.base_fields.values():
+            if isinstance(field, forms.DateTimeField):
+                field.error_messages["invalid"] = DATETIME_FORMAT_PROBLEM
+            elif isinstance(field, forms.DateField):
+                field.error_messages["invalid"] = DATE_FORMAT_PROBLEM
+
+
+_date_fields_name_their_format()
