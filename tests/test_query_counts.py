@@ -195,8 +195,9 @@ def _pages(world):
 QUERIES = {
     "inbox": 12,
     # the subject card: the customer with their phone (in scope), their grants, the appointment, the car;
-    # where the step stands: the instance, its completed steps, its earliest timer
-    "work item": 27,
+    # where the step stands: the instance, its completed steps, its earliest timer; the viewer's grants once
+    # more: whether they may read the dealer's cost in the step's values (portal.inbox.costs)
+    "work item": 28,
     # and the viewer's grants once more (which stores and people the filters offer), the owner list
     "customer list": 13,
     # and the store list, the salespeople a manager may reassign to, the chosen store checked, and the

@@ -278,7 +278,58 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         ),
         "masked_phones": [phone_mask(p.number) for p in customer.phones.all()],
     }
+    context.update(_folds(customer, context))
     return render(request, "crm/customer_detail.html", context)
+
+
+# A section of the customer page with more rows than this starts folded, as does an empty one, so a desk page
+# stays within about two screens; the tab or quick action that names a section opens it (?open=).
+SHORT_SECTION = 5
+# The latest contacts shown while the communications are not asked for in full.
+LATEST_CONTACTS = 3
+
+
+def _folds(customer: Any, context: dict[str, Any]) -> dict[str, Any]:
+    """Which sections of the customer page start open, the contacts shown in theirs, and the sections with
+    nothing in them, named on one line instead (each shows when asked for)."""
+    for name in ("communications", "follow_ups", "appointments", "orders", "cars", "return_visits", "complaints"):
+        context[name] = list(context[name])
+    context["matching"] = list(context["matching"])
+    if context["attachments"] is not None:
+        context["attachments"] = list(context["attachments"])
+    asked = context["open"]
+
+    def short(rows: list[Any], limit: int = SHORT_SECTION) -> bool:
+        return 0 < len(rows) <= limit
+
+    communications = context["communications"]
+    empty = [
+        (anchor, label)
+        for anchor, label, rows in (
+            ("orders", _("Orders and payments"), context["orders"]),
+            ("cars", _("Cars and after-sales"), context["cars"]),
+            ("visits", _("Return visits"), context["return_visits"]),
+            ("complaints", _("Complaints"), context["complaints"]),
+            ("stock", _("Stock that fits"), context["matching"]),
+            ("attachments", _("Attachments"), context["attachments"]),
+        )
+        if rows is not None and not rows and asked != anchor
+    ]
+    return {
+        "unfold": {
+            "communications": asked == "communications" or bool(communications),
+            "follow_ups": asked == "follow-ups" or short(context["follow_ups"]),
+            "appointments": asked == "appointments" or short(context["appointments"]),
+            "orders": asked == "orders" or short(context["orders"]),
+            "cars": asked == "cars" or short(context["cars"], 2),
+            "visits": asked == "visits" or short(context["return_visits"]),
+            "complaints": asked == "complaints" or short(context["complaints"]),
+            "stock": asked == "stock" or (customer.stage == "prospect" and short(context["matching"])),
+        },
+        "communications_shown": communications if asked == "communications" else communications[:LATEST_CONTACTS],
+        "empty_sections": empty,
+        "empty_anchors": {anchor for anchor, _label in empty},
+    }
 
 
 @crm_view
