@@ -37,10 +37,12 @@ from .services.staff import grantable
 # The browser's (and a phone's) own pickers fill these; they send ISO values whatever the
 # page's language, so the widgets render ISO too rather than the locale's first input format
 # (zh-hans would render 2026/12/02, which a date input refuses).
-# The picker shows the date the browser's way, so a hint under the field says in the reader's language how a
-# date is written, and a refused one names that format (DATE_FORMAT_PROBLEM below).
-DATE_HINT = _("Year-month-day, such as 2026-12-05")
-DATETIME_HINT = _("Year-month-day and time, such as 2026-12-05 10:00")
+# The picker shows the date the browser's way (12/05/2026 or 2026/12/05), so a hint under the field says which
+# day is chosen in the reader's language, and a date that cannot be read is refused naming the format the
+# server reads (DATE_FORMAT_PROBLEM below).
+# The hint's own text, until a script writes the chosen day there in the reader's language (frontend/date-hints.js).
+DATE_HINT = _("Pick the day from the calendar, or type it in the order the box shows.")
+DATETIME_HINT = _("Pick the day and time from the calendar, or type them in the order the box shows.")
 DATE_FORMAT_PROBLEM = _("Enter the date as year-month-day, such as 2026-12-05.")
 DATETIME_FORMAT_PROBLEM = _("Enter the date and time as year-month-day hour:minute, such as 2026-12-05 10:00.")
 

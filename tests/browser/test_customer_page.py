@@ -97,3 +97,22 @@ def test_a_prospects_page_fits_two_desk_screens_and_folds_on_a_phone(browser, li
             context.close()
     print(f"\ncustomer page height ({language}): desk {heights['desk']} px, phone {heights['phone']} px")
     assert heights["desk"] <= TWO_SCREENS, f"the desk page is {heights['desk']} px tall (goal: {TWO_SCREENS})"
+
+
+@pytest.mark.parametrize(("language", "written"), [("zh-hans", "2026年12月5日周六"), ("en", "Sat 5 Dec 2026")])
+def test_a_date_fields_hint_names_the_chosen_day_in_the_readers_language(
+    browser, live_server, people, prospect, language, written
+):
+    """The picker writes the date the browser's way; the hint under it says which day that is."""
+    people["sales"].staff.language = language
+    people["sales"].staff.save(update_fields=["language"])
+    context = new_context(browser, DESK, language=language)
+    try:
+        page = sign_in(context, live_server.url, "sales", language=language)
+        page.goto(f"{live_server.url}/crm/customers/?consulted_from=2026-12-05")
+        hint = page.locator("#id_consulted_from-hint")
+        expect(hint).to_have_text(written)
+        page.locator("#id_consulted_from").fill("")
+        expect(hint).not_to_have_text(written)
+    finally:
+        context.close()

@@ -97,6 +97,8 @@ def test_a_task_forms_date_field_says_how_a_date_is_written_and_a_bad_one_is_ref
     client = signed_in(people["sales"])
     html = client.get(f"/items/{appraisal.pk}/").content.decode()
     assert 'aria-describedby="f-inspected_on-hint"' in html
-    assert '<small class="date-hint" id="f-inspected_on-hint">按 年-月-日 填写，例如 2026-12-05</small>' in html
+    assert (
+        '<small class="date-hint" id="f-inspected_on-hint">请用日历选择日期，或按输入框显示的顺序填写。</small>' in html
+    )
     answer = client.post(f"/items/{appraisal.pk}/", valid_appraisal(inspected_on="30/11/2026"))
     assert field_error(answer, "inspected_on") == "请按 年-月-日 填写日期，例如 2026-12-05（不是 '30/11/2026'）"
