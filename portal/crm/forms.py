@@ -47,27 +47,27 @@ DATE_FORMAT_PROBLEM = _("Enter the date as year-month-day, such as 2026-12-05.")
 DATETIME_FORMAT_PROBLEM = _("Enter the date and time as year-month-day hour:minute, such as 2026-12-05 10:00.")
 
 
-class _Hinted:
-    """A date or date-time input followed by its format hint, which the input names as its description."""
+def _with_hint(context: dict[str, Any], hint: Any) -> dict[str, Any]:
+    """A date or date-time input followed by its hint (crm/widgets/date.html), which it names as its description."""
+    widget = context["widget"]
+    if widget["attrs"].get("id"):
+        widget["attrs"]["aria-describedby"] = f"{widget['attrs']['id']}-hint"
+    widget["hint"] = hint
+    return context
 
+
+class HintedDateInput(forms.DateInput):
     template_name = "crm/widgets/date.html"
-    hint: Any = ""
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
-        context = super().get_context(name, value, attrs)  # type: ignore[misc]
-        widget = context["widget"]
-        if widget["attrs"].get("id"):
-            widget["attrs"]["aria-describedby"] = f"{widget['attrs']['id']}-hint"
-        widget["hint"] = self.hint
-        return context
+        return _with_hint(super().get_context(name, value, attrs), DATE_HINT)
 
 
-class HintedDateInput(_Hinted, forms.DateInput):
-    hint = DATE_HINT
+class HintedDateTimeInput(forms.DateTimeInput):
+    template_name = "crm/widgets/date.html"
 
-
-class HintedDateTimeInput(_Hinted, forms.DateTimeInput):
-    hint = DATETIME_HINT
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        return _with_hint(super().get_context(name, value, attrs), DATETIME_HINT)
 
 
 DATE = HintedDateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -537,7 +537,7 @@ def _date_fields_name_their_format() -> None:
     for form_class in [value for value in globals().values() if isinstance(value, type)]:
         if not issubclass(form_class, forms.BaseForm):
             continue
-        for field in form_class.base_fields.values():
+        for field in getattr(form_class, "base_fields", {}).values():
             if isinstance(field, forms.DateTimeField):
                 field.error_messages["invalid"] = DATETIME_FORMAT_PROBLEM
             elif isinstance(field, forms.DateField):
