@@ -332,3 +332,60 @@ def incidents(*, open_only: bool = True) -> list[dict[str, Any]]:
     if open_only:
         rows = rows.filter(status__in=[IncidentStatus.RETRYING, IncidentStatus.WAITING])
     return [_incident_dict(i) for i in rows]
+
+
+# --- The studio's migration of running instances and incident actions (issue 19, items 6 and 7) ---
+from . import incident_actions as _incident_actions  # noqa: E402
+from . import migration as _migration  # noqa: E402
+
+MigrationPlan = _migration.Plan
+MigrationVerdict = _migration.Verdict
+migration_results = _migration.results
+migration_batch_ran = _migration.batch_ran
+incidents_retry = _incident_actions.retry
+incidents_cancel = _incident_actions.cancel
+incident_rows = _incident_actions.rows
+
+
+def migration_dry_run(
+    process_id: str, *, from_version: int, to_version: int, instance_ids: list[int] | None = None
+) -> MigrationPlan:
+    """For each running instance of ``process_id`` on ``from_version``: can it move to ``to_version``,
+    and if not, why not. Changes nothing."""
+    return _migration.plan(process_id, from_version=from_version, to_version=to_version, instance_ids=instance_ids)
+
+
+def migrate_instances(
+    process_id: str,
+    *,
+    from_version: int,
+    to_version: int,
+    reason: str,
+    user: Any = None,
+    batch: str = "",
+    instance_ids: list[int] | None = None,
+) -> MigrationPlan:
+    """Move every running instance on ``from_version`` that can move to ``to_version``, each in its own
+    transaction, audited with ``user`` and ``reason``; a ``batch`` id that already ran does nothing again."""
+    return _migration.migrate(
+        process_id,
+        from_version=from_version,
+        to_version=to_version,
+        reason=reason,
+        user=user,
+        batch=batch,
+        instance_ids=instance_ids,
+    )
+
+
+__all__ += [
+    "MigrationPlan",
+    "MigrationVerdict",
+    "incident_rows",
+    "incidents_cancel",
+    "incidents_retry",
+    "migrate_instances",
+    "migration_batch_ran",
+    "migration_dry_run",
+    "migration_results",
+]

@@ -15,8 +15,9 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from portal.redirects import own_page
 
 SESSION_KEY = "lotflow_language"
 
@@ -81,11 +82,7 @@ def language_choose(request: HttpRequest) -> HttpResponse:
         staff.save(update_fields=["language"])
     if request.user.is_authenticated:
         request.session[SESSION_KEY] = language
-    after = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
-    if not url_has_allowed_host_and_scheme(
-        after, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        after = "/"
+    after = own_page(request, request.POST.get("next") or request.META.get("HTTP_REFERER"), "/")
     response = HttpResponseRedirect(after)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,

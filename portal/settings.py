@@ -13,6 +13,7 @@ and HTTPS-only cookies, the redirect to HTTPS and HSTS are on unless
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -61,10 +62,14 @@ INSTALLED_APPS = [
     "portal.inbox",
     "portal.studio",
     "portal.ui",
+    "portal.ops",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: an oversized request is refused unread; signed-in pages are never cached.
+    "portal.limits.RequestLimitsMiddleware",
     # Static files from STATIC_ROOT with far-future caching, in `make run` as in production.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -74,7 +79,11 @@ MIDDLEWARE = [
     # After authentication: a signed-in staff member's saved language wins over cookie and browser.
     "portal.i18n.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A session left alone for LOTFLOW_IDLE_MINUTES ends (after messages: it says so on the login page).
+    "portal.accounts.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: answers a locked-out login with the lockout page (django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -168,6 +177,32 @@ LOGOUT_REDIRECT_URL = "/login/"
 # A session lasts a working day; an expired one sends the next post to the login page
 # with a message saying nothing was saved.
 SESSION_COOKIE_AGE = int(os.environ.get("LOTFLOW_SESSION_SECONDS", str(12 * 60 * 60)))
+# ...and ends sooner when nobody uses it: a counter or a phone left signed in.
+IDLE_MINUTES = int(os.environ.get("LOTFLOW_IDLE_MINUTES", "30"))
+
+# --- Accounts ----------------------------------------------------------------
+# Passwords of at least 12 characters, not a common one, not all digits, not like the person's names.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes counts failed logins in the database, which every web process shares: after
+# LOTFLOW_LOGIN_FAILURES failures for one username from one address, that pair is locked for
+# LOTFLOW_LOCKOUT_MINUTES (or until an admin unlocks it on the staff page). Every attempt is logged.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOTFLOW_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOTFLOW_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.accounts.locked_out"
+AXES_USERNAME_FORM_FIELD = "username"
+# Successes (AccessLog) and failures (AccessFailureLog) are both kept: the staff page shows them to admins.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 # --- HTTPS ------------------------------------------------------------------
 # On by default, so that `manage.py check --deploy --fail-level WARNING` passes on a real install;
@@ -185,6 +220,9 @@ if HTTPS and not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]  # an install that chose not to be preloaded
 if _flag("LOTFLOW_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind that one proxy, a login's address is the client's (X-Forwarded-For), not the proxy's.
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # --- engine ---------------------------------------------------------------
 LOTFLOW = {
@@ -217,6 +255,12 @@ LOTFLOW_PHONE_HASH_KEY = _required("LOTFLOW_PHONE_HASH_KEY")
 # Customer scans and contracts: outside STATIC_ROOT and any MEDIA_ROOT, served only by a scoped view.
 LOTFLOW_ATTACHMENT_DIR = Path(os.environ.get("LOTFLOW_ATTACHMENT_DIR", VAR_DIR / "attachments"))
 LOTFLOW_ATTACHMENT_MAX_BYTES = int(os.environ.get("LOTFLOW_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# No request body may be larger (an upload's limit plus room for the form around it); checked before it is read.
+LOTFLOW_MAX_REQUEST_BYTES = int(os.environ.get("LOTFLOW_MAX_REQUEST_BYTES", str(LOTFLOW_ATTACHMENT_MAX_BYTES + 2**20)))
+# A lead import file holds at most this many rows (a bigger one is refused at upload, to be split).
+LOTFLOW_IMPORT_MAX_ROWS = int(os.environ.get("LOTFLOW_IMPORT_MAX_ROWS", "20000"))
+# ...and an .xlsx file unpacks to at most this many bytes (a small file can hide a huge cell).
+LOTFLOW_IMPORT_MAX_EXPANDED_BYTES = int(os.environ.get("LOTFLOW_IMPORT_MAX_EXPANDED_BYTES", str(50 * 1024 * 1024)))
 # Public lead form: at most this many posts per client address per window.
 LOTFLOW_LEAD_FORM_RATE = (
     int(os.environ.get("LOTFLOW_LEAD_FORM_POSTS", "5")),
@@ -239,6 +283,11 @@ LOTFLOW_ACQUISITION_APPROVAL_PRICE = int(os.environ.get("LOTFLOW_ACQUISITION_APP
 # A transfer of a car worth more than this (yuan), or between regions, also needs hq's approval.
 LOTFLOW_TRANSFER_HQ_VALUE = int(os.environ.get("LOTFLOW_TRANSFER_HQ_VALUE", "300000"))
 REST_FRAMEWORK = {
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.limits.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -256,6 +305,25 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "ENUM_NAME_OVERRIDES": {"ContactChannelEnum": "portal.crm.models.choices.ContactChannel"},
 }
+
+# --- cache ------------------------------------------------------------------
+# Rate limits (the public lead form) count here, so every process must share it: a folder in var/ on one
+# machine; Redis when web processes run on several (LOTFLOW_CACHE_URL=redis://host:6379/1, a database of its own:
+# clearing the cache empties that database).
+if os.environ.get("LOTFLOW_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["LOTFLOW_CACHE_URL"],
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # --- workers --------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL")

@@ -61,3 +61,14 @@ def assert_round_trip(instance_id: int) -> None:
     assert timers == {t: due for t, (_el, due) in snap.timers.items()}
     waits = set(MessageWait.objects.filter(instance_id=instance_id).values_list("task_id", flat=True))
     assert waits == set(snap.waits)
+
+
+def image_bytes(kind: str = "PNG", size: tuple[int, int] = (8, 6)) -> bytes:
+    """A small real picture (uploads are decoded and written anew, so they must be pictures)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, kind)
+    return out.getvalue()

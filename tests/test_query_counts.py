@@ -198,22 +198,24 @@ QUERIES = {
     # where the step stands: the instance, its completed steps, its earliest timer; the viewer's grants once
     # more: whether they may read the dealer's cost in the step's values (portal.inbox.costs)
     "work item": 28,
-    # and the viewer's grants once more (which stores and people the filters offer), the owner list
-    "customer list": 13,
+    # and the viewer's grants once more (which stores and people the filters offer), the owner list;
+    # every list of customers also records the phones it showed (portal.crm.reads: one insert)
+    "customer list": 14,
     # and the store list, the salespeople a manager may reassign to, the chosen store checked, and the
     # grants once more for the filter
-    "customer list, a manager filtering": 17,
+    "customer list, a manager filtering": 18,
     # 31, and one each for the payments of the orders, the cars sold to the customer, their policies,
     # their service records, the return visits, and the pool_reclaim rules in force (the days left
     # before the pool reclaims a prospect); the membership card comes with the customer's row;
-    # and two for the cars a booking may name (the store's stock and the customer's own, in scope).
-    "customer": 39,
-    "pool": 12,  # and the grants once more: which stores the filter offers
-    "pool, hq filtering": 13,
+    # and two for the cars a booking may name (the store's stock and the customer's own, in scope);
+    # the record of what the page showed (one insert) and whether the viewer is an admin (who sees the reads).
+    "customer": 41,
+    "pool": 13,  # and the grants once more: which stores the filter offers; the phones shown recorded
+    "pool, hq filtering": 14,
     "vehicle list": 11,
     "vehicle": 18,
     "staff list": 11,
-    "api customers": 8,
+    "api customers": 9,  # and the record of the customers it showed (portal.crm.reads)
     "api communications": 5,
     "api follow-ups": 5,
     "api vehicles": 6,  # the grants, once: whether the reader may see the dealer's cost

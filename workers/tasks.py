@@ -9,6 +9,7 @@ updates).
 from celery import shared_task
 
 from engine import api
+from portal.crm.services.lead_import import lead_import_run
 from portal.crm.sweeps import SWEEPS
 
 
@@ -37,3 +38,10 @@ def sweep(name: str) -> dict[str, int]:
 def stock_changed(store_id: int) -> dict[str, int]:
     """Thresholds for one store, queued when its stock changes."""
     return dict(SWEEPS["thresholds"](store_ids=[store_id]).actions)
+
+
+@shared_task(acks_late=True)
+def import_leads(job_id: int) -> dict[str, int]:
+    """A lead file's rows, queued by the import page; a redelivered run resumes after the last row done."""
+    job = lead_import_run(job_id)
+    return {"created": job.created, "merged": job.merged, "refused": len(job.errors)}

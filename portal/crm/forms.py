@@ -360,7 +360,11 @@ class StaffForm(forms.Form):
     first_name = forms.CharField(max_length=150, required=False, label=_("Given name"))
     last_name = forms.CharField(max_length=150, required=False, label=_("Family name"))
     phone = forms.CharField(max_length=20, required=False, label=_("Phone"))
-    password = forms.CharField(widget=forms.PasswordInput, min_length=8, label=_("Password"))
+    password = forms.CharField(
+        widget=forms.PasswordInput,
+        label=_("Password"),
+        help_text=_("At least 12 characters; not a common password, not only digits, not like the names."),
+    )
     store = forms.ModelChoiceField(queryset=Store.objects.all(), required=False, label=_("Store"))
     roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple, label=_("Roles"))
 

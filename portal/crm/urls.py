@@ -33,9 +33,11 @@ urlpatterns = [
     path("photos/<int:photo_id>/", records.photo, name="photo"),
     path("leads/new/", leads.lead_form, name="lead_form"),
     path("leads/import/", leads.lead_import, name="lead_import"),
+    path("leads/import/<int:job_id>/", leads.lead_import_job, name="lead_import_job"),
     path("approvals/", approvals.approvals, name="approvals"),
     path("staff/", records.staff_list, name="staff_list"),
     path("staff/new/", records.staff_create, name="staff_new"),
     path("staff/<int:staff_id>/", records.staff_detail, name="staff"),
     path("staff/<int:staff_id>/deactivate/", records.staff_deactivate, name="staff_deactivate"),
+    path("staff/<int:staff_id>/unlock/", records.staff_unlock, name="staff_unlock"),
 ]

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from portal.crm.models import Customer, LeadIntake, OrderStatus, VehicleStatus
+from portal.crm.models import Communication, Customer, LeadIntake, OrderStatus, VehicleStatus
 from tests.crm.test_leads import lead_process  # noqa: F401 - fixture
 
 
@@ -65,7 +65,10 @@ def test_a_first_contact_through_the_api_takes_the_pool_prospect(book, api, crm_
         },
         format="json",
     )
-    assert late.status_code == 201 and late.json()["lost_claim_to"] == "sales"
+    assert late.status_code == 409 and "me too" in late.json()["detail"]
+    assert list(Communication.objects.filter(customer=book["pool"]).values_list("author__username", flat=True)) == [
+        "sales"
+    ]
 
 
 def test_order_flow_through_the_api(book, stock, api):
@@ -155,3 +158,19 @@ def test_the_schema_describes_every_endpoint(db, client):
         "/api/v1/orders",
         "/api/v1/orders/{id}/deliver",
     } <= set(schema["paths"])
+
+
+def test_dates_outside_the_business_years_and_oversized_lists_are_refused_by_field(book, api):
+    far = api("sales").post(
+        "/api/v1/follow-ups",
+        {"customer": book["mine"].pk, "due_at": "0278-01-01T10:00:00Z", "method": "phone", "purpose": "call"},
+        format="json",
+    )
+    assert far.status_code == 400 and "278" in str(far.json()["due_at"])
+    phones = [f"1380000{n:04d}" for n in range(1000)]
+    crowded = api("sales").post("/api/v1/customers", {"name": "Many Phones", "phones": phones}, format="json")
+    assert crowded.status_code == 400 and "phones" in crowded.json()
+    long_note = api("sales").post(
+        "/api/v1/leads", {"name": "Note", "phone": "13900000001", "note": "x" * 2_400_000}, format="json"
+    )
+    assert long_note.status_code == 400 and "note" in long_note.json()

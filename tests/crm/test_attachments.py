@@ -10,8 +10,10 @@ from django.urls import reverse
 
 import portal.settings
 from portal.crm.models import Attachment
+from portal.crm.services.attachments import whole
+from tests.helpers import image_bytes
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = whole(image_bytes("PNG"), ("image/png", ".png"))  # as stored: decoded and written anew
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
@@ -82,7 +84,9 @@ def test_a_pool_viewer_can_neither_upload_nor_download(book, crm_people, client)
 
 def _web_roots_holding(attachments: Path, configured) -> list[Path]:
     """The folders a web server or collectstatic serves as plain files that contain the attachment folder."""
-    roots = [configured.STATIC_ROOT, *configured.STATICFILES_DIRS]
+    # An entry of STATICFILES_DIRS is a folder, or a (prefix, folder) pair.
+    dirs = [entry[1] if isinstance(entry, tuple) else entry for entry in configured.STATICFILES_DIRS]
+    roots = [configured.STATIC_ROOT, *dirs]
     if configured.MEDIA_ROOT:  # Django's default, "", serves nothing
         roots.append(configured.MEDIA_ROOT)
     return [Path(r) for r in roots if attachments.resolve().is_relative_to(Path(r).resolve())]
@@ -97,3 +101,18 @@ def test_attachments_are_not_under_a_web_root():
 def test_a_media_root_over_the_attachments_would_be_caught():
     configured = SimpleNamespace(**{**vars(portal.settings), "MEDIA_ROOT": portal.settings.VAR_DIR})
     assert _web_roots_holding(configured.LOTFLOW_ATTACHMENT_DIR, configured) == [portal.settings.VAR_DIR]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        PDF + b"<html><body>Verify your account</body></html>",
+        PDF.replace(b"endobj", b"endobj <script>alert(1)</script>"),
+    ],
+    ids=["html after the end", "script inside"],
+)
+def test_a_pdf_carrying_markup_is_refused(book, crm_people, client, content):
+    client.force_login(crm_people["sales"])
+    page = upload(client, book["mine"], "contract.pdf", content, kind="contract")
+    assert "is not a JPEG, PNG or PDF file" in page.content.decode()
+    assert not Attachment.objects.exists()

@@ -43,7 +43,8 @@ def test_demo_logins_see_their_part(db, client):
     assert sales.check_password("lotflow")
     visible = customers_visible_to(sales)
     assert 0 < visible.count() < Customer.objects.count()
-    client.login(username="pudong_sales1", password="lotflow")
+    signed_in = client.post("/login/", {"username": "pudong_sales1", "password": "lotflow"})
+    assert signed_in.status_code == 302
     assert client.get("/crm/customers/").status_code == 200
 
 

@@ -10,7 +10,8 @@ from rest_framework.test import APIClient
 
 from portal.crm.automation.texts import shown_all
 from portal.crm.models import Customer, LeadIntake
-from portal.crm.services.leads import lead_receive, leads_import
+from portal.crm.services.lead_import import leads_import
+from portal.crm.services.leads import lead_receive
 from tests.crm.test_leads import lead_process  # noqa: F401 - fixture
 
 

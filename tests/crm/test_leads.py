@@ -8,8 +8,9 @@ from openpyxl import Workbook
 
 from engine import api as engine
 from portal.crm.automation.texts import shown_all
-from portal.crm.models import Customer, LeadIntake
-from portal.crm.services.leads import lead_receive, leads_import
+from portal.crm.models import Customer, LeadImport, LeadIntake
+from portal.crm.services.lead_import import lead_import_run, leads_import
+from portal.crm.services.leads import lead_receive
 from tests.helpers import deploy
 
 
@@ -110,5 +111,20 @@ def test_the_import_page_reports_lines(lead_process, stores, crm_people, client)
     client.force_login(crm_people["manager"])
     upload = io.BytesIO(b"name,phone\nOk,13100000001\nBad,1\n")
     upload.name = "leads.csv"
-    html = client.post("/crm/leads/import/", {"file": upload}).content.decode()
+    queued = client.post("/crm/leads/import/", {"file": upload})
+    lead_import_run(LeadImport.objects.get().pk)  # the worker's part
+    html = client.get(queued["Location"]).content.decode()
     assert "New prospects: 1;" in html and "<td>3</td>" in html
+
+
+def test_behind_the_proxy_each_visitor_has_their_own_lead_form_limit(lead_process, stores, client, settings):
+    settings.LOTFLOW_LEAD_FORM_RATE = (1, 600)
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    proxy = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_PROTO": "https"}
+
+    def post(visitor, n):
+        data = {"name": f"Visitor {n}", "phone": f"1381111{n:04d}"}
+        # The client may write its own X-Forwarded-For; the proxy appends the address it saw.
+        return client.post("/crm/leads/new/", data, HTTP_X_FORWARDED_FOR=f"6.6.6.6, {visitor}", **proxy).status_code
+
+    assert [post("1.1.1.1", 1), post("2.2.2.2", 2), post("1.1.1.1", 3)] == [200, 200, 429]

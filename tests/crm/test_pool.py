@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from engine import api
-from portal.crm.errors import NotPermitted, NotVisible
+from portal.crm.errors import Conflict, NotPermitted, NotVisible
 from portal.crm.models import ChangeRecord, Communication, Customer, Stage
 from portal.crm.scopes import customers_visible_to
 from portal.crm.services.contacts import communication_record
@@ -34,17 +34,38 @@ def test_the_first_contact_makes_the_salesperson_the_owner(book, crm_people):
     assert change.actor == crm_people["sales2"] and change.note == "first contact from the pool"
 
 
-def test_the_second_first_contact_is_told_who_took_it_and_the_note_is_kept(book, crm_people):
+def test_a_first_contact_after_a_colleague_took_the_prospect_writes_nothing_and_hands_the_note_back(book, crm_people):
     contact(book["pool"], crm_people["sales2"], from_pool=True)
-    result = contact(book["pool"], crm_people["sales"], from_pool=True)
-    assert not result.took_from_pool and result.taken_by == crm_people["sales2"]
-    assert "sales2 recorded a first contact" in result.message
-    notes = Communication.objects.filter(customer=book["pool"]).order_by("id")
-    assert [(n.author.username, n.lost_claim_to_id) for n in notes] == [
-        ("sales2", None),
-        ("sales", crm_people["sales2"].pk),
+    before = Customer.objects.get(pk=book["pool"].pk)
+    with pytest.raises(Conflict) as refused:
+        communication_record(
+            customer_id=book["pool"].pk,
+            by=crm_people["sales"],
+            channel="phone",
+            content="wants a white Camry",
+            outcome="interested",
+            from_pool=True,
+        )
+    assert "wants a white Camry" in str(refused.value) and "sales2" not in str(refused.value)
+    assert list(Communication.objects.filter(customer=book["pool"]).values_list("author__username", flat=True)) == [
+        "sales2"
     ]
-    assert Customer.objects.get(pk=book["pool"].pk).owner == crm_people["sales2"]
+    after = Customer.objects.get(pk=book["pool"].pk)
+    assert (after.owner, after.last_contact_at, after.score) == (before.owner, before.last_contact_at, before.score)
+
+
+def test_from_pool_does_not_open_a_colleagues_prospect(book, crm_people):
+    """The hole the trust probe found: ``from_pool`` on a prospect a colleague has owned all along."""
+    owned = book["mine"]  # sales's prospect, which sales2 cannot see
+    assert not customers_visible_to(crm_people["sales2"]).filter(pk=owned.pk).exists()
+    before = Customer.objects.get(pk=owned.pk)
+    count = Communication.objects.filter(customer=owned).count()
+    with pytest.raises(Conflict) as refused:
+        contact(owned, crm_people["sales2"], from_pool=True)
+    assert crm_people["sales"].username not in str(refused.value)
+    assert Communication.objects.filter(customer=owned).count() == count
+    after = Customer.objects.get(pk=owned.pk)
+    assert (after.last_contact_at, after.score) == (before.last_contact_at, before.score)
 
 
 def test_a_salesperson_of_another_store_cannot_touch_the_pool(book, crm_people):
@@ -166,11 +187,11 @@ def test_two_first_contacts_at_once_give_one_owner(stores):
         t.start()
     for t in threads:
         t.join(timeout=20)
-    assert not errors
-    assert sorted(r.took_from_pool for r in results.values()) == [False, True]
-    loser = next(r for r in results.values() if not r.took_from_pool)
-    assert loser.taken_by == Customer.objects.get(pk=prospect.pk).owner
-    assert Communication.objects.filter(customer=prospect).count() == 2
+    # Exactly one winner; the other is refused (whichever way the race went), and only the winner's note exists.
+    assert len(results) == 1 and len(errors) == 1 and isinstance(errors[0], Conflict)
+    (winner,) = results.values()
+    assert winner.took_from_pool and Customer.objects.get(pk=prospect.pk).owner == winner.communication.author
+    assert Communication.objects.filter(customer=prospect).count() == 1
 
 
 def test_a_leavers_open_work_follows_the_customers_or_goes_back_to_the_queue(book, crm_people, stores):
@@ -192,3 +213,17 @@ def test_a_leavers_open_work_follows_the_customers_or_goes_back_to_the_queue(boo
     assert pooled.status == "cancelled"  # a personal reminder about a prospect now in the pool
     assert queued.assignee is None and queued.status == "open"
     assert [i.pk for i in api.inbox_for(sales2).mine] == [closed.pk]
+
+
+def test_the_pool_page_tells_a_late_salesperson_and_gives_their_note_back(book, crm_people, as_user):
+    contact(book["pool"], crm_people["sales2"], from_pool=True)
+    client = as_user(crm_people["sales"])
+    answer = client.post(
+        f"/crm/customers/{book['pool'].pk}/contact/",
+        {"channel": "phone", "content": "asked about a loan", "outcome": "interested", "from_pool": "True"},
+        follow=True,
+    )
+    assert answer.redirect_chain[-1][0] == "/crm/pool/"
+    shown = answer.content.decode()
+    assert "asked about a loan" in shown and "sales2" not in shown.split("<main")[1]
+    assert not Communication.objects.filter(customer=book["pool"], author=crm_people["sales"]).exists()

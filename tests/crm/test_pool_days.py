@@ -66,7 +66,7 @@ def test_reclaim_and_a_hand_over_to_the_pool_pool_then_and_an_assignment_takes_o
 
 
 def test_the_migration_fills_pool_prospects_from_their_history(crm_people, stores):
-    migration = importlib.import_module("portal.crm.migrations.0004_customer_pooled_at")
+    migration = importlib.import_module("portal.crm.migrations.0006_customer_pooled_at")
     released = CustomerFactory(home_store=stores[0], owner=None, created_at=NOW - timedelta(days=90))
     arrived = CustomerFactory(home_store=stores[0], owner=None, created_at=NOW - timedelta(days=9))
     owned = CustomerFactory(home_store=stores[0], owner=crm_people["sales"])

@@ -10,7 +10,7 @@ def test_a_manager_adds_a_salesperson_to_their_store(crm_people, stores, client)
     client.force_login(crm_people["manager"])
     page = client.post(
         reverse("crm:staff_new"),
-        {"username": "newbie", "password": "longenough1", "store": stores[0].pk, "roles": ["sales"]},
+        {"username": "newbie", "password": "harbour-lights-42", "store": stores[0].pk, "roles": ["sales"]},
     )
     staff = Staff.objects.get(user__username="newbie")
     assert page.status_code == 302 and grants_for(staff.user) == {("sales", stores[0].pk)}
@@ -20,10 +20,11 @@ def test_a_manager_cannot_add_staff_to_another_store_or_grant_hq(crm_people, sto
     client.force_login(crm_people["manager"])
     client.post(
         reverse("crm:staff_new"),
-        {"username": "x1", "password": "longenough1", "store": stores[1].pk, "roles": ["sales"]},
+        {"username": "x1", "password": "harbour-lights-42", "store": stores[1].pk, "roles": ["sales"]},
     )
     client.post(
-        reverse("crm:staff_new"), {"username": "x2", "password": "longenough1", "store": stores[0].pk, "roles": ["hq"]}
+        reverse("crm:staff_new"),
+        {"username": "x2", "password": "harbour-lights-42", "store": stores[0].pk, "roles": ["hq"]},
     )
     assert not Staff.objects.filter(user__username__in=["x1", "x2"]).exists()
 

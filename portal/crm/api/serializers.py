@@ -1,17 +1,59 @@
 """API shapes. Reads come from scoped querysets; writes go through the services."""
 
+from datetime import date, datetime
 from typing import Any
 
+from django.db import models
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from ..fields import CUSTOMER_FIELDS, VEHICLE_FIELDS
 from ..models import Communication, Customer, FollowUpPlan, Order, Vehicle
 from ..scopes import Scope, can_see_cost, can_see_identity, scope_of
 
+# The years a date of this business can fall in: a birthday in 1930, a follow-up in 2031; not year 278.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 
-class CustomerSerializer(serializers.ModelSerializer):
-    phones = serializers.ListField(child=serializers.CharField(max_length=30), min_length=1, write_only=True)
-    tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False, write_only=True)
+
+def _in_years(value: date) -> None:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise serializers.ValidationError(
+            _("The year %(year)s is outside %(first)s-%(last)s.")
+            % {"year": value.year, "first": FIRST_YEAR, "last": LAST_YEAR}
+        )
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    def to_internal_value(self, value: Any) -> datetime:
+        parsed = super().to_internal_value(value)
+        _in_years(parsed)
+        return parsed
+
+
+class BoundedDateField(serializers.DateField):
+    def to_internal_value(self, value: Any) -> date:
+        parsed = super().to_internal_value(value)
+        _in_years(parsed)
+        return parsed
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's, with dates bounded to the years a dealer's records can hold."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: BoundedDateTimeField,
+        models.DateField: BoundedDateField,
+    }
+
+
+class CustomerSerializer(ModelSerializer):
+    phones = serializers.ListField(
+        child=serializers.CharField(max_length=30), min_length=1, max_length=10, write_only=True
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=30, write_only=True
+    )
     phone_numbers = serializers.SerializerMethodField()
     tag_names = serializers.SerializerMethodField()
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
@@ -39,9 +81,12 @@ class CustomerSerializer(serializers.ModelSerializer):
     def to_representation(self, instance: Customer) -> dict[str, Any]:
         data = super().to_representation(instance)
         request = self.context.get("request")
-        if request is not None and not can_see_identity(request.user, instance, self._scope(request.user)):
+        identity = request is None or can_see_identity(request.user, instance, self._scope(request.user))
+        if not identity:
             data["id_number"] = "•••" if instance.id_number else ""
             data["birthday"] = None
+        # What this answer showed, recorded once for the whole answer by the view (portal.crm.reads).
+        self.context.setdefault("shown", []).append((instance.pk, identity))
         return data
 
     def _scope(self, user: Any) -> Scope:
@@ -60,10 +105,11 @@ class CustomerSerializer(serializers.ModelSerializer):
         return [t.name for t in instance.tags.all()]
 
 
-class CommunicationSerializer(serializers.ModelSerializer):
+class CommunicationSerializer(ModelSerializer):
     customer = serializers.IntegerField(source="customer_id")
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    lost_claim_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Set only on notes kept by earlier releases, when a colleague took the prospect first; null otherwise.
+    lost_claim_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     from_pool = serializers.BooleanField(
         write_only=True,
         required=False,
@@ -77,7 +123,7 @@ class CommunicationSerializer(serializers.ModelSerializer):
         read_only_fields = ["at"]
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class FollowUpSerializer(ModelSerializer):
     customer = serializers.IntegerField(source="customer_id")
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -87,7 +133,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
         read_only_fields = ["done_at", "appointment"]
 
 
-class VehicleSerializer(serializers.ModelSerializer):
+class VehicleSerializer(ModelSerializer):
     store = serializers.PrimaryKeyRelatedField(read_only=True)
     store_id = serializers.IntegerField(write_only=True, required=False)
     vin_confirmed = serializers.BooleanField(
@@ -121,7 +167,7 @@ class VehicleSerializer(serializers.ModelSerializer):
         return can_see_cost(self.context["scope"], store_id)
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(ModelSerializer):
     customer = serializers.IntegerField(source="customer_id")
     vehicle = serializers.IntegerField(source="vehicle_id")
     salesperson = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -159,17 +205,25 @@ class LeadSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     phone = serializers.CharField(max_length=30)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
-    source = serializers.CharField(required=False, default="website")
-    sub_channel = serializers.CharField(required=False, allow_blank=True, default="")
-    intent_level = serializers.CharField(required=False, allow_blank=True, default="")
+    source = serializers.CharField(required=False, default="website", max_length=20)
+    sub_channel = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    intent_level = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
     budget_min = serializers.IntegerField(required=False, allow_null=True, default=None)
     budget_max = serializers.IntegerField(required=False, allow_null=True, default=None)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     store = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="The store the lead asks for: its id or its name."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=100,
+        help_text="The store the lead asks for: its id or its name.",
     )
     region = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="The region the lead asks for (a region of our stores)."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=100,
+        help_text="The region the lead asks for (a region of our stores).",
     )
 
 

@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from .. import reads
 from ..automation.texts import shown_all
 from ..errors import NotVisible
 from ..models import Store
@@ -83,6 +84,18 @@ class CustomerViewSet(
 
     serializer_class = CustomerSerializer
 
+    def get_serializer_context(self) -> dict[str, Any]:
+        # Kept, so that finalize_response finds what the serializer showed.
+        self._shown_context = super().get_serializer_context()
+        return self._shown_context
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        shown = getattr(self, "_shown_context", {}).get("shown", [])
+        if shown and response.status_code < 400:
+            how = "search" if request.query_params.get("q") else "api"
+            reads.record_each(request.user, [(pk, reads.shown_fields(sees)) for pk, sees in shown], how)
+        return super().finalize_response(request, response, *args, **kwargs)
+
     def get_queryset(self) -> Any:
         query = self.request.query_params.get("q", "")
         # A search comes newest first in the order its index gives (see selectors.customer_search).
@@ -119,7 +132,7 @@ class CommunicationViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Contacts with customers. Recording the first contact with a pool prospect makes the caller its owner;
-    if someone else was first, ``lost_claim_to`` names them and the note is kept."""
+    if a colleague was first, the answer is 409 with the note's text and nothing is written."""
 
     serializer_class = CommunicationSerializer
 

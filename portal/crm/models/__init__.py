@@ -1,9 +1,19 @@
 """The CRM's records. Import them from here: ``from portal.crm.models import Customer``."""
 
 from .choices import *  # noqa: F403
-from .customers import Appointment, Communication, Customer, CustomerPhone, FollowUpPlan, LeadIntake, Tag
+from .customers import (
+    Appointment,
+    Communication,
+    Customer,
+    CustomerPhone,
+    FollowUpPlan,
+    LeadImport,
+    LeadImportStatus,
+    LeadIntake,
+    Tag,
+)
 from .org import Role, Staff, StaffRole, Store
-from .records import Attachment, ChangeRecord
+from .records import Attachment, ChangeRecord, PersonalDataRead
 from .sales import Complaint, MembershipCard, Order, Payment, ReturnVisit
 from .search import SearchTerm
 from .vehicles import (
@@ -29,11 +39,14 @@ __all__ = [
     "CustomerPhone",
     "FollowUpPlan",
     "InsurancePolicy",
+    "LeadImport",
+    "LeadImportStatus",
     "LeadIntake",
     "MaintenancePlan",
     "MembershipCard",
     "Order",
     "Payment",
+    "PersonalDataRead",
     "ReturnVisit",
     "Role",
     "SearchTerm",

@@ -165,6 +165,31 @@ class LeadIntake(models.Model):
         ordering = ["-received_at", "-id"]
 
 
+class LeadImportStatus(models.TextChoices):
+    QUEUED = "queued", pgettext_lazy("import", "Waiting for a worker")
+    RUNNING = "running", pgettext_lazy("import", "Importing")
+    DONE = "done", pgettext_lazy("import", "Done")
+
+
+class LeadImport(models.Model):
+    """A lead file on its way in: stored at upload, received row by row by a worker (services.lead_import)."""
+
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField(help_text="The uploaded file, emptied when the import is done.")
+    status = models.CharField(max_length=10, choices=LeadImportStatus.choices, default=LeadImportStatus.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    merged = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, help_text="[line, reason] per refused row")
+    queued_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+
+
 class Communication(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="communications")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

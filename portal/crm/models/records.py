@@ -29,6 +29,27 @@ class ChangeRecord(models.Model):
         indexes = [models.Index(fields=["entity", "entity_id", "at"], name="change_entity_idx")]
 
 
+class PersonalDataRead(models.Model):
+    """Someone was shown a customer's personal data: who, when, which customer, which fields, and how.
+
+    Written by ``portal.crm.reads`` on the customer page, the API's customer answers, a scan's download and a
+    phone search; shown to admins on the customer's and the reader's pages.
+    """
+
+    at = models.DateTimeField(default=timezone.now)
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    fields = models.JSONField(default=list, help_text="the personal fields shown, or the scan's id")
+    how = models.CharField(max_length=10, help_text="page, api, scan, search")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "at"], name="read_customer_idx"),
+            models.Index(fields=["reader", "at"], name="read_reader_idx"),
+        ]
+
+
 class StoredFile(models.Model):
     """An uploaded file kept outside the web roots (settings.LOTFLOW_ATTACHMENT_DIR), served by scoped views."""
 

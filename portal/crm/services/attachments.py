@@ -1,7 +1,10 @@
 """Customer attachments: type checked by content, size limited, stored outside the web roots."""
 
 import hashlib
+import io
+import re
 import secrets
+import warnings
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -9,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from ..errors import NotPermitted
 from ..models import Attachment, AttachmentKind
@@ -26,15 +30,45 @@ SIGNATURES = [
 ]
 
 
+# Markup that a browser sniffing a file would run; no scan or contract has a reason to carry it in clear.
+MARKUP = re.compile(rb"<\s*(script|html|body|iframe|svg|object|embed)\b", re.IGNORECASE)
+# Pillow refuses images bigger than this (a small file can decode to gigabytes).
+Image.MAX_IMAGE_PIXELS = 50_000_000
+
+
 def sniff(head: bytes, tail: bytes) -> tuple[str, str] | None:
     for magic, content_type, suffix in SIGNATURES:
         if head.startswith(magic):
-            if content_type == "application/pdf" and b"%%EOF" not in tail:
-                return None  # a PDF header on something that is not a whole PDF
+            if content_type == "application/pdf" and not tail.rstrip(b"\x00\r\n\t ").endswith(b"%%EOF"):
+                return None  # a PDF header on something that is not a whole PDF, or with more after its end
             if content_type == "image/jpeg" and not tail.rstrip(b"\x00\r\n").endswith(b"\xff\xd9"):
                 return None
             return content_type, suffix
     return None
+
+
+def whole(data: bytes, found: tuple[str, str]) -> bytes | None:
+    """The file as it will be stored, when it is all that it claims; None when it is not.
+
+    Images are decoded and encoded anew (metadata and anything hidden in or after them are dropped); a PDF
+    must end where a PDF ends and carry no markup a browser would run.
+    """
+    content_type = found[0]
+    if content_type == "application/pdf":
+        return None if MARKUP.search(data) else data
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                out = io.BytesIO()
+                if content_type == "image/jpeg":
+                    image.convert("RGB").save(out, "JPEG", quality=90)
+                else:
+                    image.save(out, "PNG", optimize=True)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return None
+    return out.getvalue()
 
 
 def storage_dir() -> Path:
@@ -85,7 +119,8 @@ def attachment_add(*, customer_id: int, by: Any, kind: str, filename: str, strea
     if not data:
         raise ValidationError({"file": _("%(filename)s is empty.") % {"filename": filename}})
     found = sniff(data[:16], data[-1024:])
-    if found is None:
+    kept = whole(data, found) if found else None
+    if found is None or kept is None:
         raise ValidationError(
             {
                 "file": _(
@@ -94,7 +129,7 @@ def attachment_add(*, customer_id: int, by: Any, kind: str, filename: str, strea
                 % {"filename": filename}
             }
         )
-    return stored_file_save(Attachment, data, filename=filename, found=found, by=by, customer=customer, kind=kind)
+    return stored_file_save(Attachment, kept, filename=filename, found=found, by=by, customer=customer, kind=kind)
 
 
 def attachment_open(*, attachment_id: int, by: Any) -> tuple[Attachment, Path]:

@@ -16,7 +16,7 @@ from engine import api
 from .. import history
 from ..automation.limits import pool_take_refusal
 from ..automation.scoring import score_customers
-from ..errors import NotPermitted, NotVisible
+from ..errors import Conflict, NotPermitted, NotVisible
 from ..models import (
     Appointment,
     AppointmentKind,
@@ -44,31 +44,24 @@ from .common import clean_or_raise, visible_or_raise
 class ContactResult:
     communication: Communication
     took_from_pool: bool  # this contact made the author the owner
-    taken_by: Any | None  # set when someone else took the prospect first
 
     @property
     def message(self) -> str:
         if self.took_from_pool:
             return _("Contact recorded; %(customer)s is now yours.") % {"customer": self.communication.customer}
-        if self.taken_by is not None:
-            return _(
-                "%(username)s recorded a first contact with %(customer)s first and owns it now; "
-                "your note is kept on the record."
-            ) % {"username": self.taken_by.get_username(), "customer": self.communication.customer}
         return _("Contact recorded.")
 
 
-def _customer_for_contact(by: Any, customer_id: int, from_pool: bool) -> Customer:
-    customer = customers_visible_to(by).filter(pk=customer_id).first()
-    if customer is not None:
-        return customer
-    if from_pool:
-        # The author saw this prospect in the pool, but someone took it meanwhile:
-        # their note is still kept, and they are told who took it.
-        candidate = Customer.objects.filter(pk=customer_id, stage=Stage.PROSPECT).select_related("owner").first()
-        if candidate is not None and scope_of(by).holds_in(candidate.home_store_id, Role.SALES):
-            return candidate
-    raise NotVisible(_("Customer %(id)s does not exist.") % {"id": customer_id})
+def taken_meanwhile(content: str) -> str:
+    """What the author of a first contact is told when a colleague took the prospect first.
+
+    Their note is not written on a record they may no longer see; it comes back to them whole, and the
+    colleague is not named (the prospect is theirs now, and so is who works it).
+    """
+    return _(
+        "A colleague contacted this prospect first and it is no longer in the pool; your note was not saved. "
+        "Here it is, to keep: %(note)s"
+    ) % {"note": content}
 
 
 @transaction.atomic
@@ -84,14 +77,18 @@ def communication_record(
 ) -> ContactResult:
     """Log a contact. On a pool prospect, a salesperson of its store becomes its owner at once.
 
-    ``from_pool`` says the author was looking at the prospect in the pool: if
-    someone else took it in between, the note is kept and the author told who.
+    Only a customer the author may see is written on. ``from_pool`` says the author was looking at the
+    prospect in the pool: if a colleague took it in between (before this request, or in a race with it),
+    nothing is written and ``Conflict`` says so with the note's text, so it is not lost.
     """
-    customer = _customer_for_contact(by, customer_id, from_pool)
+    customer = customers_visible_to(by).filter(pk=customer_id).first()
+    if customer is None:
+        if from_pool and _was_in_my_pool(by, customer_id):
+            raise Conflict(taken_meanwhile(content))
+        raise NotVisible(_("Customer %(id)s does not exist.") % {"id": customer_id})
     at = at or timezone.now()
     note = Communication(customer=customer, author=by, channel=channel, content=content, outcome=outcome, at=at)
     clean_or_raise(note, exclude=["customer", "author", "lost_claim_to"])
-    wanted = from_pool or customer.owner_id is None
     took = False
     if customer.owner_id is None and can_take_from_pool(by, customer):
         refusal = pool_take_refusal(by, customer, now=at)
@@ -99,24 +96,28 @@ def communication_record(
             raise NotPermitted(refusal)
         # Two first contacts at once: this UPDATE matches only while owner IS NULL, so exactly
         # one writer becomes the owner; on PostgreSQL the second waits for the first's row
-        # lock, re-checks the WHERE clause and updates nothing.
+        # lock, re-checks the WHERE clause and updates nothing, and is refused below.
         took = Customer.objects.filter(pk=customer.pk, owner__isnull=True).update(owner=by, pooled_at=None) == 1
-        if took:
-            history.record_change(
-                customer, "owner", None, by, actor=by, note=gettext_noop("first contact from the pool")
-            )
-            customer.owner = by
-        else:
-            customer.refresh_from_db(fields=["owner"])
-    if not took and wanted and customer.owner_id not in (None, by.pk):
-        note.lost_claim_to = customer.owner
+        if not took:
+            raise Conflict(taken_meanwhile(content))
+        history.record_change(customer, "owner", None, by, actor=by, note=gettext_noop("first contact from the pool"))
+        customer.owner = by
     note.save()
     # Keeps the latest contact time even if an older contact is logged after a newer one.
     Customer.objects.filter(pk=customer.pk).filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=at)).update(
         last_contact_at=at
     )
     score_customers([customer.pk])  # recent contacts count in the score
-    return ContactResult(note, took, note.lost_claim_to)
+    return ContactResult(note, took)
+
+
+def _was_in_my_pool(by: Any, customer_id: int) -> bool:
+    """A prospect of a store where ``by`` sells, now owned by someone else: a pool page read before it was taken.
+
+    Answers only yes or no, so a refusal says no more than the pool page showed.
+    """
+    candidate = Customer.objects.filter(pk=customer_id, stage=Stage.PROSPECT, owner__isnull=False).first()
+    return candidate is not None and scope_of(by).holds_in(candidate.home_store_id, Role.SALES)
 
 
 @transaction.atomic
@@ -249,7 +250,7 @@ def contact_record(
     result = communication_record(
         customer_id=customer_id, by=by, channel=channel, content=content, outcome=outcome, from_pool=from_pool
     )
-    if book_at is None or result.taken_by is not None:
+    if book_at is None:
         return result, None
     try:
         appointment = appointment_book(

@@ -5,16 +5,13 @@ records a LeadIntake, and starts the lead-to-cash process, whose first step
 (``crm.lead_route``) decides where the prospect goes.
 """
 
-import csv
-import io
-from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_noop
 
 from engine import api as engine
 
@@ -203,104 +200,3 @@ def lead_route(*, lead_id: int) -> dict[str, Any]:
     LeadIntake.objects.filter(pk=lead.pk).update(routed_store=store, routed_owner=owner, routing_reasons=reasons)
     # Stored as messages (each reader's language); the process gets them in the group's language.
     return {"store_id": store.pk, "owner": owner.get_username() if owner else "", "reasons": shown_all(reasons)}
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    merged: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
-
-
-def _rows_from_csv(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError({"file": _("The CSV is not UTF-8 text.")}) from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
-    return header, [(reader.line_num, row) for row in reader]
-
-
-def _rows_from_xlsx(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    from openpyxl import load_workbook
-
-    try:
-        sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).worksheets[0]
-    except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-        raise ValidationError(
-            {"file": _("Not a readable Excel .xlsx file (%(error)s).") % {"error": err.__class__.__name__}}
-        ) from None
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(h or "").strip().lower() for h in next(rows, ())]
-    out = []
-    for number, values in enumerate(rows, start=2):
-        if values is None or all(v in (None, "") for v in values):
-            continue
-        out.append((number, {h: "" if v is None else str(v) for h, v in zip(header, values, strict=False)}))
-    return header, out
-
-
-def leads_import(*, by: Any, filename: str, stream: IO[bytes]) -> ImportReport:
-    """Import a CSV or .xlsx file: good rows are kept, each bad row reported with its line and reason.
-
-    A missing required column refuses the whole file before anything is written.
-    """
-    raw = stream.read()
-    is_xlsx = filename.lower().endswith(".xlsx") or raw[:2] == b"PK"
-    header, rows = _rows_from_xlsx(raw) if is_xlsx else _rows_from_csv(raw)
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise ValidationError(
-            {
-                "file": ngettext(
-                    "Missing column: %(missing)s (line 1 must name the columns: %(required)s, "
-                    "and optionally %(optional)s).",
-                    "Missing columns: %(missing)s (line 1 must name the columns: %(required)s, "
-                    "and optionally %(optional)s).",
-                    len(missing),
-                )
-                % {
-                    "missing": ", ".join(missing),
-                    "required": ", ".join(REQUIRED_COLUMNS),
-                    "optional": ", ".join(OPTIONAL_COLUMNS),
-                }
-            }
-        )
-    report = ImportReport()
-    for line, row in rows:
-        try:
-            # One savepoint per row: a bad row leaves nothing behind, the good ones stay.
-            lead = lead_receive(
-                by=by,
-                channel="import",
-                name=row.get("name", ""),
-                phone=row.get("phone", ""),
-                email=row.get("email", "").strip(),
-                source=(row.get("source") or Source.WEBSITE).strip(),
-                sub_channel=row.get("sub_channel", "").strip(),
-                intent_level=row.get("intent_level", "").strip(),
-                budget_min=row.get("budget_min"),
-                budget_max=row.get("budget_max"),
-                note=row.get("note", ""),
-                store=row.get("store"),
-                region=row.get("region"),
-                received={"file": filename, "line": line, **{k: v for k, v in row.items() if k}},
-            )
-        except ValidationError as err:
-            reasons = (
-                "; ".join(
-                    _("%(field)s: %(problems)s") % {"field": f, "problems": " ".join(m)}
-                    for f, m in err.message_dict.items()
-                )
-                if hasattr(err, "error_dict")
-                else " ".join(err.messages)
-            )
-            report.errors.append((line, reasons))
-        else:
-            if lead.merged:
-                report.merged += 1
-            else:
-                report.created += 1
-    return report

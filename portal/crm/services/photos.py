@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ..errors import NotPermitted, NotVisible
 from ..models import Appraisal, Role, VehiclePhoto
 from ..scopes import scope_of, vehicles_visible_to
-from .attachments import read_limited, sniff, storage_dir, stored_file_save
+from .attachments import read_limited, sniff, storage_dir, stored_file_save, whole
 from .common import visible_or_raise
 
 IMAGE_TYPES = {"image/jpeg", "image/png"}
@@ -44,7 +44,8 @@ def photo_add(
         appraisal = _appraisal_for(by, appraisal_id or 0)
     data = read_limited(stream, filename)
     found = sniff(data[:16], data[-1024:]) if data else None
-    if found is None or found[0] not in IMAGE_TYPES:
+    kept = whole(data, found) if found and found[0] in IMAGE_TYPES else None
+    if found is None or kept is None:
         raise ValidationError(
             {
                 "file": _("%(filename)s is not a JPEG or PNG image (checked by its content, whatever its name says).")
@@ -52,7 +53,7 @@ def photo_add(
             }
         )
     return stored_file_save(
-        VehiclePhoto, data, filename=filename, found=found, by=by, prefix="photo-", vehicle=vehicle, appraisal=appraisal
+        VehiclePhoto, kept, filename=filename, found=found, by=by, prefix="photo-", vehicle=vehicle, appraisal=appraisal
     )
 
 

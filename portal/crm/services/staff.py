@@ -1,18 +1,28 @@
 """Staff: a store manager (their store) or an admin adds staff, sets roles and deactivates them."""
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from ..errors import NotPermitted
 from ..models import Role, Staff, StaffRole, Store
 from ..scopes import EVERYWHERE, scope_of, staff_visible_to
 from .common import visible_or_raise
 from .customers import staff_handover
+
+logger = logging.getLogger("lotflow.accounts")
 
 GROUP_WIDE_ROLES = {Role.HQ, Role.ADMIN}
 
@@ -72,6 +82,11 @@ def staff_create(
     users = get_user_model().objects
     if users.filter(username=username).exists():
         raise ValidationError({"username": _("The username “%(username)s” is taken.") % {"username": username}})
+    # settings.AUTH_PASSWORD_VALIDATORS: long enough, not common, not like the person's names.
+    try:
+        validate_password(password, users.model(username=username, first_name=first_name, last_name=last_name))
+    except ValidationError as err:
+        raise ValidationError({"password": err.messages}) from err
     user = users.create_user(username=username, password=password, first_name=first_name, last_name=last_name)
     staff = Staff.objects.create(user=user, store=store, phone=phone)
     _set_roles(staff, roles)
@@ -100,4 +115,51 @@ def staff_deactivate(*, staff_id: int, by: Any, prospects_to: Any | None, custom
     moved = staff_handover(leaver=staff.user, by=by, prospects_to=prospects_to, customers_to=customers_to)
     staff.active = False
     staff.save(update_fields=["active"])
+    # At once, not at their next login: an inactive user's session no longer authenticates (Django's
+    # ModelBackend.get_user), their sessions are deleted, and their API tokens are revoked.
+    type(staff.user).objects.filter(pk=staff.user_id).update(is_active=False)
+    Token.objects.filter(user_id=staff.user_id).delete()
+    _end_sessions(staff.user_id)
     return moved
+
+
+def _end_sessions(user_id: int) -> None:
+    """Delete the database sessions signed in as ``user_id`` (a leaver's phone and desk alike)."""
+    doomed = [
+        s.session_key
+        for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if s.get_decoded().get(SESSION_KEY) == str(user_id)
+    ]
+    Session.objects.filter(session_key__in=doomed).delete()
+
+
+def sign_in_locked(username: str) -> bool:
+    """Whether failed logins have locked ``username`` (from some address) right now."""
+    limit = settings.AXES_FAILURE_LIMIT
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return AccessAttempt.objects.filter(
+        username=username, failures_since_start__gte=limit, attempt_time__gt=since
+    ).exists()
+
+
+def sign_in_log(username: str, count: int = 10) -> list[dict[str, Any]]:
+    """The person's latest sign-ins and failed attempts, newest first (django-axes' logs)."""
+    fields = ("attempt_time", "ip_address", "user_agent")
+    rows = [
+        {**row, "ok": True}
+        for row in AccessLog.objects.filter(username=username).order_by("-attempt_time").values(*fields)[:count]
+    ] + [
+        {**row, "ok": False}
+        for row in AccessFailureLog.objects.filter(username=username).order_by("-attempt_time").values(*fields)[:count]
+    ]
+    return sorted(rows, key=lambda r: r["attempt_time"], reverse=True)[:count]
+
+
+@transaction.atomic
+def staff_unlock(*, staff_id: int, by: Any) -> int:
+    """Lift a lockout of the person's sign-in at once (those who may manage them); the count of cleared records."""
+    staff = visible_or_raise(staff_visible_to(by), staff_id, "staff")
+    _may_manage(by, staff.store, [])
+    cleared = axes_reset(username=staff.user.get_username())
+    logger.warning("sign-in of %s unlocked by %s", staff.user.get_username(), by.get_username())
+    return cleared

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from .. import scopes
+from .. import reads, scopes
 from ..aftercare import SERVICE_DAY_ROLES, card_level_label, return_visit_label
 
 register = template.Library()
@@ -51,3 +51,9 @@ def visit_kind(kind: str) -> str:
 def card_level(level: str) -> str:
     """A membership card's level as people say it."""
     return card_level_label(level)
+
+
+@register.filter
+def read_described(read: Any) -> str:
+    """A PersonalDataRead as people say it: "phones, ID number (customer page)"."""
+    return reads.described(read)

@@ -12,6 +12,8 @@ from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
+from portal.redirects import own_page
+
 from ..errors import Conflict, IllegalTransition, NotPermitted, NotVisible
 
 PAGE_SIZE = 25
@@ -29,7 +31,7 @@ def crm_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespons
         except NotVisible as err:
             raise Http404(str(err)) from err
         except (NotPermitted, IllegalTransition, Conflict) as err:
-            back = request.META.get("HTTP_REFERER")
+            back = own_page(request, request.META.get("HTTP_REFERER"))
             if request.method != "POST" or not back:
                 raise PermissionDenied(str(err)) from err
             messages.error(request, str(err))

@@ -8,16 +8,18 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from engine import api
+from portal.redirects import own_page
 from portal.ui.people import display_name
 
+from .. import reads
 from ..aftercare import reclaim_days_left
+from ..errors import Conflict
 from ..forms import (
     AppointmentForm,
     AssignForm,
@@ -101,6 +103,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as err:
             add_service_errors(form, err)
     page = page_of(request, rows.select_related("owner", "home_store").prefetch_related("phones"))
+    reads.record(user, page.object_list, ["phones"], "search" if form.is_valid() and form.cleaned_data["q"] else "list")
     may_reassign = bool(reassign_stores(scope))
     context = {
         "form": form,
@@ -135,6 +138,7 @@ def pool(request: HttpRequest) -> HttpResponse:
         add_service_errors(form, err)
         rows = pool_filter(user, PoolFilter(), now)
     page = page_of(request, rows.select_related("home_store").prefetch_related("phones"))
+    reads.record(request.user, page.object_list, ["phones"], "list")
     # A form for each row, its ids its own: every label names its row's field, not the first row's.
     rows_and_forms = [
         (
@@ -177,9 +181,7 @@ def customers_reassign(request: HttpRequest) -> HttpResponse:
     if not reassign_stores(scope):
         raise PermissionDenied(_("Only a store manager or hq can reassign customers."))
     form = ReassignForm(request.POST, people=staff_choices(scope, sales_only=True))
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = ""
+    back = own_page(request, request.POST.get("next"))
     if not form.is_valid():
         messages.error(request, _errors_line(form))
         return redirect(back or "crm:customers")
@@ -231,6 +233,8 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = request.user
     manage = can_manage_customer(user, customer)
     book_service = manage or can_book_service(user, customer)
+    identity = can_see_identity(user, customer)
+    reads.record(user, [customer], reads.shown_fields(identity), "page")
     tags = list(customer.tags.all())
     cars = list(contacts.booking_cars(user, customer)) if book_service else []
     context = {
@@ -239,7 +243,9 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "days_left": reclaim_days_left(customer, [t.name for t in tags], api.now()),
         "card": getattr(customer, "membership_card", None),
         "phones": [p.number for p in customer.phones.all()],
-        "identity": can_see_identity(user, customer),
+        "identity": identity,
+        # Admins see who read this customer's personal data (portal.crm.reads).
+        "reads": reads.latest_for_customer(customer) if scope_of(user).holds(Role.ADMIN) else None,
         "manage": manage,
         "take": can_take_from_pool(user, customer),
         "communications": customer.communications.select_related("author", "lost_claim_to")[:50],
@@ -370,7 +376,8 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_POST
 def customer_contact(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = customers_visible_to(request.user).filter(pk=customer_id).first()
-    # A prospect someone took from the pool meanwhile is no longer visible: the note is still kept.
+    # A prospect a colleague took from the pool meanwhile is no longer visible: the service refuses and
+    # hands the note back.
     cars = list(contacts.booking_cars(request.user, customer)) if customer is not None else None
     form = CommunicationForm(request.POST, cars=cars)
     if not form.is_valid():
@@ -379,15 +386,16 @@ def customer_contact(request: HttpRequest, customer_id: int) -> HttpResponse:
         return redirect("crm:customer", customer_id)
     try:
         result, appointment = contacts.contact_record(customer_id=customer_id, by=request.user, **form.contact_kwargs())
+    except Conflict as err:
+        messages.warning(request, str(err))
+        return redirect("crm:pool")
     except ValidationError as err:
         add_service_errors(form, err)
         messages.error(request, _errors_line(form))
         return redirect("crm:customer", customer_id)
     if appointment is not None:
         messages.success(request, _("Appointment booked."))
-    (messages.warning if result.taken_by else messages.success)(request, result.message)
-    if result.taken_by:
-        return redirect("crm:pool")
+    messages.success(request, result.message)
     return redirect("crm:customer", customer_id)
 
 
@@ -427,9 +435,9 @@ def customer_appointment(request: HttpRequest, customer_id: int) -> HttpResponse
         contacts.appointment_book,
         _("Appointment booked."),
     )
-    back = request.POST.get("next", "")
     # Booked from a list (the service day): back to that list, never to another site.
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    back = own_page(request, request.POST.get("next"))
+    if back:
         return redirect(back)
     return done
 

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from .. import reads
 from ..forms import (
     AttachmentForm,
     DeactivateForm,
@@ -174,6 +175,7 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
     attachment, path = attachments.attachment_open(attachment_id=attachment_id, by=request.user)
     if not path.exists():
         raise Http404(_("The file of attachment %(id)s is missing.") % {"id": attachment_id})
+    reads.record(request.user, [attachment.customer_id], [f"scan:{attachment.pk}"], "scan")
     response = FileResponse(
         path.open("rb"), content_type=attachment.content_type, as_attachment=True, filename=attachment.filename
     )
@@ -240,11 +242,29 @@ def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
             messages.success(request, _("Roles saved."))
             return redirect("crm:staff", member.pk)
     owned = member.user.owned_customers.count()
+    username = member.user.get_username()
     return render(
         request,
         "crm/staff_detail.html",
-        {"member": member, "roles_form": roles_form, "owned": owned, "deactivate_form": DeactivateForm()},
+        {
+            "member": member,
+            "roles_form": roles_form,
+            "owned": owned,
+            "deactivate_form": DeactivateForm(),
+            "locked": staff.sign_in_locked(username),
+            "sign_ins": staff.sign_in_log(username),
+            # Admins see whose personal data this person read (portal.crm.reads).
+            "reads": reads.latest_by_reader(member.user) if scope_of(request.user).holds(Role.ADMIN) else None,
+        },
     )
+
+
+@crm_view
+@require_POST
+def staff_unlock(request: HttpRequest, staff_id: int) -> HttpResponse:
+    staff.staff_unlock(staff_id=staff_id, by=request.user)
+    messages.success(request, _("Sign-in unlocked."))
+    return redirect("crm:staff", staff_id)
 
 
 @crm_view

@@ -21,7 +21,7 @@ def fill_pooled_at(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("crm", "0003_search_index"),
+        ("crm", "0005_personal_data_read"),
     ]
 
     operations = [
