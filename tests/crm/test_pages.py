@@ -70,7 +70,7 @@ def test_taking_a_prospect_from_the_pool_page(book, crm_people, as_user):
     assert "Wang Fang" not in client.get(reverse("crm:pool")).content.decode()
 
 
-def test_the_loser_of_a_pool_race_is_told_who_took_it(book, crm_people, as_user, client):
+def test_the_loser_of_a_pool_race_gets_their_note_back_and_nothing_is_written(book, crm_people, as_user, client):
     client.force_login(crm_people["sales2"])
     client.post(
         reverse("crm:customer_contact", args=[book["pool"].pk]),
@@ -82,8 +82,9 @@ def test_the_loser_of_a_pool_race_is_told_who_took_it(book, crm_people, as_user,
         {"channel": "phone", "outcome": "interested", "content": "mine too", "from_pool": "on"},
         follow=True,
     )
-    assert "sales2 recorded a first contact" in page.content.decode()
-    assert Communication.objects.filter(customer=book["pool"], content="mine too").exists()
+    shown = page.content.decode()
+    assert "A colleague contacted this prospect first" in shown and "mine too" in shown
+    assert not Communication.objects.filter(customer=book["pool"], content="mine too").exists()
 
 
 def test_customer_detail_masks_identity_for_a_pool_viewer(book, crm_people, as_user):

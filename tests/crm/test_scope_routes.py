@@ -8,7 +8,7 @@ from django.urls import URLPattern, URLResolver, reverse
 
 from portal.crm import urls as page_urls
 from portal.crm.api import urls as api_urls
-from portal.crm.models import Attachment, Communication, FollowUpPlan, VehiclePhoto, VehicleStatus
+from portal.crm.models import Attachment, Communication, FollowUpPlan, LeadImport, VehiclePhoto, VehicleStatus
 from tests.crm.factories import OrderFactory
 
 
@@ -63,7 +63,10 @@ def outsiders(book, stock, crm_people, stores):
         storage_name="p.png",
         uploaded_by=crm_people["other_sales"],
     )
+    # Another person's lead import (only its uploader follows it).
+    upload = LeadImport.objects.create(by=crm_people["other_manager"], filename="leads.csv", content=b"", total_rows=0)
     return {
+        "job_id": upload.pk,
         "customer_id": theirs.pk,
         "vehicle_id": stock["other"].pk,
         "plan_id": plan.pk,
