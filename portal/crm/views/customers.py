@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from engine import api
@@ -161,7 +161,7 @@ CUSTOMER_COLUMNS = [
 ]
 POOL_COLUMNS = [
     Column("name", _lazy("Name"), "name", "name_desc"),
-    Column("score", _lazy("Score"), "score_low", "score", first="descending"),
+    Column("score", pgettext_lazy("lead score", "Score"), "score_low", "score", first="descending"),
     Column("days", _lazy("In the pool"), "waiting_short", "waiting", first="descending"),
 ]
 
