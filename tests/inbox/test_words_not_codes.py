@@ -12,6 +12,7 @@ from django.utils import translation
 from engine import api, clock
 from engine.api import ItemStatus, WorkItem
 from engine.models import ProcessInstance
+from portal.crm.models import Appointment, Vehicle
 from portal.crm.services.leads import lead_receive
 from portal.crm.services.vehicles import order_create, order_deliver, payment_record
 from tests.crm.factories import CustomerFactory, VehicleFactory
@@ -236,5 +237,16 @@ def test_a_return_visit_call_shows_words(people, stores):
     payment_record(order_id=order.pk, by=people["finance"], method="transfer", amount=150000)
     order_deliver(order_id=order.pk, by=people["manager"], delivered_at=START)
     iid = ProcessInstance.objects.get(business_key=f"order:{order.pk}").pk
+    car = Vehicle.objects.get(pk=order.vehicle_id)
+    Appointment.objects.create(
+        customer=customer,
+        store=stores[0],
+        vehicle=car,
+        kind="service",
+        at=START + timedelta(days=20),
+        created_by=people["admin"],
+    )
     assert api.fire_due_timers(START + timedelta(days=4)) == 1
-    _check_pages(people["admin"], iid, "return_visit")
+    pages = _check_pages(people["admin"], iid, "return_visit")
+    assert "已预约的售后：2026年11月22日 周日 09:00" in pages["Visit"]["zh-hans"]
+    assert "Service booked: Sun 22 Nov 2026 09:00" in pages["Visit"]["en"]
