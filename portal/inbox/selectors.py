@@ -289,11 +289,20 @@ def history(item: WorkItem, hidden: frozenset[str] = frozenset()) -> list[Histor
             at=_parse(e.get("at")),
             actor=names.get(e.get("actor"), e.get("actor")) or str(SYSTEM),
             action=str(ACTION_LABELS.get(e.get("action", ""), e.get("action", ""))),
-            step=steps.get(e.get("element_id") or "", e.get("element_id") or ""),
+            step=steps.get(e.get("element_id") or "") or _element_name(deployment, e.get("element_id") or "", language),
             details=_details(e, labels, titles, cars, hidden),
         )
         for e in events
     ]
+
+
+def _element_name(deployment: int | None, element_id: str, language: str) -> str:
+    """An element that is no user task (a timer, an event) by the name its file draws, in ``language``; nothing
+    when it has no name, never its id (WaitForVisit)."""
+    if not deployment or not element_id:
+        return ""
+    texts = api.deployment_texts(deployment)
+    return texts.text(element_id, "name", language, texts.drawn.get(element_id, {}).get("name", ""))
 
 
 def _car_names(events: list[dict]) -> dict[int, str]:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from engine import api
 from engine.api import Deployment, WorkItem
+from portal.crm.aftercare import return_visit_label
 from portal.crm.models.choices import (
     AppointmentKind,
     ContactChannel,
@@ -62,6 +63,8 @@ def shown(path: str, value: str, labels: dict[str, dict[str, str]]) -> str:
     name = path.rsplit(".", 1)[-1]
     if value in labels.get(name, {}):
         return labels[name][value]
+    if name == "visit_kind":  # the return_visit process's note of its plan ("3 days after delivery")
+        return return_visit_label(f"after_delivery: {value}")
     choices = CRM_CHOICES.get(name)
     if choices is not None and value in choices.values:
         return str(choices(value).label)

@@ -249,4 +249,6 @@ def test_a_return_visit_call_shows_words(people, stores):
     assert api.fire_due_timers(START + timedelta(days=4)) == 1
     pages = _check_pages(people["admin"], iid, "return_visit")
     assert "已预约的售后：2026年11月22日 周日 09:00" in pages["Visit"]["zh-hans"]
+    assert "交车后 3 天回访" in pages["Visit"]["zh-hans"] and "days after delivery" not in pages["Visit"]["zh-hans"]
+    assert "WaitForVisit" not in pages["Visit"]["en"]  # a timer in the history by its name, not its id
     assert "Service booked: Sun 22 Nov 2026 09:00" in pages["Visit"]["en"]
