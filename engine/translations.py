@@ -22,7 +22,7 @@ from django.utils import translation
 from lxml import etree
 
 from .models import Deployment
-from .vocabulary import fill_instructions, placeholders
+from .vocabulary import FORMATS, fill_instructions, placeholders, unknown_formats
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -86,6 +86,10 @@ def _drawn(element: Any) -> dict[str, str]:
     return found
 
 
+def _format_problem(where: str, how: str) -> str:
+    return f"{where}: unknown format |{how} in a placeholder (use {', '.join(FORMATS)})"
+
+
 def bpmn_texts(tree: Any) -> tuple[ElementTexts, list[tuple[str, str]]]:
     """The translations a parsed BPMN file carries, and (element id, reason) for each refused one."""
     root = tree.getroot() if hasattr(tree, "getroot") else tree
@@ -95,6 +99,9 @@ def bpmn_texts(tree: Any) -> tuple[ElementTexts, list[tuple[str, str]]]:
     for element_id, node in elements.items():
         if node.tag.startswith(f"{{{BPMN_NS}}}"):
             found.drawn[element_id] = _drawn(node)
+    for element_id, drawn in found.drawn.items():
+        for how in unknown_formats(drawn.get("instructions", "")):
+            problems.append((element_id, _format_problem("instructions", how)))
     for prop_node in root.iter(f"{{{SPIFF_NS}}}property"):
         match = _KEY.match(prop_node.get("name") or "")
         if match is None:
@@ -121,6 +128,9 @@ def bpmn_texts(tree: Any) -> tuple[ElementTexts, list[tuple[str, str]]]:
         text = (prop_node.get("value") or "").strip()
         if not text:
             problems.append((where, f"property {name!r}: the translation is empty"))
+            continue
+        if match["prop"] == "instructions" and unknown_formats(text):
+            problems.append((where, _format_problem(f"property {name!r}", unknown_formats(text)[0])))
             continue
         if match["prop"] == "instructions":
             extra = sorted(set(placeholders(text)) - set(placeholders(drawn["instructions"])))

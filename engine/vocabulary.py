@@ -6,6 +6,7 @@ per deployment and cached; expressions run in the restricted script engine.
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
@@ -13,7 +14,13 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 
 EXPRESSION_PROPERTIES = ("assignee", "store", "exclude", "subject", "subjectRef")
 DEFAULT_PRIORITY = 3
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*\}\}")
+_PLACEHOLDER = re.compile(
+    r"\{\{\s*([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*(?:\|\s*([A-Za-z][A-Za-z0-9_]*)\s*)?\}\}"
+)
+# How a placeholder may ask for its value to be written: ``{{ price|number }}`` → 148,000,
+# ``{{ price|yuan }}`` → ¥148,000 (docs/bpmn-vocabulary.md). Grouping by thousands with a comma
+# is how both Chinese and English write amounts; the text around it says 元 or puts ¥ first.
+FORMATS = ("number", "yuan")
 
 
 @dataclass(frozen=True)
@@ -65,28 +72,53 @@ def task_settings(task_spec: Any) -> TaskSettings:
 
 
 def fill_instructions(text: str, data: dict[str, Any]) -> str:
-    """Replace ``{{ name }}`` and ``{{ name.key }}`` with values from the task's data.
+    """Replace ``{{ name }}`` and ``{{ name.key }}`` with values from the task's data, written
+    as a ``|number`` or ``|yuan`` format asks.
 
     Only dictionary look-ups: instructions are text, not a template language.
     A name the data does not have is left empty.
     """
     if "{{" not in text:
         return text
-    return "".join(piece if isinstance(piece, str) else _lookup(data, piece) for piece in _pieces(text))
+    return "".join(
+        piece if isinstance(piece, str) else formatted(_lookup(data, piece[0]), piece[1]) for piece in _pieces(text)
+    )
 
 
 def placeholders(text: str) -> list[str]:
-    """The ``{{ name.key }}`` paths a text uses, in order."""
-    return [".".join(piece) for piece in _pieces(text) if isinstance(piece, tuple)]
+    """The ``{{ name.key }}`` paths a text uses, in order (without their formats)."""
+    return [".".join(piece[0]) for piece in _pieces(text) if isinstance(piece, tuple)]
+
+
+def unknown_formats(text: str) -> list[str]:
+    """The formats a text's placeholders ask for that LotFlow does not know, in order."""
+    return [piece[1] for piece in _pieces(text) if isinstance(piece, tuple) and piece[1] not in ("", *FORMATS)]
+
+
+def formatted(value: str, how: str) -> str:
+    """``value`` written as the format ``how`` asks; a value that is no number stays as it is."""
+    if how not in FORMATS or value == "":
+        return value
+    try:
+        amount = Decimal(value.replace(",", "").strip())
+    except InvalidOperation:
+        return value
+    if not amount.is_finite():
+        return value
+    places = 0 if amount == amount.to_integral_value() else 2
+    text = f"{abs(amount):,.{places}f}"
+    if how == "yuan":
+        text = f"¥{text}"
+    return f"-{text}" if amount < 0 else text
 
 
 @lru_cache(maxsize=1024)
-def _pieces(text: str) -> tuple[str | tuple[str, ...], ...]:
-    """The text split once into literal strings and placeholder paths."""
-    pieces: list[str | tuple[str, ...]] = []
+def _pieces(text: str) -> tuple[str | tuple[tuple[str, ...], str], ...]:
+    """The text split once into literal strings and (placeholder path, format) pairs."""
+    pieces: list[str | tuple[tuple[str, ...], str]] = []
     position = 0
     for match in _PLACEHOLDER.finditer(text):
-        pieces += [text[position : match.start()], tuple(match.group(1).split("."))]
+        pieces += [text[position : match.start()], (tuple(match.group(1).split(".")), match.group(2) or "")]
         position = match.end()
     pieces.append(text[position:])
     return tuple(pieces)

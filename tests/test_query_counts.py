@@ -198,8 +198,9 @@ QUERIES = {
     # the lists no longer carries them)
     "inbox": 15,
     # the subject card: the customer with their phone (in scope), their grants, the appointment, the car;
-    # where the step stands: the instance, its completed steps, its earliest timer
-    "work item": 27,
+    # where the step stands: the instance, its completed steps, its earliest timer; the viewer's grants once
+    # more: whether they may read the dealer's cost in the step's values (portal.inbox.costs)
+    "work item": 28,
     # and the viewer's grants once more (which stores and people the filters offer), the owner list;
     # every list of customers also records the phones it showed (portal.crm.reads: one insert)
     "customer list": 14,

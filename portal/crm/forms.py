@@ -37,8 +37,41 @@ from .services.staff import grantable
 # The browser's (and a phone's) own pickers fill these; they send ISO values whatever the
 # page's language, so the widgets render ISO too rather than the locale's first input format
 # (zh-hans would render 2026/12/02, which a date input refuses).
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+# The picker shows the date the browser's way (12/05/2026 or 2026/12/05), so a hint under the field says which
+# day is chosen in the reader's language, and a date that cannot be read is refused naming the format the
+# server reads (DATE_FORMAT_PROBLEM below).
+# The hint's own text, until a script writes the chosen day there in the reader's language (frontend/date-hints.js).
+DATE_HINT = _("Pick the day from the calendar, or type it in the order the box shows.")
+DATETIME_HINT = _("Pick the day and time from the calendar, or type them in the order the box shows.")
+DATE_FORMAT_PROBLEM = _("Enter the date as year-month-day, such as 2026-12-05.")
+DATETIME_FORMAT_PROBLEM = _("Enter the date and time as year-month-day hour:minute, such as 2026-12-05 10:00.")
+
+
+def _with_hint(context: dict[str, Any], hint: Any) -> dict[str, Any]:
+    """A date or date-time input followed by its hint (crm/widgets/date.html), which it names as its description."""
+    widget = context["widget"]
+    if widget["attrs"].get("id"):
+        widget["attrs"]["aria-describedby"] = f"{widget['attrs']['id']}-hint"
+    widget["hint"] = hint
+    return context
+
+
+class HintedDateInput(forms.DateInput):
+    template_name = "crm/widgets/date.html"
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        return _with_hint(super().get_context(name, value, attrs), DATE_HINT)
+
+
+class HintedDateTimeInput(forms.DateTimeInput):
+    template_name = "crm/widgets/date.html"
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        return _with_hint(super().get_context(name, value, attrs), DATETIME_HINT)
+
+
+DATE = HintedDateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = HintedDateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -102,6 +135,9 @@ class CustomerFilterForm(forms.Form):
         ("last_contact", pgettext_lazy("list order", "Latest contact")),
         ("budget", pgettext_lazy("list order", "Highest budget")),
         ("score", pgettext_lazy("list order", "Highest score")),
+        ("name_desc", pgettext_lazy("list order", "Name, last first")),
+        ("contact_oldest", pgettext_lazy("list order", "Earliest contact")),
+        ("budget_low", pgettext_lazy("list order", "Lowest budget")),
     ]
 
     q = forms.CharField(required=False, label=_("Name, phone, last 4 digits, plate or VIN"))
@@ -120,7 +156,8 @@ class CustomerFilterForm(forms.Form):
     )
     store = forms.ModelChoiceField(queryset=Store.objects.none(), required=False, empty_label="—", label=_("Store"))
     in_pool = forms.BooleanField(required=False, label=_("Only the pool"))
-    sort = forms.ChoiceField(required=False, choices=SORTS, label=_("Sort by"))
+    # Chosen with the list's column headers (views/sorting.py); kept in a hidden field when filtering.
+    sort = forms.ChoiceField(required=False, choices=SORTS, label=_("Sort by"), widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, people: Any, stores: Any, **kwargs: Any) -> None:
         """``people``: the staff the viewer may pick as owner; ``stores``: their store filter, None for none."""
@@ -137,6 +174,10 @@ class PoolFilterForm(forms.Form):
         ("score", pgettext_lazy("list order", "Highest score")),
         ("waiting", pgettext_lazy("list order", "Longest in the pool")),
         ("newest", pgettext_lazy("list order", "Newest first")),
+        ("score_low", pgettext_lazy("list order", "Lowest score")),
+        ("waiting_short", pgettext_lazy("list order", "Shortest in the pool")),
+        ("name", pgettext_lazy("list order", "Name")),
+        ("name_desc", pgettext_lazy("list order", "Name, last first")),
     ]
 
     source = forms.ChoiceField(required=False, choices=_blank_choice(Source.choices), label=FIELD_LABELS["source"])
@@ -147,7 +188,8 @@ class PoolFilterForm(forms.Form):
     days_min = forms.IntegerField(required=False, min_value=0, label=_("In the pool at least (days)"))
     days_max = forms.IntegerField(required=False, min_value=0, label=_("In the pool at most (days)"))
     store = forms.ModelChoiceField(queryset=Store.objects.none(), required=False, empty_label="—", label=_("Store"))
-    sort = forms.ChoiceField(required=False, choices=SORTS, label=_("Sort by"))
+    # Chosen with the list's column headers (views/sorting.py); kept in a hidden field when filtering.
+    sort = forms.ChoiceField(required=False, choices=SORTS, label=_("Sort by"), widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, stores: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -491,3 +533,19 @@ class ReassignForm(forms.Form):
         if not seen:
             raise ValidationError(_("Pick the customers to reassign first."))
         return seen
+
+
+def _date_fields_name_their_format() -> None:
+    """Every date and date-time field of this module's forms refuses a date it cannot read by naming the
+    format it expects (Django's own message says only "Enter a valid date")."""
+    for form_class in [value for value in globals().values() if isinstance(value, type)]:
+        if not issubclass(form_class, forms.BaseForm):
+            continue
+        for field in getattr(form_class, "base_fields", {}).values():
+            if isinstance(field, forms.DateTimeField):
+                field.error_messages["invalid"] = DATETIME_FORMAT_PROBLEM
+            elif isinstance(field, forms.DateField):
+                field.error_messages["invalid"] = DATE_FORMAT_PROBLEM
+
+
+_date_fields_name_their_format()

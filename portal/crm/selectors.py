@@ -147,11 +147,20 @@ CUSTOMER_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     "last_contact": (F("last_contact_at").desc(nulls_last=True), "-id"),
     "budget": (F("budget_max").desc(nulls_last=True), "-id"),
     "score": ("-score", "-id"),
+    # The other way round, for the column headers (views/sorting.py).
+    "name_desc": ("-name_key", "-id"),
+    "contact_oldest": (F("last_contact_at").asc(nulls_first=True), "id"),
+    "budget_low": (F("budget_max").asc(nulls_last=True), "id"),
 }
 POOL_SORTS: dict[str, tuple[str, ...]] = {
     "score": ("-score", "-created_at", "-id"),
     "waiting": ("waiting_since", "id"),  # longest in the pool first
     "newest": ("-created_at", "-id"),
+    # The other way round, and by name, for the column headers (views/sorting.py).
+    "score_low": ("score", "created_at", "id"),
+    "waiting_short": ("-waiting_since", "-id"),
+    "name": ("name_key", "id"),
+    "name_desc": ("-name_key", "-id"),
 }
 
 
@@ -216,14 +225,14 @@ class PoolFilter:
 
 
 def pool_filter(user: Any, criteria: PoolFilter, now: datetime) -> QuerySet[Customer]:
-    """The pool the user sees, filtered and sorted. A prospect has waited in the pool since its
-    last contact (a released or reclaimed one) or, never contacted, since it arrived."""
+    """The pool the user sees, filtered and sorted. A prospect has waited in the pool since it entered
+    it (``pooled_at``: created without an owner, released, reclaimed), not since its last contact."""
     criteria.validate()
     c = criteria
     rows = (
         customers_visible_to(user)
         .filter(owner__isnull=True)
-        .annotate(waiting_since=Coalesce("last_contact_at", "created_at"))
+        .annotate(waiting_since=Coalesce("pooled_at", "created_at"))
     )
     conditions = Q()
     for name in ("source", "intent_level"):

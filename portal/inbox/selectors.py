@@ -22,10 +22,11 @@ from portal.crm.models import Store, Vehicle
 from portal.ui.people import display_name
 
 from . import tickets
+from .costs import hidden_values
 from .markup import render_markdown
 from .subjects import Subject, subject_links, subject_of
 from .taskforms import TaskForm, UnsupportedForm
-from .values import field_titles, form_labels, instructions_shown, shown
+from .values import field_titles, form_labels, instructions_shown, value_shown
 
 SORTS = {"due": pgettext_lazy("inbox sort", "Due time"), "priority": pgettext_lazy("inbox sort", "Priority")}
 KIND_LABELS: dict[str, Any] = {
@@ -401,6 +402,10 @@ def item_page(item: WorkItem, user: Any, *, form: TaskForm | None = None) -> Ite
             problem = _("This form cannot be shown: %(reason)s. Ask an administrator to fix the form file.") % {
                 "reason": err
             }
+    hidden = hidden_values(item, user)  # the dealer's cost, for who may not see it (portal.inbox.costs)
+    if form is not None and hidden:
+        form.fields = [f for f in form.fields if not (f.widget == "readonly" and f.path in hidden)]
+    _write_read_only(item, form)
     mine = item.assignee_id == user.pk
     claimable = item.assignee_id is None and item.status == ItemStatus.OPEN and claimable_by(item, user)
     return ItemPage(
@@ -409,16 +414,28 @@ def item_page(item: WorkItem, user: Any, *, form: TaskForm | None = None) -> Ite
         store=store_label(item, store_names({item.store_id} if item.store_id is not None else set())),
         overdue=is_overdue(item, now()),
         assignee=person_name(item.assignee_id),
-        instructions=render_markdown(instructions_shown(item)),
+        instructions=render_markdown(instructions_shown(item, hidden)),
         form=form,
         form_problem=problem,
-        history=history(item),
+        history=history(item, hidden),
         may_work=item.status == ItemStatus.OPEN and (mine or claimable) and not problem,
         may_claim=claimable and item.kind != ItemKind.NOTICE,
         may_release=mine and item.claimed and bool(item.role) and item.status == ItemStatus.OPEN,
         ticket=tickets.issue(user, item.pk),
         subject=subject_of(item, user),
     )
+
+
+def _write_read_only(item: WorkItem, form: TaskForm | None) -> None:
+    """Write the values the form shows but does not take as people read them: a choice by the label any of
+    the process's forms gives it, an amount as money, a date in the reader's language."""
+    fields = [f for f in (form.read_only if form is not None else []) if not f.options and f.initial not in (None, "")]
+    if not fields:
+        return
+    deployment = (item.texts or {}).get("deployment")
+    labels = form_labels(deployment, (get_language() or "en").lower()) if deployment else {}
+    for f in fields:
+        f.shown_as = value_shown(f.name, f.initial, labels)
 
 
 def blank_form(item: WorkItem) -> TaskForm:
@@ -446,7 +463,7 @@ def people_names(usernames: set[str]) -> dict[str, str]:
     return {u.get_username(): display_name(u) for u in found}
 
 
-def history(item: WorkItem) -> list[HistoryEntry]:
+def history(item: WorkItem, hidden: frozenset[str] = frozenset()) -> list[HistoryEntry]:
     """What happened so far: the instance's audit trail, or the item's own for standalone work."""
     if item.instance_id is not None:
         events = api.instance_detail(item.instance_id)["audit"]
@@ -484,11 +501,20 @@ def history(item: WorkItem) -> list[HistoryEntry]:
             at=_parse(e.get("at")),
             actor=names.get(e.get("actor"), e.get("actor")) or str(SYSTEM),
             action=str(ACTION_LABELS.get(e.get("action", ""), e.get("action", ""))),
-            step=steps.get(e.get("element_id") or "", e.get("element_id") or ""),
-            details=_details(e, labels, titles, cars),
+            step=steps.get(e.get("element_id") or "") or _element_name(deployment, e.get("element_id") or "", language),
+            details=_details(e, labels, titles, cars, hidden),
         )
         for e in events
     ]
+
+
+def _element_name(deployment: int | None, element_id: str, language: str) -> str:
+    """An element that is no user task (a timer, an event) by the name its file draws, in ``language``; nothing
+    when it has no name, never its id (WaitForVisit)."""
+    if not deployment or not element_id:
+        return ""
+    texts = api.deployment_texts(deployment)
+    return texts.text(element_id, "name", language, texts.drawn.get(element_id, {}).get("name", ""))
 
 
 def _car_names(events: list[dict]) -> dict[int, str]:
@@ -507,10 +533,14 @@ def _car_names(events: list[dict]) -> dict[int, str]:
 
 
 def _details(
-    event: dict, labels: dict[str, dict[str, str]], titles: dict[str, str], cars: dict[int, str]
+    event: dict,
+    labels: dict[str, dict[str, str]],
+    titles: dict[str, str],
+    cars: dict[int, str],
+    hidden: frozenset[str] = frozenset(),
 ) -> list[tuple[Any, str]]:
-    """A step's answers as people read them: each field by its form's title, a choice by its label, a car by
-    its name, never the stored code or id."""
+    """A step's answers as people read them: each field by its form's title, a choice by its label, an amount
+    as money, a car by its name, never the stored code or id; the answers named in ``hidden`` are left out."""
     data = event.get("data") or {}
     if event.get("action") == "completed" and isinstance(data.get("data"), dict):
         return [
@@ -518,9 +548,10 @@ def _details(
                 titles.get(k) or k.replace("_", " ").capitalize(),
                 cars.get(v, str(v))
                 if k == "vehicle_id" and isinstance(v, int)
-                else _short(shown(k, v, labels) if isinstance(v, str) else v),
+                else _short(v if isinstance(v, list) else value_shown(k, v, labels)),
             )
             for k, v in data["data"].items()
+            if k not in hidden
         ]
     if event.get("action") == "assigned":
         return [(pgettext_lazy("history detail", "To"), str(data.get("to") or ""))]

@@ -10,12 +10,15 @@ same field.
 import re
 import threading
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext as _
 
 from engine import api
 from engine.api import Deployment, WorkItem
+from portal.crm.aftercare import return_visit_label
 from portal.crm.models.choices import (
     AppointmentKind,
     ContactChannel,
@@ -26,7 +29,7 @@ from portal.crm.models.choices import (
     Use,
     VehicleType,
 )
-from portal.ui.templatetags.lotflow import day, when
+from portal.ui.templatetags.lotflow import day, number, when, yuan
 
 # The CRM's choices under the field names processes give them.
 CRM_CHOICES: dict[str, Any] = {
@@ -42,8 +45,13 @@ CRM_CHOICES: dict[str, Any] = {
 }
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# The engine's ``{{ name.key }}`` placeholders (docs/bpmn-vocabulary.md).
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*\}\}")
+# The engine's ``{{ name.key }}`` placeholders, with an optional ``|number`` or ``|yuan``
+# format (docs/bpmn-vocabulary.md).
+_PLACEHOLDER = re.compile(
+    r"\{\{\s*([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*(?:\|\s*([A-Za-z][A-Za-z0-9_]*)\s*)?\}\}"
+)
+_FORMATS = {"number": number, "yuan": yuan}
+NOT_SHOWN = pgettext_lazy("a value someone may not see", "(not shown)")
 
 _labels: dict[tuple[int, str], dict[str, dict[str, str]]] = {}
 _titles: dict[tuple[int, str], dict[str, str]] = {}
@@ -55,6 +63,8 @@ def shown(path: str, value: str, labels: dict[str, dict[str, str]]) -> str:
     name = path.rsplit(".", 1)[-1]
     if value in labels.get(name, {}):
         return labels[name][value]
+    if name == "visit_kind":  # the return_visit process's note of its plan ("3 days after delivery")
+        return return_visit_label(f"after_delivery: {value}")
     choices = CRM_CHOICES.get(name)
     if choices is not None and value in choices.values:
         return str(choices(value).label)
@@ -69,6 +79,27 @@ def shown(path: str, value: str, labels: dict[str, dict[str, str]]) -> str:
         except ValueError:
             return value
     return value
+
+
+# Process values that are amounts of money, by field name: shown ``¥148,000`` (``price``, ``offered_price``,
+# ``deposit``, ``budget_max``, ...).
+_MONEY = re.compile(r"(^|_)(price|deposit|compensation|cost|amount|budget|budget_max|budget_min|balance|value)$")
+# Counts people read grouped by thousands (``86,000`` km).
+_COUNTS = re.compile(r"(^|_)(mileage)$")
+
+
+def value_shown(name: str, value: Any, labels: dict[str, dict[str, str]]) -> str:
+    """Any process value (a step's answer, a value the form shows read-only) as the reader sees it: a choice
+    by its label, an amount as money, yes or no, a moment in local time."""
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, int | float | Decimal):
+        if _MONEY.search(name):
+            return yuan(value)
+        return number(value) if _COUNTS.search(name) else str(value)
+    if isinstance(value, str):
+        return shown(name, value, labels)
+    return str(value)
 
 
 def form_labels(deployment_id: int, language: str) -> dict[str, dict[str, str]]:
@@ -139,8 +170,9 @@ def field_titles(deployment_id: int, language: str) -> dict[str, str]:
         return _titles.setdefault(key, titles)
 
 
-def instructions_shown(item: WorkItem) -> str:
-    """The item's instructions (already in the reader's language) with values shown as labels."""
+def instructions_shown(item: WorkItem, hidden: frozenset[str] = frozenset()) -> str:
+    """The item's instructions (already in the reader's language) with values shown as labels; a value
+    named in ``hidden`` (the dealer's cost, for who may not see it) reads "not shown"."""
     texts = item.texts or {}
     if "deployment" not in texts or not item.element_id or not isinstance(texts.get("values"), dict):
         return item.instructions
@@ -151,5 +183,14 @@ def instructions_shown(item: WorkItem) -> str:
     if not template:
         return item.instructions
     labels = form_labels(texts["deployment"], language)
-    values = {path: shown(path, str(value), labels) for path, value in texts["values"].items()}
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template)
+    raw = {path: str(value) for path, value in texts["values"].items()}
+    values = {path: shown(path, value, labels) for path, value in raw.items()}
+
+    def fill(match: re.Match[str]) -> str:
+        if match.group(1).rsplit(".", 1)[-1] in hidden:
+            return str(NOT_SHOWN)
+        how = _FORMATS.get(match.group(2) or "")
+        value = raw.get(match.group(1), "")
+        return how(value) if how is not None and value != "" else values.get(match.group(1), "")
+
+    return _PLACEHOLDER.sub(fill, template)

@@ -40,7 +40,7 @@ def item(request: HttpRequest, item_id: int) -> HttpResponse:
         return redirect("inbox:inbox")
     if request.method == "GET":
         page = selectors.item_page(work_item, request.user)
-        return render(request, "inbox/item.html", {"page": page, "progress": _progress(page)})
+        return render(request, "inbox/item.html", {"page": page, "progress": _progress(page), "clock_now": api.now()})
     outcome = services.item_submit(item=work_item, user=request.user, posted=request.POST)
     if outcome.ok:
         messages.success(request, outcome.message)
@@ -53,7 +53,11 @@ def item(request: HttpRequest, item_id: int) -> HttpResponse:
         messages.warning(request, outcome.message)
         return redirect("inbox:inbox")
     page = selectors.item_page(work_item, request.user, form=outcome.form)
-    return render(request, "inbox/item.html", {"page": page, "progress": _progress(page), "problem": outcome.message})
+    return render(
+        request,
+        "inbox/item.html",
+        {"page": page, "progress": _progress(page), "problem": outcome.message, "clock_now": api.now()},
+    )
 
 
 def _progress(page: selectors.ItemPage) -> api.Progress | None:

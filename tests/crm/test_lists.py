@@ -1,7 +1,9 @@
 """Lists that work: the pool sorted and filtered, store and owner filters, the consultation dates,
 budget and use columns; bulk reassignment with a notice to the new owner."""
 
+import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.utils import timezone, translation
@@ -78,7 +80,50 @@ def test_the_pool_shows_days_waiting_in_both_languages(pool, crm_people, as_user
     crm_people["sales2"].staff.language = "zh-hans"
     crm_people["sales2"].staff.save()
     chinese = as_user(crm_people["sales2"]).get("/crm/pool/").content.decode()
-    assert "40 天" in chinese and "在公海最久在前" in chinese
+    assert "40 天" in chinese and 'aria-label="排序"' in chinese
+
+
+def _header(html: str, label: str) -> tuple[str, str]:
+    """A sortable column header's aria-sort ("" when the list is not sorted by it) and link."""
+    found = re.search(rf'<th scope="col"(?: aria-sort="(\w+)")?><a class="sort" href="([^"]+)"[^>]*>{label}', html)
+    assert found, f"no sortable header {label}"
+    return found.group(1) or "", unescape(found.group(2))
+
+
+def test_the_pools_headers_sort_it_and_say_which_way(pool, crm_people, as_user):
+    client = as_user(crm_people["sales"])
+    html = client.get("/crm/pool/?source=website").content.decode()
+    assert _header(html, "Score") == ("descending", "?source=website&sort=score_low")
+    assert _header(html, "In the pool") == ("", "?source=website&sort=waiting")
+    longest = client.get("/crm/pool/?source=website&sort=waiting")
+    assert _names(longest) == ["Mid", "Hot"]
+    assert _header(longest.content.decode(), "In the pool") == ("descending", "?source=website&sort=waiting_short")
+    shortest = client.get("/crm/pool/?source=website&sort=waiting_short")
+    assert _names(shortest) == ["Hot", "Mid"]
+    assert _header(shortest.content.decode(), "In the pool")[0] == "ascending"
+    assert _names(client.get("/crm/pool/?sort=score_low")) == ["Old", "Mid", "Hot"]
+    assert _names(client.get("/crm/pool/?sort=name")) == ["Hot", "Mid", "Old"]
+
+
+def test_the_customer_lists_headers_keep_its_filters_and_page_and_turn_round(book, crm_people, as_user):
+    client = as_user(crm_people["hq"])
+    html = client.get("/crm/customers/?stage=prospect&page=1").content.decode()
+    assert _header(html, "First consulted") == ("descending", "?stage=prospect&page=1&sort=oldest")
+    assert _header(html, "Name") == ("", "?stage=prospect&page=1&sort=name")
+    by_name = client.get("/crm/customers/?stage=prospect&page=1&sort=name")
+    assert _names(by_name) == sorted(_names(by_name), key=lambda n: Customer.objects.get(name=n).name_key)
+    assert _header(by_name.content.decode(), "Name") == ("ascending", "?stage=prospect&page=1&sort=name_desc")
+    backwards = client.get("/crm/customers/?stage=prospect&sort=name_desc")
+    assert _names(backwards) == list(reversed(_names(by_name)))
+    # Filtering again keeps the order the headers chose.
+    assert 'type="hidden" name="sort" value="name_desc"' in backwards.content.decode()
+
+
+def test_on_a_phone_the_sort_links_sit_above_the_cards(pool, crm_people, as_user):
+    html = as_user(crm_people["sales"]).get("/crm/pool/?sort=waiting").content.decode()
+    links = re.search(r'<nav class="sort-links"[^>]*>(.*?)</nav>', html, re.S)
+    assert links is not None
+    assert 'href="?sort=waiting_short" aria-current="true">In the pool' in unescape(links.group(1))
 
 
 def test_hq_filters_the_pool_by_store_and_sales_get_no_store_filter(pool, crm_people, as_user, stores):

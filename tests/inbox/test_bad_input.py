@@ -26,7 +26,7 @@ def unchanged(appraisal):
         ("condition", "mint", "'mint' is not one of the choices"),
         ("appraiser", "other_sales", "'other_sales' is not one of the choices"),
         ("inspected_on", "2026-02-30", "there is no such date: 2026-02-30"),
-        ("inspected_on", "30/11/2026", "enter a date as YYYY-MM-DD (not '30/11/2026')"),
+        ("inspected_on", "30/11/2026", "enter the date as year-month-day, such as 2026-12-05 (not '30/11/2026')"),
         ("handover_at", "2026-13-01T10:00", "there is no such date: 2026-13-01"),
         ("notes", "x" * 100_000, "is too long: 100,000 characters, at most 65,536"),
     ],
@@ -89,3 +89,16 @@ def test_a_post_without_its_security_token_is_refused_with_a_reason(appraisal, p
     response = client.post(f"/items/{appraisal.pk}/", valid_appraisal())
     assert response.status_code == 403
     assert "This page was out of date" in text_of(response.content.decode())
+
+
+def test_a_task_forms_date_field_says_how_a_date_is_written_and_a_bad_one_is_refused_in_chinese(people, appraisal):
+    people["sales"].staff.language = "zh-hans"
+    people["sales"].staff.save(update_fields=["language"])
+    client = signed_in(people["sales"])
+    html = client.get(f"/items/{appraisal.pk}/").content.decode()
+    assert 'aria-describedby="f-inspected_on-hint"' in html
+    assert (
+        '<small class="date-hint" id="f-inspected_on-hint">请用日历选择日期，或按输入框显示的顺序填写。</small>' in html
+    )
+    answer = client.post(f"/items/{appraisal.pk}/", valid_appraisal(inspected_on="30/11/2026"))
+    assert field_error(answer, "inspected_on") == "请按 年-月-日 填写日期，例如 2026-12-05（不是 '30/11/2026'）"

@@ -61,6 +61,18 @@ def test_a_complaint_step_shows_step_two_what_comes_next_and_the_countdown(ackno
     assert datetime.fromisoformat(countdown.group(1)) == escalates.astimezone(timezone.get_current_timezone())
 
 
+def test_the_countdown_reads_lotflows_clock_not_the_real_one(acknowledge):
+    """The clock is frozen in 2026: the page says how long is left from then, with or without scripts."""
+    handler, _iid, item = acknowledge
+    escalates = api.item_progress(item).escalates_at
+    html = signed_in(handler).get(reverse("inbox:item", args=[item.pk])).content.decode()
+    countdown = re.search(r'<time class="countdown" datetime="[^"]+" data-now="([^"]+)"[^>]*>([^<]*)</time>', html)
+    assert countdown is not None
+    assert datetime.fromisoformat(countdown.group(1)) == START
+    hours = int((escalates - START).total_seconds() // 3600)
+    assert countdown.group(2) == f"{hours}小时后", countdown.group(2)  # not "2 days overdue" by the real date
+
+
 def test_a_first_step_is_step_one_and_a_step_no_longer_open_shows_no_guide(people, demo_contact):
     client = signed_in(people["manager"])
     first = text_of(client.get(reverse("inbox:item", args=[demo_contact.pk])).content.decode())

@@ -131,7 +131,9 @@ def test_what_cannot_be_converted_is_named_beside_its_field_and_kept():
         "accident_free": ["tick the box or leave it empty"],
         "seats": ["'6' is not one of the choices"],
         "inspected_on": ["there is no such date: 2026-02-30"],
-        "handover_at": ["enter a date and time such as 2026-11-04 10:00 (not 'tomorrow')"],
+        "handover_at": [
+            "enter the date and time as year-month-day hour:minute, such as 2026-12-05 10:00 (not 'tomorrow')"
+        ],
         "extras": ["'jetpack' is not one of the choices"],
     }
     shown = {f.path: f.shown for f in form.all_fields()}

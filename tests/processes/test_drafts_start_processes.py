@@ -57,6 +57,15 @@ def test_a_discarded_draft_transfer_is_rejected_with_the_reason(people, stores, 
     assert_round_trip(iid)
 
 
+def test_a_requests_subject_names_the_kind_of_car_in_no_one_language():
+    from portal.crm.models import AcquisitionRequest as Request
+    from portal.crm.services.acquisitions import _kind_wanted
+
+    assert _kind_wanted(Request(vehicle_type="sedan")) == "轿车 / Sedan"
+    assert _kind_wanted(Request(vehicle_type="suv")) == "SUV"
+    assert _kind_wanted(Request(brand="Toyota", model="RAV4", vehicle_type="suv")) == "Toyota RAV4"
+
+
 def test_a_drafted_acquisition_request_waits_for_the_manager_and_approval_leads_to_appraisal(people, stores, deployed):
     _suvs(stores[0], 1)
     _suvs(stores[1], 3)
@@ -65,7 +74,7 @@ def test_a_drafted_acquisition_request_waits_for_the_manager_and_approval_leads_
     assert request.status == AcquisitionStatus.REQUESTED
     iid = ProcessInstance.objects.get(business_key=f"acquisition-request:{request.pk}").pk
     review = only_item(iid, "ReviewRequest")
-    assert (review.role, review.store_id, review.subject_label) == ("store_manager", stores[0].pk, "2 × suv")
+    assert (review.role, review.store_id, review.subject_label) == ("store_manager", stores[0].pk, "2 × SUV")
     api.complete(review.pk, user=people["manager"], data={"decision": "approve"})
     assert AcquisitionRequest.objects.get().status == AcquisitionStatus.APPROVED
     only_item(iid, "Appraise")

@@ -52,7 +52,7 @@ def test_a_delivery_date_change_approved_by_the_store_manager_is_applied_with_hi
     assert order.delivery_at.date().isoformat() == "2026-12-05"
     change = ChangeRecord.objects.get(entity="order", entity_id=order.pk, field="delivery_at")
     assert change.actor == people["manager"] and change.note.startswith("change approved by manager")
-    assert any("delivery date changed" in t for t in notices_of(people["sales"]))
+    assert any("the delivery date is now" in t for t in notices_of(people["sales"]))
     assert api.instance_detail(iid)["status"] == "completed"
     assert_round_trip(iid)
 
@@ -78,7 +78,7 @@ def test_a_rejected_change_leaves_the_order_as_it_was_and_tells_the_requester(or
     order.refresh_from_db()
     assert order.payment_plan == "full"
     assert not ChangeRecord.objects.filter(entity="order", entity_id=order.pk, note__startswith="change").exists()
-    assert any("rejected by manager: Not now" in t for t in notices_of(people["sales"]))
+    assert any("rejected your change: Not now" in t for t in notices_of(people["sales"]))
     assert_round_trip(iid)
 
 

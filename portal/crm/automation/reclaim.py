@@ -213,9 +213,10 @@ def _return_to_pool(decisions: list[Decision], rows: dict[int, tuple], at: datet
             row = rows[decision.fact]
             # Only if nobody took, released or contacted it since it was read.
             contact = "last_contact_at = %s" if row[6] is not None else "last_contact_at IS NULL"
-            params = [row[0], row[2], Stage.PROSPECT.value] + ([when(row[6])] if row[6] is not None else [])
+            params = [when(at), row[0], row[2], Stage.PROSPECT.value] + ([when(row[6])] if row[6] is not None else [])
             cursor.execute(
-                f"UPDATE {table} SET owner_id = NULL WHERE id = %s AND owner_id = %s AND stage = %s AND {contact}",
+                f"UPDATE {table} SET owner_id = NULL, pooled_at = %s"
+                f" WHERE id = %s AND owner_id = %s AND stage = %s AND {contact}",
                 params,
             )
             if cursor.rowcount:

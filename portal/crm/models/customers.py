@@ -1,11 +1,15 @@
 """Customers and prospects, their phones, lead intakes, contacts, plans and appointments."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 from viewflow.fsm import FSMField
+
+from engine import api
 
 from .choices import (
     AppointmentKind,
@@ -62,6 +66,9 @@ class Customer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="owned_customers"
     )
     last_contact_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When the prospect last entered the pool (created without an owner, released, reclaimed, handed over to
+    # the pool); empty while someone owns it. The pool's "days in the pool" count from it.
+    pooled_at = models.DateTimeField(null=True, blank=True)
     # Kept by the lead_scoring rules (portal.crm.automation.scoring); the pool sorts by it.
     score = models.SmallIntegerField(default=0, db_index=True)
     score_reasons = models.JSONField(default=list, blank=True, help_text="[points, why] from each rule that added")
@@ -96,6 +103,13 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # However a prospect is created (a lead, an import, a card, a form) without an owner, it enters the
+        # pool as it arrives. Later moves in and out of the pool set pooled_at where they change the owner.
+        if self._state.adding and self.owner_id is None and self.pooled_at is None:
+            self.pooled_at = self.created_at or api.now()
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.budget_min is not None and self.budget_max is not None and self.budget_min > self.budget_max:

@@ -7,9 +7,16 @@ the person who did the step before, and returns a small JSON-able result.
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_noop
+
 from engine import api as engine
 from engine.api import register_service
+from portal.ui.people import display_name
+from portal.ui.templatetags.lotflow import day, yuan
 
+from ..automation.texts import english, text
 from ..models import ContactChannel, Order
 from ..services import sales_process as sales
 from ..services.common import user_by_username as _user
@@ -173,24 +180,76 @@ def order_change_apply(*, order_id: int, by: str, kind: str, value: Any, reason:
     """Apply the approved change with history, and tell the order's salesperson."""
     approver = _user(by)
     order = sales.order_change_apply(order_id=order_id, by=approver, kind=kind, value=value, reason=reason)
-    _notice(
-        order.salesperson,
-        f"Order #{order.pk}: {kind.replace('_', ' ')} changed to {value} (approved by {approver.get_username()})",
-        order.pk,
+    title = text(
+        gettext_noop("Order #%(order)s: the %(what)s is now %(value)s (approved by %(manager)s)"),
+        order=order.pk,
+        what=_CHANGED.get(kind) or text(gettext_noop("order")),
+        value=_changed_value(kind, value),
+        manager=display_name(approver),
     )
+    _notice(order.salesperson, title, order)
     return True
 
 
 @register_service("crm.order_change_rejected")
 def order_change_rejected(*, order_id: int, to: str, by: str, comment: str) -> bool:
     """Tell the requester their change was rejected; the order stays as it was."""
-    _notice(_user(to), f"Order #{order_id}: your change was rejected by {by}: {comment}", order_id)
+    title = text(
+        gettext_noop("Order #%(order)s: %(manager)s rejected your change: %(comment)s"),
+        order=order_id,
+        manager=display_name(_user(by)),
+        comment=comment,
+    )
+    _notice(_user(to), title, Order.objects.select_related("customer").get(pk=order_id))
     return False
 
 
-def _notice(user: Any, title: str, order_id: int) -> None:
+# What an approved change changed, named for the salesperson's notice (order_change_request.json's choices).
+_CHANGED = {
+    "configuration": text(gettext_noop("configuration")),
+    "price": text(gettext_noop("price")),
+    "delivery_date": text(gettext_noop("delivery date")),
+    "payment_method": text(gettext_noop("payment method")),
+}
+# The payment plans' labels as portal.crm.models.choices.PaymentPlan marks them (context "payment plan").
+_PLANS = {"full": "Full payment", "loan": "Loan"}
+
+
+def _changed_value(kind: str, value: Any) -> Any:
+    """The new value as people write it: an amount grouped (¥146,000), a plan by its label, a date
+    in each reader's language."""
+    if kind == "price":
+        return yuan(value)
+    if kind == "payment_method" and value in _PLANS:
+        return engine.message(_PLANS[value], context="payment plan")
+    if kind == "delivery_date":
+        try:
+            moved = date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return str(value)
+        return {"texts": _each_language(lambda: day(moved)), "drawn": str(value)}
+    return str(value)
+
+
+def _each_language(write: Any) -> dict[str, str]:
+    """``write()`` in every language of the portal, for a value stored once and read in any."""
+    written = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            written[code.lower()] = str(write())
+    return written
+
+
+def _notice(user: Any, title: dict[str, Any], order: Order) -> None:
+    """A notice about an order, titled in each reader's language; its subject names the customer and
+    the order's number, which read the same in every language."""
     engine.create_item(
-        kind="notice", title=title, assignee=user, subject_label=f"Order #{order_id}", subject_ref=f"order:{order_id}"
+        kind="notice",
+        title=english(title),
+        texts={"title": title},
+        assignee=user,
+        subject_label=f"{order.customer.name} · #{order.pk}",
+        subject_ref=f"order:{order.pk}",
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from engine import api
@@ -19,7 +19,7 @@ from engine import api
 from ..errors import NotPermitted
 from ..fsm import transition_apply
 from ..models import AcquisitionRequest, Appraisal, Customer, Role, ServiceRecord, Store, Vehicle
-from ..models.choices import AcquisitionStatus, VehicleStatus
+from ..models.choices import AcquisitionStatus, VehicleStatus, VehicleType
 from ..scopes import scope_of
 from .common import status_note, user_by_username, vehicle_label
 from .vehicles import vehicle_create
@@ -88,13 +88,29 @@ def acquisition_submit(*, request_id: int) -> int:
     """Start ``vehicle_acquisition`` from a draft request of the stock rules, at the manager's review."""
     request = AcquisitionRequest.objects.select_related("store").get(pk=request_id)
     transition_apply(request, "submit", actor=None)
-    kind = " ".join(part for part in (request.brand, request.model, request.vehicle_type) if part)
-    wanted = f"{request.quantity} × {kind}"
+    wanted = f"{request.quantity} × {_kind_wanted(request)}"
     return api.start(
         "vehicle_acquisition",
         business_key=f"acquisition-request:{request.pk}",
         data=_acquisition_data(request.store, "request", request_id=request.pk, wanted=wanted, reason=request.reason),
     ).instance_id
+
+
+def _kind_wanted(request: AcquisitionRequest) -> str:
+    """The kind of car a request wants, as the work's subject says it to every reader (it is stored once): the
+    brand and model as recorded, else the body type in each language the portal speaks (轿车 / Sedan, SUV)."""
+    if request.brand or request.model:
+        return " ".join(part for part in (request.brand, request.model) if part)
+    if request.vehicle_type not in VehicleType.values:
+        return request.vehicle_type
+    label = VehicleType(request.vehicle_type).label
+    written = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            text = str(label)
+        if text not in written:
+            written.append(text)
+    return " / ".join(written)
 
 
 @transaction.atomic

@@ -97,7 +97,7 @@ def communication_record(
         # Two first contacts at once: this UPDATE matches only while owner IS NULL, so exactly
         # one writer becomes the owner; on PostgreSQL the second waits for the first's row
         # lock, re-checks the WHERE clause and updates nothing, and is refused below.
-        took = Customer.objects.filter(pk=customer.pk, owner__isnull=True).update(owner=by) == 1
+        took = Customer.objects.filter(pk=customer.pk, owner__isnull=True).update(owner=by, pooled_at=None) == 1
         if not took:
             raise Conflict(taken_meanwhile(content))
         history.record_change(customer, "owner", None, by, actor=by, note=gettext_noop("first contact from the pool"))

@@ -206,13 +206,15 @@ def customer_release(*, customer_id: int, by: Any) -> Customer:
     if customer.owner_id is None:
         raise ValidationError({"owner": _("%(customer)s is already in the pool.") % {"customer": customer}})
     # Conditional on the owner we read: a concurrent reassignment is not silently undone.
-    rows = Customer.objects.filter(pk=customer.pk, owner_id=customer.owner_id).update(owner=None)
+    rows = Customer.objects.filter(pk=customer.pk, owner_id=customer.owner_id).update(
+        owner=None, pooled_at=engine.now()
+    )
     if rows != 1:
         raise ValidationError(
             {"owner": _("%(customer)s changed owner meanwhile; reload and try again.") % {"customer": customer}}
         )
     history.record_change(customer, "owner", customer.owner, None, actor=by, note=gettext_noop("released to the pool"))
-    customer.owner = None
+    customer.owner, customer.pooled_at = None, Customer.objects.values_list("pooled_at", flat=True).get(pk=customer.pk)
     return customer
 
 
@@ -236,7 +238,7 @@ def customer_assign(*, customer_id: int, by: Any, owner: Any) -> Customer:
         raise NotPermitted(_("Only the store manager or hq can reassign a customer."))
     _active_sales(owner, customer.home_store_id, "owner")
     old = customer.owner
-    Customer.objects.filter(pk=customer.pk).update(owner=owner)
+    Customer.objects.filter(pk=customer.pk).update(owner=owner, pooled_at=None)
     history.record_change(customer, "owner", old, owner, actor=by, note=gettext_noop("reassigned"))
     customer.owner = owner
     if old != owner:
@@ -277,7 +279,9 @@ def staff_handover(*, leaver: Any, by: Any, prospects_to: Any | None, customers_
         if not pk_list:
             continue
         # Only rows still owned by the leaver: a prospect taken over meanwhile stays with its new owner.
-        Customer.objects.filter(pk__in=pk_list, owner=leaver).update(owner=target)
+        Customer.objects.filter(pk__in=pk_list, owner=leaver).update(
+            owner=target, pooled_at=None if target is not None else engine.now()
+        )
         note = f"handover of {leaver.get_username()}'s {label}"
         for customer in prospects if label == "prospects" else closed:
             history.record_change(customer, "owner", leaver, target, actor=by, note=note)

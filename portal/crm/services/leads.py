@@ -195,7 +195,9 @@ def lead_route(*, lead_id: int) -> dict[str, Any]:
             reasons.insert(
                 0, text(gettext_noop("same phone as prospect #%(customer)s, who was in the pool"), customer=customer.pk)
             )
-        moved = Customer.objects.filter(pk=customer.pk, owner__isnull=True).update(home_store=store, owner=owner)
+        moved = Customer.objects.filter(pk=customer.pk, owner__isnull=True).update(
+            home_store=store, owner=owner, **({"pooled_at": None} if owner is not None else {})
+        )
         if moved and store.pk != customer.home_store_id:
             events.customer_moved.send(
                 sender=Customer, customer_id=customer.pk, old_store=customer.home_store_id, new_store=store.pk

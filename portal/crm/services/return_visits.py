@@ -67,19 +67,17 @@ def return_visit_start(*, order_id: int, delivered_at: datetime | None = None) -
 
 
 def service_booking(*, customer_id: int, vehicle_id: int | None = None) -> str:
-    """The customer's next booked service appointment, as one line for the visit."""
-    booked = (
-        Appointment.objects.filter(customer_id=customer_id, kind=AppointmentKind.SERVICE, at__gte=api.now())
-        .select_related("store")
-        .order_by("at")
-    )
+    """When the customer's next service appointment is booked, as an ISO moment that every page shows in its
+    reader's language and time zone (Fri 20 Nov 2026 10:00, 2026年11月20日 周五 10:00); "—" when none is."""
+    booked = Appointment.objects.filter(
+        customer_id=customer_id, kind=AppointmentKind.SERVICE, at__gte=api.now()
+    ).order_by("at")
     if vehicle_id is not None:
         booked = booked.filter(Q(vehicle_id=vehicle_id) | Q(vehicle__isnull=True))
     first = booked.first()
     if first is None:
-        return "No service appointment booked."
-    at = timezone.localtime(first.at).strftime("%Y-%m-%d %H:%M")
-    return f"Service booked for {at} at {first.store.name}."
+        return "—"
+    return timezone.localtime(first.at).isoformat(timespec="minutes")
 
 
 def return_visit_open(*, order_id: int, kind: str, due: str) -> int:

@@ -63,7 +63,7 @@ def prospect_first_contact(*, customer_id: int, by: Any, outcome: str, notes: st
                 % {"username": by.get_username(), "store": customer.home_store}
             )
         old = customer.owner
-        Customer.objects.filter(pk=customer.pk).update(owner=by)
+        Customer.objects.filter(pk=customer.pk).update(owner=by, pooled_at=None)
         history.record_change(
             customer, "owner", old, by, actor=by, note=gettext_noop("first contact after a hand-over")
         )

@@ -9,7 +9,8 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from engine import api
@@ -58,6 +59,7 @@ from ..selectors import (
 from ..services import contacts, customers, reassign
 from ..services.common import visible_or_raise
 from .common import crm_view, page_of
+from .sorting import Column, sort_headers
 
 
 def _errors_line(form: forms.BaseForm) -> str:
@@ -106,6 +108,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "headers": sort_headers(request, CUSTOMER_COLUMNS, _current_sort(form, "newest")),
         "title": _("Customers"),
         "reassign": ReassignForm(people=staff_choices(scope, sales_only=True)) if may_reassign else None,
     }
@@ -145,7 +148,29 @@ def pool(request: HttpRequest) -> HttpResponse:
         )
         for customer in page
     ]
-    return render(request, "crm/pool.html", {"page": page, "rows": rows_and_forms, "form": form})
+    headers = sort_headers(request, POOL_COLUMNS, _current_sort(form, "score"))
+    return render(request, "crm/pool.html", {"page": page, "rows": rows_and_forms, "form": form, "headers": headers})
+
+
+# The lists' sortable columns: the sort values that order each one up and down (selectors' SORTS).
+CUSTOMER_COLUMNS = [
+    Column("name", _lazy("Name"), "name", "name_desc"),
+    Column("budget", _lazy("Budget"), "budget_low", "budget", first="descending"),
+    Column("consulted", _lazy("First consulted"), "oldest", "newest", first="descending"),
+    Column("last_contact", _lazy("Last contact"), "contact_oldest", "last_contact", first="descending"),
+]
+POOL_COLUMNS = [
+    Column("name", _lazy("Name"), "name", "name_desc"),
+    Column("score", pgettext_lazy("lead score", "Score"), "score_low", "score", first="descending"),
+    Column("days", _lazy("In the pool"), "waiting_short", "waiting", first="descending"),
+]
+
+
+def _current_sort(form: Any, default: str) -> str:
+    """The sort the list is shown in: the form's when it is valid, else the list's default."""
+    if form.is_bound and form.is_valid():
+        return form.cleaned_data.get("sort") or default
+    return default
 
 
 @crm_view
@@ -259,7 +284,58 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         ),
         "masked_phones": [phone_mask(p.number) for p in customer.phones.all()],
     }
+    context.update(_folds(customer, context))
     return render(request, "crm/customer_detail.html", context)
+
+
+# A section of the customer page with more rows than this starts folded, as does an empty one, so a desk page
+# stays within about two screens; the tab or quick action that names a section opens it (?open=).
+SHORT_SECTION = 5
+# The latest contacts shown while the communications are not asked for in full.
+LATEST_CONTACTS = 3
+
+
+def _folds(customer: Any, context: dict[str, Any]) -> dict[str, Any]:
+    """Which sections of the customer page start open, the contacts shown in theirs, and the sections with
+    nothing in them, named on one line instead (each shows when asked for)."""
+    for name in ("communications", "follow_ups", "appointments", "orders", "cars", "return_visits", "complaints"):
+        context[name] = list(context[name])
+    context["matching"] = list(context["matching"])
+    if context["attachments"] is not None:
+        context["attachments"] = list(context["attachments"])
+    asked = context["open"]
+
+    def short(rows: list[Any], limit: int = SHORT_SECTION) -> bool:
+        return 0 < len(rows) <= limit
+
+    communications = context["communications"]
+    empty = [
+        (anchor, label)
+        for anchor, label, rows in (
+            ("orders", _("Orders and payments"), context["orders"]),
+            ("cars", _("Cars and after-sales"), context["cars"]),
+            ("visits", _("Return visits"), context["return_visits"]),
+            ("complaints", _("Complaints"), context["complaints"]),
+            ("stock", _("Stock that fits"), context["matching"]),
+            ("attachments", _("Attachments"), context["attachments"]),
+        )
+        if rows is not None and not rows and asked != anchor
+    ]
+    return {
+        "unfold": {
+            "communications": asked == "communications" or bool(communications),
+            "follow_ups": asked == "follow-ups" or short(context["follow_ups"]),
+            "appointments": asked == "appointments" or short(context["appointments"]),
+            "orders": asked == "orders" or short(context["orders"]),
+            "cars": asked == "cars" or short(context["cars"], 2),
+            "visits": asked == "visits" or short(context["return_visits"]),
+            "complaints": asked == "complaints" or short(context["complaints"]),
+            "stock": asked == "stock" or (customer.stage == "prospect" and short(context["matching"])),
+        },
+        "communications_shown": communications if asked == "communications" else communications[:LATEST_CONTACTS],
+        "empty_sections": empty,
+        "empty_anchors": {anchor for anchor, _label in empty},
+    }
 
 
 @crm_view

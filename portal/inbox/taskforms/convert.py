@@ -14,6 +14,7 @@ from typing import Any
 
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .fields import Field, select_posted
 
@@ -80,9 +81,12 @@ def _text(made: Field, raw: str) -> Any:
     if not text:
         return MISSING
     if _CONTROL.search(text):
-        raise ConversionError("contains control characters; type plain text")
+        raise ConversionError(_("contains control characters; type plain text"))
     if len(text) > MAX_TEXT_CHARS:
-        raise ConversionError(f"is too long: {len(text):,} characters, at most {MAX_TEXT_CHARS:,}")
+        raise ConversionError(
+            _("is too long: %(count)s characters, at most %(most)s")
+            % {"count": f"{len(text):,}", "most": f"{MAX_TEXT_CHARS:,}"}
+        )
     return text
 
 
@@ -91,7 +95,7 @@ def _integer(made: Field, raw: str) -> Any:
     if not text:
         return MISSING
     if not _INTEGER.fullmatch(text):
-        raise ConversionError(f"enter a whole number, such as 42 (not {_quote(text)})")
+        raise ConversionError(_("enter a whole number, such as 42 (not %(text)s)") % {"text": _quote(text)})
     return int(text)
 
 
@@ -100,16 +104,16 @@ def _number(made: Field, raw: str) -> Any:
     if not text:
         return MISSING
     if not _NUMBER.fullmatch(text):
-        raise ConversionError(f"enter a number, such as 12.5 (not {_quote(text)})")
+        raise ConversionError(_("enter a number, such as 12.5 (not %(text)s)") % {"text": _quote(text)})
     try:
         number = Decimal(text)
     except InvalidOperation as err:
-        raise ConversionError(f"enter a number, such as 12.5 (not {_quote(text)})") from err
+        raise ConversionError(_("enter a number, such as 12.5 (not %(text)s)") % {"text": _quote(text)}) from err
     if number == number.to_integral_value() and not any(c in text for c in ".eE"):
         return int(number)
     value = float(number)
     if value in (float("inf"), float("-inf")):
-        raise ConversionError("this number is too large")
+        raise ConversionError(_("this number is too large"))
     return value
 
 
@@ -119,7 +123,7 @@ def _checkbox(made: Field, raw: str) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise ConversionError("tick the box or leave it empty")
+    raise ConversionError(_("tick the box or leave it empty"))
 
 
 def _date(made: Field, raw: str) -> Any:
@@ -127,11 +131,21 @@ def _date(made: Field, raw: str) -> Any:
     if not text:
         return MISSING
     if not _DATE.fullmatch(text):
-        raise ConversionError(f"enter a date as YYYY-MM-DD (not {_quote(text)})")
+        raise ConversionError(_date_problem(text))
     try:
         return date.fromisoformat(text).isoformat()
     except ValueError as err:
-        raise ConversionError(f"there is no such date: {text}") from err
+        raise ConversionError(_("there is no such date: %(text)s") % {"text": text}) from err
+
+
+def _date_problem(text: str) -> str:
+    return _("enter the date as year-month-day, such as 2026-12-05 (not %(text)s)") % {"text": _quote(text)}
+
+
+def _moment_problem(text: str) -> str:
+    return _("enter the date and time as year-month-day hour:minute, such as 2026-12-05 10:00 (not %(text)s)") % {
+        "text": _quote(text)
+    }
 
 
 def _datetime(made: Field, raw: str) -> Any:
@@ -140,15 +154,15 @@ def _datetime(made: Field, raw: str) -> Any:
     if not text:
         return MISSING
     if not _DATE.fullmatch(text[:10]) or len(text) > 40:
-        raise ConversionError(f"enter a date and time such as 2026-11-04 10:00 (not {_quote(text)})")
+        raise ConversionError(_moment_problem(text))
     try:
         date.fromisoformat(text[:10])
     except ValueError as err:
-        raise ConversionError(f"there is no such date: {text[:10]}") from err
+        raise ConversionError(_("there is no such date: %(text)s") % {"text": text[:10]}) from err
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as err:
-        raise ConversionError(f"enter a date and time such as 2026-11-04 10:00 (not {_quote(text)})") from err
+        raise ConversionError(_moment_problem(text)) from err
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_default_timezone())
     return moment.isoformat()
@@ -166,7 +180,7 @@ def _choices(made: Field, picked: list[str]) -> Any:
     by_key = {option.key: option.value for option in made.options}
     unknown = [key for key in picked if key not in by_key]
     if unknown:
-        raise ConversionError(f"{_quote(unknown[0])} is not one of the choices")
+        raise ConversionError(_("%(value)s is not one of the choices") % {"value": _quote(unknown[0])})
     return [by_key[key] for key in picked]
 
 

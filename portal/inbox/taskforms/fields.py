@@ -48,6 +48,7 @@ class Field:
     initial: Any = None  # the process's value (or the schema's default), in the schema's type
     raw: Any = None  # what was posted, kept to show it again beside an error
     errors: list[str] = field(default_factory=list)
+    shown_as: str | None = None  # a read-only value as the page has written it (labels, money, dates)
 
     @property
     def html_id(self) -> str:
@@ -69,6 +70,8 @@ class Field:
     @property
     def display(self) -> str:
         """A read-only value as a person reads it."""
+        if self.shown_as is not None:
+            return self.shown_as
         return display_value(self.initial, self.schema, self.options)
 
     @property

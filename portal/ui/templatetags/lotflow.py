@@ -19,6 +19,7 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
+from engine import api
 from portal.ui.people import display_name
 
 register = template.Library()
@@ -66,10 +67,11 @@ def day(value: Any) -> str:
 
 @register.filter(expects_localtime=False)
 def due_hint(value: Any, now: datetime.datetime | None = None) -> str:
-    """How far ``value`` is from now, in the largest whole unit: minutes, hours or days."""
+    """How far ``value`` is from now (LotFlow's clock, the one that runs the timers: a frozen clock in a
+    test, ``manage.py timers --now``), in the largest whole unit: minutes, hours or days."""
     if not isinstance(value, datetime.datetime):
         return ""
-    seconds = (value - (now or timezone.now())).total_seconds()
+    seconds = (value - (now or api.now())).total_seconds()
     ahead = seconds >= 0
     minutes = int(abs(seconds) // 60)
     if minutes < 1:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("crm", "0005_personal_data_read"),
+        ("crm", "0006_customer_pooled_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
