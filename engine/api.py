@@ -548,6 +548,12 @@ from .rules.replay import replay_edit as replay_rules  # noqa: E402
 __all__ += ["REPLAY_DAYS", "ReplayRunning", "purge_rule_facts", "replay_rules"]
 
 
+# untrusted values in Markdown (issue 22): what fill_instructions does to each value, for the inbox's own filling.
+from .vocabulary import as_markdown_text  # noqa: E402
+
+__all__ += ["as_markdown_text"]
+
+
 # reports (the inbox at scale): the open items of a user's inbox as querysets, for the inbox list's filters,
 # counts per process and keyset paging (portal/inbox/selectors.py).
 def inbox_querysets(user: Any) -> tuple[Any, Any]:

@@ -342,7 +342,7 @@ def item_texts(deployment_id: int, element_id: str, instructions: str, values: d
 
 
 def _value(data: dict[str, Any], path: tuple[str, ...]) -> str:
-    return fill_instructions("{{{{ {} }}}}".format(".".join(path)), data)
+    return fill_instructions("{{{{ {} }}}}".format(".".join(path)), data, as_text=False)
 
 
 def message(msgid: str, *, context: str = "", **params: Any) -> dict[str, Any]:

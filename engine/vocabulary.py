@@ -71,18 +71,36 @@ def task_settings(task_spec: Any) -> TaskSettings:
     )
 
 
-def fill_instructions(text: str, data: dict[str, Any]) -> str:
+def fill_instructions(text: str, data: dict[str, Any], *, as_text: bool = True) -> str:
     """Replace ``{{ name }}`` and ``{{ name.key }}`` with values from the task's data, written
     as a ``|number`` or ``|yuan`` format asks.
 
     Only dictionary look-ups: instructions are text, not a template language.
-    A name the data does not have is left empty.
+    A name the data does not have is left empty. Each value is written so that Markdown reads it as text
+    (``as_markdown_text``); ``as_text=False`` gives the bare value (a value kept to be filled in later).
     """
     if "{{" not in text:
         return text
+    escape = as_markdown_text if as_text else str
     return "".join(
-        piece if isinstance(piece, str) else formatted(_lookup(data, piece[0]), piece[1]) for piece in _pieces(text)
+        piece if isinstance(piece, str) else escape(formatted(_lookup(data, piece[0]), piece[1]))
+        for piece in _pieces(text)
     )
+
+
+# Characters Markdown (with the tables extension) gives a meaning and lets a backslash take back.
+_MARKDOWN_SIGNS = re.compile(r"([\\`*_{}\[\]()>#+\-.!|])")
+
+
+def as_markdown_text(value: str) -> str:
+    """A value put into Markdown instructions reads as the text it is, never as Markdown or HTML.
+
+    The values come from customers and staff (a name typed into the public lead form as
+    ``[Verify your account](https://evil.example/login)`` must not become a link): every sign Markdown
+    reads is escaped with a backslash, and ``<`` and ``&`` are written as entities, so no tag or
+    autolink can form.
+    """
+    return _MARKDOWN_SIGNS.sub(r"\\\1", value.replace("&", "&amp;").replace("<", "&lt;"))
 
 
 def placeholders(text: str) -> list[str]:

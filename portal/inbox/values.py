@@ -191,6 +191,7 @@ def instructions_shown(item: WorkItem, hidden: frozenset[str] = frozenset()) -> 
             return str(NOT_SHOWN)
         how = _FORMATS.get(match.group(2) or "")
         value = raw.get(match.group(1), "")
-        return how(value) if how is not None and value != "" else values.get(match.group(1), "")
+        # A value reads as the text it is, never as Markdown (a name typed as a link stays text).
+        return api.as_markdown_text(how(value) if how is not None and value != "" else values.get(match.group(1), ""))
 
     return _PLACEHOLDER.sub(fill, template)

@@ -23,7 +23,14 @@ from .test_translations import _bpmn, _deploy
     ],
 )
 def test_a_placeholder_writes_an_amount_as_its_format_asks(text, data, written):
-    assert fill_instructions(text, data) == written
+    assert fill_instructions(text, data, as_text=False) == written
+
+
+def test_a_filled_value_reads_as_text_in_markdown_never_as_a_link_or_a_tag():
+    """Trust probe: a name typed into the public lead form as a Markdown link became a link on staff pages."""
+    name = "[Verify your account](https://evil.example/login) <b>x</b>"
+    filled = fill_instructions("Call **{{ name }}** about {{ fee|yuan }}", {"name": name, "fee": 99.5})
+    assert filled == (r"Call **\[Verify your account\]\(https://evil\.example/login\) &lt;b\>x&lt;/b\>** about ¥99\.50")
 
 
 def test_a_placeholders_path_is_named_without_its_format():
