@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the body: an oversized request is refused unread; signed-in pages are never cached.
     "portal.limits.RequestLimitsMiddleware",
+    # Only our own scripts run (portal/csp.py).
+    "portal.csp.ContentSecurityPolicyMiddleware",
     # Static files from STATIC_ROOT with far-future caching, in `make run` as in production.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -308,6 +310,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "ENUM_NAME_OVERRIDES": {"ContactChannelEnum": "portal.crm.models.choices.ContactChannel"},
 }
+
+# --- content security policy (portal/csp.py) ------------------------------------
+LOTFLOW_CSP = os.environ.get(
+    "LOTFLOW_CSP",
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
 
 # --- cache ------------------------------------------------------------------
 # Rate limits (the public lead form) count here, so every process must share it: a folder in var/ on one

@@ -61,7 +61,25 @@ def new_context(browser: Browser, viewport: dict, language: str = "en") -> Brows
         timezone_id=settings.TIME_ZONE,
     )
     context.set_default_timeout(10_000)
+    context.on("console", _note_csp_violation)
     return context
+
+
+# What the content security policy blocked during a test (portal/csp.py): a page that needs something the
+# policy forbids (an inline script, an inline handler, eval) is broken in production, so the test fails.
+CSP_VIOLATIONS: list[str] = []
+
+
+def _note_csp_violation(message) -> None:
+    if "Content Security Policy" in message.text:
+        CSP_VIOLATIONS.append(f"{message.location.get('url', '?')}: {message.text}")
+
+
+@pytest.fixture(autouse=True)
+def _nothing_blocked_by_the_csp():
+    CSP_VIOLATIONS.clear()
+    yield
+    assert not CSP_VIOLATIONS, "\n".join(CSP_VIOLATIONS)
 
 
 @pytest.fixture

@@ -52,6 +52,8 @@ def retype(page: Page, line: str, old: str, new: str) -> None:
 
 
 def test_an_admin_shortens_the_reclaim_period_and_rolls_it_back(browser, desk, live_server, people, silent):
+    sweep_reclaim()  # last night's sweep: records what it saw, and takes back the prospect silent for 31 days
+    assert (owner(silent["21"]), owner(silent["31"])) == ("sales", None)
     page = editor(sign_in(desk, live_server.url, "admin"), live_server.url)
     expect(page.locator("#rule-check")).to_contain_text("No problems found.")  # checked as soon as it opens
     screenshot(page, "rule-studio-editor-desk-en")
@@ -65,10 +67,15 @@ def test_an_admin_shortens_the_reclaim_period_and_rolls_it_back(browser, desk, l
     page.keyboard.press("Backspace")
     expect(page.locator("#rule-check")).to_contain_text("No problems found.")
 
-    # 20 days, and the sweep reads prospects silent for 15 days or more (the earliest warning).
-    retype(page, "set candidate_after_days = 25", "25", "15")
-    retype(page, "set warn_after_days = 25", "25", "15")
+    # 20 days: the only number the admin changes (the sweep follows the shortest period of the file).
     expect(page.locator("#rule-check")).to_contain_text("No problems found.")
+
+    # Replay the last 30 days: the prospect silent for 21 days would have gone back to the pool.
+    page.get_by_role("button", name="Replay last 30 days").click()
+    replay = page.locator("#rule-replay-result")
+    expect(replay).to_contain_text("1 decision changes")
+    expect(replay.locator("tr", has_text="Wang Fang")).to_be_visible()
+    screenshot(page, "rule-studio-replay-desk-en")
 
     # Try it first: a prospect silent for 21 days would go back to the pool.
     facts = page.locator("#rule-facts")
@@ -99,7 +106,7 @@ def test_an_admin_shortens_the_reclaim_period_and_rolls_it_back(browser, desk, l
     Customer.objects.filter(pk=silent["21"].pk).update(owner=people["sales"])
     page.get_by_role("link", name="History and rollback").click()
     expect(page.locator("#v1")).to_contain_text("In force")
-    expect(page.locator("#v1 .rule-diff .add")).to_contain_text(["set candidate_after_days = 15"])
+    expect(page.locator("#v1 .rule-diff .add")).to_contain_text(["set reclaim_after_days = 20"])
     screenshot(page, "rule-studio-history-desk-en")
     shipped = page.locator("#v0")
     shipped.get_by_label("Why roll back?").fill("Back to 30 days after the trial")
