@@ -13,7 +13,6 @@ after a keyset cursor; p50 and p95 of each.
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.common import django_in  # noqa: E402
 
 OPEN, DONE = 100_000, 1_000_000
 STORES = 20
@@ -39,17 +39,7 @@ ROLES = ["sales"] * 12 + ["store_manager"] * 4 + ["finance"] * 3 + ["hq"]
 
 
 def setup(scale: float) -> None:
-    bench_dir = ROOT / "var" / "bench" / f"inbox-v1-{scale:g}"
-    bench_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["LOTFLOW_VAR_DIR"] = str(bench_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    django_in(f"inbox-v1-{scale:g}")
 
 
 def people() -> tuple[list, dict[int, list[int]], dict[str, object]]:

@@ -14,7 +14,6 @@ and p95.
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.common import django_in  # noqa: E402
 
 SIZES = {
     "customers": 1_000_000,
@@ -44,17 +44,7 @@ CATEGORIES = ["Delivery late", "Car condition", "Paperwork", "Service attitude",
 
 
 def setup(scale: float) -> None:
-    bench_dir = ROOT / "var" / "bench" / f"reports-v1-{scale:g}"
-    bench_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["LOTFLOW_VAR_DIR"] = str(bench_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    django_in(f"reports-v1-{scale:g}")
 
 
 def _people() -> tuple[list, list[tuple[int, int]], dict[int, int]]:

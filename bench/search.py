@@ -14,7 +14,6 @@ model in Chinese, a plate by 4 and by 5 characters, a phone by the full number a
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.common import django_in  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国俊峰宇浩凯婷雪琳晨欣怡思雨佳嘉"
@@ -33,18 +33,7 @@ PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 def setup(rows: int) -> None:
-    bench_dir = ROOT / "var" / "bench" / f"search-v2-{rows}"  # v2: with the search index
-    bench_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["LOTFLOW_VAR_DIR"] = str(bench_dir)
-    # Production settings with the suite's throwaway keys (the data is synthetic): tests/settings.py.
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    django_in(f"search-v2-{rows}")  # v2: with the search index
 
 
 def _bulk_terms(connection, rows: list[tuple[int, str]]) -> None:

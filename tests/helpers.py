@@ -72,3 +72,25 @@ def image_bytes(kind: str = "PNG", size: tuple[int, int] = (8, 6)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(out, kind)
     return out.getvalue()
+
+
+def queued(task: str) -> list[list]:
+    """Drain the broker's default queue (the filesystem transport, or Redis when REDIS_URL is set); the
+    arguments of every message of ``task`` found in it, in order."""
+    from portal.celery import app
+
+    found = []
+    with app.connection_for_read() as connection:
+        queue = connection.SimpleQueue(app.conf.task_default_queue)
+        try:
+            while True:
+                try:
+                    message = queue.get(block=False)
+                except queue.Empty:
+                    break
+                if message.headers.get("task") == task:
+                    found.append(message.payload[0])
+                message.ack()
+        finally:
+            queue.close()
+    return found

@@ -1,29 +1,15 @@
 """A change of stock queues a thresholds check for each store it touches, on the broker the
 workers read (the filesystem transport here, Redis when REDIS_URL is set)."""
 
-from portal.celery import app
 from portal.crm.fsm import transition_apply
 from portal.crm.models import VehicleStatus
 from tests.crm.factories import VehicleFactory
+from tests.helpers import queued
 
 
 def _queued_checks() -> list[list]:
-    """Drain the default queue; the store ids of the thresholds checks found in it."""
-    found = []
-    with app.connection_for_read() as connection:
-        queue = connection.SimpleQueue(app.conf.task_default_queue)
-        try:
-            while True:
-                try:
-                    message = queue.get(block=False)
-                except queue.Empty:
-                    break
-                if message.headers.get("task") == "workers.tasks.stock_changed":
-                    found.append(message.payload[0])
-                message.ack()
-        finally:
-            queue.close()
-    return found
+    """The store ids of the thresholds checks on the broker."""
+    return queued("workers.tasks.stock_changed")
 
 
 def test_a_car_received_from_a_transfer_queues_both_stores(people, stores, django_capture_on_commit_callbacks):

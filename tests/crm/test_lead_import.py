@@ -11,10 +11,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from openpyxl import Workbook
 
-from portal.celery import app
 from portal.crm.models import Customer, LeadImport, LeadImportStatus
 from portal.crm.services.lead_import import lead_import_queue, lead_import_run, leads_import
-from tests.helpers import deploy
+from tests.helpers import deploy, queued
 from workers.tasks import import_leads
 
 HEADER = b"name,phone,note\n"
@@ -139,22 +138,8 @@ def test_the_page_queues_the_file_and_shows_progress_and_the_report_to_its_uploa
 
 
 def _queued_imports() -> list[int]:
-    """Drain the broker's default queue (filesystem, or Redis when REDIS_URL is set); the import jobs in it."""
-    found = []
-    with app.connection_for_read() as connection:
-        queue = connection.SimpleQueue(app.conf.task_default_queue)
-        try:
-            while True:
-                try:
-                    message = queue.get(block=False)
-                except queue.Empty:
-                    break
-                if message.headers.get("task") == "workers.tasks.import_leads":
-                    found.append(message.payload[0][0])
-                message.ack()
-        finally:
-            queue.close()
-    return found
+    """The import jobs on the broker (the filesystem transport, or Redis when REDIS_URL is set)."""
+    return [args[0] for args in queued("workers.tasks.import_leads")]
 
 
 def test_an_upload_is_handed_to_the_workers_through_the_broker(
