@@ -5,10 +5,11 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from engine import api
 from engine.clock import frozen
+from portal.crm import tokens
+from portal.crm.models import ApiToken
 from portal.crm.services.staff import sign_in_locked, staff_create, staff_deactivate
 
 pytestmark = pytest.mark.django_db
@@ -71,8 +72,8 @@ def test_deactivation_ends_the_session_and_revokes_the_token_at_once(crm_people,
     desk = Client()
     desk.force_login(leaver)
     assert desk.get("/").status_code == 200
-    token = Token.objects.create(user=leaver)
-    api_client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = tokens.issue(leaver)
+    api_client = Client(HTTP_AUTHORIZATION=f"Token {key}")
     assert api_client.get("/api/v1/customers").status_code == 200
 
     staff_deactivate(staff_id=leaver.staff.pk, by=crm_people["manager"], prospects_to=None, customers_to=None)
@@ -81,7 +82,7 @@ def test_deactivation_ends_the_session_and_revokes_the_token_at_once(crm_people,
     assert api_client.get("/api/v1/customers").status_code == 401
     lead = {"name": "王芳", "phone": "13800138000", "source": "website"}
     assert api_client.post("/api/v1/leads", lead, content_type="application/json").status_code == 401
-    assert not Token.objects.filter(user=leaver).exists()
+    assert not ApiToken.objects.filter(user=leaver).exists()
 
 
 def test_an_idle_session_ends_and_says_why(crm_people, settings):

@@ -1,9 +1,9 @@
 """The REST API: token authentication, pages, scopes, writes through the services, the schema."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from portal.crm import tokens
 from portal.crm.models import Communication, Customer, LeadIntake, OrderStatus, VehicleStatus
 from tests.crm.test_leads import lead_process  # noqa: F401 - fixture
 
@@ -12,8 +12,8 @@ from tests.crm.test_leads import lead_process  # noqa: F401 - fixture
 def api(crm_people):
     def as_user(name):
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=crm_people[name])
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        key = tokens.issue(crm_people[name])
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return as_user

@@ -7,12 +7,12 @@ answered by the API's own exception handler, as every endpoint's are.
 
 import pytest
 from django.urls import include, path
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from engine import api as engine
+from portal.crm import tokens
 from portal.crm.models import Customer, LeadIntake
 from tests.helpers import BPMN_DIR, deploy, only_item
 
@@ -49,8 +49,8 @@ def api(crm_people):
     def as_user(name):
         client = APIClient()
         client.raise_request_exception = False  # an unmapped error must show as the 500 it would be
-        token, _ = Token.objects.get_or_create(user=crm_people[name])
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        key = tokens.issue(crm_people[name])
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return as_user

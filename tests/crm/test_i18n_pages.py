@@ -12,8 +12,9 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from portal.crm import tokens
 
 
 @contextmanager
@@ -187,9 +188,9 @@ def test_an_upside_down_filter_is_explained_in_chinese(book, crm_people, client)
 
 
 def _api_client(user, language=None):
-    token, _ = Token.objects.get_or_create(user=user)
+    key = tokens.issue(user)
     client = APIClient()
-    headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    headers = {"HTTP_AUTHORIZATION": f"Token {key}"}
     if language:
         headers["HTTP_ACCEPT_LANGUAGE"] = language
     client.credentials(**headers)

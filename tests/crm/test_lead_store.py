@@ -5,9 +5,9 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from portal.crm import tokens
 from portal.crm.automation.texts import shown_all
 from portal.crm.models import Customer, LeadIntake
 from portal.crm.services.lead_import import leads_import
@@ -54,8 +54,8 @@ def test_the_refusal_reads_in_chinese(lead_process, stores):  # noqa: F811
 @pytest.fixture
 def api(crm_people):
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=crm_people["manager"])
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = tokens.issue(crm_people["manager"])
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

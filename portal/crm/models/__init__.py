@@ -12,7 +12,7 @@ from .customers import (
     LeadIntake,
     Tag,
 )
-from .org import Role, Staff, StaffRole, Store
+from .org import ApiToken, Role, Staff, StaffRole, Store
 from .records import Attachment, ChangeRecord, PersonalDataRead
 from .sales import Complaint, MembershipCard, Order, Payment, ReturnVisit
 from .search import SearchTerm
@@ -29,6 +29,7 @@ from .vehicles import (
 
 __all__ = [
     "AcquisitionRequest",
+    "ApiToken",
     "Appointment",
     "Appraisal",
     "Attachment",

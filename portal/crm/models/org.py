@@ -69,3 +69,23 @@ class StaffRole(models.Model):
     def __str__(self) -> str:
         where = "group" if self.group_wide else (self.staff.store or "no store")
         return f"{self.staff} {self.role} @ {where}"
+
+
+class ApiToken(models.Model):
+    """A key for the REST API, kept only as its SHA-256 digest: whoever reads the database cannot use it.
+
+    The key itself is shown once, when it is issued (``manage.py api_token``); deactivating its person
+    deletes it (portal.crm.services.staff).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=8, editable=False, help_text="The key's last characters, to tell keys apart.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"…{self.hint}"

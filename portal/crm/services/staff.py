@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
+from .. import tokens
 from ..errors import NotPermitted
 from ..models import Role, Staff, StaffRole, Store
 from ..scopes import EVERYWHERE, scope_of, staff_visible_to
@@ -118,7 +118,7 @@ def staff_deactivate(*, staff_id: int, by: Any, prospects_to: Any | None, custom
     # At once, not at their next login: an inactive user's session no longer authenticates (Django's
     # ModelBackend.get_user), their sessions are deleted, and their API tokens are revoked.
     type(staff.user).objects.filter(pk=staff.user_id).update(is_active=False)
-    Token.objects.filter(user_id=staff.user_id).delete()
+    tokens.revoke_all(staff.user_id)
     _end_sessions(staff.user_id)
     return moved
 
