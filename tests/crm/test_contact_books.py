@@ -84,3 +84,19 @@ def test_the_booking_form_refuses_a_reserved_car_in_chinese(as_user, crm_people,
     said = _said(response)
     assert "车辆" in said and "已预订" in said, said
     assert not Appointment.objects.filter(customer=book["mine"]).exists()
+
+
+def test_the_follow_up_a_booking_plans_is_written_in_its_owners_language(as_user, crm_people, book, stock):
+    """The manager books in English for a salesperson who reads Chinese: the plan is the salesperson's."""
+    crm_people["sales"].staff.language = "zh-hans"
+    crm_people["sales"].staff.save()
+    with translation.override("en"):
+        _contact(
+            as_user(crm_people["manager"]),
+            book["mine"],
+            book_kind="test_drive",
+            book_at=_when(timedelta(days=2)),
+            book_vehicle=stock["camry"].pk,
+        )
+    plan = FollowUpPlan.objects.get(appointment__customer=book["mine"])
+    assert plan.owner == crm_people["sales"] and "丰田 凯美瑞" in plan.purpose and "Ask about" not in plan.purpose

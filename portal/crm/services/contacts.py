@@ -4,10 +4,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -187,13 +188,16 @@ def appointment_book(
     clean_or_raise(appointment, exclude=["customer", "store", "vehicle", "created_by"])
     appointment.save()
     if kind == AppointmentKind.TEST_DRIVE:
+        owner = customer.owner or by
+        # Written once, in the language of the person whose plan it is (their saved one, else the group's).
+        with translation.override(getattr(getattr(owner, "staff", None), "language", "") or settings.LANGUAGE_CODE):
+            purpose = _("Ask about the test drive of %(car)s") % {"car": vehicle.name if vehicle else intended_model}
         FollowUpPlan.objects.create(
             customer=customer,
-            owner=customer.owner or by,
+            owner=owner,
             due_at=at + timedelta(days=1),
             method="phone",
-            # In the booker's language: the plan is theirs, or their customer's owner's in the same store.
-            purpose=_("Ask about the test drive of %(car)s") % {"car": vehicle.name if vehicle else intended_model},
+            purpose=purpose,
             appointment=appointment,
         )
     return appointment
