@@ -66,7 +66,6 @@ async function start() {
       { lotflow: ['value', lotflow] },
     ],
     moddleExtensions,
-    keyboard: { bindTo: document },
   });
   lotflow.forms = new FormStore(data.forms, modeler.get('eventBus'));
   window.lotflowModeler = modeler;

@@ -19,8 +19,9 @@ def studio_access(context: template.Context) -> dict[str, bool]:
     scope = getattr(request, "studio_scope", None) or scope_of(getattr(request, "user", None))
     return {
         "processes": access.may_view_processes(scope),
-        "incidents": access.may_read_rules(scope),  # admins act on incidents, hq reads them
-        "migrate": access.may_edit(scope),
+        # admins act on incidents, hq and store managers read them (a manager, their stores' only)
+        "incidents": access.may_view_processes(scope),
+        "migrate": access.may_read_rules(scope),  # admins move instances, hq reads the dry runs
         "rules": access.may_read_rules(scope),
         "edit": access.may_edit(scope),
     }
