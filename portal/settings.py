@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "portal.ui",
     "portal.ops",
     "axes",
+    # A second factor for admins (portal/second_factor.py): django-otp and its TOTP devices.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +87,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # A session left alone for LOTFLOW_IDLE_MINUTES ends (after messages: it says so on the login page).
     "portal.accounts.IdleTimeoutMiddleware",
+    # Admins pass a code from their authenticator app before any other page (portal/second_factor.py).
+    "django_otp.middleware.OTPMiddleware",
+    "portal.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: answers a locked-out login with the lockout page (django-axes).
     "axes.middleware.AxesMiddleware",
@@ -206,6 +212,10 @@ AXES_LOCKOUT_CALLABLE = "portal.accounts.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
 # Successes (AccessLog) and failures (AccessFailureLog) are both kept: the staff page shows them to admins.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Admins (and superusers) also type a code from an authenticator app (TOTP) after the password; without a device
+# they must set one up first (portal/second_factor.py). Only the test suite turns this off (tests/settings.py).
+LOTFLOW_ADMIN_SECOND_FACTOR = _flag("LOTFLOW_ADMIN_SECOND_FACTOR", True)
+OTP_TOTP_ISSUER = "LotFlow"
 
 # --- HTTPS ------------------------------------------------------------------
 # On by default, so that `manage.py check --deploy --fail-level WARNING` passes on a real install;

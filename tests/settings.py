@@ -21,3 +21,6 @@ from portal.settings import *  # noqa: F403
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Admins' second factor (portal/second_factor.py) is off for the suite, whose admins sign in with force_login;
+# tests/crm/test_second_factor.py turns it on (the `settings` fixture) to test it.
+LOTFLOW_ADMIN_SECOND_FACTOR = False

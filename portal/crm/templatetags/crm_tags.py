@@ -39,6 +39,7 @@ def menu_for(context: template.Context) -> dict[str, bool]:
         "studio": scope.holds("admin", "hq", "store_manager"),  # the process studio (portal/studio/access.py)
         # reports: managers and hq read the reports, a salesperson their own scorecard
         "reports": scope.everything or scope.holds("store_manager", "sales"),
+        "second_factor": scope.holds("admin"),  # admins' second factor: its reset page (portal/second_factor.py)
     }
     if request is not None:
         request._lotflow_menu = menu
