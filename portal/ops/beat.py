@@ -122,9 +122,10 @@ class LockedScheduler(PersistentScheduler):
         self.lock = beat_lock()
         self.renewed = 0.0
         self.claim_or_stop()
-        super().__init__(*args, **kwargs)
         # Wake at least four times per lock period, so the lock is renewed long before it expires.
-        self.max_interval = min(self.max_interval, lock_seconds() / 4)
+        asked = kwargs.get("max_interval")
+        kwargs["max_interval"] = min(float(asked), lock_seconds() / 4) if asked else lock_seconds() / 4
+        super().__init__(*args, **kwargs)
 
     def claim_or_stop(self) -> None:
         try:
