@@ -146,9 +146,11 @@ def wait_for(process: subprocess.Popen, text: str, seconds: float = 60) -> str:
 
 
 def stop(process: subprocess.Popen) -> int:
+    """SIGTERM, as a process manager stops it; its exit code (its output is read meanwhile, so it never blocks)."""
     process.send_signal(signal.SIGTERM)
     try:
-        return process.wait(timeout=30)
+        process.communicate(timeout=30)
+        return process.returncode
     finally:
         if process.poll() is None:
             process.kill()
@@ -223,6 +225,7 @@ def test_after_the_release_step_gunicorn_serves_the_login_page_and_hashed_static
             assert answer.status == 200
             assert "immutable" in answer.headers["Cache-Control"] and answer.headers["Content-Encoding"] == "gzip"
     finally:
-        assert stop(web) == 0
-    log = web.stdout.read() if web.stdout else ""
+        web.send_signal(signal.SIGTERM)
+        log, _ = web.communicate(timeout=60)
+    assert web.returncode == 0
     assert re.search(r'"GET /login/ HTTP/1.1" 200', log)  # the access log goes to the process's output
