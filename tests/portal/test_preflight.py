@@ -229,3 +229,27 @@ def test_after_the_release_step_gunicorn_serves_the_login_page_and_hashed_static
         log, _ = web.communicate(timeout=60)
     assert web.returncode == 0
     assert re.search(r'"GET /login/ HTTP/1.1" 200', log)  # the access log goes to the process's output
+
+
+@pytest.mark.redis
+def test_the_beat_sets_its_lock_again_after_a_redis_restart_and_stops_when_another_holds_it(tmp_path):
+    import redis
+
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    beat = start_beat(tmp_path, REDIS_URL=os.environ["REDIS_URL"])  # renews every 5 s (a 20 s lock)
+    try:
+        wait_for(beat, "beat: Starting")
+        holder = client.get("lotflow:beat")
+        assert holder and f"pid {beat.pid}".encode() in holder
+        client.delete("lotflow:beat")  # what a Redis restarted without its data looks like
+        deadline = time.monotonic() + 30
+        while client.get("lotflow:beat") is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert client.get("lotflow:beat") == holder and beat.poll() is None
+        client.set("lotflow:beat", b"elsewhere pid 1 0000")  # another beat took over meanwhile
+        output, _ = beat.communicate(timeout=60)
+        assert beat.returncode != 0 and "beat lock taken over by elsewhere pid 1" in output
+    finally:
+        if beat.poll() is None:
+            beat.kill()
+        client.delete("lotflow:beat")
