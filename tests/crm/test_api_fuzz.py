@@ -10,10 +10,12 @@ a colleague's or another store's), so that reads, payments, deliveries and updat
 A generated phone is turned into a real phone number, so that leads and customers are also created. Junk
 (a text for an id, a number for a phone) is left as it was generated.
 
-Bounded: a few examples an operation, no deadline per example; the module takes about 20-40 s here.
+Bounded: a few examples an operation (LOTFLOW_FUZZ_EXAMPLES, 5 unless set: set it higher for a longer hunt), no
+deadline per example; the module takes about 20-40 s here.
 """
 
 import hashlib
+import os
 from datetime import timedelta
 
 import pytest
@@ -109,7 +111,12 @@ def aim(case, records) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("LOTFLOW_FUZZ_EXAMPLES", "5")),
+    deadline=None,
+    database=None,  # nothing kept between runs (no .hypothesis/ folder): each run draws afresh
+    suppress_health_check=list(HealthCheck),
+)
 def test_every_operation_answers_as_its_schema_says(case, key, records):
     aim(case, records)
     case.call_and_validate(headers={"Authorization": f"Token {key}"})
@@ -120,3 +127,64 @@ def test_the_schema_served_is_the_one_fuzzed(client):
     assert served.status_code == 200
     assert set(served.json()["paths"]) == set(schema.raw_schema["paths"])
     assert len(list(schema.get_all_operations())) == 24
+
+
+# --- what the fuzzer found, and what the schema must say, pinned one by one --------------------------------------
+
+
+def test_every_operation_documents_its_refusals_in_the_one_error_shape():
+    raw = schema.raw_schema
+    assert {"detail", "non_field_errors"} <= set(raw["components"]["schemas"]["Error"]["properties"])
+    for path, operations in raw["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert {"400", "401", "404", "413"} <= codes, (method, path)
+            if method != "get":
+                assert {"403", "409", "415"} <= codes, (method, path)
+            for code in codes - {"200", "201"}:
+                assert "#/components/schemas/Error" in str(operation["responses"][code]), (method, path, code)
+
+
+def test_the_schema_says_what_may_be_null_and_which_years_a_date_takes():
+    components = schema.raw_schema["components"]["schemas"]
+    assert components["Communication"]["properties"]["lost_claim_to"]["nullable"] is True
+    due = components["FollowUp"]["properties"]["due_at"]
+    assert due["format"] == "date-time" and due["pattern"].startswith("^(19") and "1900-2100" in due["description"]
+    assert components["Customer"]["properties"]["birthday"]["pattern"] == due["pattern"]
+
+
+@pytest.fixture
+def sales_api(crm_people):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(crm_people['sales'])}")
+    return client
+
+
+def test_a_time_in_shanghais_local_mean_time_is_shown_in_utc(sales_api, book):
+    # Before 1928 Shanghai was 8:05:43 ahead of UTC; an offset with seconds is no RFC 3339 date-time.
+    plan = {"customer": book["mine"].pk, "due_at": "1900-03-11T00:00:00Z", "method": "phone", "purpose": "old"}
+    answer = sales_api.post("/api/v1/follow-ups", plan, format="json")
+    assert answer.status_code == 201 and answer.json()["due_at"] == "1900-03-11T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("from_pool", 0), ("content", 0), ("customer", "1"), ("customer", True)],
+)
+def test_json_values_of_the_wrong_type_are_refused_by_field(sales_api, book, field, value):
+    note = {"customer": book["mine"].pk, "channel": "phone", "content": "hi", "outcome": "interested", field: value}
+    answer = sales_api.post("/api/v1/communications", note, format="json")
+    assert answer.status_code == 400 and field in answer.json()
+
+
+def test_junk_in_the_address_or_the_media_type_is_a_documented_refusal(sales_api, book):
+    assert sales_api.get("/api/v1/customers", {"page": ""}).status_code == 400
+    assert sales_api.get("/api/v1/communications", {"customer": "abc"}).json() == {
+        "customer": ["Give a whole number from 1."]
+    }
+    nowhere = sales_api.put("/api/v1/orders/0.5", {}, format="json")
+    assert nowhere.status_code == 404 and nowhere["Content-Type"] == "application/json"
+    form = sales_api.post("/api/v1/leads", {"name": "Xu Ming", "phone": "13512345678"})  # multipart
+    assert form.status_code == 415 and "detail" in form.json()
