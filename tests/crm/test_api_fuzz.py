@@ -186,5 +186,8 @@ def test_junk_in_the_address_or_the_media_type_is_a_documented_refusal(sales_api
     }
     nowhere = sales_api.put("/api/v1/orders/0.5", {}, format="json")
     assert nowhere.status_code == 404 and nowhere["Content-Type"] == "application/json"
+    for list_, param in [("vehicles", "brand"), ("vehicles", "status"), ("customers", "q")]:
+        nul = sales_api.get(f"/api/v1/{list_}", {param: "a\x00b"})  # PostgreSQL stores no NUL: a 500 before
+        assert nul.status_code == 400 and param in nul.json()
     form = sales_api.post("/api/v1/leads", {"name": "Xu Ming", "phone": "13512345678"})  # multipart
     assert form.status_code == 415 and "detail" in form.json()

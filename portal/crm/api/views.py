@@ -5,8 +5,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, pagination, status, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.decorators import action, api_view, parser_classes, permission_classes
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,7 +39,6 @@ from .serializers import (
     VehicleSerializer,
 )
 
-
 # The API reads JSON only, as its schema says: a form's empty values and flattened lists would not mean what the
 # same JSON means. A body of another media type is answered 415.
 JSON_ONLY = [JSONParser]
@@ -53,6 +52,14 @@ def _whole_number(request: Request, name: str) -> int | None:
     if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
         raise ValidationError({name: [_("Give a whole number from 1.")]})
     return int(raw)
+
+
+def _text(request: Request, name: str) -> str:
+    """A query parameter that is text: PostgreSQL holds no NUL character, so one in it is a 400 naming it."""
+    raw = request.query_params.get(name, "")
+    if "\x00" in raw:
+        raise ValidationError({name: [_("Null characters are not allowed.")]})
+    return raw
 
 
 class Pages(pagination.PageNumberPagination):
@@ -143,7 +150,7 @@ class CustomerViewSet(
         return super().finalize_response(request, response, *args, **kwargs)
 
     def get_queryset(self) -> Any:
-        query = self.request.query_params.get("q", "")
+        query = _text(self.request, "q")
         # A search comes newest first in the order its index gives (see selectors.customer_search).
         rows = (
             customer_search(self.request.user, query)
@@ -252,8 +259,8 @@ class VehicleViewSet(
     def get_queryset(self) -> Any:
         rows = vehicles_visible_to(self.request.user).order_by("-id")
         for param in ("status", "brand", "vehicle_type"):
-            if self.request.query_params.get(param):
-                rows = rows.filter(**{param: self.request.query_params[param]})
+            if value := _text(self.request, param):
+                rows = rows.filter(**{param: value})
         return rows
 
     def perform_create(self, serializer: VehicleSerializer) -> None:
