@@ -191,3 +191,30 @@ def test_junk_in_the_address_or_the_media_type_is_a_documented_refusal(sales_api
         assert nul.status_code == 400 and param in nul.json()
     form = sales_api.post("/api/v1/leads", {"name": "Xu Ming", "phone": "13512345678"})  # multipart
     assert form.status_code == 415 and "detail" in form.json()
+
+
+def test_only_a_throttled_operation_documents_429():
+    from django.urls import path
+    from rest_framework.response import Response
+    from rest_framework.throttling import UserRateThrottle
+    from rest_framework.views import APIView
+
+    class FivePerMinute(UserRateThrottle):
+        rate = "5/min"
+
+    class Throttled(APIView):
+        throttle_classes = [FivePerMinute]
+
+        def get(self, request):
+            return Response({})
+
+    class Free(APIView):
+        throttle_classes = []
+
+        def get(self, request):
+            return Response({})
+
+    patterns = [path("api/v1/throttled", Throttled.as_view()), path("api/v1/free", Free.as_view())]
+    paths = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)["paths"]
+    assert "429" in paths["/api/v1/throttled"]["get"]["responses"]
+    assert "429" not in paths["/api/v1/free"]["get"]["responses"]
