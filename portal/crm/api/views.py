@@ -183,7 +183,11 @@ class CustomerViewSet(
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[OpenApiParameter("customer", int, description="Only the contacts with this customer.")]
+        parameters=[
+            OpenApiParameter(
+                "customer", {"type": "integer", "minimum": 1}, description="Only the contacts with this customer."
+            )
+        ]
     )
 )
 class CommunicationViewSet(
