@@ -16,7 +16,7 @@ router.register("orders", views.OrderViewSet, basename="order")
 
 
 @csrf_exempt  # as the API's views are: a PUT to no address is a 404, not a form's CSRF refusal
-def no_such_address(request: HttpRequest, rest: str = "") -> JsonResponse:
+def no_such_address(request: HttpRequest) -> JsonResponse:
     """An address under api/ that names no operation (``/api/v1/orders/0.5``, an unknown collection): the API's
     404, in JSON like every other answer of the API, not the pages' HTML one."""
     return JsonResponse({"detail": _("Not found.")}, status=404)
@@ -26,5 +26,5 @@ urlpatterns = [
     path("api/v1/leads", views.lead_create, name="api-leads"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    re_path(r"^api/(?P<rest>.*)$", no_such_address),  # last: only what nothing above matched
+    re_path(r"^api/(?!schema$)", no_such_address),  # last: what nothing above matched (api/schema: a slash added)
 ]
