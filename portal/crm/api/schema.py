@@ -11,9 +11,12 @@ Which operation can answer which refusal follows from where it is made:
 - 404: anywhere (a record out of the caller's scope or that does not exist, in the path or in the body; a page
   of a list past its end);
 - 409: writes (an illegal status move, a colleague who was first, a process not deployed);
-- 415: writes (a body that is not JSON);
 - 413: anywhere (a body larger than LOTFLOW_MAX_REQUEST_BYTES, refused before it is read);
+- 415: writes (a body that is not JSON);
 - 429: only the operations whose view has a throttle.
+
+Below, field extensions say in the schema what the serializers take: text that may not be blank, dates in the
+years 1900-2100. tests/crm/test_api_fuzz.py holds the API to all of it with schemathesis.
 """
 
 from typing import Any
@@ -80,6 +83,7 @@ def error_answers(result: dict[str, Any], generator: Any, request: Any, public: 
 
 
 def _throttled(generator: Any) -> list[tuple[str, str]]:
+    """(path, method) of the operations whose view throttles, with paths as the schema writes them."""
     found = []
     for path, _regex, method, view in generator._get_paths_and_endpoints():
         if view.get_throttles():
