@@ -319,6 +319,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "ENUM_NAME_OVERRIDES": {"ContactChannelEnum": "portal.crm.models.choices.ContactChannel"},
+    # The API's error answers, one shared Error shape (portal/crm/api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "portal.crm.api.schema.error_answers"],
 }
 
 # --- content security policy (portal/csp.py) ------------------------------------

@@ -1,9 +1,10 @@
 """API shapes. Reads come from scoped querysets; writes go through the services."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -29,6 +30,15 @@ class BoundedDateTimeField(serializers.DateTimeField):
         _in_years(parsed)
         return parsed
 
+    def to_representation(self, value: Any) -> Any:
+        # Shanghai's local mean time (before 1928) is 8:05:43 ahead of UTC; an offset with seconds is no RFC 3339
+        # date-time, so such a time is shown in UTC.
+        if isinstance(value, datetime) and timezone.is_aware(value):
+            offset = self.enforce_timezone(value).utcoffset()
+            if offset is not None and offset.total_seconds() % 60:
+                return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return super().to_representation(value)
+
 
 class BoundedDateField(serializers.DateField):
     def to_internal_value(self, value: Any) -> date:
@@ -37,28 +47,67 @@ class BoundedDateField(serializers.DateField):
         return parsed
 
 
+# JSON's types, taken as they are: DRF would read 0 as false, "12" as 12 and 12 as "12"; the schema says boolean,
+# integer and string, so anything else is refused with the field's "invalid" message.
+
+
+class CharField(serializers.CharField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class EmailField(serializers.EmailField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IntegerField(serializers.IntegerField):
+    def to_internal_value(self, data: Any) -> int:
+        whole = isinstance(data, int) or (isinstance(data, float) and data.is_integer())  # JSON Schema's integer
+        if isinstance(data, bool) or not whole:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class BooleanField(serializers.BooleanField):
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 class ModelSerializer(serializers.ModelSerializer):
-    """DRF's, with dates bounded to the years a dealer's records can hold."""
+    """DRF's, with dates bounded to the years a dealer's records can hold and JSON's types taken strictly."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: BoundedDateTimeField,
         models.DateField: BoundedDateField,
+        models.CharField: CharField,
+        models.TextField: CharField,
+        models.EmailField: EmailField,
+        models.IntegerField: IntegerField,
+        models.BigIntegerField: IntegerField,
+        models.PositiveIntegerField: IntegerField,
+        models.PositiveBigIntegerField: IntegerField,
+        models.PositiveSmallIntegerField: IntegerField,
+        models.SmallIntegerField: IntegerField,
+        models.BooleanField: BooleanField,
     }
 
 
 class CustomerSerializer(ModelSerializer):
-    phones = serializers.ListField(
-        child=serializers.CharField(max_length=30), min_length=1, max_length=10, write_only=True
-    )
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=40), required=False, max_length=30, write_only=True
-    )
+    phones = serializers.ListField(child=CharField(max_length=30), min_length=1, max_length=10, write_only=True)
+    tags = serializers.ListField(child=CharField(max_length=40), required=False, max_length=30, write_only=True)
     phone_numbers = serializers.SerializerMethodField()
     tag_names = serializers.SerializerMethodField()
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     home_store = serializers.PrimaryKeyRelatedField(read_only=True)
-    home_store_id = serializers.IntegerField(write_only=True, required=False)
+    home_store_id = IntegerField(write_only=True, required=False)
 
     class Meta:
         model = Customer
@@ -106,11 +155,11 @@ class CustomerSerializer(ModelSerializer):
 
 
 class CommunicationSerializer(ModelSerializer):
-    customer = serializers.IntegerField(source="customer_id")
+    customer = IntegerField(source="customer_id")
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
     # Set only on notes kept by earlier releases, when a colleague took the prospect first; null otherwise.
     lost_claim_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    from_pool = serializers.BooleanField(
+    from_pool = BooleanField(
         write_only=True,
         required=False,
         default=False,
@@ -124,7 +173,7 @@ class CommunicationSerializer(ModelSerializer):
 
 
 class FollowUpSerializer(ModelSerializer):
-    customer = serializers.IntegerField(source="customer_id")
+    customer = IntegerField(source="customer_id")
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -135,8 +184,8 @@ class FollowUpSerializer(ModelSerializer):
 
 class VehicleSerializer(ModelSerializer):
     store = serializers.PrimaryKeyRelatedField(read_only=True)
-    store_id = serializers.IntegerField(write_only=True, required=False)
-    vin_confirmed = serializers.BooleanField(
+    store_id = IntegerField(write_only=True, required=False)
+    vin_confirmed = BooleanField(
         write_only=True, required=False, default=False, help_text="Keep a VIN whose check digit does not match."
     )
 
@@ -168,8 +217,8 @@ class VehicleSerializer(ModelSerializer):
 
 
 class OrderSerializer(ModelSerializer):
-    customer = serializers.IntegerField(source="customer_id")
-    vehicle = serializers.IntegerField(source="vehicle_id")
+    customer = IntegerField(source="customer_id")
+    vehicle = IntegerField(source="vehicle_id")
     salesperson = serializers.SlugRelatedField(slug_field="username", read_only=True)
     paid = serializers.SerializerMethodField()
 
@@ -197,28 +246,28 @@ class OrderSerializer(ModelSerializer):
 
 
 class PaymentSerializer(serializers.Serializer):
-    method = serializers.CharField()
-    amount = serializers.IntegerField()
+    method = CharField()
+    amount = IntegerField()
 
 
 class LeadSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    phone = serializers.CharField(max_length=30)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
-    source = serializers.CharField(required=False, default="website", max_length=20)
-    sub_channel = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
-    intent_level = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
-    budget_min = serializers.IntegerField(required=False, allow_null=True, default=None)
-    budget_max = serializers.IntegerField(required=False, allow_null=True, default=None)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    store = serializers.CharField(
+    name = CharField(max_length=100)
+    phone = CharField(max_length=30)
+    email = EmailField(required=False, allow_blank=True, default="")
+    source = CharField(required=False, default="website", max_length=20)
+    sub_channel = CharField(required=False, allow_blank=True, default="", max_length=100)
+    intent_level = CharField(required=False, allow_blank=True, default="", max_length=20)
+    budget_min = IntegerField(required=False, allow_null=True, default=None)
+    budget_max = IntegerField(required=False, allow_null=True, default=None)
+    note = CharField(required=False, allow_blank=True, default="", max_length=2000)
+    store = CharField(
         required=False,
         allow_blank=True,
         default="",
         max_length=100,
         help_text="The store the lead asks for: its id or its name.",
     )
-    region = serializers.CharField(
+    region = CharField(
         required=False,
         allow_blank=True,
         default="",
@@ -228,9 +277,9 @@ class LeadSerializer(serializers.Serializer):
 
 
 class LeadResultSerializer(serializers.Serializer):
-    lead_id = serializers.IntegerField()
-    customer_id = serializers.IntegerField()
-    merged = serializers.BooleanField()
-    routed_store = serializers.IntegerField(allow_null=True)
-    routed_owner = serializers.CharField(allow_null=True)
-    reasons = serializers.ListField(child=serializers.CharField())
+    lead_id = IntegerField()
+    customer_id = IntegerField()
+    merged = BooleanField()
+    routed_store = IntegerField(allow_null=True)
+    routed_owner = CharField(allow_null=True)
+    reasons = serializers.ListField(child=CharField())

@@ -3,12 +3,15 @@
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action, api_view, permission_classes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, pagination, status, viewsets
+from rest_framework.decorators import action, api_view, parser_classes, permission_classes
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from portal.limits import JSONParser
 
 from .. import reads
 from ..automation.texts import shown_all
@@ -24,6 +27,7 @@ from ..scopes import (
 from ..selectors import customer_search
 from ..services import contacts, customers, leads, vehicles
 from ..services.common import visible_or_raise
+from .schema import BoundedDate  # noqa: F401 - registers the schema's field extensions before any schema is made
 from .serializers import (
     CommunicationSerializer,
     CustomerSerializer,
@@ -34,6 +38,48 @@ from .serializers import (
     PaymentSerializer,
     VehicleSerializer,
 )
+
+# The API reads JSON only, as its schema says: a form's empty values and flattened lists would not mean what the
+# same JSON means. A body of another media type is answered 415.
+JSON_ONLY = [JSONParser]
+
+
+def _whole_number(request: Request, name: str) -> int | None:
+    """A query parameter that must be a whole number from 1: absent is None, anything else a 400 naming it."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+        raise ValidationError({name: [_("Give a whole number from 1.")]})
+    return int(raw)
+
+
+def _text(request: Request, name: str) -> str:
+    """A query parameter that is text: PostgreSQL holds no NUL character, so one in it is a 400 naming it."""
+    raw = request.query_params.get(name, "")
+    if "\x00" in raw:
+        raise ValidationError({name: [_("Null characters are not allowed.")]})
+    return raw
+
+
+class Pages(pagination.PageNumberPagination):
+    """DRF's pages; ``?page=`` that is no whole number from 1 is a 400 (DRF would read an empty one as page 1)."""
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        _whole_number(request, self.page_query_param)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters
+
+
+class JSONOnly:
+    parser_classes = JSON_ONLY
+    pagination_class = Pages
 
 
 def _record_id(pk: str, what: str) -> int:
@@ -55,6 +101,7 @@ def _store(user: Any, store_id: int | None) -> Store | None:
 
 @extend_schema(request=LeadSerializer, responses={201: LeadResultSerializer}, summary="Receive a lead")
 @api_view(["POST"])
+@parser_classes(JSON_ONLY)
 @permission_classes([IsAuthenticated])
 def lead_create(request: Request) -> Response:
     """Create or merge the prospect (same phone, same customer) and start the lead-to-cash process."""
@@ -72,7 +119,13 @@ def lead_create(request: Request) -> Response:
     return Response(LeadResultSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("q", str, description="Name, phone, last four digits, plate or VIN.")]
+    )
+)
 class CustomerViewSet(
+    JSONOnly,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -97,7 +150,7 @@ class CustomerViewSet(
         return super().finalize_response(request, response, *args, **kwargs)
 
     def get_queryset(self) -> Any:
-        query = self.request.query_params.get("q", "")
+        query = _text(self.request, "q")
         # A search comes newest first in the order its index gives (see selectors.customer_search).
         rows = (
             customer_search(self.request.user, query)
@@ -128,8 +181,17 @@ class CustomerViewSet(
         )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "customer", {"type": "integer", "minimum": 1}, description="Only the contacts with this customer."
+            )
+        ]
+    )
+)
 class CommunicationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    JSONOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Contacts with customers. Recording the first contact with a pool prospect makes the caller its owner;
     if a colleague was first, the answer is 409 with the note's text and nothing is written."""
@@ -138,7 +200,7 @@ class CommunicationViewSet(
 
     def get_queryset(self) -> Any:
         rows = communications_visible_to(self.request.user).select_related("author", "lost_claim_to")
-        customer = self.request.query_params.get("customer")
+        customer = _whole_number(self.request, "customer")
         return rows.filter(customer_id=customer) if customer else rows
 
     def perform_create(self, serializer: CommunicationSerializer) -> None:
@@ -155,7 +217,7 @@ class CommunicationViewSet(
 
 
 class FollowUpViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    JSONOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = FollowUpSerializer
 
@@ -179,7 +241,17 @@ class FollowUpViewSet(
         return Response(FollowUpSerializer(plan).data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, description="Only the vehicles of this status (in_stock, reserved, sold)."),
+            OpenApiParameter("brand", str, description="Only this brand."),
+            OpenApiParameter("vehicle_type", str, description="Only this type (sedan, suv, mpv, ...)."),
+        ]
+    )
+)
 class VehicleViewSet(
+    JSONOnly,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -191,8 +263,8 @@ class VehicleViewSet(
     def get_queryset(self) -> Any:
         rows = vehicles_visible_to(self.request.user).order_by("-id")
         for param in ("status", "brand", "vehicle_type"):
-            if self.request.query_params.get(param):
-                rows = rows.filter(**{param: self.request.query_params[param]})
+            if value := _text(self.request, param):
+                rows = rows.filter(**{param: value})
         return rows
 
     def perform_create(self, serializer: VehicleSerializer) -> None:
@@ -218,7 +290,9 @@ class VehicleViewSet(
         )
 
 
-class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class OrderViewSet(
+    JSONOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """Orders. Creating one reserves the vehicle; ``payments`` records money; ``deliver`` needs a paid order."""
 
     serializer_class = OrderSerializer
