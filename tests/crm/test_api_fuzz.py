@@ -218,3 +218,18 @@ def test_only_a_throttled_operation_documents_429():
     paths = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)["paths"]
     assert "429" in paths["/api/v1/throttled"]["get"]["responses"]
     assert "429" not in paths["/api/v1/free"]["get"]["responses"]
+
+
+def test_numbers_too_big_for_the_database_are_refused_not_overflowed(crm_people):
+    """Found by the fuzzer in CI: ?customer=<a 20-digit number> overflowed SQLite's integer (a 500)."""
+    from rest_framework.test import APIClient
+
+    from portal.crm import tokens
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(crm_people['sales'])}")
+    huge = "9" * 20
+    assert client.get("/api/v1/communications", {"customer": huge}).status_code == 400
+    assert client.get(f"/api/v1/customers/{huge}").status_code == 404
+    body = {"customer": int(huge), "channel": "phone", "content": "x", "outcome": "interested"}
+    assert client.post("/api/v1/communications", body, format="json").status_code == 400

@@ -65,7 +65,17 @@ class EmailField(serializers.EmailField):
         return super().to_internal_value(data)
 
 
+# The widest whole number a database column of LotFlow holds (a 64-bit id); a bigger one is a 400, not an
+# overflow inside the database driver.
+BIGGEST = 2**63 - 1
+
+
 class IntegerField(serializers.IntegerField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_value", BIGGEST)
+        kwargs.setdefault("min_value", -BIGGEST)
+        super().__init__(**kwargs)
+
     def to_internal_value(self, data: Any) -> int:
         whole = isinstance(data, int) or (isinstance(data, float) and data.is_integer())  # JSON Schema's integer
         if isinstance(data, bool) or not whole:

@@ -29,6 +29,7 @@ from ..services import contacts, customers, leads, vehicles
 from ..services.common import visible_or_raise
 from .schema import BoundedDate  # noqa: F401 - registers the schema's field extensions before any schema is made
 from .serializers import (
+    BIGGEST,
     CommunicationSerializer,
     CustomerSerializer,
     FollowUpSerializer,
@@ -49,7 +50,7 @@ def _whole_number(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= BIGGEST):
         raise ValidationError({name: [_("Give a whole number from 1.")]})
     return int(raw)
 
@@ -79,6 +80,9 @@ class Pages(pagination.PageNumberPagination):
 
 class JSONOnly:
     parser_classes = JSON_ONLY
+    # An id in a path has at most 18 digits (under 2**63): a longer one is not found (the API's JSON 404), never
+    # an overflow inside the database driver.
+    lookup_value_regex = "[0-9]{1,18}"
     pagination_class = Pages
 
 
@@ -185,7 +189,9 @@ class CustomerViewSet(
     list=extend_schema(
         parameters=[
             OpenApiParameter(
-                "customer", {"type": "integer", "minimum": 1}, description="Only the contacts with this customer."
+                "customer",
+                {"type": "integer", "minimum": 1, "maximum": BIGGEST},
+                description="Only the contacts with this customer.",
             )
         ]
     )
