@@ -216,10 +216,11 @@ def _refusal(err: _Refused) -> JsonResponse:
     )
 
 
-@login_required
-@require_POST
-def modeler_check(request: HttpRequest, process_id: str, version: int) -> HttpResponse:
-    """Run the deploy's checks on the drawing without storing anything."""
+def _drawing(
+    request: HttpRequest, process_id: str, version: int
+) -> tuple[Any, dict[str, Any], list[api.Source], dict[str, str] | None] | JsonResponse:
+    """What check and deploy both read first: admins only, the version edited, the posted drawing as sources,
+    and a problem that stops before the validator (not XML, not this process); a refused post as its answer."""
     _admin(request)
     base = _base(process_id, version)
     try:
@@ -227,7 +228,17 @@ def modeler_check(request: HttpRequest, process_id: str, version: int) -> HttpRe
     except _Refused as err:
         return _refusal(err)
     sources = _sources(base, process_id, posted)
-    early = _xml_problem(posted["xml"], process_id, sources[0].name)
+    return base, posted, sources, _xml_problem(posted["xml"], process_id, sources[0].name)
+
+
+@login_required
+@require_POST
+def modeler_check(request: HttpRequest, process_id: str, version: int) -> HttpResponse:
+    """Run the deploy's checks on the drawing without storing anything."""
+    drawing = _drawing(request, process_id, version)
+    if isinstance(drawing, JsonResponse):
+        return drawing
+    _base_row, _posted_data, sources, early = drawing
     problems = [early] if early else _problems(api.check_sources(sources))
     return JsonResponse({"ok": not problems, "problems": problems})
 
@@ -236,14 +247,10 @@ def modeler_check(request: HttpRequest, process_id: str, version: int) -> HttpRe
 @require_POST
 def modeler_deploy(request: HttpRequest, process_id: str, version: int) -> HttpResponse:
     """Check, then store the drawing as the next version; running instances keep theirs."""
-    _admin(request)
-    base = _base(process_id, version)
-    try:
-        posted = _posted(request)
-    except _Refused as err:
-        return _refusal(err)
-    sources = _sources(base, process_id, posted)
-    early = _xml_problem(posted["xml"], process_id, sources[0].name)
+    drawing = _drawing(request, process_id, version)
+    if isinstance(drawing, JsonResponse):
+        return drawing
+    base, posted, sources, early = drawing
     if early:
         return JsonResponse({"ok": False, "problems": [early]}, status=400)
     try:
