@@ -133,7 +133,10 @@ def bpmn_texts(tree: Any) -> tuple[ElementTexts, list[tuple[str, str]]]:
             problems.append((where, _format_problem(f"property {name!r}", unknown_formats(text)[0])))
             continue
         if match["prop"] == "instructions":
-            extra = sorted(set(placeholders(text)) - set(placeholders(drawn["instructions"])))
+            # A translation may take another key of a value the drawn text uses ({{ vehicle_names.zh }}
+            # beside {{ vehicle_names.en }}); a data name the drawn text never uses is a slip.
+            drawn_names = {path.split(".")[0] for path in placeholders(drawn["instructions"])}
+            extra = sorted(path for path in set(placeholders(text)) if path.split(".")[0] not in drawn_names)
             if extra:
                 problems.append(
                     (where, f"property {name!r}: uses {{{{ {extra[0]} }}}}, which the drawn instructions do not")
@@ -337,7 +340,11 @@ def item_texts(deployment_id: int, element_id: str, instructions: str, values: d
         return {}
     if not instructions:
         return {"deployment": deployment_id}
-    needed = {tuple(p.split(".")) for p in placeholders(instructions)}
+    # The drawn text's values and those its translations take under other keys ({{ vehicle_names.zh }}).
+    texts = [instructions] + [
+        parts.get("instructions", "") for parts in deployment_texts(deployment_id).texts[element_id].values()
+    ]
+    needed = {tuple(p.split(".")) for text in texts for p in placeholders(text)}
     return {"deployment": deployment_id, "values": {".".join(p): _value(values, p) for p in needed}}
 
 

@@ -46,3 +46,14 @@ def test_with_no_surplus_anywhere_an_acquisition_request_is_drafted_once(people,
     request = AcquisitionRequest.objects.get(store=pudong)
     assert (request.vehicle_type, request.quantity, request.status) == ("suv", 2, AcquisitionStatus.DRAFT)
     assert WorkItem.objects.filter(kind="alert", store_id=pudong.pk, title__contains="suv").count() == 1
+
+
+def test_a_drafts_reason_is_written_in_the_groups_language(people, stores, settings):
+    # The reason is one plain text every reader of the draft sees: a Chinese group reads it in Chinese.
+    settings.LANGUAGE_CODE = "zh-hans"
+    pudong, westlake = stores
+    _suvs(pudong, 1)
+    _suvs(westlake, 3)
+    sweep_thresholds()
+    reason = AcquisitionRequest.objects.get(store=pudong).reason
+    assert reason.startswith("库存规则：") and "没有门店有富余" in reason and "surplus" not in reason

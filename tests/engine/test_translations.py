@@ -121,6 +121,27 @@ def test_the_same_item_shows_chinese_to_a_chinese_reader_and_english_to_an_engli
     assert_round_trip(instance_id)
 
 
+def test_a_translation_may_take_another_key_of_a_value_the_drawn_text_uses(people, stores):
+    # {{ car.zh }} translates {{ car.en }}: the same data, named as each language's readers name it.
+    _deploy(
+        _bpmn(
+            instructions="Show **{{ car.en }}** to {{ customer_name }}.",
+            task_properties=(
+                '<spiffworkflow:property name="instructions.zh-Hans" '
+                'value="向{{ customer_name }}介绍 **{{ car.zh }}**。" />'
+            ),
+        )
+    )
+    data = {"store_id": stores[0].pk, "customer_name": "吴强", "car": {"en": "Toyota Camry", "zh": "丰田 凯美瑞"}}
+    item = only_item(api.start("greeting", user=people["manager"], data=data).instance_id, "Call")
+    with translation.override("zh-hans"):
+        chinese = api.localize_item(api.item_visible_to(item.pk, people["sales"]))
+    with translation.override("en"):
+        english = api.localize_item(api.item_visible_to(item.pk, people["sales"]))
+    assert chinese.instructions == "向吴强介绍 **丰田 凯美瑞**。"
+    assert english.instructions == "Show **Toyota Camry** to 吴强."
+
+
 def test_the_json_form_of_an_item_keeps_its_keys_and_adds_the_drawn_title(people, stores):
     _deploy(TRANSLATED, TRANSLATED_FORM)
     item = only_item(_start(people, stores), "Call")

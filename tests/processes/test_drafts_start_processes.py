@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.utils import translation
 
 from engine import api, clock
 from engine.models import ProcessInstance
@@ -10,6 +11,7 @@ from portal.crm.models import AcquisitionRequest, Transfer
 from portal.crm.models.choices import AcquisitionStatus, TransferStatus, VehicleStatus
 from portal.crm.services.vehicles import order_create
 from portal.crm.sweeps import SWEEPS
+from portal.inbox.values import instructions_shown
 from tests.crm.factories import CustomerFactory, VehicleFactory
 from tests.helpers import assert_round_trip, only_item
 
@@ -100,3 +102,19 @@ def test_a_draft_whose_car_was_sold_meanwhile_is_discarded_not_started(people, s
     assert Transfer.objects.get(pk=transfer.pk).status == TransferStatus.REJECTED
     assert report.actions["discarded draft"] == 1
     assert not ProcessInstance.objects.filter(business_key=f"transfer:{transfer.pk}").exists()
+
+
+def test_a_transfers_chinese_instructions_name_the_car_as_chinese_staff_do(people, stores, deployed):
+    pudong, westlake = stores
+    _suvs(pudong, 1)
+    _suvs(westlake, 6)
+    SWEEPS["thresholds"]()
+    transfer = Transfer.objects.get()
+    review = only_item(ProcessInstance.objects.get(business_key=f"transfer:{transfer.pk}").pk, "ReviewDraft")
+    with translation.override("zh-hans"):
+        chinese = instructions_shown(review)
+    with translation.override("en"):
+        english = instructions_shown(review)
+    # (the parentheses around the VIN come escaped: a value reads as text in Markdown)
+    assert f"比亚迪 唐 {transfer.vehicle.year} \\({transfer.vehicle.vin}\\)" in chinese and "BYD" not in chinese
+    assert f"BYD Tang {transfer.vehicle.year}" in english

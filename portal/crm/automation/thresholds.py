@@ -13,6 +13,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -24,7 +25,7 @@ from ..models import AcquisitionRequest, Store, Transfer, Vehicle
 from ..models.choices import AcquisitionStatus, TransferStatus, VehicleStatus
 from .reclaim import SweepReport
 from .rules import now_or
-from .texts import english, text
+from .texts import english, shown, text
 
 LEVELS = {"brand": ("brand",), "model": ("brand", "model"), "vehicle_type": ("vehicle_type",)}
 OPEN_TRANSFERS = [TransferStatus.DRAFT, TransferStatus.REQUESTED, TransferStatus.APPROVED, TransferStatus.IN_TRANSIT]
@@ -147,7 +148,6 @@ def _short(
         minimum=minimum,
     )
     _alert(fact, short, "short", at)
-    text_as_written = english(short)  # the draft's reason field is one plain text
     pending = (
         Transfer.objects.filter(
             to_store=store, status__in=OPEN_TRANSFERS, **{f"vehicle__{k}": v for k, v in kind_filter.items()}
@@ -181,7 +181,12 @@ def _short(
                 vehicle=car,
                 from_store_id=donor["store_id"],
                 to_store=store,
-                reason=f"stock rule: {text_as_written}; {donor['store']} has {donor['in_stock']}",
+                reason=_reason(
+                    gettext_noop("stock rule: %(short)s; %(store)s has %(count)s"),
+                    short,
+                    store=donor["store"],
+                    count=donor["in_stock"],
+                ),
                 status=TransferStatus.DRAFT,
             )
             report.actions["draft transfer"] += 1
@@ -189,11 +194,17 @@ def _short(
     AcquisitionRequest.objects.create(
         store=store,
         quantity=missing,
-        reason=f"stock rule: {text_as_written}; no store has a surplus",
+        reason=_reason(gettext_noop("stock rule: %(short)s; no store has a surplus"), short),
         status=AcquisitionStatus.DRAFT,
         **_acquisition_kind(kind_filter),
     )
     report.actions["draft acquisition request"] += 1
+
+
+def _reason(msgid: str, short: dict[str, Any], **params: Any) -> str:
+    """A draft's reason is one plain text, read by the group's staff: written in the group's language."""
+    language = settings.LANGUAGE_CODE
+    return shown(text(msgid, short=shown(short, language), **params), language)
 
 
 def _acquisition_kind(kind_filter: dict[str, Any]) -> dict[str, Any]:

@@ -6,8 +6,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from ..brands import car_name
 from ..errors import NotVisible
 from ..models import ChangeRecord
 
@@ -51,6 +53,17 @@ def user_by_username(username: str | None, *, field: str = "by") -> Any:
 def vehicle_label(vehicle: Any) -> str:
     """How a car is named in messages, histories and process data: brand, model, year and VIN."""
     return f"{vehicle.brand} {vehicle.model} {vehicle.year} ({vehicle.vin})"
+
+
+def vehicle_labels(vehicle: Any) -> dict[str, Any]:
+    """Process data naming a car: ``vehicle_label`` as recorded (Toyota Camry 2021 (VIN)), for subjects and
+    histories, and ``vehicle_names`` for each language's instructions (``{{ vehicle_names.zh }}``:
+    丰田 凯美瑞 2021 (VIN), as Chinese staff name it)."""
+    names = {}
+    for key, language in (("en", "en"), ("zh", "zh-hans")):
+        with translation.override(language):
+            names[key] = f"{car_name(vehicle.brand, vehicle.model)} {vehicle.year} ({vehicle.vin})"
+    return {"vehicle_label": vehicle_label(vehicle), "vehicle_names": names}
 
 
 def status_note(entity: str, pk: int, old: str, new: str, *, by: Any, note: str) -> None:

@@ -20,7 +20,7 @@ from engine.api import EngineError, NotFound
 from ..fsm import transition_apply
 from ..models import Appointment, Complaint, MaintenancePlan, Order, ReturnVisit
 from ..models.choices import AppointmentKind, ContactChannel, Severity
-from .common import user_by_username, vehicle_label
+from .common import user_by_username, vehicle_labels
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def return_visit_start(*, order_id: int, delivered_at: datetime | None = None) -
         "customer_id": order.customer_id,
         "vehicle_id": order.vehicle_id,
         "customer_name": order.customer.name,
-        "vehicle_label": vehicle_label(order.vehicle),
+        **vehicle_labels(order.vehicle),
         "visit_plan": return_visit_plan(
             delivered_at=delivered_at or timezone.now(), next_service=plan.next_service_date if plan else None
         ),

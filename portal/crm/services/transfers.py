@@ -22,7 +22,7 @@ from ..fsm import transition_apply
 from ..models import Role, Store, Transfer, Vehicle
 from ..models.choices import TransferStatus, VehicleStatus
 from ..scopes import scope_of
-from .common import status_note, user_by_username, vehicle_label
+from .common import status_note, user_by_username, vehicle_label, vehicle_labels
 
 
 def _transferable(vehicle: Vehicle) -> None:
@@ -51,7 +51,7 @@ def _transfer_data(transfer: Transfer, *, draft: bool) -> dict[str, Any]:
         "store_id": source.pk,
         "transfer_id": transfer.pk,
         "vehicle_id": vehicle.pk,
-        "vehicle_label": vehicle_label(vehicle),
+        **vehicle_labels(vehicle),
         "from_store_id": source.pk,
         "to_store_id": target.pk,
         "from_store_name": source.name,
