@@ -82,7 +82,7 @@ def _retrying(command: Any, *, atomic: bool = True) -> Any:
                 return command()
             with transaction.atomic():
                 return command()
-        except _VersionClash:
+        except (_VersionClash, sql.RowMoved):
             continue
     raise Conflict(_("the instance kept changing while this was saved; try again"))
 
@@ -160,8 +160,12 @@ def _save(live: Live, *, actor: Any, failures: list[Failure], new: bool = False,
     return _write(live, _outcome(live, failures), new=new, closed=closed)
 
 
-def _write(live: Live, outcome: _Outcome, *, new: bool = False, closed: str = "") -> StepResult:
-    """Write what ``_outcome`` worked out; the caller holds a transaction."""
+def _write(
+    live: Live, outcome: _Outcome, *, new: bool = False, closed: str = "", open_items: bool = True
+) -> StepResult:
+    """Write what ``_outcome`` worked out; the caller holds a transaction. Without
+    ``open_items`` the caller opens ``outcome.new_items`` itself (and fills ``opened``)."""
+    new_items = outcome.new_items if open_items else []
     row, status, now = live.row, outcome.status, outcome.now
     ended_at = now if status != InstanceStatus.RUNNING else None
     if new:
@@ -169,14 +173,12 @@ def _write(live: Live, outcome: _Outcome, *, new: bool = False, closed: str = ""
         row.end_reason = outcome.end_reason
         row.pk = sql.insert_instance(row)
         live.instance_id = row.pk
-        opened = sync_mirror(live, outcome.after, outcome.new_items, closed=closed)
+        opened = sync_mirror(live, outcome.after, new_items, closed=closed)
     else:
         ended = (status, ended_at, outcome.end_reason) if status != row.status else None
-        written = sql.write_state(row.pk, version=live.version, state=outcome.state, at=now, ended=ended)
-        # In a pipelined step the version check's answer comes back with the new items' ids.
-        opened = sync_mirror(live, outcome.after, outcome.new_items, closed=closed)
-        if not written:
+        if not sql.write_state(row.pk, version=live.version, state=outcome.state, at=now, ended=ended):
             raise _VersionClash()
+        opened = sync_mirror(live, outcome.after, new_items, closed=closed)
         live.version += 1
     live.before = outcome.after
     row.version = live.version
@@ -321,22 +323,23 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
             raise InvalidState(refusal_text(err) or f"{item.element_id}: {describe_failure(err)}") from err
         outcome = _outcome(live, run_engine(live.workflow))
         with sql.step_transaction():
-            closed = sql.close_item(
+            if not sql.close_item(
                 item.pk, user_id=user.pk, result=cleaned, at=outcome.now, assignee_id=item.assignee_id
-            )
-            result = _write(live, outcome, closed=item.task_id)
-            if not closed:
+            ):
                 raise _closed_meanwhile(item)
-            sql.insert_audit(
-                instance_id=row.pk,
-                item_id=item.pk,
-                process_id=row.process_id,
-                element_id=item.element_id,
-                action="completed",
-                actor_id=user.pk,
-                at=outcome.now,
-                data={"data": cleaned, "opened": result.opened},
-            )
+            result = _write(live, outcome, closed=item.task_id, open_items=False)
+            audit = {
+                "instance_id": row.pk,
+                "item_id": item.pk,
+                "process_id": row.process_id,
+                "element_id": item.element_id,
+                "action": "completed",
+                "actor_id": user.pk,
+                "at": outcome.now,
+                "data": {"data": cleaned},
+            }
+            opened = sql.insert_items_and_audit([{**v, "instance_id": row.pk} for v in outcome.new_items], audit)
+        result.opened = opened()
         return result
 
     return _retrying(command, atomic=False)

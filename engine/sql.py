@@ -11,14 +11,15 @@ is portable between SQLite and PostgreSQL.
 import json
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DataError, connections, transaction
 from django.db.models.base import ModelState
+from psycopg.errors import DivisionByZero
 from psycopg.pq import TransactionStatus
 
 from . import jsontext
@@ -212,18 +213,22 @@ _step = _Step()
 IDLE = TransactionStatus.IDLE
 
 
+class RowMoved(Exception):
+    """A pipelined step's guarded UPDATE found its row changed (the state's version moved, or
+    the item was no longer open): nothing of the step was written; read again and retry."""
+
+
 @contextmanager
 def step_transaction() -> Iterator[None]:
     """``transaction.atomic()`` for the writes of one step; on PostgreSQL, pipelined.
 
     On PostgreSQL (in a transaction of its own, not inside another's) the
-    statements go through psycopg's pipeline: they are sent without waiting for
-    each one's answer, and the client waits only where it needs one (a new
-    row's id, a row count it asks for: ``Written``), then once for the last
-    writes with the COMMIT. A step's five statements and BEGIN and COMMIT take
-    three round trips instead of seven. A statement's error is raised where the
-    client next waits, as a Django database error; the transaction is then
-    rolled back, as with ``atomic()``.
+    statements go through psycopg's pipeline: BEGIN, the step's writes and
+    COMMIT are sent together, and the client waits once, for all of them. The
+    guarded UPDATEs check their own row count in the database (``_written``), so
+    that a changed row fails the transaction instead of letting COMMIT through:
+    ``RowMoved`` then says to read again and retry. Any other error of a
+    statement is raised as a Django database error, and nothing is written.
     """
     db = connections[DEFAULT_DB_ALIAS]
     if _on_sqlite() or db.in_atomic_block:
@@ -234,7 +239,7 @@ def step_transaction() -> Iterator[None]:
         db.ensure_connection()
         raw = db.connection
         # psycopg would send its own BEGIN and wait for it (a pipeline syncs after it); with
-        # the driver in autocommit, this BEGIN goes with the first writes and nothing waits.
+        # the driver in autocommit, this BEGIN goes with the writes and nothing waits.
         raw.autocommit = True
         try:
             with db.wrap_database_errors, raw.pipeline() as pipeline:
@@ -242,11 +247,15 @@ def step_transaction() -> Iterator[None]:
                 raw.execute("BEGIN")
                 try:
                     yield
-                    # Sent with the last writes at the pipeline's closing sync; atomic()'s own
+                    # Sent with the writes at the pipeline's closing sync; atomic()'s own
                     # commit then finds the transaction over and sends nothing.
                     raw.execute("COMMIT")
                 finally:
                     _step.pipeline = None
+        except DataError as err:
+            if isinstance(err.__cause__, DivisionByZero):
+                raise RowMoved() from err
+            raise
         finally:
             if not raw.closed and raw.pgconn.transaction_status != IDLE:
                 with db.wrap_database_errors:
@@ -255,38 +264,21 @@ def step_transaction() -> Iterator[None]:
                 raw.autocommit = False
 
 
-class Written:
-    """Whether an UPDATE changed its one row: known at once, or, in a pipelined step, once the
-    answer is in (asking before that waits for it)."""
+def _written(statement: str, params: Sequence[Any]) -> bool:
+    """Run an UPDATE of one row under a condition; whether it changed the row.
 
-    def __init__(self, cursor: Any) -> None:
-        self._cursor = cursor
-        self._changed: bool | None = None
-
-    def __bool__(self) -> bool:
-        if self._changed is None:
-            raw = getattr(self._cursor, "cursor", self._cursor)
-            if _step.pipeline is not None and getattr(raw, "pgresult", True) is None:
-                _step.pipeline.sync()
-            self._changed = self._cursor.rowcount == 1
-            self._cursor.close()
-        return self._changed
-
-
-def _written(statement: str, params: Sequence[Any]) -> Written:
-    cursor = _cursor()
-    try:
+    In a pipelined step the answer is not waited for: the statement divides by
+    the number of rows it changed, so that none fails the step (RowMoved).
+    """
+    with _cursor() as cursor:
+        if _step.pipeline is not None:
+            cursor.execute(f"WITH changed AS ({statement} RETURNING 1) SELECT 1 / count(*) FROM changed", params)
+            return True
         cursor.execute(statement, params)
-    except BaseException:
-        cursor.close()
-        raise
-    found = Written(cursor)
-    if _step.pipeline is None:
-        bool(found)
-    return found
+        return cursor.rowcount == 1
 
 
-def close_item(item_id: int, *, user_id: int, result: dict, at: datetime, assignee_id: int | None) -> Written:
+def close_item(item_id: int, *, user_id: int, result: dict, at: datetime, assignee_id: int | None) -> bool:
     """Open -> done; false if it was no longer open (someone else closed it first)."""
     return _written(
         f"UPDATE {_ITEM} SET status = %s, completed_at = %s, completed_by_id = %s, result = %s, "
@@ -320,7 +312,7 @@ def _stored(state: str) -> str:
 
 def write_state(
     instance_id: int, *, version: int, state: str, at: datetime, ended: tuple[str, datetime | None, str] | None = None
-) -> Written:
+) -> bool:
     """Store the new state only if nobody stored another since ``version`` was read.
 
     ``ended`` is (status, ended at, reason) when the status changes: the status is
@@ -344,7 +336,7 @@ def cancel_items(instance_id: int, task_ids: Sequence[str]) -> None:
         )
 
 
-def insert_item(values: dict[str, Any]) -> int:
+def _item_params(values: dict[str, Any]) -> list[Any]:
     params = []
     for name in _NEW_ITEM_FIELDS:
         value = values.get(name)
@@ -353,7 +345,44 @@ def insert_item(values: dict[str, Any]) -> int:
         elif name in ("due_at", "created_at"):
             value = _when(value)
         params.append(value)
-    return _insert(_INSERT_ITEM, params)
+    return params
+
+
+def insert_item(values: dict[str, Any]) -> int:
+    return _insert(_INSERT_ITEM, _item_params(values))
+
+
+def insert_items_and_audit(items: list[dict[str, Any]], audit: dict[str, Any]) -> Callable[[], list[int]]:
+    """Open ``items`` and write the ``audit`` row, whose data lists the opened items' ids
+    under "opened"; returns what tells those ids (once a pipelined step has committed).
+
+    In a pipelined step this is one statement, whose ids come back with the COMMIT.
+    """
+    if _step.pipeline is None or not items:
+        ids = [insert_item(values) for values in items]
+        insert_audit(**{**audit, "data": {**audit["data"], "opened": ids}})
+        return lambda: ids
+    row = f"({', '.join(['%s'] * len(_NEW_ITEM_FIELDS))})"
+    params = [value for values in items for value in _item_params(values)]
+    params += [audit[name] for name in ("instance_id", "item_id", "process_id", "element_id", "action", "actor_id")]
+    params += [_when(audit["at"]), jsontext.dumps(audit["data"])]
+    cursor = _cursor()
+    cursor.execute(
+        f"WITH opened AS (INSERT INTO {_ITEM} ({', '.join(_quoted(f) for f in _NEW_ITEM_FIELDS)}) "
+        f"VALUES {', '.join([row] * len(items))} RETURNING id) "
+        f"INSERT INTO {_AUDIT} ({', '.join(_AUDIT_FIELDS)}) VALUES ({', '.join(['%s'] * 7)}, "
+        "%s::jsonb || jsonb_build_object('opened', (SELECT jsonb_agg(id ORDER BY id) FROM opened))) "
+        "RETURNING data -> 'opened'",
+        params,
+    )
+
+    def opened() -> list[int]:
+        try:
+            return list(_json(cursor.fetchone()[0]))
+        finally:
+            cursor.close()
+
+    return opened
 
 
 def insert_audit(
