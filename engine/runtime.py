@@ -242,7 +242,7 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
                 _("no process %(process)s is deployed (deployed: %(deployed)s)")
                 % {"process": repr(process_id), "deployed": ", ".join(known) or _("none")},
             )
-        deployment_id, version, called = live_version
+        deployment_id, version, called, instance_id = live_version
         callees = resolve_callees(process_id, called)
         found = bundle(deployment_id, callees)
         workflow = spiff.new_workflow(found.spec, found.subprocess_specs)
@@ -250,6 +250,7 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
         failures = run_engine(workflow)
         now = clock.now()
         row = sql.new_instance(
+            id=instance_id,
             uid=uuid4(),
             deployment_id=deployment_id,
             process_id=process_id,
@@ -263,20 +264,25 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
             version=1,
         )
         live = Live(0, row.uid, 1, found, workflow, Snapshot(), row)
-        result = _save(live, actor=user, failures=failures, new=True)
-        sql.insert_audit(
-            instance_id=row.pk,
-            item_id=None,
-            process_id=process_id,
-            element_id="",
-            action="started",
-            actor_id=getattr(user, "pk", None),
-            at=now,
-            data={"version": version, "business_key": business_key, "callees": callees},
-        )
+        outcome = _outcome(live, failures)
+        with sql.step_transaction():
+            result = _write(live, outcome, new=True, open_items=False)
+            audit = {
+                "instance_id": row.pk,
+                "item_id": None,
+                "process_id": process_id,
+                "element_id": "",
+                "action": "started",
+                "actor_id": getattr(user, "pk", None),
+                "at": now,
+                "data": {"version": version, "business_key": business_key, "callees": callees},
+            }
+            items = [{**v, "instance_id": row.pk} for v in outcome.new_items]
+            opened = sql.insert_items_and_audit(items, audit, list_opened=False)
+        result.opened = opened()
         return result
 
-    return _retrying(command)
+    return _retrying(command, atomic=False)
 
 
 def refusal_text(err: BaseException) -> str:

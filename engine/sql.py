@@ -352,16 +352,21 @@ def insert_item(values: dict[str, Any]) -> int:
     return _insert(_INSERT_ITEM, _item_params(values))
 
 
-def insert_items_and_audit(items: list[dict[str, Any]], audit: dict[str, Any]) -> Callable[[], list[int]]:
+def insert_items_and_audit(
+    items: list[dict[str, Any]], audit: dict[str, Any], *, list_opened: bool = True
+) -> Callable[[], list[int]]:
     """Open ``items`` and write the ``audit`` row, whose data lists the opened items' ids
-    under "opened"; returns what tells those ids (once a pipelined step has committed).
+    under "opened" if ``list_opened``; returns what tells those ids (once a pipelined
+    step has committed).
 
     In a pipelined step this is one statement, whose ids come back with the COMMIT.
     """
     if _step.pipeline is None or not items:
         ids = [insert_item(values) for values in items]
-        insert_audit(**{**audit, "data": {**audit["data"], "opened": ids}})
+        insert_audit(**({**audit, "data": {**audit["data"], "opened": ids}} if list_opened else audit))
         return lambda: ids
+    ids_json = "(SELECT jsonb_agg(id ORDER BY id) FROM opened)"
+    data = f"%s::jsonb || jsonb_build_object('opened', {ids_json})" if list_opened else "%s::jsonb"
     row = f"({', '.join(['%s'] * len(_NEW_ITEM_FIELDS))})"
     params = [value for values in items for value in _item_params(values)]
     params += [audit[name] for name in ("instance_id", "item_id", "process_id", "element_id", "action", "actor_id")]
@@ -370,9 +375,8 @@ def insert_items_and_audit(items: list[dict[str, Any]], audit: dict[str, Any]) -
     cursor.execute(
         f"WITH opened AS (INSERT INTO {_ITEM} ({', '.join(_quoted(f) for f in _NEW_ITEM_FIELDS)}) "
         f"VALUES {', '.join([row] * len(items))} RETURNING id) "
-        f"INSERT INTO {_AUDIT} ({', '.join(_AUDIT_FIELDS)}) VALUES ({', '.join(['%s'] * 7)}, "
-        "%s::jsonb || jsonb_build_object('opened', (SELECT jsonb_agg(id ORDER BY id) FROM opened))) "
-        "RETURNING data -> 'opened'",
+        f"INSERT INTO {_AUDIT} ({', '.join(_AUDIT_FIELDS)}) VALUES ({', '.join(['%s'] * 7)}, {data}) "
+        f"RETURNING {ids_json}",
         params,
     )
 
@@ -423,18 +427,28 @@ _INSTANCE_FIELDS = (
 _INSERT_INSTANCE = (
     f"INSERT INTO {_INSTANCE} ({', '.join(_INSTANCE_FIELDS)}) VALUES ({', '.join(['%s'] * len(_INSTANCE_FIELDS))})"
 )
+_INSERT_INSTANCE_WITH_ID = (
+    f"INSERT INTO {_INSTANCE} (id, {', '.join(_INSTANCE_FIELDS)}) "
+    f"VALUES ({', '.join(['%s'] * (len(_INSTANCE_FIELDS) + 1))})"
+)
 
 
-def latest_deployment(process_id: str) -> tuple[int, int, list[str]] | None:
-    """(id, version, called process ids) of the live version of a process."""
+def latest_deployment(process_id: str) -> tuple[int, int, list[str], int | None] | None:
+    """(id, version, called process ids, a new instance's id) of the live version of a process.
+
+    On PostgreSQL the new instance's id is taken from its sequence in the same
+    statement, so that a pipelined start need not wait for the instance's INSERT
+    to open its first items; elsewhere it is None (the INSERT tells it).
+    """
+    reserve = "" if _on_sqlite() else f", nextval(pg_get_serial_sequence('{_INSTANCE}', 'id'))"
     with _cursor() as cursor:
         cursor.execute(
-            f"SELECT id, version, called_processes FROM {_DEPLOYMENT} WHERE process_id = %s "
+            f"SELECT id, version, called_processes{reserve} FROM {_DEPLOYMENT} WHERE process_id = %s "
             f"ORDER BY version DESC LIMIT 1",
             [process_id],
         )
         row = cursor.fetchone()
-    return None if row is None else (row[0], row[1], _json(row[2]) or [])
+    return None if row is None else (row[0], row[1], _json(row[2]) or [], None if _on_sqlite() else row[3])
 
 
 def new_instance(**values: Any) -> ProcessInstance:
@@ -447,6 +461,15 @@ def new_instance(**values: Any) -> ProcessInstance:
 
 
 def insert_instance(row: ProcessInstance) -> int:
+    """Insert ``row``; its id, given (``latest_deployment`` reserved it) or made by the database."""
+    if row.pk is not None:
+        with _cursor() as cursor:
+            cursor.execute(_INSERT_INSTANCE_WITH_ID, [row.pk, *_instance_params(row)])
+        return row.pk
+    return _insert(_INSERT_INSTANCE, _instance_params(row))
+
+
+def _instance_params(row: ProcessInstance) -> list[Any]:
     params = []
     for name in _INSTANCE_FIELDS:
         value = getattr(row, name)
@@ -459,7 +482,7 @@ def insert_instance(row: ProcessInstance) -> int:
         elif name in ("started_at", "updated_at", "ended_at"):
             value = _when(value)
         params.append(value)
-    return _insert(_INSERT_INSTANCE, params)
+    return params
 
 
 def checkpoint_wal() -> bool:
