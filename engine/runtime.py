@@ -74,12 +74,15 @@ class StepResult:
     incidents: list[int] = field(default_factory=list)
 
 
-def _retrying(command: Any) -> Any:
+def _retrying(command: Any, *, atomic: bool = True) -> Any:
+    """Run ``command`` (in a transaction, unless it opens its own) until no version clash stops it."""
     for _attempt in range(MAX_VERSION_RETRIES):
         try:
+            if not atomic:
+                return command()
             with transaction.atomic():
                 return command()
-        except _VersionClash:
+        except (_VersionClash, sql.RowMoved):
             continue
     raise Conflict(_("the instance kept changing while this was saved; try again"))
 
@@ -125,8 +128,21 @@ def _end_status(workflow: Any, snapshot: Snapshot) -> tuple[str, str]:
 # --- saving -------------------------------------------------------------------------
 
 
-def _save(live: Live, *, actor: Any, failures: list[Failure], new: bool = False, closed: str = "") -> StepResult:
-    """Write state, mirror rows and incidents for ``live``; the caller holds a transaction."""
+@dataclass
+class _Outcome:
+    """What a step will write, worked out before the transaction: the mirror's new rows, the
+    status, the serialized state."""
+
+    after: Snapshot
+    new_items: list[dict[str, Any]]
+    failures: list[Failure]
+    status: str
+    end_reason: str
+    state: str
+    now: Any
+
+
+def _outcome(live: Live, failures: list[Failure]) -> _Outcome:
     workflow = live.workflow
     now = clock.now()
     after = take_snapshot(workflow)
@@ -136,24 +152,38 @@ def _save(live: Live, *, actor: Any, failures: list[Failure], new: bool = False,
     for task_id, element_id, error in refused:
         failures = [*failures, Failure(task_id, element_id, error)]
     status, end_reason = _end_status(workflow, after)
-    state = live.encoder.encode(workflow)
-    row = live.row
+    return _Outcome(after, new_items, failures, status, end_reason, live.encoder.encode(workflow), now)
+
+
+def _save(live: Live, *, actor: Any, failures: list[Failure], new: bool = False, closed: str = "") -> StepResult:
+    """Write state, mirror rows and incidents for ``live``; the caller holds a transaction."""
+    return _write(live, _outcome(live, failures), new=new, closed=closed)
+
+
+def _write(
+    live: Live, outcome: _Outcome, *, new: bool = False, closed: str = "", open_items: bool = True
+) -> StepResult:
+    """Write what ``_outcome`` worked out; the caller holds a transaction. Without
+    ``open_items`` the caller opens ``outcome.new_items`` itself (and fills ``opened``)."""
+    new_items = outcome.new_items if open_items else []
+    row, status, now = live.row, outcome.status, outcome.now
     ended_at = now if status != InstanceStatus.RUNNING else None
     if new:
-        row.state, row.status, row.updated_at, row.ended_at, row.end_reason = state, status, now, ended_at, end_reason
+        row.state, row.status, row.updated_at, row.ended_at = outcome.state, status, now, ended_at
+        row.end_reason = outcome.end_reason
         row.pk = sql.insert_instance(row)
         live.instance_id = row.pk
+        opened = sync_mirror(live, outcome.after, new_items, closed=closed)
     else:
-        ended = (status, ended_at, end_reason) if status != row.status else None
-        written = sql.write_state(row.pk, version=live.version, state=state, at=now, ended=ended)
-        if not written:
+        ended = (status, ended_at, outcome.end_reason) if status != row.status else None
+        if not sql.write_state(row.pk, version=live.version, state=outcome.state, at=now, ended=ended):
             raise _VersionClash()
+        opened = sync_mirror(live, outcome.after, new_items, closed=closed)
         live.version += 1
-    opened = sync_mirror(live, after, new_items, closed=closed)
-    live.before = after
+    live.before = outcome.after
     row.version = live.version
     row.status = status
-    incidents = [_open_incident(row, failure, now) for failure in failures]
+    incidents = [_open_incident(row, failure, now) for failure in outcome.failures]
     if status == InstanceStatus.RUNNING:
         transaction.on_commit(lambda: LIVE.put(live))
     return StepResult(row.pk, status, opened, incidents)
@@ -212,7 +242,7 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
                 _("no process %(process)s is deployed (deployed: %(deployed)s)")
                 % {"process": repr(process_id), "deployed": ", ".join(known) or _("none")},
             )
-        deployment_id, version, called = live_version
+        deployment_id, version, called, instance_id = live_version
         callees = resolve_callees(process_id, called)
         found = bundle(deployment_id, callees)
         workflow = spiff.new_workflow(found.spec, found.subprocess_specs)
@@ -220,6 +250,7 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
         failures = run_engine(workflow)
         now = clock.now()
         row = sql.new_instance(
+            id=instance_id,
             uid=uuid4(),
             deployment_id=deployment_id,
             process_id=process_id,
@@ -233,20 +264,25 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
             version=1,
         )
         live = Live(0, row.uid, 1, found, workflow, Snapshot(), row)
-        result = _save(live, actor=user, failures=failures, new=True)
-        sql.insert_audit(
-            instance_id=row.pk,
-            item_id=None,
-            process_id=process_id,
-            element_id="",
-            action="started",
-            actor_id=getattr(user, "pk", None),
-            at=now,
-            data={"version": version, "business_key": business_key, "callees": callees},
-        )
+        outcome = _outcome(live, failures)
+        with sql.step_transaction():
+            result = _write(live, outcome, new=True, open_items=False)
+            audit = {
+                "instance_id": row.pk,
+                "item_id": None,
+                "process_id": process_id,
+                "element_id": "",
+                "action": "started",
+                "actor_id": getattr(user, "pk", None),
+                "at": now,
+                "data": {"version": version, "business_key": business_key, "callees": callees},
+            }
+            items = [{**v, "instance_id": row.pk} for v in outcome.new_items]
+            opened = sql.insert_items_and_audit(items, audit, list_opened=False)
+        result.opened = opened()
         return result
 
-    return _retrying(command)
+    return _retrying(command, atomic=False)
 
 
 def refusal_text(err: BaseException) -> str:
@@ -264,7 +300,12 @@ def refusal_text(err: BaseException) -> str:
 
 
 def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult:
-    """Complete a work item as ``user`` with form ``data``, validated against its form."""
+    """Complete a work item as ``user`` with form ``data``, validated against its form.
+
+    The item is read and the workflow run, checked and serialized before the
+    transaction begins; the transaction holds only the writes, which the
+    state's version and the item's status guard (sql.step_transaction).
+    """
     data = {} if data is None else data
 
     def command() -> StepResult:
@@ -273,7 +314,8 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
             raise NotFound(_("work item %(id)s does not exist") % {"id": item_id})
         _check_can_do(item, user, grants_revision)
         if item.instance_id is None:
-            return _complete_standalone(item, user, data)
+            with transaction.atomic():
+                return _complete_standalone(item, user, data)
         row = item.instance
         assert row is not None  # an item with an instance id was read with its instance
         live = checkout(row)
@@ -285,22 +327,28 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
             task.run()
         except Exception as err:
             raise InvalidState(refusal_text(err) or f"{item.element_id}: {describe_failure(err)}") from err
-        failures = run_engine(live.workflow)
-        _close_item(item, user, cleaned)
-        result = _save(live, actor=user, failures=failures, closed=item.task_id)
-        sql.insert_audit(
-            instance_id=row.pk,
-            item_id=item.pk,
-            process_id=row.process_id,
-            element_id=item.element_id,
-            action="completed",
-            actor_id=user.pk,
-            at=clock.now(),
-            data={"data": cleaned, "opened": result.opened},
-        )
+        outcome = _outcome(live, run_engine(live.workflow))
+        with sql.step_transaction():
+            if not sql.close_item(
+                item.pk, user_id=user.pk, result=cleaned, at=outcome.now, assignee_id=item.assignee_id
+            ):
+                raise _closed_meanwhile(item)
+            result = _write(live, outcome, closed=item.task_id, open_items=False)
+            audit = {
+                "instance_id": row.pk,
+                "item_id": item.pk,
+                "process_id": row.process_id,
+                "element_id": item.element_id,
+                "action": "completed",
+                "actor_id": user.pk,
+                "at": outcome.now,
+                "data": {"data": cleaned},
+            }
+            opened = sql.insert_items_and_audit([{**v, "instance_id": row.pk} for v in outcome.new_items], audit)
+        result.opened = opened()
         return result
 
-    return _retrying(command)
+    return _retrying(command, atomic=False)
 
 
 def _check_can_do(item: WorkItem, user: Any, grants_revision: int | None) -> None:
@@ -328,7 +376,11 @@ def _ready_task(live: Live, item: WorkItem) -> Any:
 def _close_item(item: WorkItem, user: Any, result: dict) -> None:
     closed = sql.close_item(item.pk, user_id=user.pk, result=result, at=clock.now(), assignee_id=item.assignee_id)
     if not closed:
-        raise Conflict(_("work item %(id)s was completed by someone else at the same time") % {"id": item.pk})
+        raise _closed_meanwhile(item)
+
+
+def _closed_meanwhile(item: WorkItem) -> Conflict:
+    return Conflict(_("work item %(id)s was completed by someone else at the same time") % {"id": item.pk})
 
 
 def _complete_standalone(item: WorkItem, user: Any, data: dict) -> StepResult:

@@ -9,14 +9,18 @@ is portable between SQLite and PostgreSQL.
 """
 
 import json
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DataError, connections, transaction
 from django.db.models.base import ModelState
+from psycopg.errors import DivisionByZero
+from psycopg.pq import TransactionStatus
 
 from . import jsontext
 from .models import AuditEvent, Deployment, InstanceStatus, ItemStatus, ProcessInstance, Revision, WorkItem
@@ -116,6 +120,9 @@ class _QmarkCursor:
     def __exit__(self, *exc: object) -> None:
         self._raw.close()
 
+    def close(self) -> None:
+        self._raw.close()
+
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
         query = _QMARK.get(statement)
         if query is None:
@@ -198,23 +205,94 @@ def fetch_item(item_id: int) -> tuple[WorkItem | None, int | None]:
     return item, row[-1]
 
 
-def close_item(item_id: int, *, user_id: int, result: dict, at: datetime, assignee_id: int | None) -> bool:
-    """Open -> done; False if it was no longer open (someone else closed it first)."""
+class _Step(threading.local):
+    pipeline: Any = None
+
+
+_step = _Step()
+IDLE = TransactionStatus.IDLE
+
+
+class RowMoved(Exception):
+    """A pipelined step's guarded UPDATE found its row changed (the state's version moved, or
+    the item was no longer open): nothing of the step was written; read again and retry."""
+
+
+@contextmanager
+def step_transaction() -> Iterator[None]:
+    """``transaction.atomic()`` for the writes of one step; on PostgreSQL, pipelined.
+
+    On PostgreSQL (in a transaction of its own, not inside another's) the
+    statements go through psycopg's pipeline: BEGIN, the step's writes and
+    COMMIT are sent together, and the client waits once, for all of them. The
+    guarded UPDATEs check their own row count in the database (``_written``), so
+    that a changed row fails the transaction instead of letting COMMIT through:
+    ``RowMoved`` then says to read again and retry. Any other error of a
+    statement is raised as a Django database error, and nothing is written.
+    """
+    db = connections[DEFAULT_DB_ALIAS]
+    if _on_sqlite() or db.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    with transaction.atomic():
+        db.ensure_connection()
+        raw = db.connection
+        # psycopg would send its own BEGIN and wait for it (a pipeline syncs after it); with
+        # the driver in autocommit, this BEGIN goes with the writes and nothing waits.
+        raw.autocommit = True
+        try:
+            with db.wrap_database_errors, raw.pipeline() as pipeline:
+                _step.pipeline = pipeline
+                raw.execute("BEGIN")
+                try:
+                    yield
+                    # Sent with the writes at the pipeline's closing sync; atomic()'s own
+                    # commit then finds the transaction over and sends nothing.
+                    raw.execute("COMMIT")
+                finally:
+                    _step.pipeline = None
+        except DataError as err:
+            if isinstance(err.__cause__, DivisionByZero):
+                raise RowMoved() from err
+            raise
+        finally:
+            if not raw.closed and raw.pgconn.transaction_status != IDLE:
+                with db.wrap_database_errors:
+                    raw.execute("ROLLBACK")
+            if not raw.closed:
+                raw.autocommit = False
+
+
+def _written(statement: str, params: Sequence[Any]) -> bool:
+    """Run an UPDATE of one row under a condition; whether it changed the row.
+
+    In a pipelined step the answer is not waited for: the statement divides by
+    the number of rows it changed, so that none fails the step (RowMoved).
+    """
     with _cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_ITEM} SET status = %s, completed_at = %s, completed_by_id = %s, result = %s, "
-            f"assignee_id = %s WHERE id = %s AND status = %s",
-            [
-                ItemStatus.DONE,
-                _when(at),
-                user_id,
-                jsontext.dumps(result),
-                assignee_id or user_id,
-                item_id,
-                ItemStatus.OPEN,
-            ],
-        )
+        if _step.pipeline is not None:
+            cursor.execute(f"WITH changed AS ({statement} RETURNING 1) SELECT 1 / count(*) FROM changed", params)
+            return True
+        cursor.execute(statement, params)
         return cursor.rowcount == 1
+
+
+def close_item(item_id: int, *, user_id: int, result: dict, at: datetime, assignee_id: int | None) -> bool:
+    """Open -> done; false if it was no longer open (someone else closed it first)."""
+    return _written(
+        f"UPDATE {_ITEM} SET status = %s, completed_at = %s, completed_by_id = %s, result = %s, "
+        f"assignee_id = %s WHERE id = %s AND status = %s",
+        [
+            ItemStatus.DONE,
+            _when(at),
+            user_id,
+            jsontext.dumps(result),
+            assignee_id or user_id,
+            item_id,
+            ItemStatus.OPEN,
+        ],
+    )
 
 
 STATE_BLOCK = 1024
@@ -244,11 +322,9 @@ def write_state(
     if ended is not None:
         assignments += ", status = %s, ended_at = %s, end_reason = %s"
         params += [ended[0], _when(ended[1]), ended[2]]
-    with _cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_INSTANCE} SET {assignments} WHERE id = %s AND version = %s", [*params, instance_id, version]
-        )
-        return cursor.rowcount == 1
+    return _written(
+        f"UPDATE {_INSTANCE} SET {assignments} WHERE id = %s AND version = %s", [*params, instance_id, version]
+    )
 
 
 def cancel_items(instance_id: int, task_ids: Sequence[str]) -> None:
@@ -260,7 +336,7 @@ def cancel_items(instance_id: int, task_ids: Sequence[str]) -> None:
         )
 
 
-def insert_item(values: dict[str, Any]) -> int:
+def _item_params(values: dict[str, Any]) -> list[Any]:
     params = []
     for name in _NEW_ITEM_FIELDS:
         value = values.get(name)
@@ -269,7 +345,48 @@ def insert_item(values: dict[str, Any]) -> int:
         elif name in ("due_at", "created_at"):
             value = _when(value)
         params.append(value)
-    return _insert(_INSERT_ITEM, params)
+    return params
+
+
+def insert_item(values: dict[str, Any]) -> int:
+    return _insert(_INSERT_ITEM, _item_params(values))
+
+
+def insert_items_and_audit(
+    items: list[dict[str, Any]], audit: dict[str, Any], *, list_opened: bool = True
+) -> Callable[[], list[int]]:
+    """Open ``items`` and write the ``audit`` row, whose data lists the opened items' ids
+    under "opened" if ``list_opened``; returns what tells those ids (once a pipelined
+    step has committed).
+
+    In a pipelined step this is one statement, whose ids come back with the COMMIT.
+    """
+    if _step.pipeline is None or not items:
+        ids = [insert_item(values) for values in items]
+        insert_audit(**({**audit, "data": {**audit["data"], "opened": ids}} if list_opened else audit))
+        return lambda: ids
+    ids_json = "(SELECT jsonb_agg(id ORDER BY id) FROM opened)"
+    data = f"%s::jsonb || jsonb_build_object('opened', {ids_json})" if list_opened else "%s::jsonb"
+    row = f"({', '.join(['%s'] * len(_NEW_ITEM_FIELDS))})"
+    params = [value for values in items for value in _item_params(values)]
+    params += [audit[name] for name in ("instance_id", "item_id", "process_id", "element_id", "action", "actor_id")]
+    params += [_when(audit["at"]), jsontext.dumps(audit["data"])]
+    cursor = _cursor()
+    cursor.execute(
+        f"WITH opened AS (INSERT INTO {_ITEM} ({', '.join(_quoted(f) for f in _NEW_ITEM_FIELDS)}) "
+        f"VALUES {', '.join([row] * len(items))} RETURNING id) "
+        f"INSERT INTO {_AUDIT} ({', '.join(_AUDIT_FIELDS)}) VALUES ({', '.join(['%s'] * 7)}, {data}) "
+        f"RETURNING {ids_json}",
+        params,
+    )
+
+    def opened() -> list[int]:
+        try:
+            return list(_json(cursor.fetchone()[0]))
+        finally:
+            cursor.close()
+
+    return opened
 
 
 def insert_audit(
@@ -310,18 +427,28 @@ _INSTANCE_FIELDS = (
 _INSERT_INSTANCE = (
     f"INSERT INTO {_INSTANCE} ({', '.join(_INSTANCE_FIELDS)}) VALUES ({', '.join(['%s'] * len(_INSTANCE_FIELDS))})"
 )
+_INSERT_INSTANCE_WITH_ID = (
+    f"INSERT INTO {_INSTANCE} (id, {', '.join(_INSTANCE_FIELDS)}) "
+    f"VALUES ({', '.join(['%s'] * (len(_INSTANCE_FIELDS) + 1))})"
+)
 
 
-def latest_deployment(process_id: str) -> tuple[int, int, list[str]] | None:
-    """(id, version, called process ids) of the live version of a process."""
+def latest_deployment(process_id: str) -> tuple[int, int, list[str], int | None] | None:
+    """(id, version, called process ids, a new instance's id) of the live version of a process.
+
+    On PostgreSQL the new instance's id is taken from its sequence in the same
+    statement, so that a pipelined start need not wait for the instance's INSERT
+    to open its first items; elsewhere it is None (the INSERT tells it).
+    """
+    reserve = "" if _on_sqlite() else f", nextval(pg_get_serial_sequence('{_INSTANCE}', 'id'))"
     with _cursor() as cursor:
         cursor.execute(
-            f"SELECT id, version, called_processes FROM {_DEPLOYMENT} WHERE process_id = %s "
+            f"SELECT id, version, called_processes{reserve} FROM {_DEPLOYMENT} WHERE process_id = %s "
             f"ORDER BY version DESC LIMIT 1",
             [process_id],
         )
         row = cursor.fetchone()
-    return None if row is None else (row[0], row[1], _json(row[2]) or [])
+    return None if row is None else (row[0], row[1], _json(row[2]) or [], None if _on_sqlite() else row[3])
 
 
 def new_instance(**values: Any) -> ProcessInstance:
@@ -334,6 +461,15 @@ def new_instance(**values: Any) -> ProcessInstance:
 
 
 def insert_instance(row: ProcessInstance) -> int:
+    """Insert ``row``; its id, given (``latest_deployment`` reserved it) or made by the database."""
+    if row.pk is not None:
+        with _cursor() as cursor:
+            cursor.execute(_INSERT_INSTANCE_WITH_ID, [row.pk, *_instance_params(row)])
+        return row.pk
+    return _insert(_INSERT_INSTANCE, _instance_params(row))
+
+
+def _instance_params(row: ProcessInstance) -> list[Any]:
     params = []
     for name in _INSTANCE_FIELDS:
         value = getattr(row, name)
@@ -346,7 +482,7 @@ def insert_instance(row: ProcessInstance) -> int:
         elif name in ("started_at", "updated_at", "ended_at"):
             value = _when(value)
         params.append(value)
-    return _insert(_INSERT_INSTANCE, params)
+    return params
 
 
 def checkpoint_wal() -> bool:

@@ -1,0 +1,63 @@
+"""A complete's writes in psycopg's pipeline (engine/sql.py step_transaction), on PostgreSQL with
+real connections: the guarded updates fail the whole step when their row moved, the next items
+and the audit row are one statement, and nothing of a failed step stays written."""
+
+import pytest
+
+from engine import api
+from engine.errors import Conflict
+from engine.models import AuditEvent, ItemStatus, WorkItem
+from tests.engine.test_concurrency import _both_read_first, _run_together
+from tests.helpers import assert_round_trip, deploy, open_items
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _completed_audits(instance_id: int) -> dict[int, list[AuditEvent]]:
+    found: dict[int, list[AuditEvent]] = {}
+    for event in AuditEvent.objects.filter(instance_id=instance_id, action="completed"):
+        found.setdefault(event.work_item_id, []).append(event)
+    return found
+
+
+def test_each_completed_item_has_one_audit_row_naming_the_items_it_opened(people, stores):
+    deploy("concurrent_branches.bpmn")
+    instance = api.start("concurrent_branches", data={"store_id": stores[0].pk}).instance_id
+    papers, car = open_items(instance)
+
+    first = api.complete(papers.pk, user=people["sales"])
+    second = api.complete(car.pk, user=people["sales"])
+
+    assert first.opened == []  # the join waits for the other branch
+    assert second.opened == [i.pk for i in open_items(instance)] and len(second.opened) == 1
+    audits = _completed_audits(instance)
+    assert sorted(audits) == sorted([papers.pk, car.pk])
+    assert all(len(rows) == 1 for rows in audits.values())
+    assert audits[papers.pk][0].data == {"data": {}, "opened": []}
+    assert audits[car.pk][0].data["opened"] == second.opened
+    assert_round_trip(instance)
+
+
+def test_a_step_that_lost_the_race_leaves_nothing_written(people, stores, monkeypatch):
+    deploy("concurrent_branches.bpmn")
+    instance = api.start("concurrent_branches", data={"store_id": stores[0].pk}).instance_id
+    item = next(i for i in open_items(instance) if i.element_id == "CheckPapers")
+    _both_read_first(monkeypatch)
+
+    results = _run_together(
+        lambda: api.complete(item.pk, user=people["sales"]), lambda: api.complete(item.pk, user=people["sales2"])
+    )
+
+    winners = [r for r in results if not isinstance(r, Exception)]
+    losers = [r for r in results if isinstance(r, Exception)]
+    assert len(winners) == 1 and len(losers) == 1 and isinstance(losers[0], Conflict), results
+    assert "already completed" in str(losers[0])
+    assert WorkItem.objects.get(pk=item.pk).status == ItemStatus.DONE
+    assert [len(rows) for rows in _completed_audits(instance).values()] == [1]
+    assert [i.element_id for i in open_items(instance)] == ["CheckCar"]
+    assert_round_trip(instance)
+    # The instance goes on from there.
+    monkeypatch.undo()
+    after = api.complete(open_items(instance)[0].pk, user=people["sales"])
+    assert after.opened == [i.pk for i in open_items(instance)]
+    assert_round_trip(instance)
