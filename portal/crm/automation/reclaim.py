@@ -19,12 +19,11 @@ The sweep can be split: ``part=(k, n)`` sweeps the owned prospects whose id is
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
 from django.utils.translation import gettext_noop
 
 from engine import api
@@ -37,6 +36,10 @@ from .texts import english, text
 
 CHUNK = 2000
 RULES = "pool_reclaim"
+TITLE = gettext_noop("Contact %(customer)s within %(days)s days")
+INSTRUCTIONS = gettext_noop(
+    "%(customer)s has had no recorded contact since %(date)s. Record a communication, or they return to the pool."
+)
 
 
 @dataclass
@@ -56,19 +59,53 @@ class SweepReport:
         return [head] + [f"  {verb} {action}: {count}" for action, count in sorted(self.actions.items())]
 
 
-# A customer row as the sweep reads it: no joins (owners and stores are few, looked up once each).
-ROW = (
-    "id",
-    "name",
-    "owner_id",
-    "intent_level",
-    "source",
-    "last_contact_at",
-    "created_at",
-    "home_store_id",
-    "stage",
-)
-ID, NAME, OWNER, INTENT, SOURCE, CONTACT, CREATED, STORE, STAGE = range(len(ROW))
+# A customer row as the sweep reads it: no joins (owners and stores are few, looked up once each), and
+# the time its silence began (the last contact, or the creation if none) as one column.
+ID, NAME, OWNER, INTENT, SOURCE, SINCE, STORE, STAGE = range(8)
+
+
+def _columns() -> tuple[str, str]:
+    """(the table, the columns of a row in the order above), quoted for this database."""
+    quote = connection.ops.quote_name
+    column = {f.name: quote(f.column) for f in Customer._meta.concrete_fields}
+    since = f"COALESCE({column['last_contact_at']}, {column['created_at']})"
+    names = ("id", "name", "owner", "intent_level", "source")
+    fields = [column[n] for n in names] + [since, column["home_store"], column["stage"]]
+    return quote(Customer._meta.db_table), ", ".join(fields)
+
+
+def _aware(value: Any) -> datetime:
+    """A time as the database gives it: PostgreSQL an aware datetime, SQLite (an expression has no declared
+    type) the text Django stored, in UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _read(where: str, params: list[Any], limit: int | None = None, lock: bool = False) -> list[tuple]:
+    table, columns = _columns()
+    sql = f"SELECT {columns} FROM {table} WHERE {where} ORDER BY id"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    if lock and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(*r[:SINCE], _aware(r[SINCE]), *r[SINCE + 1 :]) for r in cursor.fetchall()]
+
+
+def _owned_chunk(after: int, part: tuple[int, int] | None, silent_before: datetime | None) -> list[tuple]:
+    """The next CHUNK owned prospects by id after ``after``: in ``part`` (k, n), those whose id is k modulo
+    n; with ``silent_before``, only those silent since before it."""
+    where = "stage = %s AND owner_id IS NOT NULL AND id > %s"
+    params: list[Any] = [Stage.PROSPECT.value, after]
+    if part is not None:
+        where += " AND id %% %s = %s"
+        params += [part[1], part[0]]
+    if silent_before is not None:
+        where += " AND COALESCE(last_contact_at, created_at) < %s"
+        params.append(connection.ops.adapt_datetimefield_value(silent_before))
+    return _read(where, params, CHUNK)
 
 
 class _Names:
@@ -88,20 +125,8 @@ class _Names:
             self.stores.update({pk: (name, region) for pk, name, region in found})
 
 
-def _owned(part: tuple[int, int] | None) -> Any:
-    owned = Customer.objects.filter(stage=Stage.PROSPECT, owner__isnull=False)
-    if part is not None:
-        index, parts = part
-        owned = owned.alias(part_of=F("id") % parts).filter(part_of=index)
-    return owned.order_by("id").values_list(*ROW)
-
-
-def _silent_since(row: tuple) -> datetime:
-    return row[CONTACT] or row[CREATED]
-
-
 def prospect_facts(rows: list[tuple], at: datetime, names: _Names | None = None) -> list[dict[str, Any]]:
-    """The pool_reclaim facts of customer rows (in ROW's order)."""
+    """The pool_reclaim facts of customer rows (as ``_read`` gives them)."""
     if names is None:
         names = _Names()
     names.read(rows)
@@ -114,7 +139,7 @@ def prospect_facts(rows: list[tuple], at: datetime, names: _Names | None = None)
             "intent_level": r[INTENT],
             "source": r[SOURCE],
             "tags": tags.get(r[ID], []),
-            "days_without_contact": (at - _silent_since(r)).days,
+            "days_without_contact": (at - r[SINCE]).days,
             "store": names.stores.get(r[STORE], ("", ""))[0],
             "region": names.stores.get(r[STORE], ("", ""))[1],
         }
@@ -124,15 +149,20 @@ def prospect_facts(rows: list[tuple], at: datetime, names: _Names | None = None)
 
 def facts_of_customer(reference: str) -> list[dict[str, Any]]:
     """For `rules dryrun pool_reclaim --of CUSTOMER_ID`."""
-    rows = list(Customer.objects.filter(pk=int(reference)).values_list(*ROW)) if reference.isdigit() else []
+    rows = _read("id = %s", [int(reference)]) if reference.isdigit() and len(reference) <= 18 else []
     return prospect_facts(rows, now_or(None))
 
 
 def _tags(ids: list[int]) -> dict[int, list[str]]:
+    """The tags of these customers (ids in order), read by the range of their ids: one index range scan."""
     tags: dict[int, list[str]] = {}
-    through = Customer.tags.through
-    for customer_id, name in through.objects.filter(customer_id__in=ids).values_list("customer_id", "tag__name"):
-        tags.setdefault(customer_id, []).append(name)
+    if not ids:
+        return tags
+    wanted = set(ids)
+    found = Customer.tags.through.objects.filter(customer_id__gte=ids[0], customer_id__lte=ids[-1])
+    for customer_id, name in found.values_list("customer_id", "tag__name"):
+        if customer_id in wanted:
+            tags.setdefault(customer_id, []).append(name)
     return tags
 
 
@@ -206,14 +236,12 @@ def sweep_reclaim(
     # Not previewed, the sweep reads every owned prospect: the rules decide on the candidates,
     # and the facts of the others are recorded too, so that a replay of an edit that reclaims
     # sooner sees them (engine.api.replay_rules).
-    owned = _owned(part)
-    selected = owned.filter(Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True, created_at__lt=cutoff))
     while True:
-        read = list((selected if preview else owned).filter(id__gt=last_id)[:CHUNK])
+        read = _owned_chunk(last_id, part, cutoff if preview else None)
         if not read:
             return report
         last_id = read[-1][ID]
-        rows = {r[ID]: r for r in read if _silent_since(r) < cutoff}
+        rows = {r[ID]: r for r in read if r[SINCE] < cutoff}
         report.candidates += len(rows)
         facts = prospect_facts(read, at, names)
         decisions = [d for d in rules.decide([f for f in facts if f["id"] in rows]) if d.action != "keep"]
@@ -246,38 +274,29 @@ def _apply(decisions: list[Decision], rows: dict[int, tuple], at: datetime, name
     if reclaim:
         _return_to_pool(reclaim, rows, at, names)
     warnings = []
+    # English as written in the code, each message translated once (engine.api.render_text does the same).
+    title_en, instructions_en = english(text(TITLE)), english(text(INSTRUCTIONS))
     for decision in decisions:
         if decision.action != "warn_owner":
             continue
         row = rows[decision.fact]
-        since = _silent_since(row).date().isoformat()
+        since = row[SINCE].date().isoformat()
         # Stored as messages: the owner reads them in their language, whatever the sweep's.
-        title = text(
-            gettext_noop("Contact %(customer)s within %(days)s days"),
-            customer=row[NAME],
-            days=int(decision.params["days_left"]),
-        )
-        instructions = text(
-            gettext_noop(
-                "%(customer)s has had no recorded contact since %(date)s. Record a communication, "
-                "or they return to the pool."
-            ),
-            customer=row[NAME],
-            date=since,
-        )
+        title = text(TITLE, customer=row[NAME], days=int(decision.params["days_left"]))
+        instructions = text(INSTRUCTIONS, customer=row[NAME], date=since)
         warnings.append(
             {
                 "kind": "warning",
                 "key": f"reclaim-warning:{row[ID]}:{since}",
                 "assignee_id": row[OWNER],
                 "store_id": row[STORE],
-                "title": english(title),
+                "title": title_en % title["params"],
                 "texts": {"title": title, "instructions": instructions},
                 "subject_label": row[NAME],
                 "subject_ref": f"customer:{row[ID]}",
                 "priority": 2,
                 "due_at": at + timedelta(days=int(decision.params["days_left"])),
-                "instructions": english(instructions),
+                "instructions": instructions_en % instructions["params"],
             }
         )
     api.create_items(warnings)
@@ -285,41 +304,48 @@ def _apply(decisions: list[Decision], rows: dict[int, tuple], at: datetime, name
 
 
 def _still_as_read(decisions: list[Decision], rows: dict[int, tuple]) -> list[Decision]:
-    """The decisions whose prospect still has the owner, stage and last contact the sweep read, with its row
+    """The decisions whose prospect still has the owner, stage and silence the sweep read, with its row
     locked until the chunk commits (PostgreSQL: in id order, so two workers never deadlock; SQLite: the
     transaction holds the database's write lock from its start). A second worker deciding the same prospect
     waits here, then finds it reclaimed, or its warning's key taken."""
     ids = sorted({d.fact for d in decisions})
     now_as: dict[int, tuple] = {}
     for start in range(0, len(ids), CHUNK):
-        locked = (
-            Customer.objects.filter(pk__in=ids[start : start + CHUNK])
-            .order_by("pk")
-            .select_for_update()
-            .values_list("id", "owner_id", "stage", "last_contact_at")
-        )
-        now_as.update((r[0], r[1:]) for r in locked)
-    read_as = {i: (rows[i][OWNER], rows[i][STAGE], rows[i][CONTACT]) for i in ids}
-    return [d for d in decisions if now_as.get(d.fact) == read_as[d.fact]]
+        some = ids[start : start + CHUNK]
+        now_as.update((r[ID], r) for r in _read(f"id IN ({', '.join(['%s'] * len(some))})", some, lock=True))
+    still = {i for i in ids if i in now_as and _as_read(now_as[i]) == _as_read(rows[i])}
+    return [d for d in decisions if d.fact in still]
+
+
+def _as_read(row: tuple) -> tuple:
+    return row[OWNER], row[STAGE], row[SINCE]
 
 
 def _return_to_pool(decisions: list[Decision], rows: dict[int, tuple], at: datetime, names: _Names) -> None:
     ids = [d.fact for d in decisions]
-    # Locked and checked by _still_as_read; the guard says again what the update may touch.
-    Customer.objects.filter(pk__in=ids, stage=Stage.PROSPECT, owner__isnull=False).update(owner=None, pooled_at=at)
-    ChangeRecord.objects.bulk_create(
-        [
-            ChangeRecord(
-                entity="customer",
-                entity_id=rows[d.fact][ID],
-                field="owner",
-                old_value=f"{rows[d.fact][OWNER]}:{names.users.get(rows[d.fact][OWNER], '')}",
-                new_value="",
-                at=at,
-                note=f"returned to the pool: {d.params['reason']}",
-            )
-            for d in decisions
-        ],
-        batch_size=1000,
-    )
+    table, when = connection.ops.quote_name(Customer._meta.db_table), connection.ops.adapt_datetimefield_value
+    changes = connection.ops.quote_name(ChangeRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        # Locked and checked by _still_as_read; the guard says again what the update may touch.
+        cursor.execute(
+            f"UPDATE {table} SET owner_id = NULL, pooled_at = %s"
+            f" WHERE id IN ({', '.join(['%s'] * len(ids))}) AND stage = %s AND owner_id IS NOT NULL",
+            [when(at), *ids, Stage.PROSPECT.value],
+        )
+        cursor.executemany(
+            f"INSERT INTO {changes} (entity, entity_id, field, old_value, new_value, actor_id, at, note)"
+            " VALUES (%s, %s, %s, %s, %s, NULL, %s, %s)",
+            [
+                (
+                    "customer",
+                    d.fact,
+                    "owner",
+                    f"{rows[d.fact][OWNER]}:{names.users.get(rows[d.fact][OWNER], '')}",
+                    "",
+                    when(at),
+                    f"returned to the pool: {d.params['reason']}"[:200],
+                )
+                for d in decisions
+            ],
+        )
     api.withdraw_items(subject_refs=[f"customer:{i}" for i in ids], kind="warning")
