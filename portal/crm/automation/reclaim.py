@@ -67,7 +67,7 @@ ID, NAME, OWNER, INTENT, SOURCE, SINCE, STORE, STAGE = range(8)
 def _columns() -> tuple[str, str]:
     """(the table, the columns of a row in the order above), quoted for this database."""
     quote = connection.ops.quote_name
-    column = {f.name: quote(f.column) for f in Customer._meta.concrete_fields}
+    column = {f.name: quote(f.column) for f in Customer._meta.concrete_fields if f.column}
     since = f"COALESCE({column['last_contact_at']}, {column['created_at']})"
     names = ("id", "name", "owner", "intent_level", "source")
     fields = [column[n] for n in names] + [since, column["home_store"], column["stage"]]
