@@ -150,15 +150,39 @@ def _keep_template(database: str, customers: int, due: int) -> None:
         conn.execute(f'CREATE DATABASE "{template_name}" TEMPLATE "{copy}"')
 
 
-def _part(part: int, parts: int, queue: "multiprocessing.Queue[tuple[int, dict]]") -> None:
+def _cpu() -> float:
+    """CPU seconds this process has used."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
+def _backend_cpu() -> float:
+    """CPU seconds the PostgreSQL backend of this process's connection has used (0 on SQLite, which runs in
+    the process; nan if the server is not on this machine)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _part(part: int, parts: int, queue: "multiprocessing.Queue[tuple[int, dict, float, float]]") -> None:
     """One worker's share, in its own process with its own connection."""
     from django.db import connections
 
     connections.close_all()  # the parent's connection is not this process's
     from portal.crm.automation.reclaim import sweep_reclaim
 
+    cpu, backend = _cpu(), _backend_cpu()
     report = sweep_reclaim(now=NOW, part=(part, parts))
-    queue.put((part, dict(report.actions)))
+    queue.put((part, dict(report.actions), _cpu() - cpu, _backend_cpu() - backend))
 
 
 def _decided() -> dict[str, int]:
@@ -207,6 +231,7 @@ def main() -> None:
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if args.parts == 1:
+        cpu, backend = _cpu(), _backend_cpu()
         began = time.perf_counter()
         if args.profile:
             import cProfile
@@ -217,6 +242,7 @@ def main() -> None:
         else:
             report = sweep_reclaim(now=NOW)
         elapsed = time.perf_counter() - began
+        cpu, backend = _cpu() - cpu, _backend_cpu() - backend
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         for line in report.lines():
             print(line)
@@ -228,15 +254,19 @@ def main() -> None:
         workers = [context.Process(target=_part, args=(k, args.parts, queue)) for k in range(args.parts)]
         for worker in workers:
             worker.start()
-        results = dict(queue.get() for _ in workers)
+        results = sorted(queue.get() for _ in workers)
         for worker in workers:
             worker.join()
         elapsed = time.perf_counter() - began
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        for part, actions in sorted(results.items()):
-            print(f"  part {part + 1}/{args.parts}: " + ", ".join(f"{k} {v}" for k, v in sorted(actions.items())))
+        cpu, backend = sum(r[2] for r in results), sum(r[3] for r in results)
+        for part, actions, part_cpu, part_backend in results:
+            done = ", ".join(f"{k} {v}" for k, v in sorted(actions.items()))
+            print(f"  part {part + 1}/{args.parts}: {done}; CPU {part_cpu:.1f} s + backend {part_backend:.1f} s")
     for what, count in _decided().items():
         print(f"  {what}: {count}")
+    # On a busy machine the wall time counts other jobs' turns too: the sweep's own CPU is the steadier figure.
+    print(f"sweep CPU: {cpu:.1f} s in the sweeping process(es) + {backend:.1f} s in their PostgreSQL backends")
     print(
         f"sweep time: {elapsed:.1f} s; peak RSS of a sweeping process {peak / 1024:.0f} MB "
         f"(this process before the sweep {rss_before / 1024:.0f} MB)"
