@@ -151,3 +151,21 @@ def test_workers_sweeping_the_same_prospects_at_once_decide_each_once(stores, pe
         applied.update(report.actions)  # type: ignore[attr-defined]
     assert applied["return_to_pool"] == len(made[40] | made[31])
     _assert_each_decided_once(made)
+
+
+def test_the_nightly_task_queues_the_parts_and_each_part_run_twice_decides_nothing_twice(stores, people, settings):
+    from engine import clock
+    from tests.helpers import queued
+    from workers.tasks import sweep, sweep_part
+
+    made = _book(stores, people)
+    settings.LOTFLOW_RECLAIM_PARTS = 3
+    clock.freeze(NOW)
+    queued("workers.tasks.sweep_part")  # an empty queue to start from
+    assert sweep("reclaim")["parts queued"] == 3
+    parts = queued("workers.tasks.sweep_part")
+    assert sorted(p[:2] for p in parts) == [[0, 3], [1, 3], [2, 3]]
+    assert {p[2] for p in parts} == {NOW.isoformat()}
+    done = [sweep_part(*p) for p in parts + parts]  # every message delivered twice
+    assert sum(d.get("return_to_pool", 0) for d in done) == len(made[40] | made[31])
+    _assert_each_decided_once(made)
