@@ -281,6 +281,8 @@ LOTFLOW_LEAD_FORM_RATE = (
     int(os.environ.get("LOTFLOW_LEAD_FORM_POSTS", "5")),
     int(os.environ.get("LOTFLOW_LEAD_FORM_WINDOW_SECONDS", "600")),
 )
+# The nightly reclaim sweep runs as this many tasks (workers.tasks.sweep_part), each a share of the prospects.
+LOTFLOW_RECLAIM_PARTS = max(1, int(os.environ.get("LOTFLOW_RECLAIM_PARTS", "1")))
 # Until the routing rules exist, leads go to the pool of this store (by name; first store if unset).
 LOTFLOW_DEFAULT_LEAD_STORE = os.environ.get("LOTFLOW_DEFAULT_LEAD_STORE", "")
 

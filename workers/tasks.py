@@ -7,10 +7,11 @@ updates).
 """
 
 from celery import shared_task
+from django.conf import settings
 
 from engine import api
 from portal.crm.services.lead_import import lead_import_run
-from portal.crm.sweeps import SWEEPS
+from portal.crm.sweeps import SWEEPS, SweepReport, purge_rule_facts, reclaim_part
 
 
 @shared_task(acks_late=True)
@@ -30,8 +31,27 @@ def checkpoint_database() -> bool:
 
 @shared_task(acks_late=True)
 def sweep(name: str) -> dict[str, int]:
-    """One of the CRM's sweeps: reclaim, reminders, thresholds, scores."""
-    return dict(SWEEPS[name]().actions)
+    """One of the CRM's sweeps: reclaim, reminders, thresholds, scores.
+
+    With settings.LOTFLOW_RECLAIM_PARTS above 1, the reclaim sweep is queued as that many
+    ``sweep_part`` tasks at one time, which any workers take; the rule facts are purged here."""
+    parts = settings.LOTFLOW_RECLAIM_PARTS
+    if name != "reclaim" or parts <= 1:
+        return dict(SWEEPS[name]().actions)
+    at = api.now()
+    for part in range(parts):
+        sweep_part.delay(part, parts, at.isoformat())
+    report = SweepReport("reclaim", at, False)
+    report.actions["parts queued"] = parts
+    purge_rule_facts(report, now=at)
+    return dict(report.actions)
+
+
+@shared_task(acks_late=True)
+def sweep_part(part: int, parts: int, at: str) -> dict[str, int]:
+    """One part of a split reclaim sweep (portal.crm.sweeps.reclaim_part); a part run twice, or parts of
+    two splits overlapping, decide no prospect twice."""
+    return dict(reclaim_part(part=part, parts=parts, now=api.parse_aware(at)).actions)
 
 
 @shared_task(acks_late=True)

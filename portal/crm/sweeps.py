@@ -32,10 +32,22 @@ def reclaim_and_purge(*, now: datetime | None = None, preview: bool = False) -> 
     (engine.api.purge_rule_facts; settings.LOTFLOW["RULE_FACTS_KEEP_DAYS"])."""
     report = sweep_reclaim(now=now, preview=preview)
     if not preview:
-        purged = api.purge_rule_facts(now=now)
-        if purged:
-            report.actions["rule fact records purged"] += purged
+        purge_rule_facts(report, now=now)
     return report
+
+
+def purge_rule_facts(report: SweepReport, *, now: datetime | None = None) -> None:
+    purged = api.purge_rule_facts(now=now)
+    if purged:
+        report.actions["rule fact records purged"] += purged
+
+
+def reclaim_part(*, part: int, parts: int, now: datetime) -> SweepReport:
+    """One worker's share of a reclaim sweep split in ``parts`` (the prospects whose id is ``part`` modulo
+    ``parts``), all at the same ``now``: parts that overlap, or run twice, decide nothing twice."""
+    if not 0 <= part < parts:
+        raise ValueError(f"part {part} of {parts}: a part is 0 to {parts - 1}")
+    return sweep_reclaim(now=now, part=(part, parts))
 
 
 SWEEPS: dict[str, Callable[..., SweepReport]] = {
@@ -45,4 +57,4 @@ SWEEPS: dict[str, Callable[..., SweepReport]] = {
     "thresholds": thresholds_and_drafts,
 }
 
-__all__ = ["SWEEPS", "SweepReport"]
+__all__ = ["SWEEPS", "SweepReport", "purge_rule_facts", "reclaim_part"]

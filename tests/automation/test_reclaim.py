@@ -82,9 +82,9 @@ def test_a_contact_recorded_after_selection_keeps_the_prospect(book, monkeypatch
 
     real_apply = reclaim._apply
 
-    def contact_first(decisions, rows, at):
+    def contact_first(decisions, rows, at, names):
         Customer.objects.filter(pk=book["silent"].pk).update(last_contact_at=NOW)
-        real_apply(decisions, rows, at)
+        return real_apply(decisions, rows, at, names)
 
     monkeypatch.setattr(reclaim, "_apply", contact_first)
     sweep_reclaim(now=NOW)
