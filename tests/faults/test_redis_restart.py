@@ -31,7 +31,7 @@ def test_tasks_queued_while_redis_restarts_are_all_done_and_worker_and_beat_reco
     deploy("worker_timer.bpmn")
     with clock.frozen(datetime.now(UTC) - timedelta(hours=2)):
         timers = [api.start("worker_timer", data={"store_id": stores[0].pk}).instance_id for _ in range(TIMERS)]
-    worker = processes.worker(loglevel="INFO")
+    worker = processes.worker(loglevel="INFO", pool="prefork")  # as bin/start runs it
     beat = processes.beat()  # sends checkpoint_database every second
     both = (worker, beat)
     wait_until(lambda: "checkpoint_database" in worker.log_path.read_text(), 120, "a first tick done", alive=both)
