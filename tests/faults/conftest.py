@@ -25,6 +25,9 @@ import pytest
 from django.db import connection
 
 from portal.celery import app
+from tests.crm.conftest import book, crm_people  # noqa: F401 - fixtures of test_database_cut.py
+from tests.crm.test_api import api  # noqa: F401 - fixture
+from tests.inbox.conftest import demo_contact  # noqa: F401 - fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 # As compose.yaml runs Redis: queued tasks are written to the append-only file and survive a restart.
