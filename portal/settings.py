@@ -376,6 +376,15 @@ CELERY_TIMEZONE = TIME_ZONE  # beat's crontab times are the dealers' local time
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Faults (tests/faults): nobody reads a task's return value, so none is stored (a task finished while Redis is
+# away does not fail on it, and beat sends without subscribing to results). Workers and beat reconnect to a
+# restarted Redis by themselves, for as long as it takes. A task running when the connection drops runs to its
+# end (cancelling it, Celery's future default, failed here and left its work undone until the message came back
+# an hour later); its message, not acknowledged, comes back after the visibility timeout and finds nothing to do.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 LOGGING = {

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, QueryDict
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -146,6 +147,10 @@ def item_submit(*, item: WorkItem, user: Any, posted: QueryDict) -> Outcome:
         return Outcome(False, _problems(form), form=form)
     except (Conflict, NotAllowed, NotFound) as err:
         return _refused(item.pk, user, err)
+    except (OperationalError, InterfaceError):
+        # The database connection dropped mid-save (a restart, a failover, a terminated backend): the
+        # transaction was rolled back whole, and the next query opens a new connection.
+        return Outcome(False, connection_lost(), form=form)
     # The next steps by their names in the reader's language, as the inbox lists them.
     opened = api.localize_items(list(WorkItem.objects.filter(pk__in=result.opened).order_by("id")))
     mine = [n.pk for n in opened if n.assignee_id == user.pk and n.status == ItemStatus.OPEN]
@@ -154,6 +159,12 @@ def item_submit(*, item: WorkItem, user: Any, posted: QueryDict) -> Outcome:
         _what_comes_next(item, user, result, opened),
         opened=list(result.opened),
         continue_to=mine[0] if mine else None,
+    )
+
+
+def connection_lost() -> str:
+    return _(
+        "The connection to the database was lost while this was saved. Nothing was saved: submit again in a moment."
     )
 
 

@@ -11,11 +11,15 @@ retrying will not help): the request is right, the install's state refuses it
 until an administrator deploys the process, which is what 409 says. Any other
 engine refusal (a script or rule of a deployed process refusing) comes from the
 same state and is 409 too.
+
+A database connection lost mid-request (OperationalError, InterfaceError) is 503 with Retry-After: nothing was
+saved and the same request will do.
 """
 
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
@@ -26,6 +30,7 @@ from engine import api as engine
 from ..errors import Conflict, IllegalTransition, NotPermitted, NotVisible
 
 NON_FIELD = "non_field_errors"
+RETRY_AFTER_SECONDS = 5
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -40,6 +45,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, engine.EngineError):
         return engine_refusal(exc)
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database connection dropped mid-request (a restart, a failover): the transaction was rolled back
+        # whole and the next request opens a new connection, so the same request again will do.
+        detail = _("The database connection was lost while this was saved; nothing was saved. Try again in a moment.")
+        return Response(
+            {"detail": detail}, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": RETRY_AFTER_SECONDS}
+        )
     return drf_handler(exc, context)
 
 
