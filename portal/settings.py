@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "portal.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A report's reads go to the read replica, when there is one (portal/ops/replica.py).
+    "portal.ops.replica.ReportsReplicaMiddleware",
     # Last: answers a locked-out login with the lockout page (django-axes).
     "axes.middleware.AxesMiddleware",
 ]
@@ -136,6 +138,14 @@ def _database() -> dj_database_url.DBConfig:
 
 
 DATABASES = {"default": _database()}
+# The reports read from a read replica of the primary when one is named (portal/ops/replica.py, docs/scaling.md);
+# the test suite reads it through the primary (MIRROR).
+if os.environ.get("LOTFLOW_REPORTS_DATABASE_URL"):
+    DATABASES["reports_replica"] = {
+        **dj_database_url.parse(os.environ["LOTFLOW_REPORTS_DATABASE_URL"], conn_max_age=60),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["portal.ops.replica.ReportsReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- language and formats ---------------------------------------------------

@@ -41,7 +41,9 @@ def first_line(error: BaseException) -> str:
     return text[0] if text else error.__class__.__name__
 
 
-def check_database(alias: str = DEFAULT_DB_ALIAS, *, migrated: bool = False) -> list[Problem]:
+def check_database(
+    alias: str = DEFAULT_DB_ALIAS, *, migrated: bool = False, variable: str = "DATABASE_URL"
+) -> list[Problem]:
     """The database answers a query; with ``migrated``, it also has every migration of this release applied."""
     connection = connections[alias]
     target = connection.settings_dict
@@ -58,7 +60,7 @@ def check_database(alias: str = DEFAULT_DB_ALIAS, *, migrated: bool = False) -> 
     except Exception as error:  # noqa: BLE001 - every driver error means the same here: it does not answer
         return [
             Problem(
-                "DATABASE_URL",
+                variable,
                 _(
                     "the database %(place)s does not answer (%(error)s). Check the address, the name, the user and "
                     "the password, and that the server runs."
@@ -73,7 +75,7 @@ def check_database(alias: str = DEFAULT_DB_ALIAS, *, migrated: bool = False) -> 
             first_pending = f"{pending[0][0].app_label}.{pending[0][0].name}"
             return [
                 Problem(
-                    "DATABASE_URL",
+                    variable,
                     _(
                         "the database %(place)s lacks %(count)d migration(s) of this release (first: %(first)s). Run "
                         "the release step (bin/start release) before starting web, worker or beat processes."
@@ -119,8 +121,17 @@ def check_cache() -> list[Problem]:
     return check_redis("LOTFLOW_CACHE_URL", os.environ.get("LOTFLOW_CACHE_URL"))
 
 
+def check_replica(*, migrated: bool = False) -> list[Problem]:
+    """The reports' read replica (LOTFLOW_REPORTS_DATABASE_URL), when one is named: it answers, on this schema."""
+    from .replica import REPLICA, replica_configured
+
+    if not replica_configured():
+        return []
+    return check_database(REPLICA, migrated=migrated, variable="LOTFLOW_REPORTS_DATABASE_URL")
+
+
 def run_checks(*, migrated: bool = False) -> list[Problem]:
     """Every problem found, database first; none means the process may start."""
-    problems = check_database(migrated=migrated) + check_broker() + check_cache()
+    problems = check_database(migrated=migrated) + check_replica(migrated=migrated) + check_broker() + check_cache()
     connections.close_all()  # a check leaves nothing open: gunicorn or Celery may fork after it
     return problems
