@@ -34,6 +34,7 @@ from portal.crm.brands import car_name
 from portal.crm.models import (
     AppointmentKind,
     ChangeRecord,
+    Communication,
     Complaint,
     ComplaintStatus,
     IntentLevel,
@@ -48,9 +49,20 @@ from portal.crm.models import (
 from portal.crm.models.choices import ONLINE_SOURCES
 from portal.ui.people import display_name
 
-from .models import CommunicationDay
+from .models import CommunicationDay, WorkedMonth
 from .tables import DAYS, PERCENT, SCORE, TEXT, YUAN, Chart, Column, Report, Table, change, ratio
-from .window import Window, add_months, may_read_reports, month_start, people_of, today, user_named, zone
+from .window import (
+    Window,
+    add_months,
+    day_start,
+    may_read_reports,
+    month_end,
+    month_start,
+    people_of,
+    today,
+    user_named,
+    zone,
+)
 
 STAGES = ("prospects", "communications", "visits", "deals")
 STAGE_LABELS = {
@@ -552,10 +564,40 @@ def lost_to_pool(w: Window) -> dict[int, int]:
     return found
 
 
+def _whole_months(w: Window) -> bool:
+    """The window's notes are exactly those of its months: it starts on a month's first day and its last
+    month has no note after its end (a whole month, or this month so far)."""
+    if w.start.day != 1:
+        return False
+    if w.end == month_end(w.end):
+        return True
+    after = Communication.objects.filter(at__gte=w.until, at__lt=day_start(month_end(w.end) + timedelta(days=1)))
+    return not after.exists()
+
+
+def prospects_worked(w: Window) -> dict[int, int]:
+    """person id -> the distinct customers they wrote a contact note about in the window.
+
+    Managers and hq over whole months read the months worked (portal.reports.daily keeps them: one row
+    per salesperson, customer and month, in the customer's home store, so a count of rows, without joining
+    each note to its customer); other windows and a salesperson's own card count the notes."""
+    if _own_card(w) or not _whole_months(w):
+        rows = communications(w).filter(_in_range("at", w))
+        return {k: v["n"] for k, v in _grouped(rows, "author_id", n=Count("customer_id", distinct=True)).items()}
+    months = _in_stores(
+        WorkedMonth.objects.filter(month__gte=w.start, month__lte=month_start(w.end), notes__gt=0), "store_id", w
+    )
+    if w.salesperson_id:
+        months = months.filter(author_id=w.salesperson_id)
+    one_month = month_start(w.start) == month_start(w.end)
+    counted = Count("id") if one_month else Count("customer_id", distinct=True)
+    return {k: v["n"] for k, v in _grouped(months, "author_id", n=counted).items()}
+
+
 def scorecard_rows(w: Window) -> list[dict[str, Any]]:
     stores = list(store_names(w).values())
     ids = {w.salesperson_id} if w.salesperson_id else {s.user_id for s in people_of(stores)}
-    worked = _grouped(communications(w).filter(_in_range("at", w)), "author_id", n=Count("customer_id", distinct=True))
+    worked = prospects_worked(w)
     plans = _grouped(
         follow_ups(w).filter(_in_range("due_at", w)),
         "owner_id",
@@ -576,7 +618,7 @@ def scorecard_rows(w: Window) -> list[dict[str, Any]]:
     names = people_names(ids)
     rows = []
     for pk in sorted(ids, key=lambda i: names.get(i, "")):
-        prospects = worked.get(pk, {}).get("n", 0)
+        prospects = worked.get(pk, 0)
         plan = plans.get(pk, {})
         deal = sold.get(pk, {})
         score = satisfaction.get(pk, {}).get("score")
