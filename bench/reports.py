@@ -7,7 +7,8 @@
 The data set (20 stores in 4 regions, 8 salespeople each; customers, communications, appointments,
 follow-up plans, orders with their cars, complaints, return visits, leads, cars in stock, spread over the
 two years before today) is built once into its own SQLite file (var/bench/) or the PostgreSQL database of
-DATABASE_URL (create it empty first) and reused by later runs at the same --scale. Each report runs
+DATABASE_URL (create it empty first) and reused by later runs at the same --scale (they migrate it, and
+recount the reports' kept figures once if a new kind is empty: ``portal.reports.daily``). Each report runs
 through ``portal.reports.measures`` (the scope layer included) for an hq user and a store manager, over a
 random whole month of the last year (the forecast over its own 24 months, the stock now), and prints p50
 and p95.
