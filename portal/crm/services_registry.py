@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from engine.api import register_choices, register_service
 
-from .models import Role, StaffRole, Store, Vehicle, VehicleStatus
+from .models import ComplaintCause, Role, StaffRole, Store, Vehicle, VehicleStatus
 from .services.leads import lead_route
 
 
@@ -63,6 +63,12 @@ def cars_of_the_customer(item: Any) -> list[dict[str, Any]]:
     return [{"value": 0, "label": _("No particular car")}] + [
         {"value": v.pk, "label": f"{v.brand} {v.model} {v.plate or v.vin}"} for v in rows
     ]
+
+
+@register_choices("complaint_causes")
+def complaint_causes(item: Any) -> list[dict[str, Any]]:
+    """What caused a complaint (the resolution form asks; the service quality report counts them)."""
+    return [{"value": value, "label": str(label)} for value, label in ComplaintCause.choices]
 
 
 @register_choices("sales_of_store")

@@ -1,27 +1,30 @@
-"""Keeps ``CommunicationDay`` in step with the communications (see portal/reports/models.py).
+"""Keeps ``CommunicationDay`` and ``WorkedMonth`` in step with the communications (portal/reports/models.py).
 
-Each change adds to or takes from one (day, store, author) bucket in one statement (an upsert that adds, so
-two notes saved at once both count). A note moved to another day, customer or author leaves its old bucket
-and joins its new one; a customer moved to another store takes their notes along. ``rebuild`` recounts
-everything (or a range of days) from the notes themselves, inside one transaction.
+Each change adds to or takes from one (day, store, author) bucket and one (month, author, customer) row in
+one statement each (an upsert that adds, so two notes saved at once both count). A note moved to another
+day, customer or author leaves its old bucket and joins its new one; a customer moved to another store takes
+their notes along. ``rebuild`` recounts everything (or a range of days, widened to whole months for
+``WorkedMonth``) from the notes themselves, inside one transaction.
 """
 
 from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count
-from django.db.models.functions import TruncDate
+from django.db.models import Count, DateField, QuerySet
+from django.db.models.functions import TruncDate, TruncMonth
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
 from portal.crm import events
 from portal.crm.models import Communication, Customer
 
-from .models import CommunicationDay
-from .window import zone
+from .models import CommunicationDay, WorkedMonth
+from .window import month_end, month_start, zone
 
 Bucket = tuple[date, int, int]
+# A note's place in the figures: its day, the customer's home store, the author and the customer.
+Place = tuple[date, int, int, int]
 
 
 def day_of(at: datetime) -> date:
@@ -41,39 +44,59 @@ def add(bucket: Bucket, n: int) -> None:
         )
 
 
-def _bucket(note: Communication) -> Bucket | None:
+def add_worked(month: date, store: int, author: int, customer: int, n: int) -> None:
+    """Add ``n`` notes (negative to take) to a salesperson's month with a customer."""
+    if not n:
+        return
+    table = WorkedMonth._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (month, store_id, author_id, customer_id, notes) VALUES (%s, %s, %s, %s, %s) "
+            f"ON CONFLICT (month, author_id, customer_id) DO UPDATE SET notes = {table}.notes + excluded.notes, "
+            "store_id = excluded.store_id",
+            [connection.ops.adapt_datefield_value(month), store, author, customer, n],
+        )
+
+
+def _place(note: Communication) -> Place | None:
     store = Customer.objects.filter(pk=note.customer_id).values_list("home_store_id", flat=True).first()
-    return None if store is None else (day_of(note.at), store, note.author_id)
+    return None if store is None else (day_of(note.at), store, note.author_id, note.customer_id)
+
+
+def _count(place: Place, n: int) -> None:
+    day, store, author, customer = place
+    add((day, store, author), n)
+    add_worked(month_start(day), store, author, customer, n)
 
 
 def _before_note_saved(sender: Any, instance: Communication, raw: bool = False, **kwargs: Any) -> None:
     vars(instance)["_reports_old"] = None
     if instance.pk and not raw:
         old = Communication.objects.filter(pk=instance.pk).only("at", "customer_id", "author_id").first()
-        vars(instance)["_reports_old"] = _bucket(old) if old else None
+        vars(instance)["_reports_old"] = _place(old) if old else None
 
 
 def _note_saved(sender: Any, instance: Communication, created: bool, raw: bool = False, **kwargs: Any) -> None:
     if raw:
         return
-    new = _bucket(instance)
+    new = _place(instance)
     old = getattr(instance, "_reports_old", None)
     if old == new:
         return
     if old:
-        add(old, -1)
+        _count(old, -1)
     if new:
-        add(new, 1)
+        _count(new, 1)
 
 
 def _before_note_deleted(sender: Any, instance: Communication, **kwargs: Any) -> None:
-    vars(instance)["_reports_old"] = _bucket(instance)
+    vars(instance)["_reports_old"] = _place(instance)
 
 
 def _note_deleted(sender: Any, instance: Communication, **kwargs: Any) -> None:
     old = getattr(instance, "_reports_old", None)
     if old:
-        add(old, -1)
+        _count(old, -1)
 
 
 def _before_customer_saved(sender: Any, instance: Customer, raw: bool = False, **kwargs: Any) -> None:
@@ -100,6 +123,7 @@ def customer_moved(customer_id: int, old_store: int, new_store: int) -> None:
     for (day, author), n in counts.items():
         add((day, old_store, author), -n)
         add((day, new_store, author), n)
+    WorkedMonth.objects.filter(customer_id=customer_id).update(store_id=new_store)
 
 
 def _customer_moved(sender: Any, customer_id: int, old_store: int, new_store: int, **kwargs: Any) -> None:
@@ -118,16 +142,27 @@ def connect() -> None:
 
 @transaction.atomic
 def rebuild(first: date | None = None, last: date | None = None) -> int:
-    """Recount the buckets of the days first..last (every day without them) from the notes; returns how
-    many buckets were written."""
-    buckets = CommunicationDay.objects.all()
+    """Recount the figures of the days first..last (every day without them; whole months for the months
+    worked) from the notes; returns how many rows were written."""
+    return rebuild_days(first, last) + rebuild_months(first and month_start(first), last and month_end(last))
+
+
+def _notes_between(first: date | None, last: date | None) -> QuerySet:
     notes = Communication.objects.all()
     if first:
-        buckets = buckets.filter(day__gte=first)
         notes = notes.filter(at__gte=datetime.combine(first, datetime.min.time(), tzinfo=zone()))
     if last:
-        buckets = buckets.filter(day__lte=last)
         notes = notes.filter(at__lt=datetime.combine(last, datetime.max.time(), tzinfo=zone()))
+    return notes
+
+
+def rebuild_days(first: date | None, last: date | None) -> int:
+    buckets = CommunicationDay.objects.all()
+    notes = _notes_between(first, last)
+    if first:
+        buckets = buckets.filter(day__gte=first)
+    if last:
+        buckets = buckets.filter(day__lte=last)
     buckets.delete()
     rows = (
         notes.annotate(day=TruncDate("at", tzinfo=zone()))
@@ -138,3 +173,28 @@ def rebuild(first: date | None = None, last: date | None = None) -> int:
     made = [CommunicationDay(day=d, store_id=s, author_id=a, count=n) for d, s, a, n in rows.iterator()]
     CommunicationDay.objects.bulk_create(made, batch_size=5000)
     return len(made)
+
+
+def rebuild_months(first: date | None, last: date | None) -> int:
+    rows = WorkedMonth.objects.all()
+    if first:
+        rows = rows.filter(month__gte=first)
+    if last:
+        rows = rows.filter(month__lte=last)
+    rows.delete()
+    counted = (
+        _notes_between(first, last)
+        .annotate(month=TruncMonth("at", output_field=DateField(), tzinfo=zone()))
+        .order_by()
+        .values_list("month", "customer__home_store_id", "author_id", "customer_id")
+        .annotate(n=Count("id"))
+    )
+    written = 0
+    batch: list[WorkedMonth] = []
+    for m, s, a, c, n in counted.iterator(chunk_size=5000):
+        batch.append(WorkedMonth(month=m, store_id=s, author_id=a, customer_id=c, notes=n))
+        if len(batch) == 5000:
+            written += len(WorkedMonth.objects.bulk_create(batch))
+            batch = []
+    written += len(WorkedMonth.objects.bulk_create(batch))
+    return written

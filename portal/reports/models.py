@@ -5,6 +5,7 @@ store means joining each to its customer. ``CommunicationDay`` holds, per day (t
 customer's home store and the author, how many notes were written; ``portal.reports.daily`` keeps it in step
 with every save and delete of a note and every change of a customer's home store, and rebuilds it whole
 (``manage.py reports_rebuild``) after writes that go around the models (bulk loads, raw SQL).
+``WorkedMonth`` does the same for the scorecards' distinct customers each salesperson worked per month.
 """
 
 from django.db import models
@@ -21,3 +22,30 @@ class CommunicationDay(models.Model):
             models.UniqueConstraint(fields=["day", "store_id", "author_id"], name="communicationday_unique"),
         ]
         indexes = [models.Index(fields=["day", "store_id", "author_id", "count"], name="communicationday_day_idx")]
+
+
+class WorkedMonth(models.Model):
+    """One salesperson worked one customer in one month: how many notes they wrote about them then.
+
+    The scorecards' *prospects worked* (distinct customers a person wrote a note about) is the number of
+    these rows with notes in a month, per author, in the customer's home store: counting rows instead of
+    joining a month's notes to their customers. Kept with ``CommunicationDay`` by ``portal.reports.daily``.
+    A row whose notes all went stays at 0 (a rebuild drops it) so two notes saved at once never race a
+    delete."""
+
+    month = models.DateField()  # the first day of the month, in the group's time zone
+    store_id = models.BigIntegerField()  # the customer's home store
+    author_id = models.IntegerField()
+    customer_id = models.BigIntegerField()
+    notes = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "author_id", "customer_id"], name="workedmonth_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["month", "store_id", "author_id", "customer_id", "notes"], name="workedmonth_month_idx"
+            ),
+            models.Index(fields=["customer_id"], name="workedmonth_customer_idx"),
+        ]

@@ -79,14 +79,37 @@ def test_late_acknowledgement_and_investigation_escalate_to_the_store_manager(ca
 
 def test_high_compensation_needs_the_managers_approval_and_the_customers_confirmation(case, people):
     investigate(case, people)
-    done(case, "ProposeResolution", people["handler"], resolution="Replace the compressor", compensation=5000)
+    done(
+        case,
+        "ProposeResolution",
+        people["handler"],
+        cause="car_condition",
+        resolution="Replace the compressor",
+        compensation=5000,
+    )
     done(case, "ManagerApproval", people["manager"], decision="reject", comment="Too much")
-    done(case, "ProposeResolution", people["handler"], resolution="Replace the compressor", compensation=3000)
+    done(
+        case,
+        "ProposeResolution",
+        people["handler"],
+        cause="car_condition",
+        resolution="Replace the compressor",
+        compensation=3000,
+    )
     done(case, "ManagerApproval", people["manager"], decision="approve")
     done(case, "CustomerConfirmation", people["handler"], customer_response="rejected")
-    done(case, "ProposeResolution", people["handler"], resolution="Replace it and a free service", compensation=0)
+    done(
+        case,
+        "ProposeResolution",
+        people["handler"],
+        cause="car_condition",
+        resolution="Replace it and a free service",
+        compensation=0,
+    )
     done(case, "CustomerConfirmation", people["handler"], customer_response="accepted")
-    assert Complaint.objects.get().status == "resolved"
+    complaint = Complaint.objects.get()
+    assert complaint.status == "resolved" and complaint.cause == "car_condition"
+    assert complaint.acknowledged_at is not None and complaint.acknowledged_at <= complaint.resolved_at
     done(case, "Close", people["handler"], resolution="Compressor replaced, free service", satisfaction_score=4)
     done(case, "FollowUpCall", people["handler"], reopen=False)
     complaint = Complaint.objects.get()
@@ -108,7 +131,9 @@ def test_the_proposer_may_not_approve_their_own_compensation(people, stores, set
     done(iid, "Intake", lead, channel="wechat", category="billing", severity="low", description="Charged twice")
     done(iid, "Acknowledge", lead, ack_channel="wechat", ack_note="Checking")
     done(iid, "Investigate", lead, findings="Charged twice", root_cause="policy")
-    done(iid, "ProposeResolution", lead, resolution="Refund the second charge", compensation=2500)
+    done(
+        iid, "ProposeResolution", lead, cause="car_condition", resolution="Refund the second charge", compensation=2500
+    )
     approval = only_item(iid, "ManagerApproval")
     with pytest.raises(NotAllowed):
         api.complete(approval.pk, user=lead, data={"decision": "approve"})
@@ -120,7 +145,14 @@ def test_the_proposer_may_not_approve_their_own_compensation(people, stores, set
 
 def test_a_complaint_is_not_closed_without_a_resolution_and_can_be_reopened(case, people):
     investigate(case, people)
-    done(case, "ProposeResolution", people["handler"], resolution="Replace the compressor", compensation=0)
+    done(
+        case,
+        "ProposeResolution",
+        people["handler"],
+        cause="car_condition",
+        resolution="Replace the compressor",
+        compensation=0,
+    )
     done(case, "CustomerConfirmation", people["handler"], customer_response="accepted")
     close = only_item(case, "Close")
     assert close.values == {"resolution": "Replace the compressor"}
@@ -131,8 +163,10 @@ def test_a_complaint_is_not_closed_without_a_resolution_and_can_be_reopened(case
         api.complete(close.pk, user=people["handler"], data={"satisfaction_score": 5})
     assert Complaint.objects.get().status == "resolved" and only_item(case, "Close").pk == close.pk
     done(case, "Close", people["handler"], resolution="Replace the compressor", satisfaction_score=5)
+    acknowledged = Complaint.objects.get().acknowledged_at
     done(case, "FollowUpCall", people["handler"], reopen=True, reopen_reason="It failed again")
-    assert Complaint.objects.get().status == "in_progress"
+    complaint = Complaint.objects.get()  # resolved again later; acknowledged once
+    assert (complaint.status, complaint.resolved_at, complaint.acknowledged_at) == ("in_progress", None, acknowledged)
     only_item(case, "Investigate")
     assert_round_trip(case)
 

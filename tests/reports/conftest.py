@@ -165,5 +165,11 @@ def month(people, stores):
     # Stock now: 上海浦东店 holds cars 10, 45 and 100 days old (and the reserved cars of its orders).
     now = timezone.now()
     for age in (10, 45, 100):
-        VehicleFactory(store=pudong, created_at=now - timedelta(days=age), brand="Honda", model="Accord")
+        VehicleFactory(
+            store=pudong,
+            created_at=now - timedelta(days=age),
+            arrived_at=now - timedelta(days=age),
+            brand="Honda",
+            model="Accord",
+        )
     return {"people": p, "stores": (pudong, westlake, tianhe), "deal_a": deal_a, "customer_a": a}

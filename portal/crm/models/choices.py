@@ -120,6 +120,22 @@ class ComplaintStatus(models.TextChoices):
     CLOSED = "closed", pgettext_lazy("complaint status", "Closed")
 
 
+class ComplaintCause(models.TextChoices):
+    """What caused a complaint, as its handler found when resolving it (the category is what the customer
+    complained about)."""
+
+    CAR_CONDITION = "car_condition", pgettext_lazy("complaint cause", "Car condition not as described")
+    PREPARATION = "preparation", pgettext_lazy("complaint cause", "Inspection or preparation missed")
+    PROMISE = "promise", pgettext_lazy("complaint cause", "Promise not kept")
+    DELAY = "delay", pgettext_lazy("complaint cause", "Delay by the store")
+    PAPERWORK = "paperwork", pgettext_lazy("complaint cause", "Paperwork or procedure error")
+    STAFF_CONDUCT = "staff_conduct", pgettext_lazy("complaint cause", "Staff conduct")
+    PRICING = "pricing", pgettext_lazy("complaint cause", "Price or fees")
+    THIRD_PARTY = "third_party", pgettext_lazy("complaint cause", "Third party (bank, insurer, supplier)")
+    NO_FAULT = "no_fault", pgettext_lazy("complaint cause", "No fault of the store")
+    OTHER = "other", pgettext_lazy("complaint cause", "Other")
+
+
 class ReturnVisitStatus(models.TextChoices):
     DUE = "due", pgettext_lazy("return visit status", "Due")
     DONE = "done", pgettext_lazy("return visit status", "Done")

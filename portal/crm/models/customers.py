@@ -225,6 +225,8 @@ class Appointment(models.Model):
     outcome = models.CharField(max_length=200, blank=True)
     impressions = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # When it was booked (empty for appointments booked before it was recorded).
+    booked_at = models.DateTimeField(default=timezone.now, null=True, blank=True)
 
     class Meta:
         ordering = ["-at"]

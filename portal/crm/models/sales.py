@@ -7,6 +7,7 @@ from django.utils.translation import pgettext_lazy
 from viewflow.fsm import FSMField
 
 from .choices import (
+    ComplaintCause,
     ComplaintStatus,
     ContactChannel,
     OrderStatus,
@@ -99,6 +100,11 @@ class Complaint(models.Model):
     compensation = models.PositiveIntegerField(default=0)
     satisfaction_score = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Set by the complaint flow: handling started (acknowledged), marked resolved (cleared on reopening),
+    # and the cause its handler found.
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    cause = models.CharField(max_length=20, choices=ComplaintCause.choices, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -47,6 +47,8 @@ class Vehicle(models.Model):
         help_text="The buyer, once sold.",
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # When it came into its current store: its intake, or the arrival of its last transfer.
+    arrived_at = models.DateTimeField(default=timezone.now, null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]

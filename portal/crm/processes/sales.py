@@ -295,12 +295,12 @@ def complaint_start(*, complaint_id: int, by: str) -> str:
 
 
 @register_service("crm.complaint_propose")
-def complaint_propose(*, complaint_id: int, by: str, resolution: str, compensation: int) -> str:
-    return str(
-        sales.complaint_move(
-            complaint_id=complaint_id, by=_user(by), transition="", resolution=resolution, compensation=compensation
-        ).status
-    )
+def complaint_propose(*, complaint_id: int, by: str, resolution: str, compensation: int, cause: str = "") -> str:
+    """Save the proposal and the cause found (a flow deployed before the cause was asked passes none)."""
+    fields: dict[str, Any] = {"resolution": resolution, "compensation": compensation}
+    if cause:
+        fields["cause"] = cause
+    return str(sales.complaint_move(complaint_id=complaint_id, by=_user(by), transition="", **fields).status)
 
 
 @register_service("crm.complaint_resolve")

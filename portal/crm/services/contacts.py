@@ -184,6 +184,7 @@ def appointment_book(
         intended_model=intended_model,
         intended_configuration=intended_configuration,
         created_by=by,
+        booked_at=api.now(),
     )
     clean_or_raise(appointment, exclude=["customer", "store", "vehicle", "created_by"])
     appointment.save()

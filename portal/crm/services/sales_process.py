@@ -362,5 +362,17 @@ def complaint_move(*, complaint_id: int, by: Any, transition: str, **fields: Any
         clean_or_raise(complaint, exclude=["customer", "vehicle", "store", "handler"])
         complaint.save(update_fields=list(fields))
     if transition:
-        transition_apply(complaint, transition, actor=by)
+        transition_apply(complaint, transition, actor=by, extra=_complaint_times(complaint, transition))
     return complaint
+
+
+def _complaint_times(complaint: Complaint, transition: str) -> dict[str, Any]:
+    """The times the reports read, written with the status move: handling started is the acknowledgement
+    (the first one counts), marked resolved is the resolution (a reopened complaint is resolved again)."""
+    if transition == "start" and complaint.acknowledged_at is None:
+        return {"acknowledged_at": api.now()}
+    if transition == "resolve":
+        return {"resolved_at": api.now()}
+    if transition == "reopen":
+        return {"resolved_at": None}
+    return {}

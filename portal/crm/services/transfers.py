@@ -160,7 +160,7 @@ def transfer_receive(*, transfer_id: int, by: str, mileage: int | None = None) -
     actor = user_by_username(by)
     transfer = Transfer.objects.select_related("to_store").select_for_update().get(pk=transfer_id)
     vehicle = Vehicle.objects.select_for_update().get(pk=transfer.vehicle_id)
-    extra: dict[str, Any] = {"store": transfer.to_store}
+    extra: dict[str, Any] = {"store": transfer.to_store, "arrived_at": api.now()}  # its stock age restarts
     if mileage and mileage > vehicle.mileage:
         extra["mileage"] = mileage
     transition_apply(transfer, "receive", actor=actor)

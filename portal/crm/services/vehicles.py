@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from engine import api
+
 from .. import history
 from ..errors import NotPermitted
 from ..fields import VEHICLE_FIELDS
@@ -75,6 +77,7 @@ def _may_keep_stock(by: Any, store: Store) -> None:
 def vehicle_create(*, by: Any, store: Store, fields: dict[str, Any], vin_confirmed: bool = False) -> Vehicle:
     _may_keep_stock(by, store)
     vehicle = Vehicle(store=store, **{k: v for k, v in fields.items() if k in VEHICLE_FIELDS})
+    vehicle.arrived_at = api.now()  # its intake: the start of its age in stock
     _check_vehicle(vehicle, vin_confirmed=vin_confirmed)
     vehicle.save()
     history.record_diff(vehicle, {}, actor=by, note=gettext_noop("created"))

@@ -9,7 +9,10 @@ from portal.reports.window import parse_day
 
 
 class Command(BaseCommand):
-    help = "Recount the reports' daily figures (communications per day, store and author) from the records."
+    help = (
+        "Recount the reports' kept figures (communications per day, store and author; customers each "
+        "salesperson worked per month) from the records."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--from", dest="first", help="first day (2026-01-01); default: the beginning")
