@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = {
     "LOTFLOW_SECRET_KEY": "k" * 20 + "-throwaway-secret-key-for-this-test-only-0123456789",
-    "LOTFLOW_PHONE_HASH_KEY": "throwaway-phone-hash-key",
+    "LOTFLOW_DATA_KEYS": "1:throwaway-data-key-for-this-test-only-0123456789",
 }
 
 
@@ -39,7 +39,7 @@ def test_a_start_without_a_key_stops_naming_the_variable(tmp_path, missing):
 
 
 def test_a_developer_switch_does_not_bring_back_a_built_in_key(tmp_path):
-    result = manage(tmp_path, "check", LOTFLOW_DEBUG="1", LOTFLOW_PHONE_HASH_KEY="x")
+    result = manage(tmp_path, "check", LOTFLOW_DEBUG="1", LOTFLOW_DATA_KEYS="1:" + "x" * 40)
     assert result.returncode != 0 and "LOTFLOW_SECRET_KEY is not set" in result.stderr
 
 
