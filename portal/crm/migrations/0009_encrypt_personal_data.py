@@ -118,8 +118,16 @@ def _scans(cursor, *, seal):
             fresh.replace(path)
 
 
+def _checks_now(cursor, connection):
+    """PostgreSQL: foreign keys checked at each statement, not at commit, so that the column dropped after the
+    updates does not meet their pending checks ("cannot ALTER TABLE ... pending trigger events")."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def forward(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
+        _checks_now(cursor, schema_editor.connection)
         for table, column, purpose in COLUMNS:
             _convert(cursor, table, column, lambda value, p=purpose: crypto.seal_text(value, p), sealed=False)
         for field in HISTORY_FIELDS:
@@ -132,6 +140,7 @@ def forward(apps, schema_editor):
 
 def backward(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
+        _checks_now(cursor, schema_editor.connection)
         for table, column, purpose in COLUMNS:
             _convert(cursor, table, column, lambda value, p=purpose: crypto.open_text(value, p), sealed=True)
         for field in HISTORY_FIELDS:
@@ -211,6 +220,12 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(forward, backward),
+        # A default, so that going back can add the column to existing rows (backward fills it in).
+        migrations.AlterField(
+            model_name="customerphone",
+            name="last4",
+            field=models.CharField(db_index=True, default="", editable=False, max_length=4),
+        ),
         migrations.RemoveField(
             model_name="customerphone",
             name="last4",

@@ -36,6 +36,9 @@ class EncryptedMixin:
     def db_type(self, connection: Any) -> str:
         return connection.data_types["TextField"]
 
+    def get_internal_type(self) -> str:
+        return "TextField"  # what the column holds; also keeps the backends' date and JSON converters off it
+
     def get_lookup(self, lookup_name: str) -> Any:
         return {"exact": BlankOnlyExact, "isnull": IsNull}.get(lookup_name)
 
