@@ -61,7 +61,7 @@ test: install npm messages
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
-	env -u LOTFLOW_DEBUG -u LOTFLOW_HTTPS -u DJANGO_SETTINGS_MODULE LOTFLOW_PHONE_HASH_KEY=throwaway \
+	env -u LOTFLOW_DEBUG -u LOTFLOW_HTTPS -u DJANGO_SETTINGS_MODULE LOTFLOW_DATA_KEYS=1:throwaway-data-key-for-the-deploy-check-0123 \
 	  LOTFLOW_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run

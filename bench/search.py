@@ -10,7 +10,9 @@ migrate's test-free path: create the empty database first). Either is reused by 
 with the same --rows. Every query goes through the real selectors (portal.crm.selectors)
 with the scope of an hq user and of a salesperson, and fetches the first page (50 rows):
 names by two characters and by one, full pinyin, initials, brand in Chinese and in English,
-model in Chinese, a plate by 4 and by 5 characters, a phone by the full number and the last four.
+model in Chinese, a plate by 4 and by 5 characters, a phone by the full number and the last four,
+an ID number whole. Phones and ID numbers are sealed and found by their keyed hashes (portal.crm.crypto), as
+the app stores them.
 """
 
 import argparse
@@ -33,7 +35,7 @@ PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 def setup(rows: int) -> None:
-    django_in(f"search-v2-{rows}")  # v2: with the search index
+    django_in(f"search-v3-{rows}")  # v3: personal values sealed, keyed hashes
 
 
 def _bulk_terms(connection, rows: list[tuple[int, str]]) -> None:
@@ -80,7 +82,8 @@ def build(rows: int, rng: random.Random) -> None:
     from django.utils import timezone
 
     from portal.crm.brands import BRANDS
-    from portal.crm.identifiers import phone_hash, vin_check_digit
+    from portal.crm.crypto import seal_text
+    from portal.crm.identifiers import id_number_hash, phone_hash, vin_check_digit
     from portal.crm.models import Customer, Role, SearchTerm, Staff, StaffRole, Store, Vehicle
     from portal.crm.names import name_keys
     from portal.crm.search import customer_terms
@@ -123,13 +126,12 @@ def build(rows: int, rng: random.Random) -> None:
     _term_indexes(connection, drop=True)
     customer_sql = (
         "INSERT INTO crm_customer (id, name, name_key, name_pinyin, name_initials, gender, email, wechat_id, "
-        "address, id_number, source, sub_channel, intent_level, vehicle_type, brands, budget_min, budget_max, use, "
-        "stage, home_store_id, owner_id, last_contact_at, created_at, score, score_reasons) "
-        "VALUES (%s,%s,%s,%s,%s,'unspecified','','','','',%s,'',%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,0,'[]')"
+        "address, id_number, id_number_hash, birthday_hash, source, sub_channel, intent_level, vehicle_type, "
+        "brands, budget_min, budget_max, use, stage, home_store_id, owner_id, last_contact_at, created_at, score, "
+        "score_reasons) "
+        "VALUES (%s,%s,%s,%s,%s,'unspecified','','','',%s,%s,'',%s,'',%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,0,'[]')"
     )
-    phone_sql = (
-        'INSERT INTO crm_customerphone (customer_id, number, number_hash, last4, "primary") VALUES (%s,%s,%s,%s,%s)'
-    )
+    phone_sql = 'INSERT INTO crm_customerphone (customer_id, number, number_hash, "primary") VALUES (%s,%s,%s,%s)'
     vehicle_sql = (
         "INSERT INTO crm_vehicle (vin, engine_number, plate, brand, model, vehicle_type, year, colour, mileage, "
         "configuration, asking_price, store_id, status, customer_id, created_at) "
@@ -153,6 +155,7 @@ def build(rows: int, rng: random.Random) -> None:
             contact = now - timedelta(days=rng.randrange(0, 365), seconds=rng.randrange(86400))
             intent = rng.choice(["high", "medium", "low"])
             wanted = ", ".join(rng.sample(brands, rng.choice((0, 1, 1, 2))))
+            id_number = f"{310101 + pk % 7:06d}19{pk % 90 + 10:02d}0101{pk % 10000:04d}"[:17] + "X"
             customers.append(
                 (
                     pk,
@@ -160,6 +163,8 @@ def build(rows: int, rng: random.Random) -> None:
                     key,
                     pinyin,
                     initials,
+                    seal_text(id_number, "crm.customer.id_number"),
+                    id_number_hash(id_number),
                     rng.choice(sources),
                     intent,
                     rng.choice(["sedan", "suv", "mpv"]),
@@ -175,7 +180,7 @@ def build(rows: int, rng: random.Random) -> None:
                 )
             )
             number = f"1{rng.choice('3456789')}{pk:09d}"
-            phones.append((pk, number, phone_hash(number), number[-4:], True))
+            phones.append((pk, seal_text(number, "crm.customerphone.number"), phone_hash(number), True))
             cars = []
             if stage == "customer" or rng.random() < 0.05:
                 brand = rng.choice(brands)
@@ -261,6 +266,7 @@ def run(queries: int, rng: random.Random, *, warm: bool) -> None:
     top = Customer.objects.order_by("-id").values_list("id", flat=True).first()
     picks = [rng.randrange(1, top + 1) for _ in range(queries * 3)]
     phones = dict(CustomerPhone.objects.filter(customer_id__in=picks).values_list("customer_id", "number"))
+    id_numbers = dict(Customer.objects.filter(pk__in=picks).values_list("pk", "id_number"))
     names = dict(Customer.objects.filter(pk__in=picks).values_list("pk", "name"))
     chinese = [names[p] for p in picks if p in names and not names[p].isascii()][:queries]
     plates = list(Vehicle.objects.filter(customer_id__in=picks).values_list("plate", flat=True))[:queries]
@@ -292,6 +298,7 @@ def run(queries: int, rng: random.Random, *, warm: bool) -> None:
         "plate, 5 characters": [p[2:7] for p in plates],
         "phone, full number": [phones[p] for p in picks[:queries] if p in phones],
         "phone, last four digits": [phones[p][-4:] for p in picks[:queries] if p in phones],
+        "ID number, whole": [id_numbers[p] for p in picks[:queries] if id_numbers.get(p)],
     }
     results = {}
     for who, user in (("hq", hq), ("salesperson", salesperson)):

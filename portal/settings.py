@@ -3,7 +3,7 @@
 Everything that differs between one machine and a scaled-out install comes from
 environment variables: ``DATABASE_URL`` (default: SQLite under ``var/``),
 ``REDIS_URL`` (default: Celery's filesystem broker, no server needed),
-``LOTFLOW_SECRET_KEY``, ``LOTFLOW_PHONE_HASH_KEY``, ``LOTFLOW_DEBUG``, ``LOTFLOW_LANGUAGE``
+``LOTFLOW_SECRET_KEY``, ``LOTFLOW_DATA_KEYS``, ``LOTFLOW_DEBUG``, ``LOTFLOW_LANGUAGE``
 (the group's default language: ``zh-hans``, the default, or ``en``) and ``LOTFLOW_TIME_ZONE``.
 
 Production fails closed: DEBUG is off unless ``LOTFLOW_DEBUG=1``, the two keys
@@ -36,6 +36,25 @@ def _required(name: str) -> str:
             f"across restarts. On a development machine, `make run` (or bin/local-env COMMAND) makes local keys "
             f"once and keeps them in var/."
         )
+    return value
+
+
+def _data_keys(name: str) -> str:
+    """The key ring, checked as it is read: a start with none, or a malformed one, stops here."""
+    from portal.crm.crypto import ring_parse  # a plain module: no model, no settings read at import
+
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} is not set. Set it to a key id, a colon and a long random secret, for instance "
+            f"`1:` followed by the output of `python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`, "
+            f"and keep it with the backups: personal data is sealed with it. On a development machine, "
+            f"`make run` (or bin/local-env COMMAND) makes one once and keeps it in var/."
+        )
+    try:
+        ring_parse(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} is malformed: {error}.") from None
     return value
 
 
@@ -274,9 +293,10 @@ LOTFLOW = {
 }
 
 # --- crm ------------------------------------------------------------------
-# Key of the HMAC that phone search and the one-phone-one-customer rule use. Changing
-# it means recomputing every CustomerPhone.number_hash.
-LOTFLOW_PHONE_HASH_KEY = _required("LOTFLOW_PHONE_HASH_KEY")
+# The data key ring (portal.crm.crypto): "id:secret" entries, comma-separated, the current key first. It seals
+# personal values and scans and keys the hashes they are searched by; `manage.py rotate_data_key` moves everything
+# to the first key. Keep it with (and apart from) the backups: without it, a restored database reads nothing.
+LOTFLOW_DATA_KEYS = _data_keys("LOTFLOW_DATA_KEYS")
 # Customer scans and contracts: outside STATIC_ROOT and any MEDIA_ROOT, served only by a scoped view.
 LOTFLOW_ATTACHMENT_DIR = Path(os.environ.get("LOTFLOW_ATTACHMENT_DIR", VAR_DIR / "attachments"))
 LOTFLOW_ATTACHMENT_MAX_BYTES = int(os.environ.get("LOTFLOW_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))

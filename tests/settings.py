@@ -8,7 +8,7 @@ same ones. Production settings themselves hold no key.
 import os
 
 os.environ.setdefault("LOTFLOW_SECRET_KEY", "test-only-secret-key-never-used-outside-the-test-suite-0123456789")
-os.environ.setdefault("LOTFLOW_PHONE_HASH_KEY", "test-only-phone-hash-key")
+os.environ.setdefault("LOTFLOW_DATA_KEYS", "t1:test-only-data-key-never-used-outside-the-test-suite")
 os.environ.setdefault("LOTFLOW_HTTPS", "0")
 # The suite's pages default to English, so that tests asserting English text read as they were written;
 # a test that checks Chinese says so (translation.override, a staff member's saved language, Accept-Language).

@@ -140,7 +140,15 @@ class CustomerFilterForm(forms.Form):
         ("budget_low", pgettext_lazy("list order", "Lowest budget")),
     ]
 
-    q = forms.CharField(required=False, label=_("Name, phone, last 4 digits, plate or VIN"))
+    q = forms.CharField(
+        required=False,
+        label=_("Name, phone, last 4 digits, plate or VIN"),
+        help_text=_(
+            "Phones and ID numbers are stored encrypted: type a whole phone number or its last 4 digits, or a whole "
+            "ID number; other parts of them find nothing."
+        ),
+        widget=forms.TextInput(attrs={"aria-describedby": "q-help"}),
+    )
     consulted_from = forms.DateField(required=False, widget=DATE, label=_("First consulted from"))
     consulted_to = forms.DateField(required=False, widget=DATE, label=_("First consulted to"))
     budget_min = forms.IntegerField(required=False, min_value=0, label=_("Budget from"))

@@ -3,7 +3,9 @@
 Services call ``snapshot`` before a change and ``record_diff`` after it (or
 ``record_change`` for a single field). Values are stored as they were: masking
 happens in ``history_for`` for each viewer, so a manager still sees the real
-old ID number while a salesperson looking at the pool does not.
+old ID number while a salesperson looking at the pool does not. The values of
+personal fields (SEALED_FIELDS) are stored sealed, like the fields themselves
+(portal.crm.crypto), and opened here when shown.
 """
 
 from typing import Any
@@ -15,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from portal.ui.people import display_name
 
+from . import crypto
 from .fields import CUSTOMER_FIELDS, VEHICLE_FIELDS
 from .identifiers import phone_mask
 from .labels import field_label
@@ -42,6 +45,8 @@ IDENTITY_FIELDS = {"id_number", "birthday"}
 # Contact details: masked for a viewer who cannot see the customer at all
 # (e.g. on a vehicle's history after the buyer moved out of their scope).
 CONTACT_FIELDS = {"phones", "email", "wechat_id", "address"}
+# Stored sealed: the personal values of the customer's own fields.
+SEALED_FIELDS = {"id_number", "birthday", "phones", "email", "address"}
 # The dealer's cost and margins: their rows are left out for a viewer who may not see them (scopes.can_see_cost).
 COST_FIELDS = {"vehicle": {"purchase_price"}}
 
@@ -56,6 +61,19 @@ def _text(value: Any) -> str:
     if isinstance(value, models.Model):
         return f"{value.pk}:{value}"
     return str(value)
+
+
+def value_purpose(field: str) -> str:
+    return f"crm.changerecord.{field}"
+
+
+def sealed(field: str, value: str) -> str:
+    """A value as a ChangeRecord stores it: sealed when the field is personal."""
+    return crypto.seal_text(value, value_purpose(field)) if field in SEALED_FIELDS else value
+
+
+def opened(field: str, value: str) -> str:
+    return crypto.open_text(value, value_purpose(field)) if field in SEALED_FIELDS else value
 
 
 def snapshot(instance: models.Model) -> dict[str, str]:
@@ -76,8 +94,8 @@ def record_diff(instance: models.Model, before: dict[str, str], *, actor: Any, n
             entity=entity,
             entity_id=instance.pk,
             field=name,
-            old_value=before.get(name, ""),
-            new_value=value,
+            old_value=sealed(name, before.get(name, "")),
+            new_value=sealed(name, value),
             actor=actor if getattr(actor, "pk", None) else None,
             note=note,
         )
@@ -96,8 +114,8 @@ def record_change(instance: models.Model, field: str, old: Any, new: Any, *, act
         entity=entity,
         entity_id=instance.pk,
         field=field,
-        old_value=_text(old),
-        new_value=_text(new),
+        old_value=sealed(field, _text(old)),
+        new_value=sealed(field, _text(new)),
         actor=actor if getattr(actor, "pk", None) else None,
         note=note,
     )
@@ -131,7 +149,7 @@ def history_for(instance: models.Model, viewer: Any, *, scope: Any = None) -> li
     people = _people(type(instance), rows)
     out = []
     for row in rows:
-        old, new = row.old_value, row.new_value
+        old, new = opened(row.field, row.old_value), opened(row.field, row.new_value)
         if row.field in hidden:
             old, new = _mask(row.field, old), _mask(row.field, new)
         elif hidden_customer_refs and row.field == "customer":

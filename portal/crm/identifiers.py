@@ -1,17 +1,18 @@
-"""Phones, VINs and plates: normalizing, validating and the keyed phone hash.
+"""Phones, ID numbers, VINs and plates: normalizing, validating, and the keyed hashes personal values are found by.
 
-A phone is found by ``phone_hash`` (HMAC-SHA256 under settings.LOTFLOW_PHONE_HASH_KEY)
-and by its last four digits, never by the stored number, so the number column can
-be encrypted later and search keeps working.
+A phone is found by ``phone_hash`` and an ID number by ``id_number_hash`` (keyed HMACs under the data key
+ring, portal.crm.crypto), a phone's last four digits by the search index's keyed terms (portal.crm.search),
+never by the stored values: those are sealed. The ``*_hashes`` functions give the hash under every key of the
+ring, for look-ups during a key rotation.
 """
 
-import hashlib
-import hmac
+import datetime
 import re
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from . import crypto
 
 _NON_DIGITS = re.compile(r"\D")
 VIN_ALPHABET = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"  # no I, O, Q
@@ -42,8 +43,33 @@ def phone_normalize(raw: str, *, field: str = "phone") -> str:
 
 
 def phone_hash(normalized: str) -> str:
-    key = settings.LOTFLOW_PHONE_HASH_KEY.encode()
-    return hmac.new(key, normalized.encode(), hashlib.sha256).hexdigest()
+    return crypto.keyed_hash("phone", normalized)
+
+
+def phone_hashes(normalized: str) -> list[str]:
+    return crypto.keyed_hashes("phone", normalized)
+
+
+def id_number_normalize(raw: str) -> str:
+    """Without spaces, upper case (an 18-character resident ID may end in x or X)."""
+    return re.sub(r"\s", "", raw or "").upper()
+
+
+def id_number_hash(raw: str) -> str:
+    return crypto.keyed_hash("id_number", id_number_normalize(raw))
+
+
+def id_number_hashes(raw: str) -> list[str]:
+    return crypto.keyed_hashes("id_number", id_number_normalize(raw))
+
+
+def birthday_hash(day: datetime.date) -> str:
+    """The birthday's month and day (the reminders look for today's), not its year."""
+    return crypto.keyed_hash("birthday", day.strftime("%m-%d"))
+
+
+def birthday_hashes(day: datetime.date) -> list[str]:
+    return crypto.keyed_hashes("birthday", day.strftime("%m-%d"))
 
 
 def phone_mask(number: str) -> str:

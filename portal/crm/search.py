@@ -16,8 +16,11 @@ A customer's terms (table ``SearchTerm``, one row per term):
   English and Chinese (portal.crm.brands): 丰田 and toyota both find a Toyota buyer;
 - their cars' plates, as the 4-character pieces of the normalized plate marked ``#``, so
   any four or more consecutive characters of a plate find it (every piece must match);
-- the last four digits of each phone, marked ``#`` like plate pieces (see PHONE_MARK).
-  A whole phone number is found by its keyed hash in ``CustomerPhone``, a VIN in ``Vehicle``.
+- the last four digits of each phone, as a keyed hash (portal.crm.crypto) marked ``%``: phones are
+  stored sealed, and the index must not hold them in clear either. A plate's pieces of four digits are
+  kept the same way, so "0019" typed is still one term whether it ends a phone or is part of a plate.
+  A whole phone number is found by its keyed hash in ``CustomerPhone``, an ID number by its keyed hash
+  in ``Customer``, a VIN in ``Vehicle``. Other parts of a phone find nothing.
 
 A query is split into conditions that must all hold (portal.crm.selectors.customer_search
 applies them with ``matching``); each condition is one join on the (term, customer) index,
@@ -35,6 +38,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_init, post_save
 from django.utils.translation import gettext as _
 
+from . import crypto
 from .brands import BRANDS, brand_names, model_names
 from .fsm import status_changed
 from .identifiers import plate_normalize
@@ -47,7 +51,9 @@ TERM_MAX = SearchTerm._meta.get_field("term").max_length or 40
 # term (an ordered walk of one index range) whichever it is, never a list of terms that the
 # planner may answer by reading the whole table in customer order (PostgreSQL did: 1.7 s).
 PLATE_MARK = "#"
-PHONE_MARK = PLATE_MARK
+# Four digits (a phone's last four, or part of a plate), as a keyed hash: ``%<key id>:<hex>``.
+DIGITS_MARK = "%"
+DIGITS_HASH_LENGTH = 24  # hex characters: 96 bits, and the term stays within TERM_MAX
 PLATE_PIECE = 4
 _HAN = r"\u3400-\u9fff\uf900-\ufaff"
 _WORDS = re.compile(rf"[{_HAN}]+|[a-z0-9]+")
@@ -98,9 +104,27 @@ def name_terms(name: str) -> set[str]:
     return terms
 
 
-def plate_terms(plate: str) -> set[str]:
+def digits_term(digits: str, key: crypto.DataKey | None = None) -> str:
+    """Four digits as the search index keeps them, under the current data key (or ``key``)."""
+    return DIGITS_MARK + crypto.keyed_hash("digits", digits, key=key, length=DIGITS_HASH_LENGTH)
+
+
+def piece_term(piece: str) -> str:
+    return digits_term(piece) if piece.isdigit() else PLATE_MARK + piece
+
+
+def piece_condition(piece: str) -> list[str]:
+    """What a typed piece matches: itself, or four digits under every key of the ring (during a rotation)."""
+    return [digits_term(piece, key) for key in crypto.ring()] if piece.isdigit() else [PLATE_MARK + piece]
+
+
+def plate_pieces(plate: str) -> list[str]:
     plate = plate_normalize(plate)
-    return {PLATE_MARK + plate[i : i + PLATE_PIECE] for i in range(len(plate) - PLATE_PIECE + 1)}
+    return sorted({plate[i : i + PLATE_PIECE] for i in range(len(plate) - PLATE_PIECE + 1)})
+
+
+def plate_terms(plate: str) -> set[str]:
+    return {piece_term(piece) for piece in plate_pieces(plate)}
 
 
 def car_terms(brand: str, model: str, plate: str) -> set[str]:
@@ -115,7 +139,7 @@ def customer_terms(
 ) -> set[str]:
     """Every term a customer is found by: ``cars`` are (brand, model, plate) of their vehicles,
     ``last4s`` the last four digits of their phones."""
-    terms = name_terms(name) | {PHONE_MARK + last4 for last4 in last4s}
+    terms = name_terms(name) | {digits_term(last4) for last4 in last4s}
     for brand in brands.split(","):
         if brand.strip():
             for each in brand_names(brand):
@@ -140,8 +164,8 @@ def customer_reindex(customer_ids: Iterable[int | None]) -> None:
     ):
         cars[customer_id].append((brand, model, plate))
     last4s: dict[int, list[str]] = {pk: [] for pk in ids}
-    for customer_id, last4 in CustomerPhone.objects.filter(customer_id__in=ids).values_list("customer_id", "last4"):
-        last4s[customer_id].append(last4)
+    for customer_id, number in CustomerPhone.objects.filter(customer_id__in=ids).values_list("customer_id", "number"):
+        last4s[customer_id].append(number[-4:])
     have: dict[int, set[str]] = {pk: set() for pk in ids}
     for customer_id, term in SearchTerm.objects.filter(customer_id__in=ids).values_list("customer_id", "term"):
         have[customer_id].add(term)
@@ -253,11 +277,11 @@ def _word_conditions(word: str) -> list[list[str]]:
         return [[pair] for pair in sorted(han_terms(word) - set(word))] if len(word) > 1 else [[word]]
     word = word[:TERM_MAX]
     if len(word) == PLATE_PIECE and word.isdigit():  # last four of a phone, or part of a plate
-        return [[PLATE_MARK + word]]
+        return [piece_condition(word)]
     if len(word) == PLATE_PIECE and any(ch.isdigit() for ch in word):  # a model (rav4) or part of a plate
         return [[word]] if word in _MODEL_WORDS else [[PLATE_MARK + word.upper()]]
     if len(word) > PLATE_PIECE and any(ch.isdigit() for ch in word):
-        return [[piece] for piece in sorted(plate_terms(word))]
+        return [piece_condition(piece) for piece in plate_pieces(word)]
     return [[word]]
 
 
@@ -272,7 +296,7 @@ _MODEL_WORDS = {
 def _rarity(condition: list[str]) -> int:
     """A guess at how few customers a condition matches (lower: fewer), to look the rarest up first."""
     term = condition[0]
-    if term[0] in (PLATE_MARK, PHONE_MARK) or len(condition) > 1:
+    if term[0] in (PLATE_MARK, DIGITS_MARK) or len(condition) > 1:
         return 0
     if _HAN_RUN.fullmatch(term):
         return 1 if len(term) > 1 else 3
@@ -286,7 +310,7 @@ def query_conditions(text: str) -> list[list[str]]:
         plate = plate_normalize(text)
         if len(plate) == PLATE_PIECE:
             return _word_conditions(plate.casefold())
-        return [[piece] for piece in sorted(plate_terms(plate))]
+        return [piece_condition(piece) for piece in plate_pieces(plate)]
     conditions: list[list[str]] = []
     for word in dict.fromkeys(_WORDS.findall(text.casefold())):
         conditions += [c for c in _word_conditions(word) if c not in conditions]

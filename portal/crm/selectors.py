@@ -23,12 +23,14 @@ from portal.ui.people import display_name
 
 from . import search
 from .brands import brand_english, english_for
-from .identifiers import phone_hash, phone_normalize, plate_normalize, vin_normalize
+from .identifiers import id_number_hashes, phone_hashes, phone_normalize, plate_normalize, vin_normalize
 from .models import Customer, CustomerPhone, Role, Store, Vehicle, VehicleStatus
 from .scopes import EVERYWHERE, Scope, customers_visible_to, vehicles_visible_to
 
 _PHONE_CHARS = re.compile(r"^[\d\s()+\-]+$")
 _VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+# A resident ID: 18 characters (17 digits and a digit or X) or the old 15 digits.
+_ID_NUMBER = re.compile(r"^(\d{17}[\dXx]|\d{15})$")
 
 
 def customer_by_phone(number: str, stores: set[int] | str) -> Customer | None:
@@ -37,7 +39,7 @@ def customer_by_phone(number: str, stores: set[int] | str) -> Customer | None:
         normalized = phone_normalize(number)
     except ValidationError:
         return None
-    owners = CustomerPhone.objects.filter(number_hash=phone_hash(normalized)).values("customer_id")
+    owners = CustomerPhone.objects.filter(number_hash__in=phone_hashes(normalized)).values("customer_id")
     found = Customer.objects.filter(pk__in=owners).select_related("home_store")
     if stores != EVERYWHERE:
         found = found.filter(home_store_id__in=cast(set[int], stores))  # a set of ids unless EVERYWHERE
@@ -45,15 +47,23 @@ def customer_by_phone(number: str, stores: set[int] | str) -> Customer | None:
 
 
 def _identifier_q(text: str) -> Q | None:
-    """A whole phone number or a VIN: the customers it belongs to, or None if ``text`` is neither."""
+    """A whole phone number, a resident ID number or a VIN: the customers it belongs to, or None if ``text`` is
+    none of them. Phones and ID numbers are matched whole, by their keyed hashes (they are stored sealed); 15
+    digits may be either (an old ID number or a long phone)."""
+    found: Q | None = None
+    if _ID_NUMBER.match(text.strip()):
+        found = Q(id_number_hash__in=id_number_hashes(text))
     if _PHONE_CHARS.match(text):
         digits = re.sub(r"\D", "", text)
         if 7 <= len(digits) <= 15:
             try:
                 normalized = phone_normalize(digits)
             except ValidationError:
-                return Q(pk__in=[])
-            return Q(pk__in=CustomerPhone.objects.filter(number_hash=phone_hash(normalized)).values("customer_id"))
+                return found or Q(pk__in=[])
+            owners = CustomerPhone.objects.filter(number_hash__in=phone_hashes(normalized)).values("customer_id")
+            return Q(pk__in=owners) | found if found is not None else Q(pk__in=owners)
+    if found is not None:
+        return found
     vin = vin_normalize(text)
     if _VIN.match(vin) and any(ch.isdigit() for ch in vin):
         return Q(pk__in=Vehicle.objects.filter(vin=vin).values("customer_id"))
@@ -63,7 +73,7 @@ def _identifier_q(text: str) -> Q | None:
 def customer_search(user: Any, query: str) -> QuerySet[Customer]:
     """Customers matching ``query`` that ``user`` may see, newest first.
 
-    ``query`` is a whole phone number (any spacing, +86), a VIN, a plate or four or more
+    ``query`` is a whole phone number (any spacing, +86), a whole ID number, a VIN, a plate or four or more
     consecutive characters of one, the last four digits of a phone, or words of a name
     (any part of it in Chinese, pinyin or initials), a brand or a model in Chinese or
     English; every word must match (portal.crm.search). Blank: every visible customer.

@@ -5,7 +5,7 @@ import itertools
 import factory
 from factory.django import DjangoModelFactory
 
-from portal.crm.identifiers import phone_hash, vin_check_digit
+from portal.crm.identifiers import vin_check_digit
 from portal.crm.models import Customer, CustomerPhone, Order, Vehicle
 from portal.crm.names import name_keys
 
@@ -37,9 +37,7 @@ class CustomerFactory(DjangoModelFactory):
         customer.name_key, customer.name_pinyin, customer.name_initials = name_keys(customer.name)
         customer.save()
         number = phone or new_phone()
-        CustomerPhone.objects.create(
-            customer=customer, number=number, number_hash=phone_hash(number), last4=number[-4:], primary=True
-        )
+        CustomerPhone.objects.create(customer=customer, number=number, primary=True)
         return customer
 
 

@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = {
     "LOTFLOW_SECRET_KEY": "k" * 20 + "-throwaway-secret-key-for-this-test-only-0123456789",
-    "LOTFLOW_PHONE_HASH_KEY": "throwaway-phone-hash-key",
+    "LOTFLOW_DATA_KEYS": "1:throwaway-data-key-for-this-test-only-0123456789",
     "LOTFLOW_HTTPS": "0",
     "LOTFLOW_LANGUAGE": "en",
 }

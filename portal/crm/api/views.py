@@ -125,7 +125,11 @@ def lead_create(request: Request) -> Response:
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[OpenApiParameter("q", str, description="Name, phone, last four digits, plate or VIN.")]
+        parameters=[
+            OpenApiParameter(
+                "q", str, description="Name, whole phone number or its last four digits, whole ID number, plate or VIN."
+            )
+        ]
     )
 )
 class CustomerViewSet(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 from engine import api
 from engine.api import register_completion
 
+from ..identifiers import birthday_hashes
 from ..models import Appointment, Customer, FollowUpPlan, InsurancePolicy, MaintenancePlan, Vehicle
 from ..models.choices import AppointmentKind, Stage
 from .reclaim import SweepReport
@@ -97,8 +98,9 @@ def _due_things(at: datetime, ahead: int) -> list[dict[str, Any]]:
                 _text(INSURANCE_TITLES[policy.kind], car=car, date=policy.expires_on.isoformat()),
             )
         )
+    # Birthdays are sealed: today's month and day are looked up by their keyed hash (portal.crm.identifiers).
     for customer in Customer.objects.filter(
-        stage=Stage.CUSTOMER, birthday__month=today.month, birthday__day=today.day
+        stage=Stage.CUSTOMER, birthday_hash__in=birthday_hashes(today)
     ).select_related("home_store"):
         things.append(
             _thing(

@@ -11,6 +11,7 @@ from viewflow.fsm import FSMField
 
 from engine import api
 
+from ..identifiers import birthday_hash, id_number_hash, phone_hash
 from .choices import (
     AppointmentKind,
     ContactChannel,
@@ -22,6 +23,7 @@ from .choices import (
     Use,
     VehicleType,
 )
+from .encrypted import EncryptedCharField, EncryptedDateField, EncryptedEmailField, EncryptedJSONField
 from .org import Store
 
 
@@ -44,11 +46,15 @@ class Customer(models.Model):
     name_pinyin = models.CharField(max_length=300, db_index=True, editable=False, blank=True)
     name_initials = models.CharField(max_length=100, db_index=True, editable=False, blank=True)
     gender = models.CharField(max_length=12, choices=Gender.choices, default=Gender.UNSPECIFIED)
-    birthday = models.DateField(null=True, blank=True)
-    email = models.EmailField(blank=True)
+    # Personal values are sealed in the table (portal.crm.crypto); the keyed hashes beside them are what
+    # exact ID number search and the birthday reminders look up. Customer.save keeps them in step.
+    birthday = EncryptedDateField(null=True, blank=True)
+    birthday_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    email = EncryptedEmailField(blank=True)
     wechat_id = models.CharField("WeChat id", max_length=60, blank=True)
-    address = models.CharField(max_length=200, blank=True)
-    id_number = models.CharField("ID number", max_length=30, blank=True)
+    address = EncryptedCharField(max_length=200, blank=True)
+    id_number = EncryptedCharField("ID number", max_length=30, blank=True)
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.WALK_IN)
     sub_channel = models.CharField(max_length=60, blank=True)
@@ -109,7 +115,16 @@ class Customer(models.Model):
         # pool as it arrives. Later moves in and out of the pool set pooled_at where they change the owner.
         if self._state.adding and self.owner_id is None and self.pooled_at is None:
             self.pooled_at = self.created_at or api.now()
+        self.personal_hashes_set()
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"id_number", "birthday"} & set(fields):
+            kwargs["update_fields"] = {*fields, "id_number_hash", "birthday_hash"}
         super().save(*args, **kwargs)
+
+    def personal_hashes_set(self) -> None:
+        """The keyed hashes of the ID number and the birthday's day, under the current data key."""
+        self.id_number_hash = id_number_hash(self.id_number) if self.id_number else ""
+        self.birthday_hash = birthday_hash(self.birthday) if self.birthday else ""
 
     def clean(self) -> None:
         if self.budget_min is not None and self.budget_max is not None and self.budget_min > self.budget_max:
@@ -127,14 +142,13 @@ class Customer(models.Model):
 
 
 class CustomerPhone(models.Model):
-    """One phone of a customer. ``number_hash`` is a keyed HMAC of the normalized number:
-    it is what search and the one-phone-one-customer rule use, so ``number`` can be
-    encrypted later without losing either."""
+    """One phone of a customer, sealed. ``number_hash`` is a keyed HMAC of the normalized number (set on save):
+    it is what search and the one-phone-one-customer rule use; the last four digits are found through the
+    search index's keyed terms (portal.crm.search)."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
-    number = models.CharField(max_length=20)
+    number = EncryptedCharField(max_length=20)
     number_hash = models.CharField(max_length=64, unique=True, editable=False)
-    last4 = models.CharField(max_length=4, db_index=True, editable=False)
     primary = models.BooleanField(default=False)
 
     class Meta:
@@ -143,6 +157,13 @@ class CustomerPhone(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.number_hash = phone_hash(self.number)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "number" in fields:
+            kwargs["update_fields"] = {*fields, "number_hash"}
+        super().save(*args, **kwargs)
+
 
 class LeadIntake(models.Model):
     """What arrived (form, API, import, card), when, and where routing put it and why."""
@@ -150,7 +171,7 @@ class LeadIntake(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="leads")
     source = models.CharField(max_length=20, choices=Source.choices)
     channel = models.CharField(max_length=30, help_text="web_form, api, import, membership_card, ...")
-    received = models.JSONField(default=dict, help_text="The data as received.")
+    received = EncryptedJSONField(default=dict, help_text="The data as received (sealed: it holds phones, IDs).")
     received_at = models.DateTimeField(default=timezone.now)
     merged = models.BooleanField(default=False, help_text="Matched an existing customer by phone.")
     routed_store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

@@ -1,7 +1,9 @@
-"""Customer attachments: type checked by content, size limited, stored outside the web roots."""
+"""Customer attachments: type checked by content, size limited, stored outside the web roots, sealed with the
+data key (portal.crm.crypto): a scan on disk reads as noise without LOTFLOW_DATA_KEYS."""
 
 import hashlib
 import io
+import os
 import re
 import secrets
 import warnings
@@ -14,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from .. import crypto
 from ..errors import NotPermitted
 from ..models import Attachment, AttachmentKind
 from ..models.records import StoredFile
@@ -89,10 +92,19 @@ def read_limited(stream: IO[bytes], filename: str) -> bytes:
 
 
 def stored_file_save(
-    model: type[M], data: bytes, *, filename: str, found: tuple[str, str], by: Any, prefix: str = "", **owner: Any
+    model: type[M],
+    data: bytes,
+    *,
+    filename: str,
+    found: tuple[str, str],
+    by: Any,
+    prefix: str = "",
+    sealed: bool = False,
+    **owner: Any,
 ) -> M:
-    """The row of a checked upload (a scan, a photo) under a random name, then its bytes on disk: the write is
-    the last step, so nothing after it can roll the row back and leave a file no row names."""
+    """The row of a checked upload (a scan, a photo) under a random name, then its bytes on disk (``sealed``:
+    encrypted): the write is the last step, so nothing after it can roll the row back and leave a file no row
+    names. ``size`` and ``sha256`` are the clear file's."""
     content_type, suffix = found
     storage_name = prefix + secrets.token_hex(16) + suffix
     row = model._default_manager.create(
@@ -104,8 +116,37 @@ def stored_file_save(
         storage_name=storage_name,
         uploaded_by=by,
     )
-    (storage_dir() / storage_name).write_bytes(data)
+    (storage_dir() / storage_name).write_bytes(crypto.seal_bytes(data, scan_purpose(row)) if sealed else data)
     return row
+
+
+def scan_purpose(attachment: StoredFile) -> str:
+    """What a sealed scan is bound to: its own name, so a file copied over another one does not open."""
+    return f"crm.attachment:{attachment.storage_name}"
+
+
+def attachment_read(attachment: Attachment) -> bytes | None:
+    """The clear content of a scan (None if its file is missing); one stored before sealing is read as it is."""
+    path = storage_dir() / attachment.storage_name
+    if not path.exists():
+        return None
+    return crypto.open_bytes(path.read_bytes(), scan_purpose(attachment))
+
+
+def attachment_reseal(attachment: Attachment) -> bool:
+    """Seal the scan's file under the current data key if it is not already (a key rotation, the first
+    encryption); True if it was rewritten. The new file replaces the old one at once (os.replace): a reader sees
+    the one or the other, both of which open while the old key is in the ring."""
+    path = storage_dir() / attachment.storage_name
+    if not path.exists():
+        return False
+    data = path.read_bytes()
+    if crypto.bytes_key_id(data) == crypto.current().kid:
+        return False
+    fresh = path.with_name(path.name + ".reseal")
+    fresh.write_bytes(crypto.seal_bytes(crypto.open_bytes(data, scan_purpose(attachment)), scan_purpose(attachment)))
+    os.replace(fresh, path)
+    return True
 
 
 @transaction.atomic
@@ -129,10 +170,13 @@ def attachment_add(*, customer_id: int, by: Any, kind: str, filename: str, strea
                 % {"filename": filename}
             }
         )
-    return stored_file_save(Attachment, kept, filename=filename, found=found, by=by, customer=customer, kind=kind)
+    return stored_file_save(
+        Attachment, kept, filename=filename, found=found, by=by, sealed=True, customer=customer, kind=kind
+    )
 
 
-def attachment_open(*, attachment_id: int, by: Any) -> tuple[Attachment, Path]:
-    """The attachment and its file, if ``by`` may see the customer's identity documents."""
+def attachment_open(*, attachment_id: int, by: Any) -> tuple[Attachment, bytes | None]:
+    """The attachment and its clear content (None if the file is missing), if ``by`` may see the customer's
+    identity documents."""
     attachment = visible_or_raise(attachments_visible_to(by), attachment_id, "attachment")
-    return attachment, storage_dir() / attachment.storage_name
+    return attachment, attachment_read(attachment)

@@ -15,7 +15,7 @@ from ..automation.scoring import score_customers
 from ..automation.texts import text
 from ..errors import NotPermitted
 from ..fields import CUSTOMER_FIELDS
-from ..identifiers import phone_hash, phone_mask, phone_normalize
+from ..identifiers import phone_hashes, phone_mask, phone_normalize
 from ..models import Customer, CustomerPhone, LeadIntake, MembershipCard, Role, Source, Stage, Store, Tag
 from ..names import name_keys
 from ..scopes import can_manage_customer, customers_visible_to, scope_of, staff_visible_to
@@ -37,7 +37,8 @@ def _phone_numbers(raw_phones: Iterable[str]) -> list[str]:
 
 def phones_check_free(numbers: list[str], *, customer: Customer | None = None) -> None:
     """Refuse a phone that already belongs to another customer: one phone, one customer."""
-    taken = CustomerPhone.objects.filter(number_hash__in=[phone_hash(n) for n in numbers]).select_related(
+    hashes = [h for n in numbers for h in phone_hashes(n)]
+    taken = CustomerPhone.objects.filter(number_hash__in=hashes).select_related(
         "customer__owner", "customer__home_store"
     )
     if customer is not None and customer.pk:
@@ -63,20 +64,16 @@ def phones_check_free(numbers: list[str], *, customer: Customer | None = None) -
 
 
 def _set_phones(customer: Customer, numbers: list[str]) -> None:
-    customer.phones.exclude(number__in=numbers).delete()
-    existing = set(customer.phones.values_list("number", flat=True))
+    # Numbers are sealed: compared here, after reading them, not in SQL.
+    have = dict(customer.phones.values_list("pk", "number"))
+    customer.phones.filter(pk__in=[pk for pk, number in have.items() if number not in numbers]).delete()
+    existing = set(have.values())
     for position, number in enumerate(numbers):
         if number not in existing:
-            CustomerPhone.objects.create(
-                customer=customer,
-                number=number,
-                number_hash=phone_hash(number),
-                last4=number[-4:],
-                primary=position == 0,
-            )
+            CustomerPhone.objects.create(customer=customer, number=number, primary=position == 0)
     customer.phones.update(primary=False)
     if numbers:
-        customer.phones.filter(number=numbers[0]).update(primary=True)
+        customer.phones.filter(number_hash__in=phone_hashes(numbers[0])).update(primary=True)
 
 
 def _set_tags(customer: Customer, tags: Iterable[str]) -> None:
@@ -105,7 +102,7 @@ def customer_find_or_create(
     """Find the customer who has this phone number, pooled or owned (same phone: one customer), or
     create the prospect ``new()`` builds, with it as their primary phone. (customer, created)."""
     number = phone_normalize(phone)
-    match = CustomerPhone.objects.filter(number_hash=phone_hash(number)).select_related("customer").first()
+    match = CustomerPhone.objects.filter(number_hash__in=phone_hashes(number)).select_related("customer").first()
     if match is not None:
         return match.customer, False
     customer = new()

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .. import crypto
 from ..models import LeadImport, LeadImportStatus, Source
 from .attachments import read_limited
 from .leads import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, lead_receive
@@ -168,6 +169,9 @@ def _read(raw: bytes, filename: str) -> tuple[list[str], Iterator[Row]]:
     return header, rows
 
 
+IMPORT_PURPOSE = "crm.leadimport.content"
+
+
 def lead_import_queue(*, by: Any, filename: str, stream: IO[bytes]) -> LeadImport:
     """Check the file as a whole, count its rows and store it for a worker; refusals name the file's problem."""
     raw = read_limited(stream, filename)
@@ -179,7 +183,10 @@ def lead_import_queue(*, by: Any, filename: str, stream: IO[bytes]) -> LeadImpor
             raise ValidationError(
                 {"file": _("The file has more than %(limit)s rows; split it into smaller files.") % {"limit": limit}}
             )
-    return LeadImport.objects.create(by=by, filename=filename[:200], content=raw, total_rows=total)
+    # Sealed while it waits (a lead file is phones and names); emptied when the import is done.
+    return LeadImport.objects.create(
+        by=by, filename=filename[:200], content=crypto.seal_bytes(raw, IMPORT_PURPOSE), total_rows=total
+    )
 
 
 def lead_import_run(job_id: int) -> LeadImport:
@@ -192,7 +199,7 @@ def lead_import_run(job_id: int) -> LeadImport:
     if job.status == LeadImportStatus.DONE:
         return job
     LeadImport.objects.filter(pk=job.pk).update(status=LeadImportStatus.RUNNING)
-    _header, rows = _read(bytes(job.content), job.filename)
+    _header, rows = _read(crypto.open_bytes(bytes(job.content), IMPORT_PURPOSE), job.filename)
     for seen, row in enumerate(rows, start=1):
         if seen <= job.rows_done:
             continue  # counted before this run started

@@ -1,5 +1,6 @@
 """Vehicle pages, attachments and staff pages."""
 
+import io
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -172,12 +173,12 @@ def attachment_upload(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @crm_view
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
-    attachment, path = attachments.attachment_open(attachment_id=attachment_id, by=request.user)
-    if not path.exists():
+    attachment, content = attachments.attachment_open(attachment_id=attachment_id, by=request.user)
+    if content is None:
         raise Http404(_("The file of attachment %(id)s is missing.") % {"id": attachment_id})
     reads.record(request.user, [attachment.customer_id], [f"scan:{attachment.pk}"], "scan")
     response = FileResponse(
-        path.open("rb"), content_type=attachment.content_type, as_attachment=True, filename=attachment.filename
+        io.BytesIO(content), content_type=attachment.content_type, as_attachment=True, filename=attachment.filename
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
