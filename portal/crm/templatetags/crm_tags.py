@@ -41,7 +41,7 @@ def menu_for(context: template.Context) -> dict[str, bool]:
         "reports": scope.everything or scope.holds("store_manager", "sales"),
         "second_factor": scope.holds("admin"),  # admins' second factor: its reset page (portal/second_factor.py)
     }
-    menu["manage"] = any(menu[page] for page in ("import_leads", "staff", "studio", "second_factor"))
+    menu["manage"] = any(menu[page] for page in ("import_leads", "staff", "rules", "studio", "second_factor"))
     # Customers, pool and vehicles, and the pages of this person's roles: past seven the bar would wrap on a
     # desk, so the two guided starts (buy in a car, take a complaint call) go under one "Start" menu.
     pages = 3 + sum(menu[page] for page in ("service_day", "buy_in", "approvals", "complaints", "reports", "manage"))
