@@ -118,11 +118,20 @@ def subject_of(item: WorkItem, user: Any) -> Subject:
         url=url,
         person=person,
         phone=phone,
+        actions=_survey_actions(item) if person else (),
         car=car,
         car_url=reverse("crm:vehicle", args=[vehicle_id]) if car and vehicle_id is not None else "",
         appointment_at=appointment.at if appointment else None,
         appointment_kind=appointment.get_kind_display() if appointment else "",
     )
+
+
+def _survey_actions(item: WorkItem) -> tuple[Action, ...]:
+    """A return-visit call opens the satisfaction survey, for the answers to be entered during the call."""
+    visit_id = _value_id(item, "visit_id")
+    if item.kind != ItemKind.TASK or visit_id is None:
+        return ()
+    return (Action(_("Fill in the satisfaction survey"), reverse("surveys:visit_fill", args=[visit_id])),)
 
 
 def _customer_url(customer_id: int | None) -> str:
