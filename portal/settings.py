@@ -12,9 +12,11 @@ and HTTPS-only cookies, the redirect to HTTPS and HSTS are on unless
 ``LOTFLOW_HTTPS=0`` (what ``make run`` sets for plain http://127.0.0.1).
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -62,6 +64,7 @@ INSTALLED_APPS = [
     "portal.inbox",
     "portal.studio",
     "portal.reports",  # reports: funnels, period reports, scorecards, dashboards
+    "portal.care",  # messages to customers, templates, consent (docs/care.md)
     "portal.surveys",  # satisfaction surveys: questionnaires, invitations by link, answers, the index
     "portal.ui",
     "portal.ops",
@@ -250,6 +253,7 @@ LOTFLOW = {
         "portal.crm.automation.catalog",
         "portal.crm.processes.sales",
         "portal.crm.processes.stock",
+        "portal.care.registry",
         "portal.surveys.services_registry",
     ],
     "PROCESS_DIR": BASE_DIR / "processes",
@@ -313,6 +317,45 @@ LOTFLOW_SURVEY_FORM_RATE = (
 LOTFLOW_ACQUISITION_APPROVAL_PRICE = int(os.environ.get("LOTFLOW_ACQUISITION_APPROVAL_PRICE", "100000"))
 # A transfer of a car worth more than this (yuan), or between regions, also needs hq's approval.
 LOTFLOW_TRANSFER_HQ_VALUE = int(os.environ.get("LOTFLOW_TRANSFER_HQ_VALUE", "300000"))
+
+# --- customer care: messages to customers (portal/care, docs/care.md) ---
+LOTFLOW_CARE: dict[str, Any] = {
+    # The SMS gateway: the file backend writes each message under var/ (no provider needed);
+    # portal.care.sms.AliyunBackend sends through Alibaba Cloud SMS with the ALIYUN settings below.
+    "SMS_BACKEND": os.environ.get("LOTFLOW_SMS_BACKEND", "portal.care.sms.FileBackend"),
+    "SMS_OUTBOX_DIR": Path(os.environ.get("LOTFLOW_SMS_OUTBOX_DIR", VAR_DIR / "sms-outbox")),
+    "ALIYUN": {
+        "ENDPOINT": os.environ.get("LOTFLOW_ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+        "ACCESS_KEY_ID": os.environ.get("LOTFLOW_ALIYUN_ACCESS_KEY_ID", ""),
+        "ACCESS_KEY_SECRET": os.environ.get("LOTFLOW_ALIYUN_ACCESS_KEY_SECRET", ""),
+        "SIGN_NAME": os.environ.get("LOTFLOW_ALIYUN_SMS_SIGN_NAME", ""),
+        "REGION": os.environ.get("LOTFLOW_ALIYUN_REGION", "cn-hangzhou"),
+        # Message kind -> the provider's approved template code, as JSON: {"survey_invitation": "SMS_123", ...}
+        "TEMPLATES": json.loads(os.environ.get("LOTFLOW_ALIYUN_SMS_TEMPLATES", "{}")),
+    },
+    # The secret in the gateway's callback addresses (/care/hooks/<token>/...); empty: the hooks answer 404.
+    "HOOK_TOKEN": os.environ.get("LOTFLOW_CARE_HOOK_TOKEN", ""),
+    # Nothing is sent between these local times (a message queued then waits for the end); equal: no quiet hours.
+    "QUIET_HOURS": (
+        os.environ.get("LOTFLOW_CARE_QUIET_FROM", "21:00"),
+        os.environ.get("LOTFLOW_CARE_QUIET_UNTIL", "08:00"),
+    ),
+    # At most this many messages to one customer per local day; more are not sent (reason: daily cap).
+    "DAILY_CAP": int(os.environ.get("LOTFLOW_CARE_DAILY_CAP", "3")),
+    # A provider that is unavailable is tried this many times, BACKOFF_SECONDS * 2**n apart, then failed.
+    "MAX_ATTEMPTS": int(os.environ.get("LOTFLOW_CARE_MAX_ATTEMPTS", "5")),
+    "BACKOFF_SECONDS": int(os.environ.get("LOTFLOW_CARE_BACKOFF_SECONDS", "60")),
+}
+# E-mail to customers goes through Django's mail backends: set LOTFLOW_EMAIL_BACKEND (and Django's
+# EMAIL_HOST...) for SMTP; by default each e-mail is written as a file under var/mail-outbox.
+EMAIL_BACKEND = os.environ.get("LOTFLOW_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = str(VAR_DIR / "mail-outbox")
+EMAIL_HOST = os.environ.get("LOTFLOW_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("LOTFLOW_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("LOTFLOW_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("LOTFLOW_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("LOTFLOW_EMAIL_USE_TLS", "0") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("LOTFLOW_DEFAULT_FROM_EMAIL", "LotFlow <noreply@localhost>")
 REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "portal.limits.JSONParser",

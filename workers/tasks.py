@@ -6,9 +6,12 @@ due and skips what is done (sweeps key their work items and use conditional
 updates).
 """
 
+from typing import Any
+
 from celery import shared_task
 
 from engine import api
+from portal.care.delivery import TryLater, message_deliver
 from portal.crm.services.lead_import import lead_import_run
 from portal.crm.sweeps import SWEEPS
 
@@ -45,3 +48,13 @@ def import_leads(job_id: int) -> dict[str, int]:
     """A lead file's rows, queued by the import page; a redelivered run resumes after the last row done."""
     job = lead_import_run(job_id)
     return {"created": job.created, "merged": job.merged, "refused": len(job.errors)}
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def send_message(self: Any, message_id: int) -> str:
+    """One customer message (portal.care): sent once; retried with backoff while the provider is
+    unavailable, then recorded as failed with its reason (portal.care.delivery)."""
+    try:
+        return message_deliver(message_id=message_id)
+    except TryLater as later:
+        raise self.retry(countdown=later.seconds) from later

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from engine import api
 from engine.api import EngineError
+from portal.care.outbox import customer_language
 from portal.crm.models import Complaint, Customer, Order, ReturnVisit, ServiceRecord
 from portal.crm.models.choices import ContactChannel, Severity
 
@@ -30,6 +31,7 @@ from .models import (
     Reason,
     Response,
 )
+from .sending import invitation_queue
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +48,17 @@ def questionnaire_for(reason: str) -> Questionnaire:
 
 
 def invitation_create(
-    *, customer_id: int, reason: str, record: str, store_id: int, salesperson_id: int | None = None
+    *,
+    customer_id: int,
+    reason: str,
+    record: str,
+    store_id: int,
+    salesperson_id: int | None = None,
+    send: bool = True,
 ) -> Invitation | None:
     """The invitation for ``record`` (``order:12``...), made once: a second call returns the first one.
-    None when no questionnaire is in use for the reason. Its link is sent once the transaction commits."""
+    None when no questionnaire is in use for the reason. With ``send`` its link goes to the customer through
+    care's outbox (a worker sends it once the transaction commits); staff's call surveys are not sent."""
     existing = Invitation.objects.filter(record=record).first()
     if existing is not None:
         return existing
@@ -67,14 +76,13 @@ def invitation_create(
                 record=record,
                 store_id=store_id,
                 salesperson_id=salesperson_id,
-                language=settings.LANGUAGE_CODE,
+                language=customer_language(Customer.objects.get(pk=customer_id)),
                 expires_at=api.now() + timedelta(days=settings.LOTFLOW_SURVEY_LINK_DAYS),
             )
     except IntegrityError:  # made meanwhile by another process: theirs
         return Invitation.objects.get(record=record)
-    from .sending import invitation_queue  # sending reads care's outbox; imported where it is used
-
-    invitation_queue(invitation)
+    if send:
+        invitation_queue(invitation)
     return invitation
 
 
@@ -123,6 +131,7 @@ def invitation_for_visit(*, visit_id: int) -> Invitation | None:
         record=f"return_visit:{visit.pk}",
         store_id=visit.store_id,
         salesperson_id=_salesperson(visit.customer_id, visit.vehicle_id),
+        send=False,
     )
 
 
@@ -136,6 +145,7 @@ def invitation_for_call(*, customer_id: int, reason: str, by: Any) -> Invitation
         record=f"call:{customer.pk}:{by.pk}:{stamp}"[:40],
         store_id=customer.home_store_id,
         salesperson_id=_salesperson(customer.pk, None),
+        send=False,
     )
 
 

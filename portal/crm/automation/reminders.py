@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 from engine import api
 from engine.api import register_completion
 
+from ..events import reminder_decided
 from ..models import Appointment, Customer, FollowUpPlan, InsurancePolicy, MaintenancePlan, Vehicle
 from ..models.choices import AppointmentKind, Stage
 from .reclaim import SweepReport
@@ -173,6 +174,7 @@ def _vehicle_thing(
         "customer": customer,
         "title": title,
         "vehicle_id": vehicle.pk,
+        "car": vehicle.plate or vehicle.name,
     }
 
 
@@ -187,6 +189,11 @@ def sweep_reminders(*, now: datetime | None = None, preview: bool = False) -> Sw
     items = []
     for decision in api.evaluate_rules("reminders", facts, at=at, record=not preview):
         thing = things[decision.fact]
+        if decision.action != "remind":  # offered by a layer above (a message to the customer)
+            report.actions[decision.action] += 1
+            if not preview:
+                reminder_decided.send(sender=None, action=decision.action, params=decision.params, thing=thing)
+            continue
         to, priority = decision.params["to"], int(decision.params.get("priority", 3))
         if to == "owner" and thing["owner_id"] is None:
             to = "store_manager"  # nobody owns the customer: the store's manager sees it
