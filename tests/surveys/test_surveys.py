@@ -207,3 +207,41 @@ def test_the_survey_page_is_rate_limited(invitation, settings):
         assert client.post(_url(invitation), {}).status_code == 400
     assert client.post(_url(invitation), _answers(invitation, 5)).status_code == 429
     assert not Response.objects.exists()
+
+
+def test_the_report_and_the_page_cost_the_same_queries_for_more_answers(invitation, store, seller):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.crm.factories import CustomerFactory
+
+    hq = make_staff("hq", None, [(Role.HQ, True)])
+    client = Client()
+    client.force_login(hq)
+
+    def counted() -> tuple[int, int]:
+        fresh = services.invitation_create(
+            customer_id=CustomerFactory(home_store=store).pk,
+            reason="delivery",
+            record=f"t:{api.now()}",
+            store_id=store.pk,
+        )
+        with CaptureQueriesContext(connection) as report:
+            assert client.get(reverse("reports:satisfaction")).status_code == 200
+        with CaptureQueriesContext(connection) as page:
+            assert Client().get(_url(fresh)).status_code == 200
+        return len(report), len(page)
+
+    Client().post(_url(invitation), _answers(invitation, 4))
+    counted()  # the first request of a session saves it
+    before = counted()
+    for n in range(5):
+        other = services.invitation_create(
+            customer_id=CustomerFactory(home_store=store).pk,
+            reason="delivery",
+            record=f"x:{n}",
+            store_id=store.pk,
+            salesperson_id=seller.pk,
+        )
+        Client().post(_url(other), _answers(other, 1 + n % 5))
+    assert counted() == before
