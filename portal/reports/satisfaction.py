@@ -9,8 +9,7 @@ Scoped as every report: the viewer's stores, narrowed by the filter (``window``)
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Avg, Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Avg, Case, Count, DateField, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -18,12 +17,22 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from portal.crm.scopes import scope_of
+from portal.surveys.design import may_design
 from portal.surveys.models import Answer, Response, Topic
 
 from . import exports, pages
 from .measures import people_names, store_names
 from .tables import NUMBER, SCORE, Chart, Column, Report, Table
-from .window import BadRange, OutOfScope, Window, may_read_reports, window_for, zone
+from .window import (
+    BadRange,
+    OutOfScope,
+    Window,
+    add_months,
+    day_start,
+    may_read_reports,
+    month_start,
+    window_for,
+)
 
 NAME = "satisfaction"
 
@@ -35,6 +44,31 @@ def responses(w: Window) -> QuerySet[Response]:
     if w.salesperson_id:
         rows = rows.filter(salesperson_id=w.salesperson_id)
     return rows
+
+
+def _answers(w: Window) -> QuerySet[Answer]:
+    """The scale answers of the window's responses, filtered on the response's own columns (a join the
+    database drives from the response index), not through a subquery over every answer."""
+    rows = Answer.objects.filter(
+        response__answered_at__gte=w.since, response__answered_at__lt=w.until, points__isnull=False
+    )
+    if not w.everywhere:
+        rows = rows.filter(response__store_id__in=w.store_ids)
+    if w.salesperson_id:
+        rows = rows.filter(response__salesperson_id=w.salesperson_id)
+    return rows
+
+
+def _month_of(w: Window) -> Case:
+    """The local month a response falls in, as plain comparisons with the months' first moments (SQLite's
+    TruncMonth with a time zone calls Python once a row: seconds over a year of a group's answers)."""
+    first = month_start(w.start)
+    starts = []
+    while first <= w.end:
+        starts.append(first)
+        first = add_months(first, 1)
+    bounds = [(m, day_start(add_months(m, 1))) for m in starts]
+    return Case(*(When(answered_at__lt=end, then=Value(m)) for m, end in bounds), output_field=DateField())
 
 
 def _grouped(rows: QuerySet, key: str) -> list[dict[str, Any]]:
@@ -57,7 +91,7 @@ def satisfaction(w: Window) -> Report:
     rows = responses(w)
     months = [
         {"month": r["month"], "index": _r(r["index"]), "n": r["n"], "low": r["low"]}
-        for r in _grouped(rows.annotate(month=TruncMonth("answered_at", tzinfo=zone())), "month")
+        for r in _grouped(rows.annotate(month=_month_of(w)), "month")
     ]
     stores = store_names(w)
     by_store = sorted(
@@ -82,13 +116,10 @@ def satisfaction(w: Window) -> Report:
         key=lambda r: -(r["index"] or 0),
     )
     topics = dict(Topic.choices)
-    answers = Answer.objects.filter(response__in=rows, points__isnull=False)
+    answers = _answers(w)
     by_topic = [
-        {"topic": str(topics.get(r["question__topic"], r["question__topic"])), "index": _r(r["index"]), "n": r["n"]}
-        for r in answers.order_by()
-        .values("question__topic")
-        .annotate(index=Avg("points"), n=Count("id"))
-        .order_by("question__topic")
+        {"topic": str(topics.get(r["topic"], r["topic"])), "index": _r(r["index"]), "n": r["n"]}
+        for r in answers.order_by().values("topic").annotate(index=Avg("points"), n=Count("id")).order_by("topic")
     ]
     return Report(
         NAME,
@@ -150,6 +181,7 @@ def satisfaction_page(request: HttpRequest) -> HttpResponseBase:
 def _context(request: HttpRequest, result: Report | None, w: Window) -> dict[str, Any]:
     context = pages.report_context(request, result or Report(NAME, "", []), w, option_name="", options={}, option="")
     context["title"] = _("Customer satisfaction")
+    context["may_design"] = may_design(request.user)
     if result is None:
         context["report"] = None
     return context

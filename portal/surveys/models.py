@@ -168,6 +168,9 @@ class Response(models.Model):
 class Answer(models.Model):
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    # The question's topic, copied at write (a frozen question never changes it): the index per topic reads
+    # the answers of a window's responses from one covering index, without the questions.
+    topic = models.CharField(max_length=12, choices=Topic.choices)
     number = models.SmallIntegerField(null=True, blank=True)  # a scale's value
     chosen = models.JSONField(default=list, blank=True)  # the indexes of the chosen choices
     text = models.TextField(blank=True)
@@ -176,3 +179,4 @@ class Answer(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["response", "question"], name="answer_once_per_question")]
+        indexes = [models.Index(fields=["response", "topic", "points"], name="survey_answer_topic_idx")]

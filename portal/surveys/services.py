@@ -199,14 +199,25 @@ def response_record(
             continue
         if question.scale is not None:
             rows.append(
-                Answer(response=response, question=question, number=value, points=_points(question.kind, value))
+                Answer(
+                    response=response,
+                    question=question,
+                    topic=question.topic,
+                    number=value,
+                    points=_points(question.kind, value),
+                )
             )
         elif question.kind in (Kind.SINGLE, Kind.MULTIPLE):
             rows.append(
-                Answer(response=response, question=question, chosen=value if isinstance(value, list) else [value])
+                Answer(
+                    response=response,
+                    question=question,
+                    topic=question.topic,
+                    chosen=value if isinstance(value, list) else [value],
+                )
             )
         else:
-            rows.append(Answer(response=response, question=question, text=str(value)))
+            rows.append(Answer(response=response, question=question, topic=question.topic, text=str(value)))
     Answer.objects.bulk_create(rows)
     points = [a.points for a in rows if a.points is not None]
     response.index = round(sum(points) / len(points), 2) if points else None
