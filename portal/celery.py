@@ -30,6 +30,7 @@ app.conf.beat_schedule = {
     },
     "scores-nightly": {"task": "workers.tasks.sweep", "args": ["scores"], "schedule": crontab(hour=4, minute=0)},
     "reminders-daily": {"task": "workers.tasks.sweep", "args": ["reminders"], "schedule": crontab(hour=7, minute=30)},
+    "care-sweep": {"task": "workers.tasks.care_sweep", "schedule": 600.0},  # portal/care: confirmations, lost sends
 }
 # A name, not an import: the worker imports workers.tasks when it starts, the web process never does.
 app.autodiscover_tasks(["workers"])

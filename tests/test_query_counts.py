@@ -211,8 +211,9 @@ QUERIES = {
     # their service records, the return visits, and the pool_reclaim rules in force (the days left
     # before the pool reclaims a prospect); the membership card comes with the customer's row;
     # and two for the cars a booking may name (the store's stock and the customer's own, in scope);
-    # the record of what the page showed (one insert) and whether the viewer is an admin (who sees the reads).
-    "customer": 41,
+    # the record of what the page showed (one insert) and whether the viewer is an admin (who sees the reads);
+    # the care panel (portal/care): the customer's last messages, their consent changes, the viewer's grants.
+    "customer": 44,
     "pool": 13,  # and the grants once more: which stores the filter offers; the phones shown recorded
     "pool, hq filtering": 14,
     "vehicle list": 11,

@@ -12,6 +12,7 @@ from celery import shared_task
 
 from engine import api
 from portal.care.delivery import TryLater, message_deliver
+from portal.care.sweep import care_sweep as care_sweep_run
 from portal.crm.services.lead_import import lead_import_run
 from portal.crm.sweeps import SWEEPS
 
@@ -58,3 +59,9 @@ def send_message(self: Any, message_id: int) -> str:
         return message_deliver(message_id=message_id)
     except TryLater as later:
         raise self.retry(countdown=later.seconds) from later
+
+
+@shared_task(acks_late=True)
+def care_sweep() -> dict[str, int]:
+    """Confirmations a booking missed, and queued messages whose task was lost (portal.care.sweep)."""
+    return care_sweep_run()

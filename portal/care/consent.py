@@ -28,11 +28,12 @@ def consent_allows(customer: Customer, channel: str) -> bool:
 
 
 def consent_of(customer: Customer) -> dict[str, ConsentChange | None]:
-    """The change in force per channel (None: never changed, allowed)."""
-    return {
-        channel: ConsentChange.objects.filter(customer=customer, channel=channel).order_by("-at", "-id").first()
-        for channel in Channel.values
-    }
+    """The change in force per channel (None: never changed, allowed), in one query."""
+    found: dict[str, ConsentChange | None] = dict.fromkeys(Channel.values)
+    for change in ConsentChange.objects.filter(customer=customer).select_related("by").order_by("-at", "-id"):
+        if found[change.channel] is None:
+            found[change.channel] = change
+    return found
 
 
 @transaction.atomic

@@ -10,10 +10,11 @@ from portal.crm.models import Order
 from .models import Message
 from .outbox import customer_language, queue_message
 
+# Each may name %(date)s, the order's delivery date.
 MILESTONES = {
     "paid": _("your payment is complete (or your loan is approved)"),
     "prepared": _("your car is prepared"),
-    "delivery_date": _("your delivery date is set"),
+    "delivery_date": _("your car will be delivered on %(date)s"),
 }
 
 
@@ -27,7 +28,7 @@ def order_progress_send(*, order_id: int, milestone: str) -> Message | None:
         context: dict[str, Any] = {
             "store_name": order.store.name,
             "order_number": str(order.pk),
-            "milestone": str(MILESTONES[milestone]),
             "date": timezone.localtime(order.delivery_at).strftime("%Y-%m-%d") if order.delivery_at else "",
         }
+        context["milestone"] = str(MILESTONES[milestone]) % {"date": context["date"] or "-"}
     return queue_message(order.customer, "order_progress", context, dedupe_key=f"order_progress:{order.pk}:{milestone}")

@@ -7,6 +7,7 @@ the personal data its template names). The values are plain text, never markup.
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -69,6 +70,6 @@ def check(key: str, text: str, *, field: str = "body") -> None:
         raise ValidationError({field: problems})
 
 
-def render(text: str, values: dict[str, object]) -> str:
+def render(text: str, values: Mapping[str, object]) -> str:
     """The text with each placeholder replaced by its value (checked texts only)."""
     return _BRACES.sub(lambda m: str(values.get(m.group(1).strip(), "")), text)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from engine import api
 from portal.crm.events import reminder_decided
@@ -23,7 +23,7 @@ from portal.crm.models.choices import AppointmentKind, OrderStatus
 
 from .milestones import order_progress_send
 from .models import Message
-from .outbox import queue_message
+from .outbox import customer_language, queue_message
 
 log = logging.getLogger(__name__)
 
@@ -35,24 +35,28 @@ CONFIRMATIONS = {
 
 def appointment_confirm(appointment: Appointment) -> Message | None:
     key = CONFIRMATIONS.get(appointment.kind)  # type: ignore[call-overload]
-    if key is None:
+    if key is None or appointment.at <= api.now():  # a visit recorded afterwards needs no confirmation
         return None
     local = timezone.localtime(appointment.at)
     vehicle = appointment.vehicle
-    car = (vehicle.name if vehicle else appointment.intended_model) or ""
+    with translation.override(customer_language(appointment.customer)):  # 丰田 凯美瑞 / Toyota Camry
+        car = (vehicle.name if vehicle else appointment.intended_model) or ""
     context = {"store_name": appointment.store.name, "car": car, "date": f"{local:%Y-%m-%d}", "time": f"{local:%H:%M}"}
     return queue_message(appointment.customer, key, context, dedupe_key=f"{key}:appointment:{appointment.pk}")
 
 
-def confirmations_queue(*, now: datetime | None = None) -> int:
-    """Confirm every upcoming test drive or service booked in the last two days that has none yet."""
+def confirmations_queue(*, now: datetime | None = None, days: int = 7) -> int:
+    """Confirm every test drive or service booked for the next ``days`` that has no confirmation yet
+    (the booking's receiver failed, or the booking came in by a bulk write); safe to run again."""
     at = now or api.now()
-    queued = 0
-    upcoming = Appointment.objects.filter(kind__in=list(CONFIRMATIONS), at__gte=at, at__lt=at + timedelta(days=60))
-    for appointment in upcoming.select_related("customer", "store", "vehicle").order_by("pk")[:5000]:
-        if appointment_confirm(appointment) is not None:
-            queued += 1
-    return queued
+    upcoming = list(
+        Appointment.objects.filter(kind__in=list(CONFIRMATIONS), at__gt=at, at__lt=at + timedelta(days=days))
+        .select_related("customer", "store", "vehicle")
+        .order_by("pk")[:5000]
+    )
+    keys = {f"{CONFIRMATIONS[a.kind]}:appointment:{a.pk}": a for a in upcoming}  # type: ignore[index]
+    done = set(Message.objects.filter(dedupe_key__in=list(keys)).values_list("dedupe_key", flat=True))
+    return sum(1 for key, a in keys.items() if key not in done and appointment_confirm(a) is not None)
 
 
 @receiver(post_save, sender=Appointment, dispatch_uid="care.appointment_booked")

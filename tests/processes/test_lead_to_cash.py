@@ -8,6 +8,7 @@ from django.test import Client
 
 from engine import api, clock
 from engine.errors import InvalidData, InvalidState
+from portal.care.models import Message
 from portal.crm.models import (
     ChangeRecord,
     Communication,
@@ -108,6 +109,9 @@ def test_a_lead_of_an_owned_customer_is_sold_delivered_and_cared_for(shop, peopl
     shop["owned"].refresh_from_db()
     assert (order.status, shop["owned"].stage) == ("paid", "customer")
     done(iid, "PrepareVehicle", people["service"], inspected=True, cleaned=True, documents_ready=True)
+    # The customer is told twice on the way (portal/care): the order paid, then the car prepared.
+    told = set(Message.objects.filter(customer=shop["owned"]).values_list("dedupe_key", flat=True))
+    assert {f"order_progress:{order.pk}:paid", f"order_progress:{order.pk}:prepared"} <= told
     done(iid, "Deliver", people["sales"], delivered_at="2026-11-20T10:30:00+08:00", delivery_place="Showroom")
     order.refresh_from_db()
     assert (order.status, order.vehicle.status, order.vehicle.customer) == ("delivered", "sold", shop["owned"])

@@ -40,12 +40,11 @@ DEFAULTS = {
     "order_progress": {
         "zh-hans": (
             "订单进度通知",
-            "{{ customer_name }}您好，您在{{ store_name }}的订单 #{{ order_number }}：{{ milestone }}。交车日期：{{ date }}。",
+            "{{ customer_name }}您好，您在{{ store_name }}的订单 #{{ order_number }}：{{ milestone }}。",
         ),
         "en": (
             "News about your order",
-            "Dear {{ customer_name }}, order #{{ order_number }} at {{ store_name }}: {{ milestone }}. "
-            "Delivery date: {{ date }}.",
+            "Dear {{ customer_name }}, order #{{ order_number }} at {{ store_name }}: {{ milestone }}.",
         ),
     },
     "birthday_greeting": {
