@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "portal.studio",
     "portal.reports",  # reports: funnels, period reports, scorecards, dashboards
     "portal.care",  # messages to customers, templates, consent (docs/care.md)
+    "portal.surveys",  # satisfaction surveys: questionnaires, invitations by link, answers, the index
     "portal.ui",
     "portal.ops",
     "axes",
@@ -282,6 +283,7 @@ LOTFLOW = {
         "portal.crm.processes.sales",
         "portal.crm.processes.stock",
         "portal.care.registry",
+        "portal.surveys.services_registry",
     ],
     "PROCESS_DIR": BASE_DIR / "processes",
     # Shipped rule files; the versions admins save live in the database.
@@ -329,6 +331,20 @@ LOTFLOW_RETURN_VISIT_DAYS = {
 }
 # A satisfaction score (1-5) at or below this opens a complaint.
 LOTFLOW_RETURN_VISIT_LOW_SCORE = int(os.environ.get("LOTFLOW_RETURN_VISIT_LOW_SCORE", "2"))
+# --- satisfaction surveys (portal/surveys) ---
+# The address customers open survey links at (the links go out in messages, made where there is no request).
+LOTFLOW_PUBLIC_URL = os.environ.get("LOTFLOW_PUBLIC_URL", "http://localhost:8000")
+# A survey link works for this many days after the invitation.
+LOTFLOW_SURVEY_LINK_DAYS = int(os.environ.get("LOTFLOW_SURVEY_LINK_DAYS", "14"))
+# What invites a customer to a survey: any of delivery, service, complaint (comma-separated; empty: nothing).
+LOTFLOW_SURVEY_AFTER = [r for r in os.environ.get("LOTFLOW_SURVEY_AFTER", "delivery,service,complaint").split(",") if r]
+# A response whose satisfaction index (0-100) is at or below this opens a complaint (25 = 2 on a 1-5 scale).
+LOTFLOW_SURVEY_LOW_INDEX = float(os.environ.get("LOTFLOW_SURVEY_LOW_INDEX", "25"))
+# The public survey page: at most this many posts per client address per window (as the lead form).
+LOTFLOW_SURVEY_FORM_RATE = (
+    int(os.environ.get("LOTFLOW_SURVEY_FORM_POSTS", "10")),
+    int(os.environ.get("LOTFLOW_SURVEY_FORM_WINDOW_SECONDS", "600")),
+)
 # An appraisal offering more than this (yuan) needs the store manager's approval.
 LOTFLOW_ACQUISITION_APPROVAL_PRICE = int(os.environ.get("LOTFLOW_ACQUISITION_APPROVAL_PRICE", "100000"))
 # A transfer of a car worth more than this (yuan), or between regions, also needs hq's approval.

@@ -11,6 +11,7 @@ urlpatterns = [
     path("studio/", include("portal.studio.urls")),
     path("reports/", include("portal.reports.urls")),  # reports
     path("care/", include("portal.care.urls")),  # messages to customers (portal/care)
+    path("", include("portal.surveys.urls")),  # s/<token>/ (public) and surveys/...
     path("account/second-factor/", include("portal.second_factor")),  # admins' second factor
     path("", include("portal.crm.api.urls")),  # api/v1/... and api/schema/
 ]

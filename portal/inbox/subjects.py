@@ -18,10 +18,11 @@ from portal.crm.models import (
     Appointment,
     CustomerPhone,
     Order,
+    ReturnVisit,
     Transfer,
     Vehicle,
 )
-from portal.crm.models.choices import AcquisitionStatus, TransferStatus
+from portal.crm.models.choices import AcquisitionStatus, ReturnVisitStatus, TransferStatus
 from portal.crm.scopes import customers_visible_to
 
 
@@ -118,11 +119,28 @@ def subject_of(item: WorkItem, user: Any) -> Subject:
         url=url,
         person=person,
         phone=phone,
+        actions=_survey_actions(item, customer_id) if person else (),
         car=car,
         car_url=reverse("crm:vehicle", args=[vehicle_id]) if car and vehicle_id is not None else "",
         appointment_at=appointment.at if appointment else None,
         appointment_kind=appointment.get_kind_display() if appointment else "",
     )
+
+
+def _survey_actions(item: WorkItem, customer_id: int | None) -> tuple[Action, ...]:
+    """A return-visit call opens the satisfaction survey of the customer's visit that is due, for the answers
+    to be entered during the call (one query, only for that process's items)."""
+    if item.kind != ItemKind.TASK or item.process_id != "return_visit" or customer_id is None:
+        return ()
+    visit_id = (
+        ReturnVisit.objects.filter(customer_id=customer_id, status=ReturnVisitStatus.DUE)
+        .order_by("due", "id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if visit_id is None:
+        return ()
+    return (Action(_("Fill in the satisfaction survey"), reverse("surveys:visit_fill", args=[visit_id])),)
 
 
 def _customer_url(customer_id: int | None) -> str:
