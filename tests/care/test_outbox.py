@@ -131,3 +131,16 @@ def test_no_phone_no_sms(book, settings):
     message = queue_message(book["mine"], "birthday_greeting", {}, dedupe_key="birthday:nophone", channel="sms")
     assert (message.status, message.reason) == (MessageStatus.SUPPRESSED, "no_recipient")
     assert api.now() == MORNING
+
+
+def test_an_email_goes_through_djangos_mail_backend(book, mailoutbox):
+    customer = book["mine"]
+    customer.email = "li.wei@example.com"
+    customer.save()
+    message = queue_message(customer, "birthday_greeting", {}, dedupe_key="birthday:mail", channel="email")
+    send_message.apply(args=[message.pk])
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+    (mail,) = mailoutbox
+    assert (mail.to, mail.subject, mail.body) == (["li.wei@example.com"], message.subject, message.body)
+    assert message.subject == "Happy birthday"
