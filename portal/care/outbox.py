@@ -42,23 +42,25 @@ def customer_language(customer: Customer) -> str:
     return (pref.language if pref else "") or settings.LANGUAGE_CODE
 
 
-def _channel(customer: Customer, asked: str | None) -> str:
+def _channel(customer: Customer, asked: str | None, preference: Preference | None, phone: str) -> str:
     if asked:
         if asked not in Channel.values:
             raise ValueError(f"unknown channel {asked!r}; one of {', '.join(Channel.values)}")
         return asked
-    pref = Preference.objects.filter(customer=customer).only("channel").first()
-    if pref and pref.channel:
-        return pref.channel
-    return Channel.SMS if customer.phones.exists() else Channel.EMAIL
+    if preference and preference.channel:
+        return preference.channel
+    return Channel.SMS if phone or not customer.email else Channel.EMAIL
+
+
+def primary_phone(customer: Customer) -> str:
+    """The customer's primary phone, read through the model (the column may be encrypted)."""
+    phone = customer.phones.order_by("-primary", "id").first()
+    return phone.number if phone else ""
 
 
 def recipient_of(customer: Customer, channel: str) -> str:
     """The customer's primary phone or e-mail, read through the model (the columns may be encrypted)."""
-    if channel == Channel.SMS:
-        phone = customer.phones.order_by("-primary", "id").first()
-        return phone.number if phone else ""
-    return customer.email or ""
+    return primary_phone(customer) if channel == Channel.SMS else customer.email or ""
 
 
 def template_for(key: str, language: str) -> MessageTemplate | None:
@@ -125,8 +127,10 @@ def queue_message(
             return None
         # The customer's row lock serializes two messages queued at once, so the daily cap holds.
         customer = Customer.objects.select_for_update().select_related("home_store").get(pk=customer.pk)
-        language = customer_language(customer)
-        chosen = _channel(customer, channel)
+        preference = Preference.objects.filter(customer=customer).first()
+        language = (preference.language if preference else "") or settings.LANGUAGE_CODE
+        phone = primary_phone(customer)
+        chosen = _channel(customer, channel, preference, phone)
         message = Message(
             customer=customer,
             template_key=template_key,
@@ -134,7 +138,7 @@ def queue_message(
             language=language,
             dedupe_key=dedupe_key,
             created_at=now,
-            recipient=recipient_of(customer, chosen),
+            recipient=phone if chosen == Channel.SMS else customer.email or "",
         )
         template = template_for(template_key, language)
         if template is not None:

@@ -131,3 +131,26 @@ def test_no_phone_no_sms(book, settings):
     message = queue_message(book["mine"], "birthday_greeting", {}, dedupe_key="birthday:nophone", channel="sms")
     assert (message.status, message.reason) == (MessageStatus.SUPPRESSED, "no_recipient")
     assert api.now() == MORNING
+
+
+def test_an_email_goes_through_djangos_mail_backend(book, mailoutbox):
+    customer = book["mine"]
+    customer.email = "li.wei@example.com"
+    customer.save()
+    message = queue_message(customer, "birthday_greeting", {}, dedupe_key="birthday:mail", channel="email")
+    send_message.apply(args=[message.pk])
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+    (mail,) = mailoutbox
+    assert (mail.to, mail.subject, mail.body) == (["li.wei@example.com"], message.subject, message.body)
+    assert message.subject == "Happy birthday"
+
+
+def test_a_phone_the_gateway_cannot_reach_fails_with_the_reason(stores, settings):
+    landline = CustomerFactory(name="Sun Li", home_store=stores[0], phone="02161234567")
+    message = queue_message(landline, "birthday_greeting", {}, dedupe_key="birthday:landline")
+    send_message.apply(args=[message.pk])
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.FAILED, 1)
+    assert message.reason == "02161234567 is not a mainland mobile number; SMS cannot reach it."
+    assert sms_files(settings) == []

@@ -78,3 +78,13 @@ def test_consent_of_a_customer_out_of_scope_is_not_found(as_user, crm_people, bo
     answer = client.post(f"/care/customers/{book['other_store'].pk}/consent/", {"channel": "sms", "allowed": "0"})
     assert answer.status_code == 404
     assert ConsentChange.objects.count() == 0
+
+
+def test_the_message_log_is_scoped_like_the_customer(crm_people, book):
+    from portal.care.selectors import messages_visible_to
+
+    mine = queue_message(book["mine"], "birthday_greeting", {}, dedupe_key="scope:1")
+    theirs = queue_message(book["other_store"], "birthday_greeting", {}, dedupe_key="scope:2")
+    assert list(messages_visible_to(crm_people["sales"])) == [mine]
+    assert list(messages_visible_to(crm_people["other_sales"])) == [theirs]
+    assert set(messages_visible_to(crm_people["hq"])) == {mine, theirs}
