@@ -61,3 +61,31 @@ def test_a_step_that_lost_the_race_leaves_nothing_written(people, stores, monkey
     after = api.complete(open_items(instance)[0].pk, user=people["sales"])
     assert after.opened == [i.pk for i in open_items(instance)]
     assert_round_trip(instance)
+
+
+def test_the_item_page_completes_through_the_pipeline_once(people, stores):
+    from django.conf import settings
+    from django.test import Client
+
+    from tests.helpers import only_item
+
+    deploy(str(settings.LOTFLOW["PROCESS_DIR"] / "lead_followup.bpmn"))
+    started = api.start(
+        "lead_followup",
+        business_key="cust-7",
+        user=people["manager"],
+        data={"store_id": stores[0].pk, "customer_id": 7, "customer_name": "Li Wei", "phone": "13800000007"},
+    )
+    contact = only_item(started.instance_id, "Contact")
+    client = Client()
+    client.force_login(people["sales"])
+
+    response = client.post(f"/items/{contact.pk}/", {"outcome": "interested", "intent_level": "high"}, follow=True)
+    again = client.post(f"/items/{contact.pk}/", {"outcome": "interested", "intent_level": "high"}, follow=True)
+
+    booking = only_item(started.instance_id, "BookTestDrive")
+    assert response.redirect_chain == [(f"/items/{booking.pk}/", 302)]
+    assert "nothing was done twice" in again.content.decode()
+    assert [len(rows) for rows in _completed_audits(started.instance_id).values()] == [1]
+    assert _completed_audits(started.instance_id)[contact.pk][0].data["opened"] == [booking.pk]
+    assert_round_trip(started.instance_id)
