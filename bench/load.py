@@ -71,10 +71,11 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
     """Production settings for every process of the run, with keys made once under var/bench/load/."""
     VAR.mkdir(parents=True, exist_ok=True)
     keys = {}
-    for name in ("secret_key", "phone_hash_key"):
+    for name in ("secret_key", "data_keys"):
         path = VAR / name
         if not path.exists():
-            path.write_text(secrets.token_urlsafe(50))
+            # the data key ring: one key, id 1 (docs/security.md: keys and rotation)
+            path.write_text(("1:" if name == "data_keys" else "") + secrets.token_urlsafe(50))
             path.chmod(0o600)
         keys[name] = path.read_text().strip()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LOTFLOW_"))}
@@ -84,7 +85,7 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
         REDIS_URL=args.redis_url,
         LOTFLOW_CACHE_URL=args.cache_url or args.redis_url,
         LOTFLOW_SECRET_KEY=keys["secret_key"],
-        LOTFLOW_PHONE_HASH_KEY=keys["phone_hash_key"],
+        LOTFLOW_DATA_KEYS=keys["data_keys"],
         LOTFLOW_VAR_DIR=str(VAR),
         LOTFLOW_HTTPS="0",
         LOTFLOW_LANGUAGE="en",
