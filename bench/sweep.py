@@ -32,11 +32,15 @@ this work ran on the same copies in the same hour:
     command                                   wall s   sweep CPU s (+ PostgreSQL backend)
     before: --database sqlite                  292.4   40.7
     before: --database postgres                513.4   46.9 + 23.0
+    --database sqlite                          163.2   (not printed by that run)
     --database sqlite                          117.2   18.9
     --database sqlite                          109.2   20.3
     --database sqlite --parts 2                179.8   (not printed by that run)
+    --database sqlite --parts 2                211.0   25.9 (12.9 + 13.0; one writer at a time)
+    --database postgres                        242.7   (not printed by that run)
     --database postgres                        268.6   23.3 + 9.3
     --database postgres --parts 2              171.7   23.0 + 20.6 (both parts)
+    --database postgres --parts 4              141.0   25.3 + 20.2 (each part 6.3 + 5.0)
 
 (PostgreSQL runs: DATABASE_URL=postgres://postgres@127.0.0.1:5432/NAME.) The
 old sweep took 21-26 s on SQLite on a quiet machine and used 40.7 s of CPU
