@@ -130,7 +130,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--rounds", type=int, default=12)
     args = parser.parse_args()
-    django_in(f"surveys-v2-{args.scale:g}")
+    django_in(f"surveys-v3-{args.scale:g}")
     build(args.scale)
 
     from django.contrib.auth import get_user_model

@@ -331,6 +331,11 @@ LOTFLOW_RETURN_VISIT_DAYS = {
 }
 # A satisfaction score (1-5) at or below this opens a complaint.
 LOTFLOW_RETURN_VISIT_LOW_SCORE = int(os.environ.get("LOTFLOW_RETURN_VISIT_LOW_SCORE", "2"))
+# An appraisal offering more than this (yuan) needs the store manager's approval.
+LOTFLOW_ACQUISITION_APPROVAL_PRICE = int(os.environ.get("LOTFLOW_ACQUISITION_APPROVAL_PRICE", "100000"))
+# A transfer of a car worth more than this (yuan), or between regions, also needs hq's approval.
+LOTFLOW_TRANSFER_HQ_VALUE = int(os.environ.get("LOTFLOW_TRANSFER_HQ_VALUE", "300000"))
+
 # --- satisfaction surveys (portal/surveys) ---
 # The address customers open survey links at (the links go out in messages, made where there is no request).
 LOTFLOW_PUBLIC_URL = os.environ.get("LOTFLOW_PUBLIC_URL", "http://localhost:8000")
@@ -345,10 +350,6 @@ LOTFLOW_SURVEY_FORM_RATE = (
     int(os.environ.get("LOTFLOW_SURVEY_FORM_POSTS", "10")),
     int(os.environ.get("LOTFLOW_SURVEY_FORM_WINDOW_SECONDS", "600")),
 )
-# An appraisal offering more than this (yuan) needs the store manager's approval.
-LOTFLOW_ACQUISITION_APPROVAL_PRICE = int(os.environ.get("LOTFLOW_ACQUISITION_APPROVAL_PRICE", "100000"))
-# A transfer of a car worth more than this (yuan), or between regions, also needs hq's approval.
-LOTFLOW_TRANSFER_HQ_VALUE = int(os.environ.get("LOTFLOW_TRANSFER_HQ_VALUE", "300000"))
 
 # --- customer care: messages to customers (portal/care, docs/care.md) ---
 LOTFLOW_CARE: dict[str, Any] = {

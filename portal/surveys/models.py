@@ -162,7 +162,13 @@ class Response(models.Model):
 
     class Meta:
         ordering = ["-answered_at"]
-        indexes = [models.Index(fields=["answered_at", "store", "salesperson"], name="survey_response_idx")]
+        # The satisfaction report groups a window's responses by month, store and salesperson from the index
+        # alone (their index and complaint included).
+        indexes = [
+            models.Index(
+                fields=["answered_at", "store", "salesperson", "index", "complaint"], name="survey_response_idx"
+            )
+        ]
 
 
 class Answer(models.Model):

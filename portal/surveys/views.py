@@ -58,7 +58,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
             status=410 if refused.reason != "tampered" else 404,
         )
     with translation.override(_customer_language(request, invitation)):
-        form = SurveyForm(invitation.questionnaire, request.POST or None)
+        form = SurveyForm(invitation.questionnaire, request.POST if request.method == "POST" else None)
         context: dict[str, Any] = {"invitation": invitation, "form": form, "q": invitation.questionnaire}
         if request.method == "POST":
             if _over_rate(request):
@@ -91,14 +91,15 @@ def customer_fill(request: HttpRequest, customer_id: int) -> HttpResponse:
     reason = request.GET.get("reason", "")
     if reason not in Reason.values:
         return render(request, "surveys/choose_reason.html", {"customer": customer, "reasons": Reason.choices})
-    draft = Invitation(customer=customer, reason=reason)
-    if request.method == "POST":
-        invitation = services.invitation_for_call(customer_id=customer.pk, reason=reason, by=request.user)
-        return _staff_fill(request, invitation)
+    draft = Invitation(customer=customer, reason=reason, store=customer.home_store)
     try:
         draft.questionnaire = services.questionnaire_for(reason)
     except services.NoQuestionnaire:
-        draft = None  # type: ignore[assignment]
+        return _staff_fill(request, None)
+    # The invitation is made only with valid answers: a refused post leaves nothing behind.
+    if request.method == "POST" and SurveyForm(draft.questionnaire, request.POST).is_valid():
+        invitation = services.invitation_for_call(customer_id=customer.pk, reason=reason, by=request.user)
+        return _staff_fill(request, invitation)
     return _staff_fill(request, draft)
 
 
@@ -110,7 +111,7 @@ def _staff_fill(request: HttpRequest, invitation: Invitation | None, visit: Retu
         return render(
             request, "surveys/staff_fill.html", {"form": None, "done": invitation.response, "invitation": invitation}
         )
-    form = SurveyForm(invitation.questionnaire, request.POST or None)
+    form = SurveyForm(invitation.questionnaire, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             response = services.response_record(

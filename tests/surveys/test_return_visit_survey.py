@@ -12,6 +12,7 @@ from portal.care.models import Message
 from portal.crm.models import Complaint
 from portal.crm.services.vehicles import order_create, order_deliver, payment_record
 from portal.inbox.subjects import subject_of
+from portal.surveys import services
 from portal.surveys.models import AnsweredBy, Invitation, Response
 from tests.crm.factories import CustomerFactory, VehicleFactory
 from tests.helpers import make_staff, only_item
@@ -63,3 +64,23 @@ def test_a_low_survey_on_the_call_opens_one_complaint(people, call):
     assert (response.complaint, complaint.category, complaint.channel) == (complaint, "satisfaction survey", "phone")
     api.complete(call.pk, user=people["service"], data={"satisfaction_score": 4, "notes": ""})
     assert Complaint.objects.count() == 1
+
+
+def test_staff_fill_a_survey_from_the_customers_page(people, stores):
+    from django.urls import reverse
+
+    from portal.surveys.models import Invitation as Made
+
+    customer = CustomerFactory(name="李雷", home_store=stores[0], owner=people["sales"])
+    client = Client()
+    client.force_login(people["sales"])
+    url = reverse("surveys:customer_fill", args=[customer.pk])
+    assert "?reason=service" in client.get(url).content.decode()
+    assert client.post(url + "?reason=service", {}).status_code == 400
+    assert not Made.objects.exists()
+    questionnaire = services.questionnaire_for("service")
+    data = {f"q{q.pk}": ("5" if q.scale else "0") for q in questionnaire.questions.all() if q.kind != "text"}
+    assert client.post(url + "?reason=service", data).status_code == 302
+    response = Response.objects.get()
+    assert (response.customer, response.answered_by, response.staff) == (customer, AnsweredBy.STAFF, people["sales"])
+    assert response.index == 100
