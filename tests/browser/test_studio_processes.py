@@ -57,6 +57,7 @@ def test_an_admin_compares_two_versions_and_rolls_back(browser, live_server, lea
     context = new_context(browser, DESK, language="zh-hans")
     page = sign_in(context, live_server.url, "admin", language="zh-hans")
 
+    page.locator(".manage-menu summary").click()  # the studio sits under 管理 in the header
     page.get_by_role("link", name="流程", exact=True).first.click()
     expect(page.get_by_role("heading", name="流程", exact=True)).to_be_visible()
     expect(page.locator("main")).to_contain_text("潜客跟进")

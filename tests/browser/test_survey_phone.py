@@ -9,8 +9,9 @@ from playwright.sync_api import expect
 
 from portal.crm.models.choices import OrderStatus
 from portal.crm.services.vehicles import order_deliver
+from portal.surveys.defaults import install
 from portal.surveys.links import token_for
-from portal.surveys.models import Invitation, Response
+from portal.surveys.models import Invitation, Question, Questionnaire, Response
 from tests.browser.conftest import PHONE, new_context, screenshot
 from tests.crm.factories import CustomerFactory, OrderFactory, VehicleFactory
 from tests.helpers import make_staff, make_store
@@ -20,6 +21,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def invitation(transactional_db):
+    # A live-server test before this one flushed the tables, shipped questionnaires included.
+    install(Questionnaire, Question)
     store = make_store("上海浦东店", "上海")
     seller = make_staff("sales", store, ["sales"])
     customer = CustomerFactory(name="刘超娟", home_store=store, owner=seller, stage="customer")
