@@ -130,8 +130,24 @@ def check_replica(*, migrated: bool = False) -> list[Problem]:
     return check_database(REPLICA, migrated=migrated, variable="LOTFLOW_REPORTS_DATABASE_URL")
 
 
+def check_public_url() -> list[Problem]:
+    """Served over https, the address customers open survey links at must be an https one: left at its default,
+    every link sent would point at localhost."""
+    url = settings.LOTFLOW_PUBLIC_URL
+    if not settings.HTTPS or url.startswith("https://"):
+        return []
+    return [
+        Problem(
+            "LOTFLOW_PUBLIC_URL",
+            _("%(url)s is not an https address customers can open; set it to the site's address (https://...).")
+            % {"url": url},
+        )
+    ]
+
+
 def run_checks(*, migrated: bool = False) -> list[Problem]:
     """Every problem found, database first; none means the process may start."""
     problems = check_database(migrated=migrated) + check_replica(migrated=migrated) + check_broker() + check_cache()
+    problems += check_public_url()
     connections.close_all()  # a check leaves nothing open: gunicorn or Celery may fork after it
     return problems

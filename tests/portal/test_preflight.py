@@ -50,6 +50,14 @@ def preflight(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedPro
     return run(tmp_path, sys.executable, "manage.py", "preflight", *args, **env)
 
 
+def test_served_over_https_survey_links_need_the_sites_address(tmp_path):
+    result = preflight(tmp_path, LOTFLOW_HTTPS="1")
+    assert result.returncode == 1
+    assert "LOTFLOW_PUBLIC_URL: http://localhost:8000 is not an https address customers can open" in result.stderr
+    fixed = preflight(tmp_path, LOTFLOW_HTTPS="1", LOTFLOW_PUBLIC_URL="https://lotflow.dealer.example")
+    assert "LOTFLOW_PUBLIC_URL" not in fixed.stderr
+
+
 def test_a_wrong_database_url_is_named_with_its_address_and_stops(tmp_path):
     result = preflight(tmp_path, DATABASE_URL=f"postgres://lotflow:s3cret-pw@{CLOSED}/lotflow")
     assert result.returncode == 1
