@@ -142,7 +142,9 @@ TEMPLATES = [
 def _database() -> dj_database_url.DBConfig:
     url = os.environ.get("DATABASE_URL")
     if url:
-        return dj_database_url.parse(url, conn_max_age=60)
+        # Connections live across requests; each request checks the one it takes first, so that a connection the
+        # server ended meanwhile (a restart, a failover) is replaced rather than failing that request.
+        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     # SQLite shared by web, worker and beat: WAL lets readers run beside the one
     # writer, IMMEDIATE takes the write lock at BEGIN (so two writers queue rather
     # than deadlock on an upgrade), and the busy timeout makes them wait, not fail.

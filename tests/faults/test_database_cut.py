@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import close_old_connections, connection
 
 from engine.models import AuditEvent, ItemStatus, ProcessInstance, WorkItem
 from portal.crm.models import Communication, Customer
@@ -106,3 +106,14 @@ def test_an_api_write_cut_in_its_transaction_is_a_503_with_retry_after_and_saves
     again = client.post("/api/v1/communications", post, format="json")
     assert again.status_code == 201, again.content
     assert Communication.objects.filter(customer=book["pool"]).count() == 1
+
+
+def test_a_connection_cut_between_requests_is_replaced_before_the_next_request_uses_it(people):
+    """Persistent connections (CONN_MAX_AGE) are checked when a request first uses them (CONN_HEALTH_CHECKS): one
+    cut while idle, by a server restart or a failover, would otherwise fail that request."""
+    client = signed_in(people["sales"])
+    assert client.get("/").status_code == 200
+    connection.ensure_connection()
+    _terminate(connection.connection.info.backend_pid)
+    close_old_connections()  # what Django runs as each request starts (the test client leaves it out)
+    assert client.get("/").status_code == 200
