@@ -72,7 +72,9 @@ def test_a_complete_cut_at_its_audit_row_saves_nothing_says_so_and_the_next_try_
 
     with cut_at("INSERT INTO engine_auditevent") as ran:
         page = client.post(f"/items/{demo_contact.pk}/", post)
-    assert any(sql.startswith("UPDATE") for sql in ran)  # state and mirror were written, then the cut
+    assert any(
+        "UPDATE" in sql for sql in ran
+    )  # state and mirror were written (pipelined: WITH ... UPDATE), then the cut
     assert page.status_code == 200
     html = page.content.decode()
     assert "保存时与数据库的连接中断，未保存任何内容：请稍后重新提交。" in text_of(html)  # in the person's language
