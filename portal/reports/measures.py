@@ -789,13 +789,13 @@ def complaint_sla(w: Window) -> Table:
     stores = store_names(w)
     found: dict[int, dict[str, Any]] = {}
     rows = complaints(w).filter(_in_range("created_at", w)).order_by()
-    for store, severity, made, acked, resolved in rows.values_list(
-        "store_id", "severity", "created_at", "acknowledged_at", "resolved_at"
+    for store, severity, status, made, acked, resolved in rows.values_list(
+        "store_id", "severity", "status", "created_at", "acknowledged_at", "resolved_at"
     ).iterator():
         f = found.setdefault(store, defaultdict(float))
         f["complaints"] += 1
         sla = ACK_SLA.get(severity, ACK_SLA_DEFAULT)
-        if acked is None and resolved is None and made is not None:
+        if acked is None and status != ComplaintStatus.OPEN:  # handled before the times were kept
             f["not_recorded"] += 1
         if acked is not None:
             f["acknowledged"] += 1

@@ -31,14 +31,20 @@ def test_complaint_sla_and_causes_by_store(month):
     Complaint.objects.filter(pk=late.pk).update(
         acknowledged_at=late.created_at + timedelta(hours=50), cause="staff_conduct"
     )
+    handled = Complaint.objects.get(store__name="上海浦东店", created_at=made)
+    handled.pk, handled.status, handled.created_at = None, "closed", at("2026-10-23")  # closed, no times kept
+    handled.acknowledged_at = handled.resolved_at = None
+    handled.cause = ""
+    handled.save()
     report = measures.service_quality(window_for(month["people"]["hq"], OCTOBER))
     sla = {r["store"]: r for r in table(report, "Complaint SLA by store").rows}
     pudong, westlake = sla["上海浦东店"], sla["杭州西湖店"]
+    assert (pudong["complaints"], pudong["not_recorded"]) == (2, 1)
     assert (pudong["acknowledged"], pudong["ack_on_time"], pudong["ack_hours"]) == (1, 1.0, 3.0)
     assert (pudong["resolved"], pudong["resolved_on_time"], pudong["resolve_hours"]) == (1, 0.0, 96.0)
     assert (westlake["complaints"], westlake["not_recorded"], westlake["ack_on_time"]) == (1, 0, 0.0)
     causes = {r["group"]: (r["complaints"], r["before"]) for r in table(report, "Complaints by cause").rows}
-    assert causes == {"Car condition not as described": (1, 0), "Staff conduct": (1, 0), "Not recorded": (0, 1)}
+    assert causes == {"Car condition not as described": (1, 0), "Staff conduct": (1, 0), "Not recorded": (1, 1)}
 
 
 def test_booking_lead_time_of_the_visits_booked(month):

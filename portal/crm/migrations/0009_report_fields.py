@@ -52,10 +52,10 @@ class Migration(migrations.Migration):
                     ("no_fault", "No fault of the store"),
                     ("other", "Other"),
                 ],
+                db_default="",
                 default="",
                 max_length=20,
             ),
-            preserve_default=False,
         ),
         migrations.AddField(
             model_name="complaint",

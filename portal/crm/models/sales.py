@@ -104,7 +104,8 @@ class Complaint(models.Model):
     # and the cause its handler found.
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    cause = models.CharField(max_length=20, choices=ComplaintCause.choices, blank=True)
+    # (The column defaults to "" in the database too, for rows written around the models: bulk loads.)
+    cause = models.CharField(max_length=20, choices=ComplaintCause.choices, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at"]
