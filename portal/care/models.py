@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
+from portal.crm.models.encrypted import EncryptedCharField, EncryptedJSONField, EncryptedTextField
+
 
 class Channel(models.TextChoices):
     SMS = "sms", pgettext_lazy("message channel", "SMS")
@@ -62,12 +64,13 @@ class Message(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     language = models.CharField(max_length=10)
     # Personal data: the phone or address it went to, and the text as sent.
-    recipient = models.CharField(max_length=254, blank=True)
-    subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField(blank=True)
+    # What was sent to whom is personal data: sealed like the customer's own (portal.crm.models.encrypted).
+    recipient = EncryptedCharField(max_length=254, blank=True)
+    subject = EncryptedCharField(max_length=200, blank=True)
+    body = EncryptedTextField(blank=True)
     # What the provider was given besides the text (the template's placeholders' values, for
     # providers that send their own registered template); only what the template names.
-    params = models.JSONField(default=dict, blank=True)
+    params = EncryptedJSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
     reason = models.CharField(max_length=300, blank=True)
     dedupe_key = models.CharField(max_length=200, unique=True)

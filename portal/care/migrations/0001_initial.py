@@ -5,6 +5,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+import portal.crm.models.encrypted
+
 
 class Migration(migrations.Migration):
 
@@ -50,10 +52,10 @@ class Migration(migrations.Migration):
                 ('template_key', models.CharField(max_length=60)),
                 ('channel', models.CharField(choices=[('sms', 'SMS'), ('email', 'E-mail')], max_length=10)),
                 ('language', models.CharField(max_length=10)),
-                ('recipient', models.CharField(blank=True, max_length=254)),
-                ('subject', models.CharField(blank=True, max_length=200)),
-                ('body', models.TextField(blank=True)),
-                ('params', models.JSONField(blank=True, default=dict)),
+                ('recipient', portal.crm.models.encrypted.EncryptedCharField(blank=True, max_length=254)),
+                ('subject', portal.crm.models.encrypted.EncryptedCharField(blank=True, max_length=200)),
+                ('body', portal.crm.models.encrypted.EncryptedTextField(blank=True)),
+                ('params', portal.crm.models.encrypted.EncryptedJSONField(blank=True, default=dict)),
                 ('status', models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('delivered', 'Delivered'), ('failed', 'Failed'), ('suppressed', 'Not sent')], default='queued', max_length=10)),
                 ('reason', models.CharField(blank=True, max_length=300)),
                 ('dedupe_key', models.CharField(max_length=200, unique=True)),

@@ -69,6 +69,10 @@ class EncryptedEmailField(EncryptedMixin, models.EmailField):
     pass
 
 
+class EncryptedTextField(EncryptedMixin, models.TextField):
+    pass
+
+
 class EncryptedDateField(EncryptedMixin, models.DateField):
     def to_text(self, value: datetime.date) -> str:
         return value.isoformat()

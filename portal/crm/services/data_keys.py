@@ -65,6 +65,7 @@ def _targets(kid: str) -> list[tuple[type[Model], str, list[Any]]]:
         (CustomerPhone, *phone),
         (LeadIntake, *_stale([("received", value)])),
         (ChangeRecord, f"field IN ({', '.join(['%s'] * len(names))}) AND {history}", [*names, *params]),
+        *((model, *_stale([(name, value) for name in fields])) for model, fields in REGISTERED.items()),
     ]
 
 
@@ -73,6 +74,14 @@ SAVE_FIELDS: dict[type[Model], list[str]] = {
     CustomerPhone: ["number"],
     LeadIntake: ["received"],
 }
+# Models of the apps above the CRM whose rows hold sealed fields (portal.care's message log), registered by them.
+REGISTERED: dict[type[Model], list[str]] = {}
+
+
+def sealed_model_register(model: type[Model], fields: list[str]) -> None:
+    """Have the rotation rewrite ``model``'s rows whose sealed ``fields`` (Encrypted*Field, named as their
+    columns) are under another key than the current one."""
+    REGISTERED[model] = list(fields)
 
 
 def _terms_where(kid: str) -> tuple[str, list[Any]]:
@@ -105,7 +114,7 @@ def _rewrite(row: Model) -> None:
             new_value=sealed(row.field, opened(row.field, row.new_value)),
         )
     else:
-        row.save(update_fields=SAVE_FIELDS[type(row)])
+        row.save(update_fields=SAVE_FIELDS.get(type(row)) or REGISTERED[type(row)])
 
 
 def data_key_rotate(*, progress: Callable[[str, int], None] | None = None) -> RotationReport:
