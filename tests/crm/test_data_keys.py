@@ -12,7 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 from PIL import Image
 
 from portal.crm import crypto
-from portal.crm.models import Attachment, ChangeRecord, Customer, CustomerPhone, LeadImport, LeadIntake
+from portal.crm.models import Appraisal, Attachment, ChangeRecord, Customer, CustomerPhone, LeadImport, LeadIntake
 from portal.crm.selectors import customer_search
 from portal.crm.services import attachments
 from portal.crm.services.customers import customer_create, customer_update
@@ -103,8 +103,12 @@ def personal_values(i: int) -> list[str]:
     ]
 
 
-def test_nothing_personal_is_left_in_clear_in_the_tables_or_the_files(people, attachment_dir):
+def test_nothing_personal_is_left_in_clear_in_the_tables_or_the_files(people, attachment_dir, stores):
     populate(people, 2)
+    # A private seller offering a car: their phone is sealed like a customer's.
+    offer = Appraisal.objects.create(
+        store=stores[0], seller_name="吴静", seller_phone="13655558888", vin="LSVAB2BM7PN000777", mileage=52000
+    )
     dump = raw_dump()
     files = b"".join(path.read_bytes() for path in attachment_dir.iterdir())
     for i in range(2):
@@ -120,6 +124,7 @@ def test_nothing_personal_is_left_in_clear_in_the_tables_or_the_files(people, at
     )
     assert customer.phones.get().number == "13912340001"
     assert LeadIntake.objects.filter(customer=customer).first().received["phone"] == "13912340001"
+    assert "13655558888" not in dump and Appraisal.objects.get(pk=offer.pk).seller_phone == "13655558888"
 
 
 def test_search_finds_a_whole_phone_its_last_four_and_a_whole_id_number_but_not_other_parts(people):

@@ -25,6 +25,7 @@ COLUMNS = [
     ("crm_customer", "id_number", "crm.customer.id_number"),
     ("crm_customerphone", "number", "crm.customerphone.number"),
     ("crm_leadintake", "received", "crm.leadintake.received"),
+    ("crm_appraisal", "seller_phone", "crm.appraisal.seller_phone"),
 ]
 HISTORY_FIELDS = ["id_number", "birthday", "phones", "email", "address"]  # portal.crm.history.SEALED_FIELDS
 FOUR_DIGITS = re.compile(r"^#\d{4}$")
@@ -218,6 +219,11 @@ class Migration(migrations.Migration):
             field=portal.crm.models.encrypted.EncryptedJSONField(
                 default=dict, help_text="The data as received (sealed: it holds phones, IDs)."
             ),
+        ),
+        migrations.AlterField(
+            model_name="appraisal",
+            name="seller_phone",
+            field=portal.crm.models.encrypted.EncryptedCharField(blank=True, max_length=20),
         ),
         migrations.RunPython(forward, backward),
         # A default, so that going back can add the column to existing rows (backward fills it in).

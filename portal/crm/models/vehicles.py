@@ -16,6 +16,7 @@ from .choices import (
     VehicleType,
 )
 from .customers import Customer
+from .encrypted import EncryptedCharField
 from .org import Store
 from .records import StoredFile
 
@@ -194,7 +195,7 @@ class Appraisal(models.Model):
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="appraisals")
     seller_name = models.CharField(max_length=100)
-    seller_phone = models.CharField(max_length=20, blank=True)
+    seller_phone = EncryptedCharField(max_length=20, blank=True)  # a private seller's phone: sealed like customers'
     seller = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="appraisals")
     vin = models.CharField("VIN", max_length=17, db_index=True)
     brand = models.CharField(max_length=60, blank=True)

@@ -22,7 +22,7 @@ from django.db.models import Model
 
 from .. import crypto
 from ..history import SEALED_FIELDS, opened, sealed
-from ..models import Attachment, ChangeRecord, Customer, CustomerPhone, LeadImport, LeadIntake
+from ..models import Appraisal, Attachment, ChangeRecord, Customer, CustomerPhone, LeadImport, LeadIntake
 from ..search import DIGITS_MARK, customer_reindex
 from .attachments import attachment_reseal, storage_dir
 from .lead_import import IMPORT_PURPOSE
@@ -64,6 +64,7 @@ def _targets(kid: str) -> list[tuple[type[Model], str, list[Any]]]:
         (Customer, *customer),
         (CustomerPhone, *phone),
         (LeadIntake, *_stale([("received", value)])),
+        (Appraisal, *_stale([("seller_phone", value)])),
         (ChangeRecord, f"field IN ({', '.join(['%s'] * len(names))}) AND {history}", [*names, *params]),
         *((model, *_stale([(name, value) for name in fields])) for model, fields in REGISTERED.items()),
     ]
@@ -73,6 +74,7 @@ SAVE_FIELDS: dict[type[Model], list[str]] = {
     Customer: ["address", "birthday", "email", "id_number"],
     CustomerPhone: ["number"],
     LeadIntake: ["received"],
+    Appraisal: ["seller_phone"],
 }
 # Models of the apps above the CRM whose rows hold sealed fields (portal.care's message log), registered by them.
 REGISTERED: dict[type[Model], list[str]] = {}
