@@ -46,6 +46,7 @@ demo: migrate npm messages
 	$(LOCAL) $(PY) manage.py deploy processes/*.bpmn
 	$(LOCAL) $(PY) manage.py seed_demo
 	$(LOCAL) $(PY) manage.py demo_work
+	$(LOCAL) $(PY) manage.py survey_demo
 	$(LOCAL) $(PY) manage.py collectstatic --no-input --clear -v 0
 
 # Web, a Celery worker and beat together; Ctrl-C stops all three. DEBUG is off, as in production:
