@@ -1,7 +1,8 @@
 """Shared fixtures, and the rule that service suites may not be skipped in CI.
 
 PostgreSQL tests run when DATABASE_URL points at PostgreSQL, Redis tests when
-REDIS_URL is set. Under CI=true, with the variable set, a skipped service test
+REDIS_URL is set; the browser walks run on SQLite only unless LOTFLOW_BROWSER_ON_POSTGRES=1.
+Under CI=true, with the variable set, a skipped service test
 fails the run, and so does a run in which none of them passed.
 """
 
@@ -29,6 +30,13 @@ def pytest_sessionstart(session):
 
 
 def pytest_collection_modifyitems(config, items):
+    # The browser walks read pages, not SQL: CI runs them once, on SQLite. LOTFLOW_BROWSER_ON_POSTGRES=1 runs them
+    # on PostgreSQL too (the pages' queries are tested on both through Django's test client).
+    if SERVICE_MARKERS["postgres"]() and os.environ.get("LOTFLOW_BROWSER_ON_POSTGRES") != "1":
+        walks = [item for item in items if item.get_closest_marker("browser")]
+        if walks:
+            config.hook.pytest_deselected(items=walks)
+            items[:] = [item for item in items if not item.get_closest_marker("browser")]
     for item in items:
         for marker, available in SERVICE_MARKERS.items():
             if item.get_closest_marker(marker) and not available():

@@ -5,7 +5,7 @@ as the test (another process cannot see SQLite's in-memory database) and on a Re
 a free port, with its append-only file as compose.yaml runs it, so that a restart keeps what was queued. The
 shared Redis is never restarted; REDIS_URL only switches these service tests on.
 
-``LOTFLOW_FAULT_ROUNDS`` (default 2) is how many times the kill tests repeat; ``bench/faults.py --rounds 100``
+``LOTFLOW_FAULT_ROUNDS`` (default 1) is how many times the kill tests repeat; ``bench/faults.py --rounds 100``
 runs them with more and prints what they recorded (``LOTFLOW_FAULT_REPORT``, a JSON lines file).
 """
 
@@ -32,7 +32,7 @@ from tests.inbox.conftest import demo_contact  # noqa: F401 - fixture
 ROOT = Path(__file__).resolve().parents[2]
 # As compose.yaml runs Redis: queued tasks are written to the append-only file and survive a restart.
 PERSISTENT = ("--appendonly", "yes", "--save", "", "--daemonize", "no")
-ROUNDS = max(1, int(os.environ.get("LOTFLOW_FAULT_ROUNDS", "2")))
+ROUNDS = max(1, int(os.environ.get("LOTFLOW_FAULT_ROUNDS", "1")))
 
 
 def free_port() -> int:
