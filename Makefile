@@ -8,6 +8,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
+# The suite runs in this many processes (pytest-xdist; "auto": one per CPU), each test file whole in one of them.
+TEST_PROCESSES ?= auto
 # Production settings (DEBUG off) with this machine's keys, made once in var/, on plain http.
 LOCAL  := bin/local-env
 
@@ -69,7 +71,7 @@ test: install npm messages
 	$(VENV)/bin/mypy engine portal workers
 	bin/ensure-chromium
 	bin/ensure-gettext
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 
 clean:
