@@ -92,6 +92,9 @@ class Customer(models.Model):
             models.Index(fields=["home_store", "owner", "last_contact_at"], name="customer_pool_contact_idx"),
             # reports: prospects created in a date range, per store and owner, from the index alone
             models.Index(fields=["created_at", "home_store", "owner", "source"], name="customer_created_idx"),
+            # reports: a record's customer's store and owner (complaints, return visits, follow-ups per owner or
+            # store) read from this small index instead of the wide customer rows
+            models.Index(fields=["id", "home_store", "owner"], name="customer_store_owner_idx"),
         ]
         constraints = [
             # The pool holds prospects only: a closed customer always has an owner.
@@ -271,3 +274,5 @@ class FollowUpPlan(models.Model):
 
     class Meta:
         ordering = ["done", "due_at"]
+        # reports: the scorecards' follow-ups due in a range per owner, done on time, from the index alone
+        indexes = [models.Index(fields=["due_at", "owner", "done", "done_at", "customer"], name="followup_due_idx")]
