@@ -40,17 +40,18 @@ def build(scale: float, seed: int) -> None:
 
 
 def _daily_figures() -> None:
-    """The communications per day, store and author and the customers each salesperson worked per month: a
-    bulk load goes around the models, so recount them (once; a reused data set keeps them)."""
+    """The communications per day, store and author and the customers each salesperson worked per month (and
+    their counts): a bulk load goes around the models, so recount them (once; a reused data set keeps them)."""
     from django.db import transaction
 
-    from portal.reports.daily import rebuild_days, rebuild_months
-    from portal.reports.models import CommunicationDay, WorkedMonth
+    from portal.reports.daily import rebuild_counts, rebuild_days, rebuild_months
+    from portal.reports.models import CommunicationDay, WorkedCount, WorkedMonth
 
     rebuilt = False
     for name, model, recount in (
         ("daily communication figures", CommunicationDay, rebuild_days),
-        ("months worked", WorkedMonth, rebuild_months),
+        ("months worked (and their counts)", WorkedMonth, rebuild_months),
+        ("counts of months worked", WorkedCount, rebuild_counts),
     ):
         if model.objects.exists():
             continue
@@ -71,8 +72,9 @@ def _analyze() -> None:
         if connection.vendor == "sqlite":
             cursor.execute("ANALYZE reports_communicationday")
             cursor.execute("ANALYZE reports_workedmonth")
+            cursor.execute("ANALYZE reports_workedcount")
         else:
-            for table in ("reports_communicationday", "reports_workedmonth"):
+            for table in ("reports_communicationday", "reports_workedmonth", "reports_workedcount"):
                 cursor.execute(f"VACUUM ANALYZE {table}")
 
 

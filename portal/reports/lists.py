@@ -51,6 +51,12 @@ def _page(rows: QuerySet, field: str, after: tuple[datetime, int] | None, paged:
     return rows[: PAGE_ROWS + 1] if paged else rows
 
 
+def _fetch(rows: QuerySet, paged: bool) -> Iterator[Any]:
+    """A page's rows read at once (a page is read only as far as it shows, and a server-side cursor left
+    half read would outlive its transaction); a whole list streamed in chunks."""
+    return iter(list(rows)) if paged else rows.iterator(chunk_size=2000)
+
+
 def key_of(at: datetime, pk: int) -> str:
     return f"{at.isoformat()}~{pk}"
 
@@ -83,7 +89,7 @@ def deal_rows(w: Window, after: tuple[datetime, int] | None = None, paged: bool 
         "status",
     )
     name = _Names(w)
-    for pk, at, store, person, customer, brand, model, price, status in rows.iterator(chunk_size=2000):
+    for pk, at, store, person, customer, brand, model, price, status in _fetch(rows, paged):
         yield {
             "order": pk,
             "day": at,
@@ -122,7 +128,7 @@ def communication_rows(
     )
     name = _Names(w)
     channels = dict(ContactChannel.choices)
-    for pk, at, store, author, customer_id, customer, channel, outcome in rows.iterator(chunk_size=2000):
+    for pk, at, store, author, customer_id, customer, channel, outcome in _fetch(rows, paged):
         yield {
             "at": at,
             "store": store,
@@ -161,7 +167,7 @@ def visit_rows(w: Window, after: tuple[datetime, int] | None = None, paged: bool
     )
     name = _Names(w)
     kinds = dict(AppointmentKind.choices)
-    for pk, at, store, booker, customer_id, customer, kind, model in rows.iterator(chunk_size=2000):
+    for pk, at, store, booker, customer_id, customer, kind, model in _fetch(rows, paged):
         yield {
             "at": at,
             "store": store,
