@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from portal.crm.brands import car_name
-from portal.crm.models import AppointmentKind, ContactChannel, OrderStatus
+from portal.crm.models import AppointmentKind, ContactChannel, ContactOutcome, OrderStatus
 from portal.ui.people import display_name
 
 from . import measures
@@ -127,7 +127,7 @@ def communication_rows(
         "id", "at", "customer__home_store__name", "author_id", "customer_id", "customer__name", "channel", "outcome"
     )
     name = _Names(w)
-    channels = dict(ContactChannel.choices)
+    channels, outcomes = dict(ContactChannel.choices), dict(ContactOutcome.choices)
     for pk, at, store, author, customer_id, customer, channel, outcome in _fetch(rows, paged):
         yield {
             "at": at,
@@ -135,7 +135,7 @@ def communication_rows(
             "author": name(author),
             "customer": customer,
             "channel": channels.get(channel, channel),
-            "outcome": outcome,
+            "outcome": outcomes.get(outcome, outcome),
             "_links": {"customer": measures.customer_page(customer_id)},
             "_key": key_of(at, pk),
         }
