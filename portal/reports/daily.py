@@ -19,7 +19,7 @@ from django.utils import timezone
 from portal.crm import events
 from portal.crm.models import Communication, Customer
 
-from .models import CommunicationDay, WorkedMonth
+from .models import CommunicationDay, WorkedCount, WorkedMonth
 from .window import month_end, month_start, zone
 
 Bucket = tuple[date, int, int]
@@ -45,16 +45,38 @@ def add(bucket: Bucket, n: int) -> None:
 
 
 def add_worked(month: date, store: int, author: int, customer: int, n: int) -> None:
-    """Add ``n`` notes (negative to take) to a salesperson's month with a customer."""
+    """Add ``n`` notes (negative to take) to a salesperson's month with a customer; when that row starts or
+    stops having notes, the person's month in the customer's store counts one customer more or fewer
+    (``WorkedCount``). The upsert returns the row's new notes under its row lock, so of two notes saved at
+    once each sees its own before and after, and only one of them counts the customer."""
     if not n:
         return
     table = WorkedMonth._meta.db_table
+    day = connection.ops.adapt_datefield_value(month)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (month, store_id, author_id, customer_id, notes) VALUES (%s, %s, %s, %s, %s) "
             f"ON CONFLICT (month, author_id, customer_id) DO UPDATE SET notes = {table}.notes + excluded.notes, "
-            "store_id = excluded.store_id",
-            [connection.ops.adapt_datefield_value(month), store, author, customer, n],
+            "store_id = excluded.store_id RETURNING notes",
+            [day, store, author, customer, n],
+        )
+        after = cursor.fetchone()[0]
+    before = after - n
+    if before <= 0 < after:
+        add_count(month, store, author, 1)
+    elif after <= 0 < before:
+        add_count(month, store, author, -1)
+
+
+def add_count(month: date, store: int, author: int, n: int) -> None:
+    """Add ``n`` customers (negative to take) to a person's month worked in a store."""
+    table = WorkedCount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (month, store_id, author_id, customers) VALUES (%s, %s, %s, %s) "
+            f"ON CONFLICT (month, store_id, author_id) DO UPDATE SET customers = {table}.customers + "
+            "excluded.customers",
+            [connection.ops.adapt_datefield_value(month), store, author, n],
         )
 
 
@@ -123,7 +145,13 @@ def customer_moved(customer_id: int, old_store: int, new_store: int) -> None:
     for (day, author), n in counts.items():
         add((day, old_store, author), -n)
         add((day, new_store, author), n)
-    WorkedMonth.objects.filter(customer_id=customer_id).update(store_id=new_store)
+    worked = WorkedMonth.objects.filter(customer_id=customer_id)
+    for month, store, author in (
+        worked.filter(notes__gt=0).exclude(store_id=new_store).values_list("month", "store_id", "author_id")
+    ):
+        add_count(month, store, author, -1)
+        add_count(month, new_store, author, 1)
+    worked.update(store_id=new_store)
 
 
 def _customer_moved(sender: Any, customer_id: int, old_store: int, new_store: int, **kwargs: Any) -> None:
@@ -156,6 +184,15 @@ def _notes_between(first: date | None, last: date | None) -> QuerySet:
     return notes
 
 
+def _insert_from(model: Any, columns: str, rows: QuerySet) -> int:
+    """INSERT INTO the kept table the rows of a grouped query of the notes, in the database (a recount of
+    millions of notes never passes through Python); returns how many were written."""
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {model._meta.db_table} ({columns}) {sql}", params)
+        return max(cursor.rowcount, 0)
+
+
 def rebuild_days(first: date | None, last: date | None) -> int:
     buckets = CommunicationDay.objects.all()
     notes = _notes_between(first, last)
@@ -170,9 +207,7 @@ def rebuild_days(first: date | None, last: date | None) -> int:
         .values_list("day", "customer__home_store_id", "author_id")
         .annotate(n=Count("id"))
     )
-    made = [CommunicationDay(day=d, store_id=s, author_id=a, count=n) for d, s, a, n in rows.iterator()]
-    CommunicationDay.objects.bulk_create(made, batch_size=5000)
-    return len(made)
+    return _insert_from(CommunicationDay, "day, store_id, author_id, count", rows)
 
 
 def rebuild_months(first: date | None, last: date | None) -> int:
@@ -189,12 +224,17 @@ def rebuild_months(first: date | None, last: date | None) -> int:
         .values_list("month", "customer__home_store_id", "author_id", "customer_id")
         .annotate(n=Count("id"))
     )
-    written = 0
-    batch: list[WorkedMonth] = []
-    for m, s, a, c, n in counted.iterator(chunk_size=5000):
-        batch.append(WorkedMonth(month=m, store_id=s, author_id=a, customer_id=c, notes=n))
-        if len(batch) == 5000:
-            written += len(WorkedMonth.objects.bulk_create(batch))
-            batch = []
-    written += len(WorkedMonth.objects.bulk_create(batch))
-    return written
+    written = _insert_from(WorkedMonth, "month, store_id, author_id, customer_id, notes", counted)
+    return written + rebuild_counts(first, last)
+
+
+def rebuild_counts(first: date | None, last: date | None) -> int:
+    """Recount ``WorkedCount`` of the months first..last from ``WorkedMonth``."""
+    counts, months = WorkedCount.objects.all(), WorkedMonth.objects.filter(notes__gt=0)
+    if first:
+        counts, months = counts.filter(month__gte=first), months.filter(month__gte=first)
+    if last:
+        counts, months = counts.filter(month__lte=last), months.filter(month__lte=last)
+    counts.delete()
+    grouped = months.order_by().values_list("month", "store_id", "author_id").annotate(n=Count("*"))
+    return _insert_from(WorkedCount, "month, store_id, author_id, customers", grouped)

@@ -74,21 +74,21 @@ def dashboard(w: Window) -> Dashboard:
         if line:
             line.overdue, line.at_risk = row["overdue"], row["at_risk"]
     late = measures.complaints(w).filter(status__in=measures.UNRESOLVED, deadline__lt=now)
-    for pk, row in measures._grouped(late, "store_id", n=Count("id")).items():
+    for pk, row in measures._grouped(late, "store_id", n=Count("*")).items():
         if pk in lines:
             lines[pk].complaints_overdue = row["n"]
     held = measures.vehicles(w).filter(status__in=measures.IN_STOCK)
     for pk, row in measures._grouped(
         held,
         "store_id",
-        n=Count("id"),
+        n=Count("*"),
         old=Count("id", filter=Q(created_at__lte=now - timedelta(days=STOCK_ALERT_DAYS))),
     ).items():
         if pk in lines:
             lines[pk].stock, lines[pk].old_stock = row["n"], row["old"]
     week_start = today() - timedelta(days=today().weekday())
     week = replace(w, start=week_start, end=today())
-    for pk, row in measures._grouped(measures.deals(week), "store_id", n=Count("id"), revenue=Sum("price")).items():
+    for pk, row in measures._grouped(measures.deals(week), "store_id", n=Count("*"), revenue=Sum("price")).items():
         if pk in lines:
             lines[pk].week_deals, lines[pk].week_revenue = row["n"], row["revenue"] or 0
     return Dashboard(stages, list(lines.values()), week_start, this_month, last_month)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from .tables import PERCENT, Report, Table
+from .tables import PERCENT, TIME, Report, Table
 from .window import Window, zone
 
 # Excel's last row is 1,048,576; a larger export is refused with a message (the CSV has no limit).
@@ -38,6 +38,8 @@ def plain(kind: str, value: Any) -> Any:
     """A cell as exported: numbers stay numbers, dates and months as people write them."""
     if value is None:
         return ""
+    if isinstance(value, datetime) and kind == TIME:
+        return (timezone.localtime(value, zone()) if timezone.is_aware(value) else value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, datetime):
         value = timezone.localtime(value, zone()).date() if timezone.is_aware(value) else value.date()
     if isinstance(value, date):

@@ -14,13 +14,14 @@ and years are the group's (settings.TIME_ZONE). Counts are of records in the ran
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, Min, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek, TruncYear
+from django.db import connection
+from django.db.models import Avg, Count, DateField, F, Func, Min, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, StrIndex, Substr, TruncDay, TruncMonth, TruncWeek, TruncYear
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -32,25 +33,30 @@ from engine import api
 from portal.crm import scopes
 from portal.crm.brands import car_name
 from portal.crm.models import (
+    Appointment,
     AppointmentKind,
     ChangeRecord,
     Communication,
     Complaint,
     ComplaintCause,
     ComplaintStatus,
+    FollowUpPlan,
     IntentLevel,
+    LeadIntake,
     OrderStatus,
     ReturnVisit,
     ReturnVisitStatus,
+    Role,
     Source,
     Store,
     Use,
+    Vehicle,
     VehicleStatus,
 )
 from portal.crm.models.choices import ONLINE_SOURCES
 from portal.ui.people import display_name
 
-from .models import CommunicationDay, WorkedMonth
+from .models import CommunicationDay, WorkedCount, WorkedMonth
 from .tables import DAYS, PERCENT, SCORE, TEXT, YUAN, Chart, Column, Report, Table, change, ratio
 from .window import (
     Window,
@@ -61,7 +67,6 @@ from .window import (
     month_start,
     people_of,
     today,
-    user_named,
     zone,
 )
 
@@ -92,8 +97,21 @@ def customers(w: Window) -> QuerySet:
     return rows.filter(owner_id=w.salesperson_id) if w.salesperson_id else rows
 
 
+def _of_store_customers(model: Any, visible: Callable[[Any], QuerySet], w: Window) -> QuerySet:
+    """``model``'s records (they have a customer) of the customers whose home store is one of the window's.
+
+    A reader of reports may see every customer of the window's stores (hq every customer; a store manager
+    those of the stores they manage: ``scopes.customer_scope_q``, and ``window_for`` keeps the window's stores
+    among those), so for them the scope's ``customer IN (...)`` would remove nothing and only lead the
+    database to read every customer of the store first; anyone else (a salesperson's own records) reads
+    through the scope."""
+    if may_read_reports(scopes.scope_of(w.user)):
+        return _in_stores(model.objects.all(), "customer__home_store_id", w)
+    return _in_stores(visible(w.user), "customer__home_store_id", w)
+
+
 def communications(w: Window) -> QuerySet:
-    rows = _in_stores(scopes.communications_visible_to(w.user), "customer__home_store_id", w)
+    rows = _of_store_customers(Communication, scopes.communications_visible_to, w)
     return rows.filter(author_id=w.salesperson_id) if w.salesperson_id else rows
 
 
@@ -106,7 +124,15 @@ def communication_days(w: Window) -> QuerySet:
 
 
 def appointments(w: Window) -> QuerySet:
-    rows = _in_stores(scopes.appointments_visible_to(w.user), "store_id", w).filter(kind__in=VISIT_KINDS)
+    scope = scopes.scope_of(w.user)
+    managed = scope.stores(Role.STORE_MANAGER)
+    if isinstance(managed, set) and scope.grants and all(role == Role.STORE_MANAGER for role, _s in scope.grants):
+        # A viewer who is only a store manager sees exactly the customers of the stores they manage
+        # (scopes.customer_scope_q): said as a join, not as the scope's customer IN (every customer of the store).
+        visible = Appointment.objects.filter(customer__home_store_id__in=sorted(managed))
+    else:
+        visible = scopes.appointments_visible_to(w.user)
+    rows = _in_stores(visible, "store_id", w).filter(kind__in=VISIT_KINDS)
     return rows.filter(created_by_id=w.salesperson_id) if w.salesperson_id else rows
 
 
@@ -148,12 +174,12 @@ def vehicles(w: Window) -> QuerySet:
 
 
 def leads(w: Window) -> QuerySet:
-    rows = _in_stores(scopes.leads_visible_to(w.user), "customer__home_store_id", w)
+    rows = _of_store_customers(LeadIntake, scopes.leads_visible_to, w)
     return rows.filter(customer__owner_id=w.salesperson_id) if w.salesperson_id else rows
 
 
 def follow_ups(w: Window) -> QuerySet:
-    rows = _in_stores(scopes.follow_ups_visible_to(w.user), "customer__home_store_id", w)
+    rows = _of_store_customers(FollowUpPlan, scopes.follow_ups_visible_to, w)
     return rows.filter(owner_id=w.salesperson_id) if w.salesperson_id else rows
 
 
@@ -185,6 +211,15 @@ def customers_link(w: Window, **extra: Any) -> str:
     return reverse("crm:customers") + "?" + urlencode(params)
 
 
+def records_link(name: str, w: Window, **extra: Any) -> str:
+    """A record list (``portal.reports.lists``: deals, communications, visits) of the window, narrowed."""
+    return reverse("reports:report", args=[name]) + "?" + urlencode(w.query(**extra))
+
+
+def customer_page(customer_id: int) -> str:
+    return reverse("crm:customer", args=[customer_id])
+
+
 def vehicles_link(**params: Any) -> str:
     return reverse("crm:vehicles") + "?" + urlencode(params)
 
@@ -209,7 +244,7 @@ def funnel_counts(w: Window, by: str, stages: tuple[str, ...] = STAGES) -> dict[
         if stage not in stages:
             continue
         key = store_field if by == "store" else person_field
-        aggregates: dict[str, Any] = {"n": Sum("count") if stage == "communications" else Count("id")}
+        aggregates: dict[str, Any] = {"n": Sum("count") if stage == "communications" else Count("*")}
         if stage == "deals":
             aggregates["revenue"] = Sum("price")
         for value, row in _grouped(rows, key, **aggregates).items():
@@ -262,6 +297,7 @@ def funnel(w: Window, by: str = "store") -> Report:
     compared = ("prospects", "deals")
     before = {key: figures for key, _n, figures in _funnel_rows(w.shifted(-1), by, compared)}
     last_year = {key: figures for key, _n, figures in _funnel_rows(w.shifted(-12), by, compared)}
+    sales_ids = {s.user_id for s in people_of(list(store_names(w).values()))}
     rows = []
     for key, name, figures in _funnel_rows(w, by):
         row: dict[str, Any] = {"name": name, **figures}
@@ -275,15 +311,7 @@ def funnel(w: Window, by: str = "store") -> Report:
         row["conversion_last_month"] = ratio(prev.get("deals"), prev.get("prospects"))
         row["deals_last_year"] = year.get("deals", 0)
         row["deals_change_year"] = change(figures["deals"], year.get("deals"))
-        link: dict[str, Any] = {}
-        if by == "store":
-            link = {"store": key}
-        elif by == "salesperson" and key is not None:
-            link = {"owner": key}
-        elif by == "salesperson":
-            link = {"in_pool": "on"}
-        if by in ("store", "salesperson", "group") or len(w.store_ids) == 1:
-            row["_links"] = {"prospects": customers_link(w, **link)}
+        row["_links"] = _funnel_links(w, by, key, sales_ids)
         rows.append(row)
     columns = [
         Column("name", FUNNEL_BY[by], TEXT),
@@ -303,7 +331,10 @@ def funnel(w: Window, by: str = "store") -> Report:
         Column("deals_change_year", _("vs a year earlier"), PERCENT),
     ]
     totals = {stage: sum(r[stage] for r in rows) for stage in STAGES}
-    stages = [{"name": str(STAGE_LABELS[s]), "value": totals[s]} for s in STAGES]
+    group_links = _funnel_links(w, "group", None, sales_ids)
+    stages = [
+        {"name": str(STAGE_LABELS[s]), "value": totals[s], "_links": {"value": group_links.get(s, "")}} for s in STAGES
+    ]
     return Report(
         "funnel",
         _("Sales funnel"),
@@ -320,6 +351,28 @@ def funnel(w: Window, by: str = "store") -> Report:
             booking_lead_time(w),
         ],
     )
+
+
+def _funnel_links(w: Window, by: str, key: Any, sales_ids: set[int]) -> dict[str, str]:
+    """A funnel row's numbers as links to their records: prospects to the customer list, the other stages
+    to the record lists (``portal.reports.lists``) of the same range narrowed to the row."""
+    narrowed: dict[str, Any] | None = {}
+    prospects: dict[str, Any] | None = {}
+    if by == "store":
+        narrowed = prospects = {"store": key}
+    elif by == "region":
+        narrowed = {"region": key}
+        prospects = None if len(w.store_ids) != 1 else {}
+    elif by == "salesperson":
+        narrowed = {"salesperson": key} if key in sales_ids else None
+        prospects = {"owner": key} if key is not None else {"in_pool": "on"}
+    links = {}
+    if prospects is not None:
+        links["prospects"] = customers_link(w, **prospects)
+    if narrowed is not None:
+        for stage in ("communications", "visits", "deals"):
+            links[stage] = records_link(stage, w, **narrowed)
+    return links
 
 
 # How long before a visit or test drive it was booked: (key, label, from days, to days).
@@ -343,7 +396,7 @@ def booking_lead_time(w: Window) -> Table:
     found = _grouped(
         appointments(w).filter(_in_range("at", w)),
         "store_id",
-        n=Count("id"),
+        n=Count("*"),
         unknown=Count("id", filter=Q(booked_at__isnull=True)),
         **buckets,
     )
@@ -376,6 +429,31 @@ PERIODS = {
 }
 
 
+# SQLite: the modifiers of date() that truncate a local day to its bucket (weeks from Monday).
+_SQLITE_BUCKET = {
+    "day": "",
+    "week": ", '-6 days', 'weekday 1'",
+    "month": ", 'start of month'",
+    "year": ", 'start of year'",
+}
+
+
+def local_trunc(period: str, field: str, w: Window) -> Any:
+    """The day, week, month or year (the group's time zone) of a time, as a value to group by.
+
+    Django's Trunc on SQLite calls a Python function for every row (a dealer group's month of orders is some
+    8,000 calls); when the zone's offset from UTC is the same all through the window (no summer time, as in
+    China), SQLite's own date() shifts and truncates in SQL. Elsewhere, Trunc."""
+    if connection.vendor == "sqlite":
+        checks = [w.since, w.until, *(day_start(add_months(w.start, k)) for k in range(0, 40, 1))]
+        offsets = {moment.utcoffset() for moment in checks}
+        if len(offsets) == 1:
+            minutes = int(next(iter(offsets)).total_seconds() // 60)  # type: ignore[union-attr]
+            template = f"date(%(expressions)s, '{minutes:+d} minutes'{_SQLITE_BUCKET[period]})"
+            return Func(F(field), template=template, output_field=DateField())
+    return PERIODS[period][1](field, tzinfo=zone())
+
+
 def _local_day(value: Any) -> date:
     if isinstance(value, datetime):
         return timezone.localtime(value, zone()).date() if timezone.is_aware(value) else value.date()
@@ -401,14 +479,26 @@ def _buckets(w: Window, period: str) -> list[date]:
     return found
 
 
+def _bucket_range(w: Window, period: str, start: date) -> dict[str, str]:
+    """The days of one bucket inside the window, as a record list's filter."""
+    if period == "day":
+        end = start
+    elif period == "week":
+        end = start + timedelta(days=6)
+    elif period == "month":
+        end = month_end(start)
+    else:
+        end = date(start.year, 12, 31)
+    return {"start": max(start, w.start).isoformat(), "end": min(end, w.end).isoformat()}
+
+
 def periods(w: Window, period: str = "month") -> Report:
     period = period if period in PERIODS else "month"
-    trunc = PERIODS[period][1]
     figures = _grouped(
-        orders(w).filter(_in_range("created_at", w)).annotate(bucket=trunc("created_at", tzinfo=zone())),
+        orders(w).filter(_in_range("created_at", w)).annotate(bucket=local_trunc(period, "created_at", w)),
         "bucket",
-        orders=Count("id"),
-        deals=Count("id", filter=LIVE_DEAL),
+        orders=Count("*"),
+        deals=Count("price", filter=LIVE_DEAL),  # price: in the index, so no table read
         revenue=Sum("price", filter=LIVE_DEAL),
     )
     by_day = {_local_day(k): v for k, v in figures.items()}
@@ -423,6 +513,7 @@ def periods(w: Window, period: str = "month") -> Report:
                 "deals": found.get("deals", 0),
                 "revenue": revenue,
                 "average_price": round(revenue / found["deals"]) if found.get("deals") else None,
+                "_links": {"deals": records_link("deals", w, **_bucket_range(w, period, start))},
             }
         )
     columns = [
@@ -448,7 +539,7 @@ def channel_group(source: str) -> Any:
 
 def _sources_table(w: Window) -> Table:
     """New customers in the range by source channel, online and offline."""
-    found = _grouped(customers(w).filter(_in_range("created_at", w)), "source", n=Count("id"))
+    found = _grouped(customers(w).filter(_in_range("created_at", w)), "source", n=Count("*"))
     total = sum(r["n"] for r in found.values())
     rows = []
     for source in Source:
@@ -479,9 +570,9 @@ def _sources_table(w: Window) -> Table:
 
 
 def channels(w: Window) -> Report:
-    lead_rows = _grouped(leads(w).filter(_in_range("received_at", w)), "source", n=Count("id"))
-    prospect_rows = _grouped(customers(w).filter(_in_range("created_at", w)), "source", n=Count("id"))
-    deal_rows = _grouped(deals(w), "customer__source", n=Count("id"), revenue=Sum("price"))
+    lead_rows = _grouped(leads(w).filter(_in_range("received_at", w)), "source", n=Count("*"))
+    prospect_rows = _grouped(customers(w).filter(_in_range("created_at", w)), "source", n=Count("*"))
+    deal_rows = _grouped(deals(w), "customer__source", n=Count("*"), revenue=Sum("price"))
     rows = []
     for source in Source:
         prospects = prospect_rows.get(source.value, {}).get("n", 0)
@@ -547,10 +638,10 @@ def trends(w: Window, by: str = "brand") -> Report:
     keys = ["month", "group"] + (["vehicle__brand"] if by == "model" else [])
     found = (
         deals(w)
-        .annotate(month=TruncMonth("created_at", tzinfo=zone()), group=F(field))
+        .annotate(month=local_trunc("month", "created_at", w), group=F(field))
         .order_by()
         .values(*keys)
-        .annotate(deals=Count("id"), revenue=Sum("price"))
+        .annotate(deals=Count("*"), revenue=Sum("price"))
     )
     rows = sorted(
         (
@@ -602,11 +693,12 @@ def lost_to_pool(w: Window) -> dict[int, int]:
         changes = changes.filter(entity_id__in=visible.values("pk"))
     if w.salesperson_id:
         changes = changes.filter(old_value__startswith=f"{w.salesperson_id}:")
+    # Grouped in the database by the text before the colon (the id); heads that are not ids are skipped.
+    heads = changes.annotate(head=Substr("old_value", 1, StrIndex("old_value", Value(":")) - 1)).exclude(head="")
     found: dict[int, int] = defaultdict(int)
-    for old in changes.values_list("old_value", flat=True).iterator():
-        head = old.split(":", 1)[0]
+    for head, n in heads.order_by().values_list("head").annotate(n=Count("*")):
         if head.isdigit():
-            found[int(head)] += 1
+            found[int(head)] += n
     return found
 
 
@@ -630,13 +722,17 @@ def prospects_worked(w: Window) -> dict[int, int]:
     if _own_card(w) or not _whole_months(w):
         rows = communications(w).filter(_in_range("at", w))
         return {k: v["n"] for k, v in _grouped(rows, "author_id", n=Count("customer_id", distinct=True)).items()}
+    if month_start(w.start) == month_start(w.end):  # one month: its kept counts per person and store
+        counts = _in_stores(WorkedCount.objects.filter(month=w.start), "store_id", w)
+        if w.salesperson_id:
+            counts = counts.filter(author_id=w.salesperson_id)
+        return {k: v["n"] for k, v in _grouped(counts, "author_id", n=Sum("customers")).items() if v["n"]}
     months = _in_stores(
         WorkedMonth.objects.filter(month__gte=w.start, month__lte=month_start(w.end), notes__gt=0), "store_id", w
     )
     if w.salesperson_id:
         months = months.filter(author_id=w.salesperson_id)
-    one_month = month_start(w.start) == month_start(w.end)
-    counted = Count("id") if one_month else Count("customer_id", distinct=True)
+    counted = Count("customer_id", distinct=True)
     return {k: v["n"] for k, v in _grouped(months, "author_id", n=counted).items()}
 
 
@@ -647,19 +743,19 @@ def scorecard_rows(w: Window) -> list[dict[str, Any]]:
     plans = _grouped(
         follow_ups(w).filter(_in_range("due_at", w)),
         "owner_id",
-        due=Count("id"),
+        due=Count("*"),
         on_time=Count("id", filter=Q(done=True, done_at__lte=F("due_at"))),
     )
-    sold = _grouped(deals(w), "salesperson_id", n=Count("id"), revenue=Sum("price"))
+    sold = _grouped(deals(w), "salesperson_id", n=Count("*"), revenue=Sum("price"))
     satisfaction = _grouped(
         return_visits(w).filter(
             _in_range("done_at", w), status=ReturnVisitStatus.DONE, satisfaction_score__isnull=False
         ),
         "customer__owner_id",
         score=Avg("satisfaction_score"),
-        n=Count("id"),
+        n=Count("*"),
     )
-    complained = _grouped(complaints(w).filter(_in_range("created_at", w)), "customer__owner_id", n=Count("id"))
+    complained = _grouped(complaints(w).filter(_in_range("created_at", w)), "customer__owner_id", n=Count("*"))
     lost = lost_to_pool(w)
     names = people_names(ids)
     rows = []
@@ -682,7 +778,10 @@ def scorecard_rows(w: Window) -> list[dict[str, Any]]:
                 "conversion": ratio(deal.get("n", 0), prospects),
                 "satisfaction": round(score, 2) if score is not None else None,
                 "complaints": complained.get(pk, {}).get("n", 0),
-                "_links": {"name": reverse("reports:scorecard", args=[pk]) + "?" + urlencode(w.query())},
+                "_links": {
+                    "name": reverse("reports:scorecard", args=[pk]) + "?" + urlencode(w.query()),
+                    "deals": records_link("deals", w, salesperson=pk),
+                },
             }
         )
     return rows
@@ -715,25 +814,42 @@ def scorecards(w: Window) -> Report:
 # --- service quality -------------------------------------------------------------------------------------------
 
 
+def _complaints_grouped(rows: QuerySet, key: str, **sums: Any) -> dict[Any, dict[str, Any]]:
+    """``_grouped`` of complaints, whose aggregates add up. By car model: grouped by the car first, then the
+    cars' models read for those cars only and their figures added (a join of every complaint to the cars led
+    PostgreSQL to read the whole vehicle table)."""
+    if key != "vehicle__model":
+        return _grouped(rows, key, **sums)
+    per_car = _grouped(rows, "vehicle_id", **sums)
+    models = dict(Vehicle.objects.filter(pk__in=[pk for pk in per_car if pk is not None]).values_list("pk", "model"))
+    found: dict[Any, dict[str, Any]] = {}
+    for car, figures in per_car.items():
+        total = found.setdefault(models.get(car), dict.fromkeys(sums, 0))
+        for name in sums:
+            total[name] += figures[name] or 0
+    return found
+
+
 def _complaint_table(w: Window, title: Any, label: Any, key: str, namer: Callable[[Any], str]) -> Table:
     now = timezone.now()
     span = (w.end - w.start).days + 1
     before = replace(w, start=w.start - timedelta(days=span), end=w.start - timedelta(days=1))
-    current = _grouped(
+    current = _complaints_grouped(
         complaints(w).filter(_in_range("created_at", w)),
         key,
-        n=Count("id"),
+        n=Count("*"),
         serious=Count("id", filter=Q(severity__in=("high", "critical"))),
         overdue=Count("id", filter=Q(status__in=UNRESOLVED, deadline__lt=now)),
         resolved=Count("id", filter=~Q(status__in=UNRESOLVED)),
-        satisfaction=Avg("satisfaction_score"),
+        scored=Count("satisfaction_score"),
+        score_sum=Sum("satisfaction_score"),
     )
-    earlier = _grouped(complaints(before).filter(_in_range("created_at", before)), key, n=Count("id"))
+    earlier = _complaints_grouped(complaints(before).filter(_in_range("created_at", before)), key, n=Count("*"))
     rows = []
     for value in sorted(set(current) | set(earlier), key=lambda v: -(current.get(v, {}).get("n", 0))):
         now_row = current.get(value, {})
         n = now_row.get("n", 0)
-        score = now_row.get("satisfaction")
+        score = now_row["score_sum"] / now_row["scored"] if now_row.get("scored") else None
         rows.append(
             {
                 "group": namer(value),
@@ -841,10 +957,10 @@ def service_quality(w: Window) -> Report:
     satisfaction = _grouped(
         return_visits(w)
         .filter(_in_range("done_at", w), status=ReturnVisitStatus.DONE, satisfaction_score__isnull=False)
-        .annotate(month=TruncMonth("done_at", tzinfo=zone())),
+        .annotate(month=local_trunc("month", "done_at", w)),
         "month",
         score=Avg("satisfaction_score"),
-        n=Count("id"),
+        n=Count("*"),
     )
     index_rows = [
         {"month": _local_day(k), "satisfaction": round(v["score"], 2), "visits": v["n"]}
@@ -912,13 +1028,13 @@ def stock(w: Window) -> Report:
     per_store = _grouped(
         current,
         "store_id",
-        total=Count("id"),
+        total=Count("*"),
         in_stock=Count("id", filter=Q(status=VehicleStatus.IN_STOCK)),
         reserved=Count("id", filter=Q(status=VehicleStatus.RESERVED)),
         in_transfer=Count("id", filter=Q(status=VehicleStatus.IN_TRANSFER)),
         **_age_filters(now),
     )
-    sold = _grouped(deals(w), "store_id", n=Count("id"))
+    sold = _grouped(deals(w), "store_id", n=Count("*"))
     days = (w.end - w.start).days + 1
     rows = []
     for pk, store in sorted(store_names(w).items(), key=lambda s: s[1].name):
@@ -931,7 +1047,7 @@ def stock(w: Window) -> Report:
         row["days_of_stock"] = round(total / row["sold"] * days) if row["sold"] else None
         row["_links"] = {"in_stock": vehicles_link(store=pk, status=VehicleStatus.IN_STOCK)}
         rows.append(row)
-    brands = _grouped(current, "brand", total=Count("id"), oldest=Min("in_store_since"), **_age_filters(now))
+    brands = _grouped(current, "brand", total=Count("*"), oldest=Min("in_store_since"), **_age_filters(now))
     brand_rows = [
         {
             "brand": car_name(brand, ""),
@@ -1091,7 +1207,7 @@ def monthly_deals(w: Window, first: date, last: date) -> dict[tuple[int, date], 
     month = month_start(first)
     while month <= last:
         span = replace(w, start=month, end=add_months(month, 1) - timedelta(days=1))
-        for store, row in _grouped(deals(span), "store_id", n=Count("id")).items():
+        for store, row in _grouped(deals(span), "store_id", n=Count("*")).items():
             found[(store, month)] = row["n"]
         month = add_months(month, 1)
     return found
@@ -1162,55 +1278,6 @@ def forecast(w: Window) -> Report:
     )
 
 
-# --- the deal list (records; streamed whole in exports) ------------------------------------------------------
-
-
-def deal_rows(w: Window) -> Iterator[dict[str, Any]]:
-    rows = (
-        deals(w)
-        .order_by("created_at", "id")
-        .values_list(
-            "id",
-            "created_at",
-            "store__name",
-            "salesperson_id",
-            "customer__name",
-            "vehicle__brand",
-            "vehicle__model",
-            "price",
-            "status",
-        )
-    )
-    people = people_names({s.user_id for s in people_of(list(store_names(w).values()))})
-    for pk, at, store, person, customer, brand, model, price, status in rows.iterator(chunk_size=2000):
-        if person not in people:
-            people[person] = display_name(user_named(person))
-        yield {
-            "order": pk,
-            "day": at,
-            "store": store,
-            "salesperson": people[person],
-            "customer": customer,
-            "car": car_name(brand, model),
-            "price": price,
-            "status": OrderStatus(status).label,
-        }
-
-
-def deal_list(w: Window) -> Report:
-    columns = [
-        Column("order", _("Order"), TEXT),
-        Column("day", _("Day"), "day"),
-        Column("store", _("Store"), TEXT),
-        Column("salesperson", _("Salesperson"), TEXT),
-        Column("customer", _("Customer"), TEXT),
-        Column("car", _("Car"), TEXT),
-        Column("price", _("Price"), YUAN),
-        Column("status", _("Status"), TEXT),
-    ]
-    return Report("deals", _("Deal list"), [Table(_("Deals in the range"), columns, deal_rows(w), page_rows=100)])
-
-
 REPORTS: dict[str, tuple[Any, Callable[..., Report]]] = {
     "funnel": (_("Sales funnel"), funnel),
     "periods": (_("Period report"), periods),
@@ -1221,7 +1288,6 @@ REPORTS: dict[str, tuple[Any, Callable[..., Report]]] = {
     "stock": (_("Stock"), stock),
     "process": (_("Process performance"), process_performance),
     "forecast": (_("Deal forecast"), forecast),
-    "deals": (_("Deal list"), deal_list),
 }
 # The choice each report offers beside the filter (?by= or ?period=), and its options.
 REPORT_OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {

@@ -49,3 +49,21 @@ class WorkedMonth(models.Model):
             ),
             models.Index(fields=["customer_id"], name="workedmonth_customer_idx"),
         ]
+
+
+class WorkedCount(models.Model):
+    """How many customers one salesperson worked in one month, per the customers' home store: the number
+    of their ``WorkedMonth`` rows with notes there, kept with them (``portal.reports.daily``), so the
+    scorecards' *prospects worked* of a month is one small row per person instead of a count of a month's
+    rows of ``WorkedMonth`` (some 160,000 for a dealer group)."""
+
+    month = models.DateField()
+    store_id = models.BigIntegerField()
+    author_id = models.IntegerField()
+    customers = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "store_id", "author_id"], name="workedcount_unique"),
+        ]
+        indexes = [models.Index(fields=["month", "store_id", "author_id", "customers"], name="workedcount_month_idx")]

@@ -14,8 +14,8 @@ from portal.crm.models import Role, Store
 from portal.crm.scopes import Scope
 from portal.ui.templatetags.lotflow import number, yuan
 
-from . import measures
-from .tables import DAYS, NUMBER, PERCENT, SCORE, YUAN, Report, Table
+from . import lists, measures
+from .tables import DAYS, NUMBER, PERCENT, SCORE, TIME, YUAN, Report, Table
 from .window import Window, check_range, month_start, parse_day, people_of, today, zone
 
 CHART_SERIES_MAX = 8  # a trend with more groups draws the largest ones (the table has them all)
@@ -23,12 +23,16 @@ CHART_POINTS_MAX = 400
 
 
 def report_nav() -> list[tuple[str, Any]]:
-    return [(name, title) for name, (title, _f) in measures.REPORTS.items()]
+    return [(name, title) for name, (title, _f) in (measures.REPORTS | lists.LISTS).items()]
 
 
 def cell(kind: str, value: Any) -> str:
     if value is None or value == "":
         return "—"
+    if isinstance(value, datetime) and kind == TIME:
+        return date_format(
+            timezone.localtime(value, zone()) if timezone.is_aware(value) else value, "SHORT_DATETIME_FORMAT"
+        )
     if isinstance(value, datetime):
         value = timezone.localtime(value, zone()).date() if timezone.is_aware(value) else value.date()
     if isinstance(value, date):
@@ -46,8 +50,10 @@ def shown_table(table: Table, index: int = 0) -> dict[str, Any]:
     """The table's rows as cells (text, link, numeric), and its chart's data."""
     rows = []
     kept = []
+    more = False
     for n, row in enumerate(table.rows):
         if table.page_rows is not None and n >= table.page_rows:
+            more = True
             break
         kept.append(row)
         links = row.get("_links", {})
@@ -67,7 +73,8 @@ def shown_table(table: Table, index: int = 0) -> dict[str, Any]:
         "note": table.note,
         "columns": table.columns,
         "rows": rows,
-        "more": table.page_rows is not None and len(kept) >= table.page_rows,
+        "more": more,
+        "next_key": kept[-1].get("_key", "") if more else "",
         "chart": chart_data(table, kept) if table.chart and kept else None,
         "chart_id": f"chart-data-{index}",
     }
@@ -133,12 +140,15 @@ def report_context(
     name: str = "",
 ) -> dict[str, Any]:
     name = result.name if result is not None else name
-    query: dict[str, str] = {k: str(v) for k, v in request.GET.items() if k != "format"}
+    query: dict[str, str] = {k: str(v) for k, v in request.GET.items() if k not in ("format", "after")}
+    tables = [shown_table(t, n) for n, t in enumerate(result.tables)] if result is not None else []
+    for table in tables:  # a record list pages on from its last row (keyset), keeping the filter
+        table["next_url"] = "?" + urlencode({**query, "after": table["next_key"]}) if table["next_key"] else ""
     return {
         "report": result,
         "name": name,
-        "title": result.title if result is not None else measures.REPORTS[name][0],
-        "tables": [shown_table(t, n) for n, t in enumerate(result.tables)] if result is not None else [],
+        "title": result.title if result is not None else (measures.REPORTS | lists.LISTS)[name][0],
+        "tables": tables,
         "w": w,
         "nav": report_nav(),
         "stores": w.stores,

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-TEXT, NUMBER, YUAN, PERCENT, DAYS, SCORE = "text", "number", "yuan", "percent", "days", "score"
+TEXT, NUMBER, YUAN, PERCENT, DAYS, SCORE, TIME = "text", "number", "yuan", "percent", "days", "score", "time"
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Table:
     rows: Iterable[dict[str, Any]]
     chart: Chart | None = None
     note: Any = ""
-    # A table whose rows are records (the deal list) shows its first rows and exports them all.
+    # A table whose rows are records (portal.reports.lists) shows a page of them and exports them all.
     page_rows: int | None = None
     links: dict[str, str] = field(default_factory=dict)
 

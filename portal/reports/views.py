@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from portal.crm.models import Role
 from portal.crm.scopes import scope_of
 
-from . import exports, measures, pages
+from . import exports, lists, measures, pages
 from .dashboard import dashboard as dashboard_figures
 from .window import BadRange, OutOfScope, Window, may_read_reports, people_of, window_for
 
@@ -51,6 +51,8 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def report(request: HttpRequest, name: str) -> HttpResponseBase:
+    if name in lists.LISTS:
+        return record_list(request, name)
     if name not in measures.REPORTS or not may_read_reports(scope_of(request.user)):
         raise Http404(_("No such report for you."))
     option_name, options = measures.REPORT_OPTIONS.get(name, ("", {}))
@@ -70,6 +72,29 @@ def report(request: HttpRequest, name: str) -> HttpResponseBase:
         "reports/report.html",
         pages.report_context(request, result, w, option_name=option_name, options=options, option=option),
     )
+
+
+def record_list(request: HttpRequest, name: str) -> HttpResponseBase:
+    """The records behind a number (``portal.reports.lists``): managers and hq of their stores, a
+    salesperson their own only (whatever the link asks for)."""
+    scope = scope_of(request.user)
+    try:
+        if may_read_reports(scope):
+            w = _window(request)
+        elif scope.holds(Role.SALES):
+            w = pages.own_window(request, scope)
+        else:
+            raise Http404(_("No such report for you."))
+        wanted = request.GET.get("format", "")
+        paged = wanted not in FORMATS
+        result = lists.LISTS[name][1](w, request.GET.get("after", "") if paged else "", paged)
+    except BadRange as bad:
+        return _bad_range(request, name, str(bad), "", {}, "")
+    if wanted in FORMATS:
+        return _download(request, result, w, wanted)
+    context = pages.report_context(request, result, w, option_name="", options={}, option="")
+    context["own"] = not may_read_reports(scope)
+    return render(request, "reports/report.html", context)
 
 
 def _bad_range(

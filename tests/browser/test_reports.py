@@ -19,7 +19,20 @@ from tests.helpers import make_staff
 pytestmark = pytest.mark.browser
 
 WIDTHS = {"desk": DESK, "phone": PHONE}
-REPORTS = ["funnel", "periods", "trends", "scorecards", "service", "channels", "stock", "process", "forecast", "deals"]
+REPORTS = [
+    "funnel",
+    "periods",
+    "trends",
+    "scorecards",
+    "service",
+    "channels",
+    "stock",
+    "process",
+    "forecast",
+    "deals",
+    "communications",
+    "visits",
+]
 
 
 def _t(language: str, message: str) -> str:

@@ -54,9 +54,11 @@ def test_a_period_report_starts_its_weeks_on_monday(month):
     assert (weeks[0]["deals"], weeks[0]["revenue"]) == (1, 100_000)
     assert (weeks[1]["deals"], weeks[1]["revenue"]) == (1, 150_000)
     monthly = measures.periods(w, "month").tables[0].rows
-    assert monthly == [
+    assert [{k: v for k, v in r.items() if k != "_links"} for r in monthly] == [
         {"period": date(2026, 10, 1), "orders": 3, "deals": 2, "revenue": 250_000, "average_price": 125_000}
     ]
+    # The first week's deals link to the deals of its days inside the range (the range starts on Thursday).
+    assert weeks[0]["_links"]["deals"].endswith("?start=2026-10-01&end=2026-10-04")
 
 
 def test_customers_by_source_are_grouped_online_and_offline(month):
@@ -140,3 +142,18 @@ def test_changing_a_record_changes_the_report(month):
     assert (before["deals"], after["deals"]) == (2, 1)
     assert (before["revenue"], after["revenue"]) == (250_000, 150_000)
     assert (before["communications"], after["communications"]) == (6, 7)
+
+
+def test_complaints_by_car_model_count_each_car_under_its_model(month):
+    from portal.crm.models import Complaint
+
+    complaint = Complaint.objects.get(customer=month["customer_a"], created_at__month=10)
+    complaint.vehicle = month["deal_a"].vehicle
+    complaint.satisfaction_score = 2
+    complaint.save()
+    w = window_for(month["people"]["hq"], OCTOBER)
+    table = next(t for t in measures.service_quality(w).tables if "car model" in str(t.title))
+    rows = {r["group"]: r for r in table.rows}
+    model = month["deal_a"].vehicle.model
+    assert (rows[model]["complaints"], rows[model]["serious"], rows[model]["satisfaction"]) == (1, 1, 2)
+    assert (rows["No car named"]["complaints"], rows["No car named"]["before"]) == (1, 1)

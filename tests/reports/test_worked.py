@@ -15,7 +15,7 @@ from portal.crm.models import Communication, Customer
 from portal.crm.services.contacts import communication_record
 from portal.crm.services.customers import customer_assign, customer_release
 from portal.reports import daily, measures
-from portal.reports.models import CommunicationDay, WorkedMonth
+from portal.reports.models import CommunicationDay, WorkedCount, WorkedMonth
 from portal.reports.window import window_for, zone
 
 from .conftest import OCTOBER, at
@@ -37,6 +37,21 @@ def from_scratch() -> set[tuple]:
         .annotate(n=Count("id"))
     )
     return {(m.date(), s, a, c, n) for m, s, a, c, n in rows}
+
+
+def counts_kept() -> set[tuple]:
+    return set(WorkedCount.objects.filter(customers__gt=0).values_list("month", "store_id", "author_id", "customers"))
+
+
+def counts_from_scratch() -> set[tuple]:
+    """Distinct customers per month, home store and author, counted from the notes."""
+    rows = (
+        Communication.objects.annotate(month=TruncMonth("at", tzinfo=zone()))
+        .order_by()
+        .values_list("month", "customer__home_store_id", "author_id")
+        .annotate(n=Count("customer_id", distinct=True))
+    )
+    return {(m.date(), s, a, n) for m, s, a, n in rows}
 
 
 def worked_from_notes(w) -> dict[int, int]:
@@ -97,15 +112,18 @@ def test_a_random_run_of_operations_keeps_the_months_worked(month):
         done[step] = done.get(step, 0) + 1
     assert set(done) == {"contact", "reassign", "release", "move", "edit", "delete"}, done
     assert kept() == from_scratch()
+    assert counts_kept() == counts_from_scratch()
+    assert not WorkedCount.objects.filter(customers__lt=0).exists()
     w = window_for(people["hq"], OCTOBER)
     assert measures.prospects_worked(w) == worked_from_notes(w)
     manager = window_for(people["manager"], {"start": "2026-09-01", "end": "2026-11-30"})
     assert measures.prospects_worked(manager) == worked_from_notes(manager)
-    before = kept()
+    before, counts_before = kept(), counts_kept()
     WorkedMonth.objects.update(notes=7)
+    WorkedCount.objects.update(customers=3)
     CommunicationDay.objects.all().delete()
     daily.rebuild()
-    assert kept() == before
+    assert (kept(), counts_kept()) == (before, counts_before)
 
 
 def test_a_window_of_part_of_a_month_counts_the_notes(month):

@@ -92,6 +92,9 @@ class Customer(models.Model):
             models.Index(fields=["home_store", "owner", "last_contact_at"], name="customer_pool_contact_idx"),
             # reports: prospects created in a date range, per store and owner, from the index alone
             models.Index(fields=["created_at", "home_store", "owner", "source"], name="customer_created_idx"),
+            # reports: a record's customer's store, owner and source (complaints, return visits, follow-ups per
+            # owner or store; deals per source) read from this small index instead of the wide customer rows
+            models.Index(fields=["id", "home_store", "owner", "source"], name="customer_store_owner_idx"),
         ]
         constraints = [
             # The pool holds prospects only: a closed customer always has an owner.
@@ -186,7 +189,8 @@ class LeadIntake(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["received_at"], name="leadintake_received_idx")]  # reports: channels
+        # reports: the channels' leads of a range by source (and their customer, for a store's), from the index
+        indexes = [models.Index(fields=["received_at", "source", "customer"], name="leadintake_received_idx")]
 
 
 class LeadImportStatus(models.TextChoices):
@@ -252,7 +256,12 @@ class Appointment(models.Model):
     class Meta:
         ordering = ["-at"]
         # reports: the visits booked in a date range, per store
-        indexes = [models.Index(fields=["at", "store"], name="appointment_at_idx")]
+        indexes = [
+            models.Index(fields=["at", "store"], name="appointment_at_idx"),
+            # reports: the visits booked of a range per store or booker, and their booking lead time, from the
+            # index alone
+            models.Index(fields=["at", "kind", "store", "created_by", "booked_at"], name="appointment_at_kind_idx"),
+        ]
 
 
 class FollowUpPlan(models.Model):
@@ -271,3 +280,5 @@ class FollowUpPlan(models.Model):
 
     class Meta:
         ordering = ["done", "due_at"]
+        # reports: the scorecards' follow-ups due in a range per owner, done on time, from the index alone
+        indexes = [models.Index(fields=["due_at", "owner", "done", "done_at", "customer"], name="followup_due_idx")]

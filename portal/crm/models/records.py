@@ -26,7 +26,11 @@ class ChangeRecord(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["entity", "entity_id", "at"], name="change_entity_idx")]
+        indexes = [
+            models.Index(fields=["entity", "entity_id", "at"], name="change_entity_idx"),
+            # reports: the owner changes of a date range (prospects lost to the pool)
+            models.Index(fields=["entity", "field", "at"], name="change_field_at_idx"),
+        ]
 
 
 class PersonalDataRead(models.Model):
