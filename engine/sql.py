@@ -407,6 +407,60 @@ def insert_audit(
         )
 
 
+_KEYED_ITEM_FIELDS = (*_NEW_ITEM_FIELDS, "key")
+# Rows per statement: 22 values a row stays under SQLite's 32,766 variables (and PostgreSQL's 65,535).
+_KEYED_CHUNK = 500
+
+
+def insert_keyed_items(items: list[dict[str, Any]], *, actor_id: int | None, at: datetime) -> list[int]:
+    """Insert standalone items (every column of ``_KEYED_ITEM_FIELDS`` given, a distinct ``key``
+    each) and a "created" audit row for each one
+    inserted; the ids of those inserted. An item whose key exists already is skipped by the
+    database (ON CONFLICT DO NOTHING on the unique key): another worker inserting the same key
+    meanwhile is not an error, and its row is not counted or audited here.
+
+    Per chunk of rows, two statements: one multi-row INSERT of the items that returns the ids
+    and keys of the rows it made, one multi-row INSERT of their audit rows (the ORM's
+    bulk_create built a model instance per row and cost most of a sweep's time). The caller
+    runs it inside ``atomic()``, so items and audit rows are written together or not at all.
+    """
+    db = connections[DEFAULT_DB_ALIAS]
+    mark = "?" if _on_sqlite() else "%s"
+    item_row = f"({', '.join([mark] * len(_KEYED_ITEM_FIELDS))})"
+    audit_row = f"({', '.join([mark] * len(_AUDIT_FIELDS))})"
+    inserted: list[int] = []
+    db.ensure_connection()
+    # SQLite: the driver's cursor, which takes the "?" marks as written (see _cursor); one
+    # cursor for both statements of every chunk.
+    cursor = db.connection.cursor() if _on_sqlite() else db.cursor()
+    try:
+        for start in range(0, len(items), _KEYED_CHUNK):
+            chunk = items[start : start + _KEYED_CHUNK]
+            params = [value for values in chunk for value in (*_item_params(values), values["key"])]
+            cursor.execute(
+                f"INSERT INTO {_ITEM} ({', '.join(_quoted(f) for f in _KEYED_ITEM_FIELDS)}) "
+                f"VALUES {', '.join([item_row] * len(chunk))} ON CONFLICT DO NOTHING RETURNING id, {_quoted('key')}",
+                params,
+            )
+            made = cursor.fetchall()
+            if not made:
+                continue
+            kinds = {values["key"]: values["kind"] for values in chunk}
+            when = _when(at)
+            audit = []
+            for item_id, key in made:
+                data = jsontext.dumps({"kind": kinds[key], "key": key})
+                audit += [None, item_id, "", "", "created", actor_id, when, data]
+            cursor.execute(
+                f"INSERT INTO {_AUDIT} ({', '.join(_AUDIT_FIELDS)}) VALUES {', '.join([audit_row] * len(made))}",
+                audit,
+            )
+            inserted += [item_id for item_id, _key in made]
+    finally:
+        cursor.close()
+    return inserted
+
+
 _INSTANCE_FIELDS = (
     "uid",
     "deployment_id",
