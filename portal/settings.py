@@ -449,6 +449,9 @@ REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND: str | None = REDIS_URL
+    if REDIS_URL.startswith("redis://"):
+        # kombu's Redis transport with a guard that keeps a worker alive when Redis goes away (portal/ops/broker.py)
+        CELERY_BROKER_TRANSPORT = "portal.ops.broker:Transport"
 else:
     # The filesystem transport needs no server and works across processes
     # (web, worker and beat on one machine); memory:// would not.
