@@ -488,12 +488,14 @@ def _insert_keyed_postgres(items: list[dict[str, Any]], *, actor_id: int | None,
 
     It runs on a server-binding cursor of Django's connection (inside Django's transaction, its
     errors wrapped as Django's): Django's client-side binding renders every value into the SQL
-    text in Python, which for a many-row VALUES list cost more than the rest of the sweep.
+    text in Python, which for a many-row VALUES list cost more than the rest of the sweep. The
+    arrays go in binary (``%b``): psycopg's text form escapes each string with a regular
+    expression, five times the CPU of the binary form here.
     """
     db = connections[DEFAULT_DB_ALIAS]
     columns = [list(column) for column in zip(*(_item_params(values) for values in items), strict=True)]
     columns.append([values["key"] for values in items])
-    arrays = ", ".join(f"%s::{kind}[]" for kind in _item_types())
+    arrays = ", ".join(f"%b::{kind}[]" for kind in _item_types())
     statement = (
         f"WITH made AS (INSERT INTO {_ITEM} ({', '.join(_quoted(f) for f in _KEYED_ITEM_FIELDS)}) "
         f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING RETURNING id, kind, {_quoted('key')}) "
