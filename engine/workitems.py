@@ -14,10 +14,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
-from . import audit, clock
+from . import audit, clock, sql
 from .errors import Conflict, InvalidData, NotAllowed, NotFound
 from .forms import load_form_file, schema_problems
-from .models import AuditEvent, ItemKind, ItemStatus, WorkItem
+from .models import ItemKind, ItemStatus, WorkItem
 from .permissions import Grants, claimable_filter, grants_for, holds, may_do, may_manage, may_see
 
 SORTS: dict[str, list[Any]] = {
@@ -254,55 +254,55 @@ def create_item(
 def create_items(items: list[dict[str, Any]], *, actor: Any = None) -> int:
     """Many standalone items at once (a sweep's reminders and warnings); returns how many are new.
 
-    Each dict takes create_item's keyword arguments and must have a ``key``:
-    an item whose key exists already is skipped, so a sweep run twice, or
-    retried after a crash, makes no duplicates.
+    Each dict takes create_item's keyword arguments (``assignee_id`` for an assignee) and must
+    have a ``key``: an item whose key exists already is skipped, so a sweep run twice, or
+    retried after a crash, or run by two workers at once, makes no duplicates. Each new item
+    gets its "created" audit row, as create_item's do. Forms are not checked here (no caller
+    of a batch gives one).
     """
     if not items:
         return 0
-    now = clock.now()
-    keys = [spec["key"] for spec in items]
+    keys = [spec.get("key") for spec in items]
     if None in keys or len(set(keys)) != len(keys):
         raise InvalidData({"key": [_("every item of a batch needs its own key")]})
-    existing = set(WorkItem.objects.filter(key__in=keys).values_list("key", flat=True))
-    rows = [
-        WorkItem(
-            kind=spec["kind"],
-            title=spec["title"][:300],
-            key=spec["key"],
-            role=spec.get("role", ""),
-            store_id=spec.get("store_id"),
-            assignee_id=spec.get("assignee_id"),
-            subject_label=spec.get("subject_label", "")[:300],
-            subject_ref=spec.get("subject_ref", "")[:100],
-            due_at=spec.get("due_at"),
-            priority=spec.get("priority", 3),
-            form=spec.get("form", ""),
-            instructions=spec.get("instructions", ""),
-            values=spec.get("values") or {},
-            texts=spec.get("texts") or {},
-            created_at=now,
+    kinds = {spec["kind"] for spec in items}
+    if not kinds <= set(ItemKind.values) or ItemKind.TASK in kinds:
+        raise InvalidData(
+            {"kind": [_("must be one of %(kinds)s") % {"kinds": ", ".join(k for k in ItemKind.values if k != "task")}]}
         )
+    if not all(1 <= spec.get("priority", 3) <= 5 for spec in items):
+        raise InvalidData({"priority": [_("must be between 1 and 5")]})
+    now = clock.now()
+    rows = [
+        {
+            "instance_id": None,
+            "task_id": "",
+            "element_id": "",
+            "kind": spec["kind"],
+            "title": spec["title"][:300],
+            "process_id": "",
+            "role": spec.get("role", ""),
+            "store_id": spec.get("store_id"),
+            "assignee_id": spec.get("assignee_id"),
+            "claimed": False,
+            "excluded": [],
+            "form": spec.get("form", ""),
+            "instructions": spec.get("instructions", ""),
+            "values": spec.get("values") or {},
+            "texts": spec.get("texts") or {},
+            "subject_label": spec.get("subject_label", "")[:300],
+            "subject_ref": spec.get("subject_ref", "")[:100],
+            "due_at": spec.get("due_at"),
+            "priority": spec.get("priority", 3),
+            "status": ItemStatus.OPEN,
+            "created_at": now,
+            "key": spec["key"],
+        }
         for spec in items
-        if spec["key"] not in existing
     ]
     with transaction.atomic():
-        # ignore_conflicts: another worker inserting the same key meanwhile is not an error.
-        WorkItem.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-        if rows:
-            AuditEvent.objects.bulk_create(
-                [
-                    AuditEvent(
-                        action="created",
-                        actor=actor if getattr(actor, "pk", None) else None,
-                        at=now,
-                        data={"kind": row.kind, "key": row.key},
-                    )
-                    for row in rows
-                ],
-                batch_size=500,
-            )
-    return len(rows)
+        made = sql.insert_keyed_items(rows, actor_id=getattr(actor, "pk", None), at=now)
+    return len(made)
 
 
 def withdraw_items(*, subject_refs: list[str], kind: str, actor: Any = None) -> int:

@@ -449,6 +449,10 @@ REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND: str | None = REDIS_URL
+    if REDIS_URL.startswith("redis://"):
+        # kombu's Redis transport with a guard: a worker rides out Redis going away, and the messages it had not
+        # acknowledged go back on the queue when Redis answers again (portal/ops/broker.py)
+        CELERY_BROKER_TRANSPORT = "portal.ops.broker:Transport"
 else:
     # The filesystem transport needs no server and works across processes
     # (web, worker and beat on one machine); memory:// would not.
@@ -472,7 +476,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # away does not fail on it, and beat sends without subscribing to results). Workers and beat reconnect to a
 # restarted Redis by themselves, for as long as it takes. A task running when the connection drops runs to its
 # end (cancelling it, Celery's future default, failed here and left its work undone until the message came back
-# an hour later); its message, not acknowledged, comes back after the visibility timeout and finds nothing to do.
+# an hour later); its message, not acknowledged, goes back on the queue once Redis answers (portal/ops/broker.py)
+# and finds nothing to do.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None

@@ -29,24 +29,40 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+# Columns of these classes, with at most one kind of number, can use their values as dict keys: no two
+# of their values are equal unless a rule would take them for the same value.
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_NUMBERS = frozenset({int, float, bool})
+
+
+def _keys(values: list[Any]) -> tuple[list[Any], bool]:
+    """The values as dict keys that keep apart what a rule keeps apart: 1, 1.0 and true are different
+    values, a list is keyed by its items (JSON writes the tuple as the list). Cheap for the usual
+    column, one class of scalars or lists (and empty values); otherwise each key is (class, value),
+    and the second item says so."""
+    classes = set(map(type, values))
+    if classes <= _PLAIN and len(classes & _NUMBERS) <= 1:
+        return values, False
+    if classes <= {list, type(None)}:
+        return [v if v is None else tuple(v) for v in values], False
+    return [(list, tuple(v)) if v.__class__ is list else (v.__class__, v) for v in values], True
+
+
 def _column(values: list[Any]) -> bytes:
     """One column, compressed: ``J`` and a JSON list, or (few distinct values, the usual case) ``D``,
     the 4-byte length of a JSON list of the distinct values, the type code of the indexes and each
     fact's index in that list (uint16 or uint32, little-endian): a replay turns indexes into values
     without parsing a value per fact."""
-    distinct: dict[Any, int] = {}
+    keys, paired = _keys(values)
     try:
-        # The class is in the key: 1, 1.0 and true are different values to a rule.
-        codes = [
-            distinct.setdefault((list, tuple(v)) if v.__class__ is list else (v.__class__, v), len(distinct))
-            for v in values
-        ]
+        distinct = dict.fromkeys(keys)
     except TypeError:  # a value that cannot be a key (a list in a list): kept as plain JSON
-        distinct = {index: index for index in range(len(values))}
+        distinct = dict.fromkeys(range(len(values)))
     if len(distinct) * 2 > len(values):
         return zlib.compress(b"J" + _json(values).encode(), 6)
-    table = _json([list(v) if kind is list else v for kind, v in distinct]).encode()
-    indexes = array("H" if len(distinct) < 65536 else "I", codes)
+    index = {key: code for code, key in enumerate(distinct)}
+    table = _json([v for _kind, v in distinct] if paired else list(distinct)).encode()
+    indexes = array("H" if len(distinct) < 65536 else "I", map(index.__getitem__, keys))
     if sys.byteorder == "big":
         indexes.byteswap()
     head = b"D" + len(table).to_bytes(4, "big") + table + indexes.typecode.encode()

@@ -157,3 +157,53 @@ def test_the_inbox_sorts_by_due_time_or_priority(stores, people):
     late_urgent, early_routine = make("late but urgent", 17, 1), make("early, routine", 9, 4)
     assert [i.pk for i in api.inbox_for(people["sales"]).claimable] == [early_routine, late_urgent]
     assert [i.pk for i in api.inbox_for(people["sales"], sort="priority").claimable] == [late_urgent, early_routine]
+
+
+def _warning(key: str, **fields):
+    return {"kind": "warning", "key": key, "title": f"Contact {key}", "priority": 2, **fields}
+
+
+def test_a_batch_makes_each_item_once_with_its_audit_row(stores, people):
+    clock.freeze(NOW)
+    made = api.create_items(
+        [
+            _warning("w:1", assignee_id=people["sales"].pk, store_id=stores[0].pk, subject_ref="customer:1"),
+            _warning("w:2", role="sales", store_id=stores[0].pk, texts={"title": {"msgid": "Contact %(who)s"}}),
+        ]
+    )
+    again = api.create_items([_warning("w:2", role="sales"), _warning("w:3", assignee_id=people["sales"].pk)])
+    assert (made, again) == (2, 1)
+    items = {i.key: i for i in WorkItem.objects.all()}
+    assert sorted(items) == ["w:1", "w:2", "w:3"]
+    first = items["w:1"]
+    assert (first.kind, first.status, first.priority, first.assignee_id, first.subject_ref, first.created_at) == (
+        "warning",
+        ItemStatus.OPEN,
+        2,
+        people["sales"].pk,
+        "customer:1",
+        NOW,
+    )
+    assert items["w:2"].texts == {"title": {"msgid": "Contact %(who)s"}}
+    assert [i.pk for i in api.inbox_for(people["sales"]).mine] == [items["w:1"].pk, items["w:3"].pk]
+    assert [i.pk for i in api.inbox_for(people["sales"]).claimable] == [items["w:2"].pk]
+    audited = AuditEvent.objects.filter(action="created").order_by("id")
+    assert [(e.work_item_id, e.data) for e in audited] == [
+        (items[key].pk, {"kind": "warning", "key": key}) for key in ("w:1", "w:2", "w:3")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("items", "field"),
+    [
+        ([_warning("w:1"), _warning("w:1")], "key"),
+        ([{**_warning("w:1"), "key": None}], "key"),
+        ([_warning("w:1", kind="task")], "kind"),
+        ([_warning("w:1", priority=0)], "priority"),
+    ],
+)
+def test_an_invalid_batch_is_refused_and_nothing_is_created(db, items, field):
+    with pytest.raises(InvalidData) as refused:
+        api.create_items(items)
+    assert list(refused.value.errors) == [field]
+    assert not WorkItem.objects.exists()
