@@ -321,6 +321,9 @@ LOTFLOW_LEAD_FORM_RATE = (
 )
 # The nightly reclaim sweep runs as this many tasks (workers.tasks.sweep_part), each a share of the prospects.
 LOTFLOW_RECLAIM_PARTS = max(1, int(os.environ.get("LOTFLOW_RECLAIM_PARTS", "1")))
+# Each part reads and decides prospects this many at a time, one transaction each: fewer, longer transactions
+# above it, more and shorter below.
+LOTFLOW_RECLAIM_CHUNK = max(1, int(os.environ.get("LOTFLOW_RECLAIM_CHUNK", "2000")))
 # Until the routing rules exist, leads go to the pool of this store (by name; first store if unset).
 LOTFLOW_DEFAULT_LEAD_STORE = os.environ.get("LOTFLOW_DEFAULT_LEAD_STORE", "")
 

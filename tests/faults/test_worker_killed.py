@@ -25,7 +25,7 @@ from workers.tasks import fire_due_timers, sweep
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 TIMERS = 50  # due timers a round
-# Prospects a round, silent 40 days (reclaimed) and 27 days (warned): two of the sweep's chunks of 2,000.
+# Prospects a round, silent 40 days (reclaimed) and 27 days (warned).
 RECLAIM, WARN = 2500, 500
 
 
@@ -96,6 +96,9 @@ def _prospects(store, owner, count: int, silent_days: int, tag: str) -> list[int
 
 
 def test_a_worker_killed_in_the_reclaim_sweep_applies_each_decision_once_after_a_restart(processes, stores):
+    # Chunks of 100: thirty commits a round, so that a kill soon after the first lands before the last on any
+    # machine, however fast the sweep (with the default 2,000 a round is two commits a few hundredths apart).
+    processes.env["LOTFLOW_RECLAIM_CHUNK"] = "100"
     crew = Crew(processes)
     landed = 0
     for number in range(ROUNDS):
@@ -110,9 +113,7 @@ def test_a_worker_killed_in_the_reclaim_sweep_applies_each_decision_once_after_a
             alive=(worker,),
             step=0.005,
         )
-        # The sweep's chunks commit within a few hundredths of a second on a quiet machine: a kill later than
-        # that would land after its end and test nothing.
-        time.sleep(random.uniform(0, 0.02))
+        time.sleep(random.uniform(0, 0.05))
         kill(worker)
         when_killed = Customer.objects.filter(pk__in=reclaim, owner__isnull=True).count()
         landed += when_killed < RECLAIM

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils.translation import gettext_noop
@@ -34,7 +35,7 @@ from ..models.choices import Stage
 from .rules import now_or
 from .texts import english, text
 
-CHUNK = 2000
+CHUNK = 2000  # ids per IN (...) list when locking a chunk's rows again
 RULES = "pool_reclaim"
 TITLE = gettext_noop("Contact %(customer)s within %(days)s days")
 INSTRUCTIONS = gettext_noop(
@@ -95,8 +96,8 @@ def _read(where: str, params: list[Any], limit: int | None = None, lock: bool = 
 
 
 def _owned_chunk(after: int, part: tuple[int, int] | None, silent_before: datetime | None) -> list[tuple]:
-    """The next CHUNK owned prospects by id after ``after``: in ``part`` (k, n), those whose id is k modulo
-    n; with ``silent_before``, only those silent since before it."""
+    """The next settings.LOTFLOW_RECLAIM_CHUNK owned prospects by id after ``after``: in ``part`` (k, n),
+    those whose id is k modulo n; with ``silent_before``, only those silent since before it."""
     where = "stage = %s AND owner_id IS NOT NULL AND id > %s"
     params: list[Any] = [Stage.PROSPECT.value, after]
     if part is not None:
@@ -105,7 +106,7 @@ def _owned_chunk(after: int, part: tuple[int, int] | None, silent_before: dateti
     if silent_before is not None:
         where += " AND COALESCE(last_contact_at, created_at) < %s"
         params.append(connection.ops.adapt_datetimefield_value(silent_before))
-    return _read(where, params, CHUNK)
+    return _read(where, params, settings.LOTFLOW_RECLAIM_CHUNK)
 
 
 class _Names:
