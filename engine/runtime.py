@@ -166,27 +166,61 @@ def _write(
     """Write what ``_outcome`` worked out; the caller holds a transaction. Without
     ``open_items`` the caller opens ``outcome.new_items`` itself (and fills ``opened``)."""
     new_items = outcome.new_items if open_items else []
-    row, status, now = live.row, outcome.status, outcome.now
-    ended_at = now if status != InstanceStatus.RUNNING else None
+    row, now = live.row, outcome.now
     if new:
-        row.state, row.status, row.updated_at, row.ended_at = outcome.state, status, now, ended_at
-        row.end_reason = outcome.end_reason
+        _fill_new_row(row, outcome)
         row.pk = sql.insert_instance(row)
         live.instance_id = row.pk
         opened = sync_mirror(live, outcome.after, new_items, closed=closed)
     else:
-        ended = (status, ended_at, outcome.end_reason) if status != row.status else None
-        if not sql.write_state(row.pk, version=live.version, state=outcome.state, at=now, ended=ended):
+        if not sql.write_state(row.pk, version=live.version, state=outcome.state, at=now, ended=_ended(row, outcome)):
             raise _VersionClash()
         opened = sync_mirror(live, outcome.after, new_items, closed=closed)
         live.version += 1
+    incidents = [_open_incident(row, failure, now) for failure in outcome.failures]
+    return _saved(live, outcome, opened, incidents)
+
+
+def _fill_new_row(row: ProcessInstance, outcome: _Outcome) -> None:
+    row.state, row.status, row.updated_at, row.end_reason = (
+        outcome.state,
+        outcome.status,
+        outcome.now,
+        outcome.end_reason,
+    )
+    row.ended_at = outcome.now if outcome.status != InstanceStatus.RUNNING else None
+
+
+def _saved(live: Live, outcome: _Outcome, opened: list[int], incidents: list[int] | None = None) -> StepResult:
+    """``live`` as its state now stands written (``live.version`` counts the write): cached again
+    once the transaction commits, if it runs on."""
+    row, status = live.row, outcome.status
     live.before = outcome.after
     row.version = live.version
     row.status = status
-    incidents = [_open_incident(row, failure, now) for failure in outcome.failures]
     if status == InstanceStatus.RUNNING:
         transaction.on_commit(lambda: LIVE.put(live))
-    return StepResult(row.pk, status, opened, incidents)
+    return StepResult(row.pk, status, opened, incidents or [])
+
+
+def _items_only(live: Live, outcome: _Outcome, *, closed: str = "") -> bool:
+    """Whether what the step changes beside the state and the closed item is new work items
+    only (no item withdrawn, no timer or message wait changed, no incident): what
+    ``sql.write_step`` writes in one statement."""
+    before, after = live.before, outcome.after
+    return (
+        not outcome.failures
+        and before.timers == after.timers
+        and before.waits == after.waits
+        and all(task_id in after.ready or task_id == closed for task_id in before.ready)
+    )
+
+
+def _ended(row: ProcessInstance, outcome: _Outcome) -> tuple[str, Any, str] | None:
+    """(status, ended at, reason) when the step changes the instance's status."""
+    if outcome.status == row.status:
+        return None
+    return outcome.status, outcome.now if outcome.status != InstanceStatus.RUNNING else None, outcome.end_reason
 
 
 def _open_incident(row: ProcessInstance, failure: Failure, now: Any) -> int:
@@ -265,21 +299,28 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
         )
         live = Live(0, row.uid, 1, found, workflow, Snapshot(), row)
         outcome = _outcome(live, failures)
+        audit = {
+            "instance_id": row.pk,
+            "item_id": None,
+            "process_id": process_id,
+            "element_id": "",
+            "action": "started",
+            "actor_id": getattr(user, "pk", None),
+            "at": now,
+            "data": {"version": version, "business_key": business_key, "callees": callees},
+        }
+        if instance_id is not None and sql.one_statement() and _items_only(live, outcome):
+            _fill_new_row(row, outcome)
+            items = [{**v, "instance_id": row.pk} for v in outcome.new_items]
+            opened = sql.write_step(audit=audit, items=items, instance=row)
+            live.instance_id = row.pk
+            return _saved(live, outcome, opened)
         with sql.step_transaction():
             result = _write(live, outcome, new=True, open_items=False)
-            audit = {
-                "instance_id": row.pk,
-                "item_id": None,
-                "process_id": process_id,
-                "element_id": "",
-                "action": "started",
-                "actor_id": getattr(user, "pk", None),
-                "at": now,
-                "data": {"version": version, "business_key": business_key, "callees": callees},
-            }
+            audit["instance_id"] = row.pk
             items = [{**v, "instance_id": row.pk} for v in outcome.new_items]
-            opened = sql.insert_items_and_audit(items, audit, list_opened=False)
-        result.opened = opened()
+            opened_ids = sql.insert_items_and_audit(items, audit, list_opened=False)
+        result.opened = opened_ids()
         return result
 
     return _retrying(command, atomic=False)
@@ -328,24 +369,34 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
         except Exception as err:
             raise InvalidState(refusal_text(err) or f"{item.element_id}: {describe_failure(err)}") from err
         outcome = _outcome(live, run_engine(live.workflow))
+        audit = {
+            "instance_id": row.pk,
+            "item_id": item.pk,
+            "process_id": row.process_id,
+            "element_id": item.element_id,
+            "action": "completed",
+            "actor_id": user.pk,
+            "at": outcome.now,
+            "data": {"data": cleaned},
+        }
+        items = [{**v, "instance_id": row.pk} for v in outcome.new_items]
+        if sql.one_statement() and _items_only(live, outcome, closed=item.task_id):
+            opened = sql.write_step(
+                audit=audit,
+                items=items,
+                state=(row.pk, live.version, outcome.state, outcome.now, _ended(row, outcome)),
+                close=(item.pk, user.pk, cleaned, outcome.now, item.assignee_id),
+            )
+            live.version += 1
+            return _saved(live, outcome, opened)
         with sql.step_transaction():
             if not sql.close_item(
                 item.pk, user_id=user.pk, result=cleaned, at=outcome.now, assignee_id=item.assignee_id
             ):
                 raise _closed_meanwhile(item)
             result = _write(live, outcome, closed=item.task_id, open_items=False)
-            audit = {
-                "instance_id": row.pk,
-                "item_id": item.pk,
-                "process_id": row.process_id,
-                "element_id": item.element_id,
-                "action": "completed",
-                "actor_id": user.pk,
-                "at": outcome.now,
-                "data": {"data": cleaned},
-            }
-            opened = sql.insert_items_and_audit([{**v, "instance_id": row.pk} for v in outcome.new_items], audit)
-        result.opened = opened()
+            opened_ids = sql.insert_items_and_audit(items, audit)
+        result.opened = opened_ids()
         return result
 
     return _retrying(command, atomic=False)
