@@ -46,7 +46,7 @@ from .models import (
     ProcessInstance,
     WorkItem,
 )
-from .permissions import grants_for, holds, may_do
+from .permissions import grants_for, holds, known_grants, may_do
 from .snapshot import Snapshot, take_snapshot
 from .store import LIVE, Live, bundle, checkout, load_head, resolve_callees
 
@@ -177,6 +177,7 @@ def _write(
             raise _VersionClash()
         opened = sync_mirror(live, outcome.after, new_items, closed=closed)
         live.version += 1
+    live.items.clear()  # which id is which row is not kept here (Live.items)
     incidents = [_open_incident(row, failure, now) for failure in outcome.failures]
     return _saved(live, outcome, opened, incidents)
 
@@ -314,6 +315,7 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
             items = [{**v, "instance_id": row.pk} for v in outcome.new_items]
             opened = sql.write_step(audit=audit, items=items, instance=row)
             live.instance_id = row.pk
+            _remember_items(live, items, opened)
             return _saved(live, outcome, opened)
         with sql.step_transaction():
             result = _write(live, outcome, new=True, open_items=False)
@@ -350,16 +352,20 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
     data = {} if data is None else data
 
     def command() -> StepResult:
-        item, grants_revision = sql.fetch_item(item_id)
-        if item is None:
-            raise NotFound(_("work item %(id)s does not exist") % {"id": item_id})
-        _check_can_do(item, user, grants_revision)
-        if item.instance_id is None:
-            with transaction.atomic():
-                return _complete_standalone(item, user, data)
-        row = item.instance
-        assert row is not None  # an item with an instance id was read with its instance
-        live = checkout(row)
+        known = _known_item(item_id, user)
+        if known is not None:
+            live, item, relied_on = known
+        else:
+            read, grants_revision = sql.fetch_item(item_id)
+            if read is None:
+                raise NotFound(_("work item %(id)s does not exist") % {"id": item_id})
+            _check_can_do(read, user, grants_revision)
+            if read.instance_id is None:
+                with transaction.atomic():
+                    return _complete_standalone(read, user, data)
+            assert read.instance is not None  # an item with an instance id was read with its instance
+            item, live, relied_on = read, checkout(read.instance), None
+        row = live.row
         task = _ready_task(live, item)
         cleaned = validate_submission(live.bundle.forms.get(item.form) if item.form else None, data, item)
         task.data.update(cleaned)
@@ -386,20 +392,69 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
                 items=items,
                 state=(row.pk, live.version, outcome.state, outcome.now, _ended(row, outcome)),
                 close=(item.pk, user.pk, cleaned, outcome.now, item.assignee_id),
+                grants=relied_on,
             )
             live.version += 1
+            _remember_items(live, items, opened, closed=item.pk)
             return _saved(live, outcome, opened)
+        if known is not None:
+            _confirm(item, user, live)
         with sql.step_transaction():
             if not sql.close_item(
                 item.pk, user_id=user.pk, result=cleaned, at=outcome.now, assignee_id=item.assignee_id
             ):
-                raise _closed_meanwhile(item)
+                raise _VersionClash()  # read again: the read says why (completed, cancelled, taken)
             result = _write(live, outcome, closed=item.task_id, open_items=False)
             opened_ids = sql.insert_items_and_audit(items, audit)
         result.opened = opened_ids()
         return result
 
     return _retrying(command, atomic=False)
+
+
+def _known_item(item_id: int, user: Any) -> tuple[Live, WorkItem, int | None] | None:
+    """(live workflow, item, the grants revision relied on) for an item this process opened, when
+    its cached workflow is at hand and the user may do it by what this process knows; else None
+    (the item is read). Only where the step's write checks that all this still holds
+    (``sql.write_step``: the item open with that assignee, the state at that version, the
+    grants revision unchanged) and otherwise reads it all again (``_confirm``): a refusal is
+    never made on what this process knows, but on what the read finds."""
+    if not sql.one_statement():
+        return None
+    live = LIVE.take_by_item(item_id)
+    if live is None:
+        return None
+    item = sql.known_item(item_id, live.items[item_id], live.row)
+    grants = known_grants(user) if item.assignee_id is None else (None, frozenset())
+    if grants is None or not may_do(user, grants[1], item):
+        LIVE.put(live)
+        return None
+    return live, item, grants[0]
+
+
+def _confirm(item: WorkItem, user: Any, live: Live) -> None:
+    """Read the item that ``_known_item`` found, for a write that does not check it itself:
+    still open, with the same assignee, its instance at the live version, and the user still
+    allowed; else the command is run again from a fresh read."""
+    read, grants_revision = sql.fetch_item(item.pk)
+    if (
+        read is None
+        or read.status != ItemStatus.OPEN
+        or read.assignee_id != item.assignee_id
+        or read.instance is None
+        or read.instance.version != live.version
+    ):
+        raise _VersionClash()
+    _check_can_do(read, user, grants_revision)
+
+
+def _remember_items(live: Live, items: list[dict[str, Any]], opened: list[int], *, closed: int | None = None) -> None:
+    """Keep the rows of the items a step opened with the live workflow (``Live.items``), when
+    which id is which row is certain (one item opened)."""
+    if closed is not None:
+        live.items.pop(closed, None)
+    if len(opened) == 1 and len(items) == 1:
+        live.items[opened[0]] = items[0]
 
 
 def _check_can_do(item: WorkItem, user: Any, grants_revision: int | None) -> None:
@@ -427,11 +482,7 @@ def _ready_task(live: Live, item: WorkItem) -> Any:
 def _close_item(item: WorkItem, user: Any, result: dict) -> None:
     closed = sql.close_item(item.pk, user_id=user.pk, result=result, at=clock.now(), assignee_id=item.assignee_id)
     if not closed:
-        raise _closed_meanwhile(item)
-
-
-def _closed_meanwhile(item: WorkItem) -> Conflict:
-    return Conflict(_("work item %(id)s was completed by someone else at the same time") % {"id": item.pk})
+        raise _VersionClash()  # read again: the read says why (completed, cancelled, taken)
 
 
 def _complete_standalone(item: WorkItem, user: Any, data: dict) -> StepResult:

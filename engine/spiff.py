@@ -9,6 +9,7 @@ deployment and handed back when the state is restored.
 
 import copy
 import json
+import logging
 from typing import Any
 from uuid import UUID
 
@@ -120,6 +121,22 @@ def _build_registry() -> Any:
 _REGISTRY = _build_registry()
 _TASK_TYPENAME = _REGISTRY.typenames[Task]
 _INSTANCE_CONVERTER = InstanceStateConverter(BpmnWorkflow, _REGISTRY)
+
+
+def keep_library_logs_cheap() -> None:
+    """Give SpiffWorkflow's two loggers the level they inherit, when that is INFO or above.
+
+    SpiffWorkflow 3.2 builds a log record's extras at every task state change even when
+    the record is filtered out, and while a logger's own level is unset (below INFO) it
+    adds each task's data, and at a workflow's start and end a walk of all its tasks
+    (``collect_log_extras``: ``if logger.level < 20``). With the level they would inherit
+    anyway, the same records are filtered and that work is skipped. Run once logging is
+    configured (the app's ready()); a level set in LOGGING is left as it is.
+    """
+    for name in ("spiff.workflow", "spiff.task"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET and logger.getEffectiveLevel() >= logging.INFO:
+            logger.setLevel(logger.getEffectiveLevel())
 
 
 def spec_to_dict(spec: BpmnProcessSpec) -> dict:

@@ -38,6 +38,7 @@ _ITEM = WorkItem._meta.db_table
 _INSTANCE = ProcessInstance._meta.db_table
 _AUDIT = AuditEvent._meta.db_table
 _DEPLOYMENT = Deployment._meta.db_table
+_REVISION = Revision._meta.db_table
 
 ITEM_FIELDS = (
     "id",
@@ -286,6 +287,19 @@ def fetch_item(item_id: int) -> tuple[WorkItem | None, int | None]:
     return item, row[-1]
 
 
+def known_item(item_id: int, values: dict[str, Any], row: ProcessInstance) -> WorkItem:
+    """The open work item ``item_id`` as this process wrote it (``values``, a row of
+    ``insert_item``), with its instance ``row``: what ``fetch_item`` would read while nothing
+    changed it. A write that relies on it must check that nothing did (``write_step``)."""
+    item_values = {name: values.get(name) for name in ITEM_FIELDS}
+    item_values["id"] = item_id
+    item_values["excluded"] = list(values.get("excluded") or [])
+    item_values["claimed"] = bool(values.get("claimed"))
+    item = _instance(WorkItem, item_values)
+    item._state.fields_cache = {"instance": row}
+    return item
+
+
 class _Step(threading.local):
     pipeline: Any = None
 
@@ -360,20 +374,24 @@ def _written(statement: str, params: Sequence[Any]) -> bool:
 
 
 def close_item(item_id: int, *, user_id: int, result: dict, at: datetime, assignee_id: int | None) -> bool:
-    """Open -> done; false if it was no longer open (someone else closed it first)."""
-    return _written(
+    """Open -> done, if it is still open with the assignee it was checked with (``assignee_id``);
+    false if not (someone else closed it first, or claimed it, or it was handed on)."""
+    statement, params = _close(item_id, user_id, result, at, assignee_id)
+    return _written(statement, params)
+
+
+def _close(item_id: int, user_id: int, result: dict, at: datetime, assignee_id: int | None) -> tuple[str, list]:
+    """The UPDATE of ``close_item``, and its values."""
+    same_assignee = "assignee_id IS NULL" if assignee_id is None else "assignee_id = %s"
+    statement = (
         f"UPDATE {_ITEM} SET status = %s, completed_at = %s, completed_by_id = %s, result = %s, "
-        f"assignee_id = %s WHERE id = %s AND status = %s",
-        [
-            ItemStatus.DONE,
-            _when(at),
-            user_id,
-            jsontext.dumps(result),
-            assignee_id or user_id,
-            item_id,
-            ItemStatus.OPEN,
-        ],
+        f"assignee_id = %s WHERE id = %s AND status = %s AND {same_assignee}"
     )
+    params = [ItemStatus.DONE, _when(at), user_id, jsontext.dumps(result), assignee_id or user_id, item_id]
+    params.append(ItemStatus.OPEN)
+    if assignee_id is not None:
+        params.append(assignee_id)
+    return statement, params
 
 
 STATE_BLOCK = 1024
@@ -482,13 +500,16 @@ def write_step(
     items: list[dict[str, Any]],
     state: tuple[int, int, str, datetime, tuple[str, datetime | None, str] | None] | None = None,
     close: tuple[int, int, dict, datetime, int | None] | None = None,
+    grants: int | None = None,
     instance: ProcessInstance | None = None,
 ) -> list[int]:
     """A step's writes as one statement, which PostgreSQL runs as one transaction; the ids of
     the items it opened. Only where ``one_statement()`` says so.
 
     Its parts are data-modifying WITH queries: close the item ``close`` names (id, user id,
-    result, at, assignee id) if it is still open; write the ``state`` (instance id, the version
+    result, at, assignee id) if it is still open with that assignee (``close_item``), and,
+    given ``grants`` (a revision), only while the grants revision is still that one; write
+    the ``state`` (instance id, the version
     read, state, at, ``ended`` as in ``write_state``) only if nobody wrote another since; or
     insert the new ``instance``; open ``items``; write the ``audit`` row, whose data lists the
     opened items' ids under "opened" when the step closes an item. The guarded parts divide by
@@ -497,16 +518,17 @@ def write_step(
     server and one answer, which costs the client half the CPU of a pipeline of BEGIN, three
     statements and COMMIT.
     """
-    parts, params, guards = [], [], []
+    parts: list[str] = []
+    params: list[Any] = []
+    guards: list[str] = []
     if close is not None:
-        item_id, user_id, result, at, assignee_id = close
-        parts.append(
-            f"closed AS (UPDATE {_ITEM} SET status = %s, completed_at = %s, completed_by_id = %s, result = %s, "
-            "assignee_id = %s WHERE id = %s AND status = %s RETURNING 1)"
-        )
-        params += [ItemStatus.DONE, at, user_id, jsontext.dumps(result), assignee_id or user_id, item_id]
-        params.append(ItemStatus.OPEN)
+        statement, values = _close(*close)
+        parts.append(f"closed AS ({statement} RETURNING 1)")
+        params += values
         guards.append("1 / (SELECT count(*) FROM closed)")
+    if grants is not None:
+        # The grants the person was checked with are still those in force.
+        guards.append(f"1 / (SELECT count(*) FROM {_REVISION} WHERE name = '{GRANTS}' AND value = %s)")
     if state is not None:
         instance_id, version, text, at, ended = state
         assignments, values = "state = %s, version = %s, updated_at = %s", [text, version + 1, at]
@@ -540,6 +562,8 @@ def write_step(
     )
     params += [audit[name] for name in ("instance_id", "item_id", "process_id", "element_id", "action", "actor_id")]
     params += [audit["at"], jsontext.dumps(audit_data)]
+    if grants is not None:
+        params.append(grants)
     with _cursor() as cursor:
         try:
             cursor.execute(f"WITH {', '.join(parts)} SELECT {', '.join([ids_json, *guards])}", params)
