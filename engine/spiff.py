@@ -171,7 +171,8 @@ class StateEncoder:
     """
 
     def __init__(self) -> None:
-        self._kept: dict[UUID, tuple[Any, tuple, str]] = {}  # task id -> (task, reuse key, encoding)
+        # id(task) -> (task, reuse key, encoding); the entry holds the task, so its id() is not reused
+        self._kept: dict[int, tuple[Any, tuple, str]] = {}
 
     def encode(self, workflow: BpmnWorkflow) -> str:
         _REGISTRY._encoder_mode = False
@@ -200,13 +201,13 @@ class StateEncoder:
     def _task(self, task: Any) -> str:
         key = _reuse_key(task)
         if key is not None:
-            kept = self._kept.get(task.id)
+            kept = self._kept.get(id(task))
             if kept is not None and kept[0] is task and kept[1] == key:
                 return kept[2]
         # {id: task} without its braces: the task's member of the workflow's "tasks" object.
         text = _dumps({task.id: _task_dict(task) if type(task) is Task else _REGISTRY.convert(task)})[1:-1]
         if key is not None:
-            self._kept[task.id] = (task, key, text)
+            self._kept[id(task)] = (task, key, text)
         return text
 
 

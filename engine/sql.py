@@ -117,7 +117,8 @@ def _cursor() -> Any:
         return _QmarkCursor(db.connection.cursor())
     # What Django's own cursor() does first: replace a connection that failed its health check.
     db.close_if_health_check_failed()
-    db.ensure_connection()
+    if db.connection is None:
+        db.ensure_connection()
     raw = _PreparingCursor(db.connection)
     if db.queries_logged:
         raw.prepare = False  # a query capture reads the statement's text, which a prepared one does not carry
