@@ -60,3 +60,18 @@ def test_one_complete_sends_seven_statements_on_sqlite(second_step):
     finally:
         connection.connection.set_trace_callback(None)
     assert len(sent) == 7, "\n".join(sent)
+
+
+@pytest.mark.postgres
+def test_with_prepared_statements_off_a_complete_prepares_nothing(second_step, settings):
+    """Behind a pool in transaction mode that does not keep prepared statements (docs/scaling.md)."""
+    item, user = second_step
+    settings.LOTFLOW = {**settings.LOTFLOW, "PREPARED_STATEMENTS": False}
+    connection.close()  # a new session: nothing prepared on it yet
+
+    result = api.complete(item, user=user, data=DONE)
+
+    assert result.opened
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] == 0
