@@ -328,7 +328,6 @@ def quantile(values: list[float], q: float) -> float:
 def count_one_complete(runner: EngineRunner) -> str:
     """The statements one complete sends and, on PostgreSQL, the round trips (libpq's trace)."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     started = runner.api.start("bench_six_steps", data=runner.start_data, user=runner.user)
     second = runner.api.complete(started.opened[0], user=runner.user, data=DONE)
@@ -342,6 +341,26 @@ def count_one_complete(runner: EngineRunner) -> str:
         finally:
             connection.connection.set_trace_callback(None)
         return f"{len(sent)} statements (in-process, no round trips): " + "; ".join(s.split(" ")[0] for s in sent)
+    from engine.models import WorkItem
+    from engine.store import LIVE
+
+    done: list[Any] = []
+    known = _traced(lambda: done.append(runner.api.complete(item, user=runner.user, data=DONE)))
+    # The next step in a process that has the instance's workflow but did not open the item (another
+    # web process did): the item is read first.
+    third = done[0].opened[0]
+    live = LIVE.take(WorkItem.objects.get(pk=third).instance_id)
+    assert live is not None
+    live.items.clear()
+    LIVE.put(live)
+    read = _traced(lambda: runner.api.complete(third, user=runner.user, data=DONE))
+    return f"{known} (an item this process opened); {read} (an item another process opened)"
+
+
+def _traced(step: Callable[[], object]) -> str:
+    """The statements ``step`` sends on PostgreSQL and its round trips (libpq's trace)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
     from psycopg import pq
 
     connection.ensure_connection()
@@ -350,7 +369,7 @@ def count_one_complete(runner: EngineRunner) -> str:
         pgconn.trace(trace.fileno())
         pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
         try:
-            runner.api.complete(item, user=runner.user, data=DONE)
+            step()
         finally:
             pgconn.untrace()
         trace.seek(0)
@@ -361,7 +380,7 @@ def count_one_complete(runner: EngineRunner) -> str:
     directions = [line[0] for line in lines if line and line[0] in ("F", "B")]
     waits = sum(1 for sent, answer in itertools.pairwise(directions) if sent == "F" and answer == "B")
     words = ", ".join(q["sql"].split(" ")[0] for q in captured)
-    return f"{len(captured)} statements ({words}), {waits} round trips"
+    return f"{len(captured)} statement(s) ({words}), {waits} round trip(s)"
 
 
 # --- several processes ------------------------------------------------------------------------

@@ -6,6 +6,7 @@ class EngineConfig(AppConfig):
     verbose_name = "Process engine"
 
     def ready(self) -> None:
-        from . import registry
+        from . import registry, spiff
 
         registry.load_registry_modules()
+        spiff.keep_library_logs_cheap()

@@ -49,6 +49,14 @@ def grants_for(user: Any, revision: int | None = None) -> Grants:
     return grants
 
 
+def known_grants(user: Any) -> tuple[int, Grants] | None:
+    """(revision, grants) of the user as this process last read them, or None; a write that
+    relies on them must check that the ``grants`` revision is still that one."""
+    if user is None or not getattr(user, "is_active", False):
+        return None
+    return _by_user.get(user.pk)
+
+
 def grants_changed() -> None:
     """Say, in the transaction that changes them, that someone's grants changed."""
     if not Revision.objects.filter(name=GRANTS).update(value=F("value") + 1):

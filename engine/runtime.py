@@ -46,7 +46,7 @@ from .models import (
     ProcessInstance,
     WorkItem,
 )
-from .permissions import grants_for, holds, may_do
+from .permissions import grants_for, holds, known_grants, may_do
 from .snapshot import Snapshot, take_snapshot
 from .store import LIVE, Live, bundle, checkout, load_head, resolve_callees
 
@@ -166,27 +166,62 @@ def _write(
     """Write what ``_outcome`` worked out; the caller holds a transaction. Without
     ``open_items`` the caller opens ``outcome.new_items`` itself (and fills ``opened``)."""
     new_items = outcome.new_items if open_items else []
-    row, status, now = live.row, outcome.status, outcome.now
-    ended_at = now if status != InstanceStatus.RUNNING else None
+    row, now = live.row, outcome.now
     if new:
-        row.state, row.status, row.updated_at, row.ended_at = outcome.state, status, now, ended_at
-        row.end_reason = outcome.end_reason
+        _fill_new_row(row, outcome)
         row.pk = sql.insert_instance(row)
         live.instance_id = row.pk
         opened = sync_mirror(live, outcome.after, new_items, closed=closed)
     else:
-        ended = (status, ended_at, outcome.end_reason) if status != row.status else None
-        if not sql.write_state(row.pk, version=live.version, state=outcome.state, at=now, ended=ended):
+        if not sql.write_state(row.pk, version=live.version, state=outcome.state, at=now, ended=_ended(row, outcome)):
             raise _VersionClash()
         opened = sync_mirror(live, outcome.after, new_items, closed=closed)
         live.version += 1
+    live.items.clear()  # which id is which row is not kept here (Live.items)
+    incidents = [_open_incident(row, failure, now) for failure in outcome.failures]
+    return _saved(live, outcome, opened, incidents)
+
+
+def _fill_new_row(row: ProcessInstance, outcome: _Outcome) -> None:
+    row.state, row.status, row.updated_at, row.end_reason = (
+        outcome.state,
+        outcome.status,
+        outcome.now,
+        outcome.end_reason,
+    )
+    row.ended_at = outcome.now if outcome.status != InstanceStatus.RUNNING else None
+
+
+def _saved(live: Live, outcome: _Outcome, opened: list[int], incidents: list[int] | None = None) -> StepResult:
+    """``live`` as its state now stands written (``live.version`` counts the write): cached again
+    once the transaction commits, if it runs on."""
+    row, status = live.row, outcome.status
     live.before = outcome.after
     row.version = live.version
     row.status = status
-    incidents = [_open_incident(row, failure, now) for failure in outcome.failures]
     if status == InstanceStatus.RUNNING:
         transaction.on_commit(lambda: LIVE.put(live))
-    return StepResult(row.pk, status, opened, incidents)
+    return StepResult(row.pk, status, opened, incidents or [])
+
+
+def _items_only(live: Live, outcome: _Outcome, *, closed: str = "") -> bool:
+    """Whether what the step changes beside the state and the closed item is new work items
+    only (no item withdrawn, no timer or message wait changed, no incident): what
+    ``sql.write_step`` writes in one statement."""
+    before, after = live.before, outcome.after
+    return (
+        not outcome.failures
+        and before.timers == after.timers
+        and before.waits == after.waits
+        and all(task_id in after.ready or task_id == closed for task_id in before.ready)
+    )
+
+
+def _ended(row: ProcessInstance, outcome: _Outcome) -> tuple[str, Any, str] | None:
+    """(status, ended at, reason) when the step changes the instance's status."""
+    if outcome.status == row.status:
+        return None
+    return outcome.status, outcome.now if outcome.status != InstanceStatus.RUNNING else None, outcome.end_reason
 
 
 def _open_incident(row: ProcessInstance, failure: Failure, now: Any) -> int:
@@ -265,21 +300,29 @@ def start(process_id: str, *, business_key: str = "", data: dict | None = None, 
         )
         live = Live(0, row.uid, 1, found, workflow, Snapshot(), row)
         outcome = _outcome(live, failures)
+        audit = {
+            "instance_id": row.pk,
+            "item_id": None,
+            "process_id": process_id,
+            "element_id": "",
+            "action": "started",
+            "actor_id": getattr(user, "pk", None),
+            "at": now,
+            "data": {"version": version, "business_key": business_key, "callees": callees},
+        }
+        if instance_id is not None and sql.one_statement() and _items_only(live, outcome):
+            _fill_new_row(row, outcome)
+            items = [{**v, "instance_id": row.pk} for v in outcome.new_items]
+            opened = sql.write_step(audit=audit, items=items, instance=row)
+            live.instance_id = row.pk
+            _remember_items(live, items, opened)
+            return _saved(live, outcome, opened)
         with sql.step_transaction():
             result = _write(live, outcome, new=True, open_items=False)
-            audit = {
-                "instance_id": row.pk,
-                "item_id": None,
-                "process_id": process_id,
-                "element_id": "",
-                "action": "started",
-                "actor_id": getattr(user, "pk", None),
-                "at": now,
-                "data": {"version": version, "business_key": business_key, "callees": callees},
-            }
+            audit["instance_id"] = row.pk
             items = [{**v, "instance_id": row.pk} for v in outcome.new_items]
-            opened = sql.insert_items_and_audit(items, audit, list_opened=False)
-        result.opened = opened()
+            opened_ids = sql.insert_items_and_audit(items, audit, list_opened=False)
+        result.opened = opened_ids()
         return result
 
     return _retrying(command, atomic=False)
@@ -309,16 +352,20 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
     data = {} if data is None else data
 
     def command() -> StepResult:
-        item, grants_revision = sql.fetch_item(item_id)
-        if item is None:
-            raise NotFound(_("work item %(id)s does not exist") % {"id": item_id})
-        _check_can_do(item, user, grants_revision)
-        if item.instance_id is None:
-            with transaction.atomic():
-                return _complete_standalone(item, user, data)
-        row = item.instance
-        assert row is not None  # an item with an instance id was read with its instance
-        live = checkout(row)
+        known = _known_item(item_id, user)
+        if known is not None:
+            live, item, relied_on = known
+        else:
+            read, grants_revision = sql.fetch_item(item_id)
+            if read is None:
+                raise NotFound(_("work item %(id)s does not exist") % {"id": item_id})
+            _check_can_do(read, user, grants_revision)
+            if read.instance_id is None:
+                with transaction.atomic():
+                    return _complete_standalone(read, user, data)
+            assert read.instance is not None  # an item with an instance id was read with its instance
+            item, live, relied_on = read, checkout(read.instance), None
+        row = live.row
         task = _ready_task(live, item)
         cleaned = validate_submission(live.bundle.forms.get(item.form) if item.form else None, data, item)
         task.data.update(cleaned)
@@ -328,27 +375,86 @@ def complete(item_id: int, *, user: Any, data: dict | None = None) -> StepResult
         except Exception as err:
             raise InvalidState(refusal_text(err) or f"{item.element_id}: {describe_failure(err)}") from err
         outcome = _outcome(live, run_engine(live.workflow))
+        audit = {
+            "instance_id": row.pk,
+            "item_id": item.pk,
+            "process_id": row.process_id,
+            "element_id": item.element_id,
+            "action": "completed",
+            "actor_id": user.pk,
+            "at": outcome.now,
+            "data": {"data": cleaned},
+        }
+        items = [{**v, "instance_id": row.pk} for v in outcome.new_items]
+        if sql.one_statement() and _items_only(live, outcome, closed=item.task_id):
+            opened = sql.write_step(
+                audit=audit,
+                items=items,
+                state=(row.pk, live.version, outcome.state, outcome.now, _ended(row, outcome)),
+                close=(item.pk, user.pk, cleaned, outcome.now, item.assignee_id),
+                grants=relied_on,
+            )
+            live.version += 1
+            _remember_items(live, items, opened, closed=item.pk)
+            return _saved(live, outcome, opened)
+        if known is not None:
+            _confirm(item, user, live)
         with sql.step_transaction():
             if not sql.close_item(
                 item.pk, user_id=user.pk, result=cleaned, at=outcome.now, assignee_id=item.assignee_id
             ):
-                raise _closed_meanwhile(item)
+                raise _VersionClash()  # read again: the read says why (completed, cancelled, taken)
             result = _write(live, outcome, closed=item.task_id, open_items=False)
-            audit = {
-                "instance_id": row.pk,
-                "item_id": item.pk,
-                "process_id": row.process_id,
-                "element_id": item.element_id,
-                "action": "completed",
-                "actor_id": user.pk,
-                "at": outcome.now,
-                "data": {"data": cleaned},
-            }
-            opened = sql.insert_items_and_audit([{**v, "instance_id": row.pk} for v in outcome.new_items], audit)
-        result.opened = opened()
+            opened_ids = sql.insert_items_and_audit(items, audit)
+        result.opened = opened_ids()
         return result
 
     return _retrying(command, atomic=False)
+
+
+def _known_item(item_id: int, user: Any) -> tuple[Live, WorkItem, int | None] | None:
+    """(live workflow, item, the grants revision relied on) for an item this process opened, when
+    its cached workflow is at hand and the user may do it by what this process knows; else None
+    (the item is read). Only where the step's write checks that all this still holds
+    (``sql.write_step``: the item open with that assignee, the state at that version, the
+    grants revision unchanged) and otherwise reads it all again (``_confirm``): a refusal is
+    never made on what this process knows, but on what the read finds."""
+    if not sql.one_statement():
+        return None
+    live = LIVE.take_by_item(item_id)
+    if live is None:
+        return None
+    item = sql.known_item(item_id, live.items[item_id], live.row)
+    grants = known_grants(user) if item.assignee_id is None else (None, frozenset())
+    if grants is None or not may_do(user, grants[1], item):
+        LIVE.put(live)
+        return None
+    return live, item, grants[0]
+
+
+def _confirm(item: WorkItem, user: Any, live: Live) -> None:
+    """Read the item that ``_known_item`` found, for a write that does not check it itself:
+    still open, with the same assignee, its instance at the live version, and the user still
+    allowed; else the command is run again from a fresh read."""
+    read, grants_revision = sql.fetch_item(item.pk)
+    if (
+        read is None
+        or read.status != ItemStatus.OPEN
+        or read.assignee_id != item.assignee_id
+        or read.instance is None
+        or read.instance.version != live.version
+    ):
+        raise _VersionClash()
+    _check_can_do(read, user, grants_revision)
+
+
+def _remember_items(live: Live, items: list[dict[str, Any]], opened: list[int], *, closed: int | None = None) -> None:
+    """Keep the rows of the items a step opened with the live workflow (``Live.items``), when
+    which id is which row is certain (one item opened)."""
+    if closed is not None:
+        live.items.pop(closed, None)
+    if len(opened) == 1 and len(items) == 1:
+        live.items[opened[0]] = items[0]
 
 
 def _check_can_do(item: WorkItem, user: Any, grants_revision: int | None) -> None:
@@ -376,11 +482,7 @@ def _ready_task(live: Live, item: WorkItem) -> Any:
 def _close_item(item: WorkItem, user: Any, result: dict) -> None:
     closed = sql.close_item(item.pk, user_id=user.pk, result=result, at=clock.now(), assignee_id=item.assignee_id)
     if not closed:
-        raise _closed_meanwhile(item)
-
-
-def _closed_meanwhile(item: WorkItem) -> Conflict:
-    return Conflict(_("work item %(id)s was completed by someone else at the same time") % {"id": item.pk})
+        raise _VersionClash()  # read again: the read says why (completed, cancelled, taken)
 
 
 def _complete_standalone(item: WorkItem, user: Any, data: dict) -> StepResult:

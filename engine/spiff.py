@@ -9,6 +9,7 @@ deployment and handed back when the state is restored.
 
 import copy
 import json
+import logging
 from typing import Any
 from uuid import UUID
 
@@ -122,6 +123,22 @@ _TASK_TYPENAME = _REGISTRY.typenames[Task]
 _INSTANCE_CONVERTER = InstanceStateConverter(BpmnWorkflow, _REGISTRY)
 
 
+def keep_library_logs_cheap() -> None:
+    """Give SpiffWorkflow's two loggers the level they inherit, when that is INFO or above.
+
+    SpiffWorkflow 3.2 builds a log record's extras at every task state change even when
+    the record is filtered out, and while a logger's own level is unset (below INFO) it
+    adds each task's data, and at a workflow's start and end a walk of all its tasks
+    (``collect_log_extras``: ``if logger.level < 20``). With the level they would inherit
+    anyway, the same records are filtered and that work is skipped. Run once logging is
+    configured (the app's ready()); a level set in LOGGING is left as it is.
+    """
+    for name in ("spiff.workflow", "spiff.task"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET and logger.getEffectiveLevel() >= logging.INFO:
+            logger.setLevel(logger.getEffectiveLevel())
+
+
 def spec_to_dict(spec: BpmnProcessSpec) -> dict:
     return _REGISTRY.convert(spec)
 
@@ -154,7 +171,8 @@ class StateEncoder:
     """
 
     def __init__(self) -> None:
-        self._kept: dict[UUID, tuple[Any, tuple, str]] = {}  # task id -> (task, reuse key, encoding)
+        # id(task) -> (task, reuse key, encoding); the entry holds the task, so its id() is not reused
+        self._kept: dict[int, tuple[Any, tuple, str]] = {}
 
     def encode(self, workflow: BpmnWorkflow) -> str:
         _REGISTRY._encoder_mode = False
@@ -183,13 +201,13 @@ class StateEncoder:
     def _task(self, task: Any) -> str:
         key = _reuse_key(task)
         if key is not None:
-            kept = self._kept.get(task.id)
+            kept = self._kept.get(id(task))
             if kept is not None and kept[0] is task and kept[1] == key:
                 return kept[2]
         # {id: task} without its braces: the task's member of the workflow's "tasks" object.
         text = _dumps({task.id: _task_dict(task) if type(task) is Task else _REGISTRY.convert(task)})[1:-1]
         if key is not None:
-            self._kept[task.id] = (task, key, text)
+            self._kept[id(task)] = (task, key, text)
         return text
 
 

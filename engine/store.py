@@ -102,28 +102,47 @@ class Live:
     before: Snapshot
     row: ProcessInstance
     encoder: spiff.StateEncoder = field(default_factory=spiff.StateEncoder)
+    # Work items this process opened for the instance, by id: their rows as written. What a
+    # complete of one of them checks is here, and its write proves it still holds (runtime.complete).
+    items: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 class LiveCache:
     def __init__(self, size: int):
         self.size = size
         self._entries: OrderedDict[int, Live] = OrderedDict()
+        self._by_item: dict[int, int] = {}  # item id -> instance id, for the entries' items
         self._lock = threading.Lock()
 
     def take(self, instance_id: int) -> Live | None:
         with self._lock:
-            return self._entries.pop(instance_id, None)
+            return self._pop(instance_id)
+
+    def take_by_item(self, item_id: int) -> Live | None:
+        """The live workflow whose instance this process opened ``item_id`` for, if it is cached."""
+        with self._lock:
+            instance_id = self._by_item.get(item_id)
+            return None if instance_id is None else self._pop(instance_id)
+
+    def _pop(self, instance_id: int) -> Live | None:
+        live = self._entries.pop(instance_id, None)
+        if live is not None:
+            for item_id in live.items:
+                self._by_item.pop(item_id, None)
+        return live
 
     def put(self, live: Live) -> None:
         with self._lock:
+            self._pop(live.instance_id)
             self._entries[live.instance_id] = live
-            self._entries.move_to_end(live.instance_id)
+            self._by_item.update(dict.fromkeys(live.items, live.instance_id))
             while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+                self._pop(next(iter(self._entries)))
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._by_item.clear()
 
 
 LIVE = LiveCache(int(setting("LIVE_CACHE_SIZE", 512)))

@@ -296,6 +296,9 @@ LOTFLOW = {
     "INCIDENT_BACKOFF_SECONDS": int(os.environ.get("LOTFLOW_INCIDENT_BACKOFF_SECONDS", "30")),
     # Live workflows kept per process, checked against the row's version before use.
     "LIVE_CACHE_SIZE": int(os.environ.get("LOTFLOW_LIVE_CACHE_SIZE", "512")),
+    # On PostgreSQL, a step's statements are prepared once per connection (engine/sql.py). Off ("0") behind a
+    # pool in transaction mode that does not keep prepared statements (PgBouncer before 1.21, docs/scaling.md).
+    "PREPARED_STATEMENTS": os.environ.get("LOTFLOW_PREPARED_STATEMENTS", "1") != "0",
     # Rule replay (issue 20): days the facts each rule evaluation saw are kept for replays.
     "RULE_FACTS_KEEP_DAYS": int(os.environ.get("LOTFLOW_RULE_FACTS_KEEP_DAYS", "35")),
 }

@@ -1,12 +1,13 @@
-"""A complete's writes in psycopg's pipeline (engine/sql.py step_transaction), on PostgreSQL with
-real connections: the guarded updates fail the whole step when their row moved, the next items
-and the audit row are one statement, and nothing of a failed step stays written."""
+"""A complete's writes on PostgreSQL with real connections, as one statement (engine/sql.py write_step)
+when the step changes no timer, wait or other item, else in psycopg's pipeline (step_transaction): the
+guarded updates fail the whole step when their row moved, the next items and the audit row are written
+together, and nothing of a failed step stays written."""
 
 import pytest
 
 from engine import api
 from engine.errors import Conflict
-from engine.models import AuditEvent, ItemStatus, WorkItem
+from engine.models import AuditEvent, DueTimer, ItemStatus, WorkItem
 from tests.engine.test_concurrency import _both_read_first, _run_together
 from tests.helpers import assert_round_trip, deploy, open_items
 
@@ -60,6 +61,27 @@ def test_a_step_that_lost_the_race_leaves_nothing_written(people, stores, monkey
     monkeypatch.undo()
     after = api.complete(open_items(instance)[0].pk, user=people["sales"])
     assert after.opened == [i.pk for i in open_items(instance)]
+    assert_round_trip(instance)
+
+
+def test_a_pipelined_step_that_lost_the_race_leaves_nothing_written(people, stores, monkeypatch):
+    """Completing the call ends its two SLA timers: the writes go through the pipeline, not as one statement."""
+    deploy("contact_sla.bpmn")
+    instance = api.start("contact_sla", data={"store_id": stores[0].pk}).instance_id
+    (call,) = open_items(instance)
+    assert DueTimer.objects.filter(instance_id=instance).count() == 2
+    _both_read_first(monkeypatch)
+
+    results = _run_together(
+        lambda: api.complete(call.pk, user=people["sales"]), lambda: api.complete(call.pk, user=people["sales2"])
+    )
+
+    losers = [r for r in results if isinstance(r, Exception)]
+    assert len(losers) == 1 and isinstance(losers[0], Conflict), results
+    assert WorkItem.objects.get(pk=call.pk).status == ItemStatus.DONE
+    assert [len(rows) for rows in _completed_audits(instance).values()] == [1]
+    assert not DueTimer.objects.filter(instance_id=instance).exists()
+    assert api.instance_detail(instance)["status"] == "completed"
     assert_round_trip(instance)
 
 
