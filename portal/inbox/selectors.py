@@ -304,7 +304,9 @@ def _page(rows: QuerySet[WorkItem], sort: str, cursor: str) -> tuple[list[WorkIt
     after = _after(sort, cursor) if cursor else None
     if after is not None:
         rows = rows.filter(after)
-    found = list(rows.order_by(*_order(sort))[: PAGE_SIZE + 1])
+    # The page's ids come from the list's index alone (it holds the order's columns); only their rows are read.
+    ids = rows.order_by(*_order(sort)).values("pk")[: PAGE_SIZE + 1]
+    found = list(WorkItem.objects.filter(pk__in=ids).order_by(*_order(sort)))
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
     return found, _cursor(found[-1]) if more and found else ""
