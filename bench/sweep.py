@@ -44,16 +44,22 @@ hour (it used 18.9-20.3 s of CPU on SQLite and 23.3 + 9.3 s on PostgreSQL on
     --database postgres                         48.6   11.0 + 7.5                           4.6-5.5
     --database postgres --parts 2               32.8   10.6 + 13.8 (each part 5.3 + 6.9)    5.5
 
+The same commands later that night with nothing else running (quiet):
+
+    --database sqlite                            9.4    9.1                                 0.8
+    --database sqlite                            9.7    (not printed by that run)           1.3
+    --database sqlite --parts 2                  7.5    9.3 (both parts)                    1.3
+    --database postgres                         13.5    8.2 + 5.9                           0.8
+    --database postgres                         13.3    (not printed by that run)           1.3
+    --database postgres --parts 2               18.0    8.2 + 12.1 (both parts)             1.4
+
 (PostgreSQL runs: DATABASE_URL=postgres://postgres@127.0.0.1:5432/NAME.) The
 engine's ``create_items`` now writes a batch of warnings and their audit rows
 with a few statements (SQLite: one multi-row INSERT per 500 items and one for
 their audit rows; PostgreSQL: one statement, the columns as binary arrays)
 instead of the ORM's bulk_create, and the recorded facts are encoded without a
-key object per value. SQLite's wall time on a quiet machine is about its CPU
-(the database runs in the process): about 11-13 s, under the issue's 15 s. On
-PostgreSQL the process mostly waits while its backend works: one part about
-their sum (15-19 s), two parts on two free cores about 12 s (estimates; this
-machine was never quiet). What is left on SQLite, CPU measured per function:
+key object per value. On the quiet machine one part takes 9-10 s on SQLite
+and 13-14 s on PostgreSQL, under the issue's 15 s. What is left on SQLite, CPU measured per function:
 returning 50,000 prospects to the pool 3.4 s (the database updates five indexes
 that hold the owner), reading the chunks 1.7 s, recording the facts 1.4 s,
 creating the warnings 1.2 s, building the facts 1.2 s; ``--profile FILE`` shows
