@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from portal.crm.brands import car_name
-from portal.crm.models import AppointmentKind, ContactChannel, ContactOutcome, OrderStatus
+from portal.crm.models import AppointmentKind, Communication, ContactChannel, ContactOutcome, OrderStatus
 from portal.ui.people import display_name
 
 from . import measures
@@ -123,7 +123,13 @@ def communication_rows(
 ) -> Iterator[dict[str, Any]]:
     """The contact notes the funnel counts: written in the range, of the customer's home store, by author."""
     notes = measures.communications(w).filter(at__gte=w.since, at__lt=w.until)
-    rows = _page(notes, "at", after, paged).values_list(
+    if paged:
+        # A page's ids first, from indexes alone (the notes' time, id and customer; the customers' id and store),
+        # then its rows: a note's store is its customer's, so a store's page otherwise reads every note of the
+        # month, and its customer, until it has found a page of the store's.
+        page = _page(notes, "at", after, paged).values("pk")
+        notes = Communication.objects.filter(pk__in=page)
+    rows = _page(notes, "at", None if paged else after, paged).values_list(
         "id", "at", "customer__home_store__name", "author_id", "customer_id", "customer__name", "channel", "outcome"
     )
     name = _Names(w)

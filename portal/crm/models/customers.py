@@ -236,6 +236,8 @@ class Communication(models.Model):
             models.Index(fields=["customer", "at"], name="communication_customer_at_idx"),
             # reports: the communications of a date range, per author and customer
             models.Index(fields=["at", "author", "customer"], name="communication_at_idx"),
+            # a report's list of a store's notes: a page's ids in time order, from the index alone
+            models.Index(fields=["at", "id", "customer"], name="communication_at_id_idx"),
         ]
 
 
