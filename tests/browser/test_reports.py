@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
 from portal.crm.models import Communication, Staff
+from portal.reports import lists, measures
 from portal.reports.window import add_months, month_start, today, zone
 from tests.browser.conftest import DESK, PHONE, new_context, screenshot, sign_in
 from tests.crm.factories import CustomerFactory, OrderFactory, VehicleFactory
@@ -19,20 +20,7 @@ from tests.helpers import make_staff
 pytestmark = pytest.mark.browser
 
 WIDTHS = {"desk": DESK, "phone": PHONE}
-REPORTS = [
-    "funnel",
-    "periods",
-    "trends",
-    "scorecards",
-    "service",
-    "channels",
-    "stock",
-    "process",
-    "forecast",
-    "deals",
-    "communications",
-    "visits",
-]
+REPORTS = [*measures.REPORTS, *lists.LISTS]  # every report and record list there is
 
 
 def _t(language: str, message: str) -> str:

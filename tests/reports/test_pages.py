@@ -7,7 +7,7 @@ import pytest
 from django.http import StreamingHttpResponse
 from openpyxl import load_workbook
 
-from portal.reports import exports
+from portal.reports import exports, lists, measures
 from portal.reports.tables import Column, Report, Table
 from portal.reports.window import Window
 
@@ -15,18 +15,7 @@ from .conftest import OCTOBER, signed_in
 
 pytestmark = pytest.mark.django_db
 
-REPORT_NAMES = [
-    "funnel",
-    "periods",
-    "trends",
-    "scorecards",
-    "service",
-    "channels",
-    "stock",
-    "process",
-    "forecast",
-    "deals",
-]
+REPORT_NAMES = [*measures.REPORTS, *lists.LISTS]  # every report and record list there is
 
 
 @pytest.mark.parametrize("name", REPORT_NAMES)
